@@ -1,0 +1,3 @@
+from preservation.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""Path rules of RFC 8493: manifest path encoding (§2.1.3) and the safety of paths named inside a bag."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DECODE = re.compile(r"%(0[DdAa]|25)")
+
+
+def encode_path(path: str) -> str:
+    """Encode a bag-relative POSIX path for a manifest or fetch.txt line: ``%``, CR and LF."""
+    return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def decode_path(encoded: str) -> str:
+    """Undo `encode_path`; other ``%XX`` sequences are left as they are (RFC 8493 defines only these)."""
+    return _DECODE.sub(lambda m: chr(int(m.group(1), 16)), encoded)
+
+
+def nfc(path: str) -> str:
+    return unicodedata.normalize("NFC", path)
+
+
+def unsafe_reason(path: str) -> str | None:
+    """Why a bag-relative path would lead outside the bag, or None when it stays inside.
+
+    Judged on the text alone, never by resolving it on disk: ``..`` segments anywhere (which also catches
+    the sibling-prefix trick ``../bagAB/x`` in ``bagA``), absolute POSIX paths, ``~``, drive letters,
+    UNC and backslash paths, and NUL bytes.
+    """
+    if not path:
+        return "empty path"
+    if "\x00" in path:
+        return "contains a NUL byte"
+    if path.startswith(("/", "\\")):
+        return "absolute path"
+    if path.startswith("~"):
+        return "home-directory path (~)"
+    if re.match(r"^[A-Za-z]:", path):
+        return "drive-letter path"
+    segments = re.split(r"[/\\]", path)
+    if ".." in segments:
+        return "parent-directory segment (..)"
+    return None

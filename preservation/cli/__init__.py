@@ -1,0 +1,43 @@
+"""The command line: a thin layer over the library. Each subcommand lives in a module of its own."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from preservation import __version__
+from preservation.cli import common
+
+COMMANDS = ()
+"""Modules with `register(subparsers)`; each sets `func` on its parser to a `run(args) -> int`."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="preservation",
+        description=(
+            "Turn archived press releases into BagIt preservation packages (RFC 8493) with Dublin Core "
+            "and METS/PREMIS metadata, validate bags, re-check their fixity and export them to the archive."
+        ),
+        epilog="Exit codes: 0 success, 1 some item failed or is invalid, 2 usage or profile error.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except common.UsageError as exc:
+        print(f"preservation: {exc}", file=sys.stderr)
+        return common.EXIT_USAGE
+    except KeyboardInterrupt:
+        print("preservation: interrupted", file=sys.stderr)
+        return 130
+    return code

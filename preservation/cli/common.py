@@ -1,0 +1,51 @@
+"""What every subcommand shares: exit codes, the --profile option, output helpers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from preservation.errors import PreservationError
+from preservation.profile import DEFAULT_PROFILE, Profile, load_profile
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad arguments or an unusable profile: printed in one line, exit code 2."""
+
+
+def add_profile_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="YAML",
+        help=f"the profile to apply (default: {DEFAULT_PROFILE.relative_to(DEFAULT_PROFILE.parents[1])})",
+    )
+
+
+def add_format_option(parser: argparse.ArgumentParser, *choices: str) -> None:
+    parser.add_argument(
+        "--format",
+        choices=choices,
+        default=choices[0],
+        help=f"output format (default: {choices[0]})",
+    )
+
+
+def profile_from_args(args: argparse.Namespace) -> Profile:
+    try:
+        return load_profile(args.profile)
+    except PreservationError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")

@@ -1,0 +1,51 @@
+"""The release as the tool understood it: plain data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+SourceFormat = Literal["text", "html"]
+
+
+@dataclass(frozen=True)
+class Release:
+    """One press release, read from one source document (plus the attachments beside it)."""
+
+    source: Path
+    """The release document (a .txt or .html file), as given or found."""
+    identifier: str
+    """Stable: the release number when the source has one, else derived from issued date and title."""
+    title: str
+    issued: date
+    author: str | None
+    place: str | None
+    number: str | None
+    """The archive's release number (e.g. ``04161``) when the source carries one."""
+    notice_in_source: bool
+    """Whether the source carried the archive's notice that the release may be outdated."""
+    body: str
+    """The release text without notice and page chrome; paragraphs separated by one blank line."""
+    source_format: SourceFormat
+    encoding: str
+    """The character encoding the document was decoded with (``utf-8``, ``utf-8-sig``, ``cp1252``)."""
+    attachments: tuple[Path, ...] = ()
+    """Other files of a release folder, sorted by their path relative to it."""
+    root: Path | None = None
+    """The release folder when the release came as a folder; attachment names are relative to it."""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def attachment_name(self, attachment: Path) -> str:
+        """The attachment's name as it goes into the bag: relative to the release folder, POSIX style."""
+        base = self.root if self.root is not None else self.source.parent
+        return attachment.relative_to(base).as_posix()
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """A source that could not be read as a release, with one line saying why."""
+
+    source: Path
+    message: str
