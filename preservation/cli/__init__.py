@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from preservation import __version__
-from preservation.cli import common
+from preservation.cli import common, profile_cmd
 
-COMMANDS = ()
+COMMANDS = (profile_cmd,)
 """Modules with `register(subparsers)`; each sets `func` on its parser to a `run(args) -> int`."""
 
 
@@ -40,4 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("preservation: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return code
