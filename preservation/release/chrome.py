@@ -16,10 +16,11 @@ _CHROME_LINE = re.compile(
             # the address block, contact lines and opening hours below it
             r"^Stadt(?:verwaltung)? Kaiserslautern$",
             r"(?:^|,\s*)\d{5} [A-ZÄÖÜ][\w-]+$",
-            r"^[A-ZÄÖÜ][\w.-]*(?:straße|str\.|platz|weg|gasse|allee|ring) \d+\w?(?:,|$)",
+            r"^[A-ZÄÖÜ][\w.-]*(?i:straße|str\.|platz|weg|gasse|allee|ring) \d+\w?(?:,|$)",
             r"^(?:Postfach|Telefon|Tel\.|Fax|E-Mail|Internet)\b",
             r"Öffnungszeiten|Sprechzeiten",
             rf"^{_WEEKDAY}\s*(?:[–-]|bis)\s*{_WEEKDAY}",
+            r"^(?:Mo|Di|Mi|Do|Fr|Sa|So)\.\s*\d{1,2}[.:]\d{2}\s*(?:[–-]|bis)",
             r"^(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)\b.*\bUhr$",
             r"^(?:Impressum|Datenschutz|Barrierefreiheit|Kontakt|Seite drucken|Nach oben)\b",
             "©",
