@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import lxml.html
 from lxml import etree
@@ -40,7 +41,7 @@ def html_to_text(markup: str, notice: str) -> HtmlContent:
     page = body if body is not None else root
     _drop_frame(page, {comparable(p) for p in notice_paragraphs(notice)})
     heading = page.find(".//h1")
-    title = _collapse(heading.text_content()) if heading is not None else None
+    title = _collapse("".join(heading.itertext())) if heading is not None else None
     parts: list[str] = []
     _flatten(page, parts)
     return HtmlContent(_layout("".join(parts)), title or None)
@@ -58,13 +59,13 @@ def _drop_frame(page: etree._Element, notice: set[str]) -> None:
         if isinstance(e.tag, str) and _is_frame(e) and not any(_is_frame(a) for a in e.iterancestors())
     ]
     for element in frames:
-        texts = (_collapse(block.text_content()) for block in element.iter(*_BLOCK))
+        texts = (_collapse("".join(block.itertext())) for block in element.iter(*_BLOCK))
         kept = [text for text in texts if comparable(text) in notice]
         for text in reversed(kept):
             paragraph = etree.Element("p")
             paragraph.text = text
             element.addnext(paragraph)
-        element.drop_tree()
+        cast(lxml.html.HtmlElement, element).drop_tree()  # keeps the tail text, unlike remove()
 
 
 def _flatten(element: etree._Element, out: list[str]) -> None:

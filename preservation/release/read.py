@@ -50,8 +50,9 @@ def read_found(found: Found, profile: Profile) -> Release:
     document = found.document
     data = _read_bytes(document)
     text, encoding = decode(data, document)
+    html = is_html(document)
     title_hint = None
-    if is_html(document):
+    if html:
         content = html_to_text(text, profile.notice)
         text, title_hint = content.text, content.title
     parsed = parse_text(text, document, profile.notice, title_hint)
@@ -66,7 +67,7 @@ def read_found(found: Found, profile: Profile) -> Release:
         number=number,
         notice_in_source=parsed.notice_in_source,
         body=parsed.body,
-        source_format="html" if title_hint is not None or is_html(document) else "text",
+        source_format="html" if html else "text",
         encoding=encoding,
         attachments=found.attachments,
         root=found.root,
