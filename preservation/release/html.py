@@ -41,7 +41,7 @@ def html_to_text(markup: str, notice: str) -> HtmlContent:
     page = body if body is not None else root
     _drop_frame(page, {comparable(p) for p in notice_paragraphs(notice)})
     heading = page.find(".//h1")
-    title = _collapse("".join(heading.itertext())) if heading is not None else None
+    title = _collapse(_text_of(heading)) if heading is not None else None
     parts: list[str] = []
     _flatten(page, parts)
     return HtmlContent(_layout("".join(parts)), title or None)
@@ -59,7 +59,7 @@ def _drop_frame(page: etree._Element, notice: set[str]) -> None:
         if isinstance(e.tag, str) and _is_frame(e) and not any(_is_frame(a) for a in e.iterancestors())
     ]
     for element in frames:
-        texts = (_collapse("".join(block.itertext())) for block in element.iter(*_BLOCK))
+        texts = (_collapse(_text_of(block)) for block in element.iter(*_BLOCK))
         kept = [text for text in texts if comparable(text) in notice]
         for text in reversed(kept):
             paragraph = etree.Element("p")
@@ -87,6 +87,10 @@ def _flatten(element: etree._Element, out: list[str]) -> None:
 
 def _clean(text: str | None) -> str:
     return (text or "").replace(_PARAGRAPH_BREAK, "").replace(_LINE_BREAK, "")
+
+
+def _text_of(element: etree._Element) -> str:
+    return str(etree.tostring(element, method="text", encoding="unicode", with_tail=False))
 
 
 def _collapse(text: str) -> str:
