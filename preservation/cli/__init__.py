@@ -8,9 +8,12 @@ import sys
 from collections.abc import Sequence
 
 from preservation import __version__
-from preservation.cli import common, profile_cmd
+from preservation.cli import common, inspect_cmd, profile_cmd
 
-COMMANDS = (profile_cmd,)
+COMMANDS = (
+    inspect_cmd,
+    profile_cmd,
+)
 """Modules with `register(subparsers)`; each sets `func` on its parser to a `run(args) -> int`."""
 
 

@@ -1,0 +1,109 @@
+"""SOURCES → release documents: single files, release folders with attachments, and collections."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+_DOCUMENT = re.compile(r"\.(?:txt|html?|xhtml)(?:\.[a-z]{2})?$", re.IGNORECASE)
+"""`.txt`, `.html`, `.htm`, `.xhtml`, and the web server's language variants such as `index.html.de`."""
+_HTML = re.compile(r"\.(?:html?|xhtml)(?:\.[a-z]{2})?$", re.IGNORECASE)
+_JUNK = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db", "__macosx", "$recycle.bin"})
+
+
+@dataclass(frozen=True)
+class Found:
+    """One release document, with the folder it came as and the files beside it."""
+
+    document: Path
+    root: Path | None = None
+    attachments: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A source, or part of one, that yields no release document."""
+
+    path: Path
+    message: str
+
+
+def is_document(path: Path) -> bool:
+    return bool(_DOCUMENT.search(path.name))
+
+
+def is_html(path: Path) -> bool:
+    return bool(_HTML.search(path.name))
+
+
+def is_junk(path: Path) -> bool:
+    """Hidden files and the litter operating systems leave in folders (.DS_Store, Thumbs.db, …)."""
+    return path.name.startswith(".") or path.name.casefold() in _JUNK
+
+
+def discover(source: Path) -> Iterator[Found | Unreadable]:
+    """Every release document under `source`, in a stable (sorted) order."""
+    if not source.is_dir():
+        if source.exists() and not is_document(source):
+            yield Unreadable(source, "not a release document (expected .txt, .html, .htm or .html.de)")
+        else:
+            yield Found(source)
+        return
+    found = False
+    for item in _folder(source):
+        found = found or isinstance(item, Found)
+        yield item
+    if not found:
+        yield Unreadable(source, "folder holds no release document (.txt, .html, .htm)")
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.iterdir(), key=lambda p: p.name)
+
+
+def _folder(folder: Path) -> Iterator[Found | Unreadable]:
+    try:
+        entries = [e for e in _entries(folder) if not is_junk(e)]
+    except OSError as exc:
+        yield Unreadable(folder, f"cannot list folder: {exc.strerror or exc}")
+        return
+    documents = [e for e in entries if e.is_file() and is_document(e)]
+    if len(documents) == 1:
+        yield _release_folder(folder, documents[0])
+        return
+    # A collection: loose non-document files (a README, an index) are not releases and stay unread.
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            yield from _folder(entry)
+        elif entry in documents:
+            yield Found(entry)
+
+
+def _release_folder(folder: Path, document: Path) -> Found | Unreadable:
+    attachments: list[Path] = []
+    warnings: list[str] = []
+    try:
+        for path in _walk(folder):
+            name = path.relative_to(folder).as_posix()
+            if is_junk(path):
+                warnings.append(f"skipped operating-system or hidden file: {name}")
+            elif path.is_dir():
+                warnings.append(f"skipped linked folder: {name}")
+            elif path != document:
+                attachments.append(path)
+    except OSError as exc:
+        return Unreadable(folder, f"cannot list release folder: {exc.strerror or exc}")
+    attachments.sort(key=lambda p: p.relative_to(folder).as_posix())
+    return Found(document, folder, tuple(attachments), tuple(warnings))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Files below `folder`; a junk folder (__MACOSX, .git) is reported once, not file by file."""
+    for entry in _entries(folder):
+        if entry.is_dir() and not entry.is_symlink() and not is_junk(entry):
+            yield from _walk(entry)
+        else:
+            yield entry

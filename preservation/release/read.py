@@ -1,0 +1,86 @@
+"""The public way in: read one release, or every release under a list of sources without stopping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from preservation.errors import ReleaseError
+from preservation.profile import Profile
+from preservation.release.decode import decode
+from preservation.release.discover import Found, Unreadable, discover, is_html
+from preservation.release.html import html_to_text
+from preservation.release.identify import identifier, number_from_path
+from preservation.release.model import ReadFailure, Release
+from preservation.release.text import parse_text
+
+
+def read_release(path: Path | str, profile: Profile) -> Release:
+    """Read the release at `path`: a document or a folder holding exactly one. Raise ReleaseError."""
+    items = list(discover(Path(path)))
+    for item in items:
+        if isinstance(item, Unreadable):
+            raise ReleaseError(item.path, item.message)
+    if len(items) != 1:
+        raise ReleaseError(path, f"a collection of {len(items)} releases, not one release")
+    found = items[0]
+    assert isinstance(found, Found)
+    return read_found(found, profile)
+
+
+def read_sources(paths: Iterable[Path | str], profile: Profile) -> Iterator[Release | ReadFailure]:
+    """Every release under `paths`, in order; a bad source gives one ReadFailure and the batch goes on."""
+    for path in paths:
+        source = Path(path)
+        if not source.exists() and not source.is_symlink():
+            yield ReadFailure(source, "no such file or folder")
+            continue
+        for item in discover(source):
+            if isinstance(item, Unreadable):
+                yield ReadFailure(item.path, item.message)
+                continue
+            try:
+                yield read_found(item, profile)
+            except ReleaseError as exc:
+                yield ReadFailure(item.document, exc.message)
+
+
+def read_found(found: Found, profile: Profile) -> Release:
+    """Read one discovered release document and give it its identity, files and warnings."""
+    document = found.document
+    data = _read_bytes(document)
+    text, encoding = decode(data, document)
+    html = is_html(document)
+    title_hint = None
+    if html:
+        content = html_to_text(text, profile.notice)
+        text, title_hint = content.text, content.title
+    parsed = parse_text(text, document, profile.notice, title_hint)
+    number = number_from_path(document.resolve()) or parsed.number
+    return Release(
+        source=document,
+        identifier=identifier(number, parsed.issued, parsed.title),
+        title=parsed.title,
+        issued=parsed.issued,
+        author=parsed.author,
+        place=parsed.place,
+        number=number,
+        notice_in_source=parsed.notice_in_source,
+        body=parsed.body,
+        source_format="html" if html else "text",
+        encoding=encoding,
+        attachments=found.attachments,
+        root=found.root,
+        warnings=found.warnings + parsed.warnings,
+    )
+
+
+def _read_bytes(document: Path) -> bytes:
+    try:
+        return document.read_bytes()
+    except IsADirectoryError:
+        raise ReleaseError(document, "is a folder, not a release document") from None
+    except FileNotFoundError:
+        raise ReleaseError(document, "no such file") from None
+    except OSError as exc:
+        raise ReleaseError(document, f"cannot read file: {exc.strerror or exc}") from None

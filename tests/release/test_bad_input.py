@@ -1,0 +1,89 @@
+"""Bad input: one clear failure naming the file and the problem; the rest of the batch is still read."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from preservation.errors import ReleaseError
+from preservation.release import ReadFailure, Release, read_release, read_sources
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("empty.txt", "empty file"),
+        ("binary.txt", "binary file"),
+        ("no-date.txt", "no issued date"),
+        ("no-title.txt", "no title"),
+    ],
+)
+def test_bad_file_raises_an_error_naming_file_and_problem(profile, name, reason):
+    with pytest.raises(ReleaseError) as caught:
+        read_release(DATA / name, profile)
+    assert caught.value.source == str(DATA / name)
+    assert reason in caught.value.message
+    assert "\n" not in str(caught.value)
+
+
+def test_no_date_and_no_title_names_both(tmp_path, profile):
+    source = tmp_path / "leer.txt"
+    source.write_text("Nur ein Satz ohne Datum, der zu lang für einen Titel ist. " * 10, encoding="utf-8")
+    with pytest.raises(ReleaseError, match="no issued date .* and no title"):
+        read_release(source, profile)
+
+
+def test_invalid_calendar_date_is_named(tmp_path, profile):
+    source = tmp_path / "februar.txt"
+    source.write_text("Pressemitteilung vom 31.02.2020\n\nTitel\n\nText.\n", encoding="utf-8")
+    with pytest.raises(ReleaseError, match="invalid date '31.02.2020'"):
+        read_release(source, profile)
+
+
+def test_batch_goes_on_after_each_bad_source(tmp_path, samples_dir, profile):
+    good = samples_dir / "2023-07-20-sommerbuehne.txt"
+    sources = [DATA / "empty.txt", good, DATA / "binary.txt", tmp_path / "fehlt.txt", DATA / "no-title.txt"]
+    results = list(read_sources(sources, profile))
+    assert [type(r) for r in results] == [ReadFailure, Release, ReadFailure, ReadFailure, ReadFailure]
+    assert [r.source for r in results] == sources
+    assert results[3].message == "no such file or folder"
+
+
+def test_unreadable_file_fails_naming_it(tmp_path, samples_dir, profile, monkeypatch):
+    # Tests run as root, for whom chmod 000 changes nothing: make reading this one file fail instead.
+    locked = tmp_path / "gesperrt.txt"
+    shutil.copy(samples_dir / "2023-07-20-sommerbuehne.txt", locked)
+    read_bytes = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    (failure, release) = read_sources([locked, samples_dir / "2023-07-20-sommerbuehne.txt"], profile)
+    assert failure == ReadFailure(locked, "cannot read file: Permission denied")
+    assert isinstance(release, Release)
+
+
+def test_folder_named_like_a_text_file(tmp_path, profile):
+    folder = tmp_path / "pressemitteilung.txt"
+    folder.mkdir()
+    (failure,) = read_sources([folder], profile)
+    assert failure == ReadFailure(folder, "folder holds no release document (.txt, .html, .htm)")
+
+
+def test_a_file_that_is_no_release_document(tmp_path, profile):
+    photo = tmp_path / "foto.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xd9")
+    (failure,) = read_sources([photo], profile)
+    assert isinstance(failure, ReadFailure) and "not a release document" in failure.message
+
+
+def test_read_release_refuses_a_collection(samples_dir, profile):
+    with pytest.raises(ReleaseError, match="a collection of 13 releases"):
+        read_release(samples_dir, profile)

@@ -1,0 +1,87 @@
+"""Parser details the samples do not show on their own."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from preservation.release.notice import notice_paragraphs, strip_notice
+from preservation.release.text import parse_text, split_paragraphs
+
+SOURCE = Path("t.txt")
+CAPTION = "Fotos: Max Muster © Stadt Kaiserslautern"
+
+
+def parse(text: str, profile, hint: str | None = None):
+    return parse_text(text, SOURCE, profile.notice, hint)
+
+
+def test_lines_without_blank_lines_between_them(profile):
+    text = (
+        "Pressemitteilung vom 02.03.2021\nTitel: mit Doppelpunkt\nErster Satz.\n"
+        "Autor/in: Amt\nKaiserslautern, 02.03.2021"
+    )
+    parsed = parse(text, profile)
+    assert (parsed.title, parsed.body, parsed.author) == ("Titel: mit Doppelpunkt", "Erster Satz.", "Amt")
+
+
+def test_notice_without_blank_lines_and_hard_wrapped(profile):
+    heading, *rest = notice_paragraphs(profile.notice)
+    packed = ((heading, *rest),)  # one paragraph, one notice paragraph per line
+    assert strip_notice(packed, profile.notice).in_source
+    wrapped = split_paragraphs("\n\n".join(p.replace(". ", ".\n") for p in rest))
+    assert strip_notice(wrapped, profile.notice).paragraphs == ()
+
+
+def test_partial_notice_counts_as_missing_with_a_warning(profile):
+    heading = notice_paragraphs(profile.notice)[0]
+    parsed = parse(f"{heading}\n\nPressemitteilung vom 02.03.2021\n\nTitel\n\nText.", profile)
+    assert parsed.notice_in_source is False
+    assert parsed.warnings == (
+        "the source carries only part of the archive's notice (1 of 4 paragraphs); "
+        "treated as having no notice",
+    )
+
+
+def test_unknown_text_around_the_release_is_dropped_with_a_warning(profile):
+    text = (
+        "Vorspann\n\nPressemitteilung vom 02.03.2021\n\nTitel\n\nText.\n\n"
+        "Kaiserslautern, 02.03.2021\n\nNachsatz"
+    )
+    parsed = parse(text, profile)
+    assert parsed.body == "Text."
+    assert parsed.warnings == (
+        "ignored text before the 'Pressemitteilung vom' line: 'Vorspann'",
+        "ignored text after the closing line: 'Nachsatz'",
+    )
+
+
+def test_chrome_without_anchors_is_stripped_from_both_ends(profile):
+    parsed = parse("Pressemitteilung vom 02.03.2021\n\nTitel\n\nText.\n\n© Stadt Kaiserslautern", profile)
+    assert (parsed.body, parsed.warnings) == ("Text.", ())
+    parsed = parse("Folgen Sie uns auf Instagram\n\nTitel\n\nText.\n\nKaiserslautern, 02.03.2021", profile)
+    assert (parsed.title, parsed.body, parsed.issued) == ("Titel", "Text.", date(2021, 3, 2))
+
+
+def test_standalone_caption_and_long_body_lines_with_chrome_words(profile):
+    text = (
+        "Pressemitteilung vom 02.03.2021\n\nTitel\n\n"
+        "Die Ausstellung ist Di. bis So. geöffnet, der Eintritt ist frei und Führungen gibt es jeden Sonntag "
+        "um 11 Uhr – Anmeldungen nimmt das Museum telefonisch entgegen.\n\n"
+        f"{CAPTION}\n\nAutor/in: Museum"
+    )
+    parsed = parse(text, profile)
+    assert parsed.body.startswith("Die Ausstellung ist Di. bis So. geöffnet")
+    assert "Fotos" not in parsed.body
+    assert parsed.warnings == (f"photo caption kept out of the body: '{CAPTION}'",)
+
+
+def test_title_hint_from_html_wins_and_is_removed_from_the_body(profile):
+    parsed = parse("Pressemitteilung vom 02.03.2021\n\nDer  Titel\n\nText.", profile, hint="Der Titel")
+    assert (parsed.title, parsed.body) == ("Der Titel", "Text.")
+
+
+def test_empty_author_is_none_and_missing_body_warns(profile):
+    parsed = parse("Pressemitteilung vom 02.03.2021\n\nTitel\n\nAutor/in:", profile)
+    assert parsed.author is None and parsed.place is None
+    assert parsed.warnings == ("the release has no body text after its title",)
