@@ -30,7 +30,8 @@ _REMOTE = {
 }
 
 # One schema for everything: METS (with xlink), dcterms (pulls dc, dcmitype, xml) and PREMIS 3, so that DC
-# and PREMIS embedded in METS are checked wherever METS's lax wildcards find a declaration.
+# and PREMIS embedded in METS are checked wherever METS's lax wildcards find a declaration. Declaring the DC
+# container here also makes the DC inside the dmdSec strict: without it, a stray <dc:sprache> would pass.
 _DRIVER = b"""<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:dcterms="http://purl.org/dc/terms/">
   <xs:import namespace="http://www.loc.gov/METS/" schemaLocation="mets.xsd"/>

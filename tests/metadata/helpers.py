@@ -70,5 +70,3 @@ def payload_file(
         created=MTIME,
         derived_from=derived_from,
     )
-
-
