@@ -33,7 +33,7 @@ def identify_format(path: Path | str) -> FileFormat:
     Siegfried falls back to the extension only for formats without a byte signature (JSON, CSV, …); such a
     match is kept, and its warning is recorded in ``basis`` so the PREMIS event says how weak it is.
     """
-    result: dict[str, Any] = pygfried.identify(str(path), detailed=True)
+    result: dict[str, Any] = dict(pygfried.identify(str(path), detailed=True))
     identifiers = "; ".join(i.get("details", "") for i in result.get("identifiers", ()))
     tool = _siegfried_tool(identifiers)
     entry = result["files"][0]

@@ -6,7 +6,6 @@ package always gives the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import quote
 
 from lxml import etree
@@ -60,11 +59,12 @@ def _checksum(file: PayloadFile) -> tuple[str, str]:
     raise ValueError(f"{file.path}: no SHA-256 or SHA-512 digest for the METS CHECKSUM")
 
 
-def _wrap(section: etree._Element, mdtype: str, build: Callable[[etree._Element], object]) -> None:
+def _xml_data(section: etree._Element, mdtype: str) -> etree._Element:
+    """``mdWrap/xmlData`` in ``section``, for the record to go into."""
     wrap = _m(section, "mdWrap", MDTYPE=mdtype)
     if mdtype.startswith("PREMIS"):
         wrap.set("MDTYPEVERSION", "3.0")
-    build(_m(wrap, "xmlData"))
+    return _m(wrap, "xmlData")
 
 
 def mets_element(package: Package) -> etree._Element:
@@ -91,7 +91,7 @@ def mets_element(package: Package) -> etree._Element:
     if source is None:
         raise ValueError(f"package of {release.identifier} has no source file")
     dmd = _m(root, "dmdSec", ID="dmdSec-1", CREATED=created)
-    _wrap(dmd, "DC", lambda xml: xml.append(dc_element(release, package.profile, source.format.mime)))
+    _xml_data(dmd, "DC").append(dc_element(release, package.profile, source.format.mime))
 
     # Section IDs: techMD-n per file, digiprovMD-n per event then per agent, in model order.
     amd = _m(root, "amdSec", ID="amdSec-1")
@@ -99,7 +99,7 @@ def mets_element(package: Package) -> etree._Element:
     for n, obj in enumerate(record.objects, 1):
         tech_ids[obj.path] = f"techMD-{n}"
         section = _m(amd, "techMD", ID=tech_ids[obj.path], CREATED=created)
-        _wrap(section, "PREMIS:OBJECT", lambda xml, obj=obj: object_element(xml, obj))
+        object_element(_xml_data(section, "PREMIS:OBJECT"), obj)
     event_ids: dict[str, list[str]] = {}
     object_paths = {obj.identifier: obj.path for obj in record.objects}
     for n, event in enumerate(record.events, 1):
@@ -107,10 +107,10 @@ def mets_element(package: Package) -> etree._Element:
         for link in event.objects:
             event_ids.setdefault(object_paths[link.identifier], []).append(section_id)
         section = _m(amd, "digiprovMD", ID=section_id, CREATED=created)
-        _wrap(section, "PREMIS:EVENT", lambda xml, event=event: event_element(xml, event))
+        event_element(_xml_data(section, "PREMIS:EVENT"), event)
     for n, agent in enumerate(record.agents, len(record.events) + 1):
         section = _m(amd, "digiprovMD", ID=f"digiprovMD-{n}", CREATED=created)
-        _wrap(section, "PREMIS:AGENT", lambda xml, agent=agent: agent_element(xml, agent))
+        agent_element(_xml_data(section, "PREMIS:AGENT"), agent)
 
     file_ids = {f.path: f"file-{n}" for n, f in enumerate(files, 1)}
     # GROUPID ties a rendition to its source: METS's way of saying "versions of the same content".

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -54,14 +55,15 @@ class _OfflineResolver(etree.Resolver):
         self.refused: list[str] = []
         """URLs refused, for the error message: libxml2 reports only that the resource failed to load."""
 
-    def resolve(self, system_url: str | None, public_id: str | None, context: object) -> object:
+    # The ignores: lxml-stubs omit the ``context`` argument and ``resolve_filename`` that lxml has.
+    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:  # type: ignore[override]
         url = system_url or ""
         name = _REMOTE.get(url) or _shipped_schema_name(url)
         if name is None:
             self.refused.append(url)
             # Raising (rather than returning None) keeps libxml2 from falling back to its own loader.
             raise MetadataError(url, "not one of the shipped schemas")
-        return self.resolve_filename(str(SCHEMA_DIR / name), context)
+        return self.resolve_filename(str(SCHEMA_DIR / name), context)  # type: ignore[attr-defined]
 
 
 def _shipped_schema_name(url: str) -> str | None:
@@ -102,14 +104,14 @@ def _validate(xml: bytes, root_tag: str) -> list[str]:
         tree = etree.fromstring(xml, safe_parser())
     except etree.XMLSyntaxError as exc:
         return [f"line {exc.lineno}: {exc.msg}"]
-    if tree.getroottree().docinfo.doctype:
+    if tree.getroottree().docinfo.doctype:  # type: ignore[union-attr]
         return ["line 1: document type declarations are not allowed"]
     if tree.tag != root_tag:
         return [f"line {tree.sourceline}: root element is {tree.tag}, expected {root_tag}"]
     schema = metadata_schema()
     if schema.validate(tree):
         return []
-    return [f"line {error.line}: {error.message}" for error in schema.error_log]
+    return [f"line {error.line}: {error.message}" for error in schema.error_log]  # type: ignore[attr-defined]
 
 
 def validate_mets(xml: bytes) -> list[str]:
