@@ -1,0 +1,78 @@
+"""Format identification by content, offline: Siegfried with its bundled PRONOM signatures (via pygfried)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pygfried
+
+from preservation import SOFTWARE_NAME, __version__
+from preservation.errors import BagError
+from preservation.package.model import FileFormat
+
+OCTET_STREAM = "application/octet-stream"
+PLAIN_TEXT_PUID = "x-fmt/111"
+
+# Siegfried's text matcher names the encoding it saw; add a charset only where that name is unambiguous.
+# "ISO-8859" stays bare: it cannot tell Latin-1 from windows-1252, and a wrong charset is worse than none.
+_CHARSETS = (("UTF-8", "utf-8"), ("UTF-16", "utf-16"), ("ASCII", "us-ascii"))
+
+
+@cache
+def _siegfried_tool(identifiers: str) -> str:
+    """Name, version and signature files, e.g. ``siegfried 1.11.9 (DROID_SignatureFile_V125.xml; …)``."""
+    name = f"siegfried {pygfried.version()}"
+    return f"{name} ({identifiers})" if identifiers else name
+
+
+def identify_format(path: Path | str) -> FileFormat:
+    """Identify a file by its bytes (a PNG named ``.jpg`` is a PNG); UNKNOWN gives octet-stream and no PUID.
+
+    Siegfried falls back to the extension only for formats without a byte signature (JSON, CSV, …); such a
+    match is kept, and its warning is recorded in ``basis`` so the PREMIS event says how weak it is.
+    """
+    result: dict[str, Any] = dict(pygfried.identify(str(path), detailed=True))
+    identifiers = "; ".join(i.get("details", "") for i in result.get("identifiers", ()))
+    tool = _siegfried_tool(identifiers)
+    entry = result["files"][0]
+    matches = entry.get("matches") or []
+    if not matches:
+        raise BagError(path, f"cannot identify the format: {entry.get('errors') or 'no result'}")
+    match = matches[0]
+    basis = "; ".join(part for part in (match.get("basis"), match.get("warning")) if part) or None
+    puid = match.get("id") or "UNKNOWN"
+    if puid == "UNKNOWN":
+        return FileFormat(mime=OCTET_STREAM, basis=basis or "no match", tool=tool)
+    # PRONOM lists some formats with several MIME types ("a, b") and some with none.
+    mime = (match.get("mime") or "").split(",")[0].strip()
+    if not mime:
+        mime = "text/plain" if "text match" in (basis or "") else OCTET_STREAM
+    if mime == "text/plain":
+        mime = _with_charset(mime, match.get("basis") or "")
+    return FileFormat(
+        mime=mime,
+        puid=puid,
+        name=match.get("format") or None,
+        version=match.get("version") or None,
+        basis=basis,
+        tool=tool,
+    )
+
+
+def _with_charset(mime: str, basis: str) -> str:
+    text_match = basis.partition("text match ")[2]
+    charset = next((cs for name, cs in _CHARSETS if name in text_match), None)
+    return f"{mime}; charset={charset}" if charset else mime
+
+
+def rendition_format() -> FileFormat:
+    """The format of the plain-text renditions this tool writes: known by construction, so not guessed."""
+    return FileFormat(
+        mime="text/plain; charset=utf-8",
+        puid=PLAIN_TEXT_PUID,
+        name="Plain Text File",
+        basis="written by this software as UTF-8 plain text",
+        tool=f"{SOFTWARE_NAME} {__version__}",
+    )

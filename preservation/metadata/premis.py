@@ -1,0 +1,325 @@
+"""PREMIS 3: a plain model of a package's objects, events and agents, and its XML serialization.
+
+The model is built from a Package alone (no I/O, no clock), so identifiers and dates are deterministic.
+Vocabulary follows the Library of Congress preservation vocabularies (id.loc.gov/vocabulary/preservation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from preservation.package.model import FileFormat, Package, PayloadFile, object_uuid
+
+PREMIS_NS = "http://www.loc.gov/premis/v3"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+PREMIS_VERSION = "3.0"
+
+ALGORITHM_NAMES = {
+    "md5": "MD5",
+    "sha1": "SHA-1",
+    "sha256": "SHA-256",
+    "sha384": "SHA-384",
+    "sha512": "SHA-512",
+}
+"""BagIt algorithm names → the spelling of PREMIS (LoC cryptographicHashFunctions) and METS CHECKSUMTYPE."""
+
+_ROLE_ORDER = {"source": 0, "attachment": 1, "rendition": 2}
+
+
+@dataclass(frozen=True)
+class Identifier:
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A reference from an event to an agent or object, with the role it played."""
+
+    identifier: Identifier
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Fixity:
+    algorithm: str
+    digest: str
+    originator: str
+
+
+@dataclass(frozen=True)
+class Relationship:
+    type: str
+    subtype: str
+    related_object: Identifier
+    related_event: Identifier | None = None
+
+
+@dataclass(frozen=True)
+class PremisObject:
+    """A PREMIS file object; ``path`` is not PREMIS but ties the object to its METS file."""
+
+    identifier: Identifier
+    path: str
+    original_name: str
+    size: int
+    fixity: tuple[Fixity, ...]
+    format: FileFormat
+    relationships: tuple[Relationship, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    identifier: Identifier
+    type: str
+    datetime: datetime
+    detail: str
+    outcome: str
+    outcome_detail: str | None
+    agents: tuple[Link, ...]
+    objects: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class Agent:
+    identifier: Identifier
+    name: str
+    type: str
+    version: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PremisRecord:
+    objects: tuple[PremisObject, ...]
+    events: tuple[Event, ...]
+    agents: tuple[Agent, ...]
+
+
+def _uuid(*parts: str) -> Identifier:
+    return Identifier("UUID", str(object_uuid(*parts)))
+
+
+def ordered_payload(package: Package) -> tuple[PayloadFile, ...]:
+    """Source, attachments, renditions, each by path: one order for PREMIS and METS, whatever the input's."""
+    return tuple(sorted(package.payload, key=lambda f: (_ROLE_ORDER[f.role], f.path)))
+
+
+def file_identifier(package: Package, file: PayloadFile) -> Identifier:
+    """The file's PREMIS object identifier: a UUID from the release identity and the bag path."""
+    return _uuid("file", package.release.identifier, file.path)
+
+
+def _agent_from_tool(tool: str) -> Agent:
+    """An agent from a tool string such as ``siegfried 1.11.9 (DROID_SignatureFile_V125.xml)``."""
+    match = re.fullmatch(r"(\S+) (\S+)(?: \((.*)\))?", tool)
+    name, version, note = match.groups() if match else (tool, None, None)
+    return Agent(_uuid("agent", name, version or ""), name, "software", version, note)
+
+
+def premis_record(package: Package) -> PremisRecord:
+    """The PREMIS objects, events and agents of one package."""
+    release_id = package.release.identifier
+    when = package.created
+    organization = package.profile.organization.name
+    org_agent = Agent(_uuid("agent", organization), organization, "organization")
+    software = Agent(
+        _uuid("agent", package.software, package.software_version),
+        package.software,
+        "software",
+        package.software_version,
+    )
+    agents: dict[str, Agent] = {organization: org_agent, f"{software.name} {software.version}": software}
+    originator = f"{package.software} {package.software_version}"
+
+    files = ordered_payload(package)
+    ids = {f.path: file_identifier(package, f) for f in files}
+    creation_ids = {f.path: _uuid("event", release_id, "creation", f.path) for f in files}
+    sources_of: dict[str, list[str]] = {}
+    for f in files:
+        if f.derived_from is not None:
+            if f.derived_from not in ids:
+                raise ValueError(f"{f.path} is derived from {f.derived_from}, which is not in the payload")
+            sources_of.setdefault(f.derived_from, []).append(f.path)
+
+    objects: list[PremisObject] = []
+    events: list[Event] = []
+    for f in files:
+        relationships = [
+            Relationship("derivation", "is source of", ids[path], creation_ids[path])
+            for path in sources_of.get(f.path, ())
+        ]
+        if f.derived_from is not None:
+            relationships.append(
+                Relationship("derivation", "has source", ids[f.derived_from], creation_ids[f.path])
+            )
+        fixity = tuple(
+            Fixity(ALGORITHM_NAMES.get(algorithm, algorithm.upper()), f.digests[algorithm], originator)
+            for algorithm in sorted(f.digests, key=_algorithm_order)
+        )
+        objects.append(
+            PremisObject(ids[f.path], f.path, f.original_name, f.size, fixity, f.format, tuple(relationships))
+        )
+
+        target = (Link(ids[f.path]),)
+        by_software = (Link(software.identifier, "executing program"),)
+        if f.derived_from is not None:
+            events.append(
+                Event(
+                    creation_ids[f.path],
+                    "creation",
+                    when,
+                    f"plain-text rendition derived from {f.derived_from}",
+                    "success",
+                    None,
+                    by_software,
+                    (Link(ids[f.derived_from], "source"), Link(ids[f.path], "outcome")),
+                )
+            )
+        algorithms = ", ".join(fx.algorithm for fx in fixity)
+        events.append(
+            Event(
+                _uuid("event", release_id, "message digest calculation", f.path),
+                "message digest calculation",
+                when,
+                f"{algorithms} of the file as written into the bag",
+                "success",
+                None,
+                by_software,
+                target,
+            )
+        )
+        identifying = agents.setdefault(f.format.tool, _agent_from_tool(f.format.tool))
+        events.append(
+            Event(
+                _uuid("event", release_id, "format identification", f.path),
+                "format identification",
+                when,
+                f"format identified with {f.format.tool}",
+                "success" if f.format.puid else "no match",
+                f.format.basis,
+                (Link(identifying.identifier, "executing program"),),
+                target,
+            )
+        )
+    events.append(
+        Event(
+            _uuid("event", release_id, "information package creation"),
+            "information package creation",
+            when,
+            f"BagIt bag of release {release_id} for {package.profile.collection}",
+            "success",
+            None,
+            (Link(software.identifier, "executing program"), Link(org_agent.identifier, "implementer")),
+            tuple(Link(ids[f.path]) for f in files),
+        )
+    )
+    return PremisRecord(tuple(objects), tuple(events), tuple(agents.values()))
+
+
+def _algorithm_order(algorithm: str) -> tuple[int, str]:
+    known = list(ALGORITHM_NAMES)
+    return (known.index(algorithm), "") if algorithm in known else (len(known), algorithm)
+
+
+def iso_utc(moment: datetime) -> str:
+    """xsd:dateTime in UTC with a ``Z``; a naive datetime is taken as UTC (the package model's convention)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# --- serialization ----------------------------------------------------------------------------------------
+
+
+def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{PREMIS_NS}}}{name}")
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _identifier(parent: etree._Element, element: str, identifier: Identifier) -> etree._Element:
+    """``<xIdentifier><xIdentifierType/><xIdentifierValue/></xIdentifier>``: PREMIS's one naming pattern."""
+    container = _sub(parent, element)
+    _sub(container, f"{element}Type", identifier.type)
+    _sub(container, f"{element}Value", identifier.value)
+    return container
+
+
+def _root(parent: etree._Element, name: str) -> etree._Element:
+    element = _sub(parent, name)
+    element.set("version", PREMIS_VERSION)
+    return element
+
+
+def object_element(parent: etree._Element, obj: PremisObject) -> etree._Element:
+    """Append ``premis:object`` (a file) to ``parent``; the namespaces are expected on an ancestor."""
+    element = _root(parent, "object")
+    element.set(f"{{{XSI_NS}}}type", "premis:file")
+    _identifier(element, "objectIdentifier", obj.identifier)
+    characteristics = _sub(element, "objectCharacteristics")
+    for fixity in obj.fixity:
+        container = _sub(characteristics, "fixity")
+        _sub(container, "messageDigestAlgorithm", fixity.algorithm)
+        _sub(container, "messageDigest", fixity.digest)
+        _sub(container, "messageDigestOriginator", fixity.originator)
+    _sub(characteristics, "size", str(obj.size))
+    fmt = obj.format
+    format_element = _sub(characteristics, "format")
+    designation = _sub(format_element, "formatDesignation")
+    _sub(designation, "formatName", fmt.name or fmt.mime)
+    if fmt.version:
+        _sub(designation, "formatVersion", fmt.version)
+    if fmt.puid:
+        registry = _sub(format_element, "formatRegistry")
+        _sub(registry, "formatRegistryName", "PRONOM")
+        _sub(registry, "formatRegistryKey", fmt.puid)
+        _sub(registry, "formatRegistryRole", "specification")
+    # PREMIS has no MIME type element; formatNote is its place for such details.
+    _sub(format_element, "formatNote", f"MIME type: {fmt.mime}")
+    _sub(element, "originalName", obj.original_name)
+    for relationship in obj.relationships:
+        container = _sub(element, "relationship")
+        _sub(container, "relationshipType", relationship.type)
+        _sub(container, "relationshipSubType", relationship.subtype)
+        _identifier(container, "relatedObjectIdentifier", relationship.related_object)
+        if relationship.related_event is not None:
+            _identifier(container, "relatedEventIdentifier", relationship.related_event)
+    return element
+
+
+def event_element(parent: etree._Element, event: Event) -> etree._Element:
+    """Append ``premis:event`` to ``parent``."""
+    element = _root(parent, "event")
+    _identifier(element, "eventIdentifier", event.identifier)
+    _sub(element, "eventType", event.type)
+    _sub(element, "eventDateTime", iso_utc(event.datetime))
+    _sub(_sub(element, "eventDetailInformation"), "eventDetail", event.detail)
+    outcome = _sub(element, "eventOutcomeInformation")
+    _sub(outcome, "eventOutcome", event.outcome)
+    if event.outcome_detail:
+        _sub(_sub(outcome, "eventOutcomeDetail"), "eventOutcomeDetailNote", event.outcome_detail)
+    for kind, links in (("Agent", event.agents), ("Object", event.objects)):
+        for link in links:
+            container = _identifier(element, f"linking{kind}Identifier", link.identifier)
+            if link.role:
+                _sub(container, f"linking{kind}Role", link.role)
+    return element
+
+
+def agent_element(parent: etree._Element, agent: Agent) -> etree._Element:
+    """Append ``premis:agent`` to ``parent``."""
+    element = _root(parent, "agent")
+    _identifier(element, "agentIdentifier", agent.identifier)
+    _sub(element, "agentName", agent.name)
+    _sub(element, "agentType", agent.type)
+    if agent.version:
+        _sub(element, "agentVersion", agent.version)
+    if agent.note:
+        _sub(element, "agentNote", agent.note)
+    return element

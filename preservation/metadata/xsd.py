@@ -1,0 +1,131 @@
+"""Offline, cached XML Schema validation of the bags' METS and Dublin Core records.
+
+The official schemas ship in ``schemas/`` (see PROVENANCE.md there). Nothing is ever fetched: the parser has
+no network access and a resolver maps the two remote locations the schemas import to their local copies and
+refuses every other URL.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from preservation.errors import BagError
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+
+METS_NS = "http://www.loc.gov/METS/"
+DC_CONTAINER = "metadata"
+"""Root element of a stand-alone DC record: DCMI's suggested container, of type
+``dcterms:elementOrRefinementContainer`` (the DCMI schemas declare no root element of their own)."""
+
+_REMOTE = {
+    "http://www.w3.org/2001/03/xml.xsd": "xml.xsd",
+    "http://www.w3.org/2001/xml.xsd": "xml.xsd",
+    "http://www.loc.gov/standards/xlink/xlink.xsd": "xlink.xsd",
+    "https://www.loc.gov/standards/xlink/xlink.xsd": "xlink.xsd",
+}
+
+# One schema for everything: METS (with xlink), dcterms (pulls dc, dcmitype, xml) and PREMIS 3, so that DC
+# and PREMIS embedded in METS are checked wherever METS's lax wildcards find a declaration. Declaring the DC
+# container here also makes the DC inside the dmdSec strict: without it, a stray <dc:sprache> would pass.
+_DRIVER = b"""<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:dcterms="http://purl.org/dc/terms/">
+  <xs:import namespace="http://www.loc.gov/METS/" schemaLocation="mets.xsd"/>
+  <xs:import namespace="http://purl.org/dc/terms/" schemaLocation="dcterms.xsd"/>
+  <xs:import namespace="http://www.loc.gov/premis/v3" schemaLocation="premis.xsd"/>
+  <xs:element name="metadata" type="dcterms:elementOrRefinementContainer"/>
+</xs:schema>
+"""
+
+
+class MetadataError(BagError):
+    """A metadata record failed its schema (the bag must not be published), or the schemas cannot load."""
+
+
+class _OfflineResolver(etree.Resolver):
+    """Serve the shipped schemas only; any other URL is an error, never a fetch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused: list[str] = []
+        """URLs refused, for the error message: libxml2 reports only that the resource failed to load."""
+
+    # The ignores: lxml-stubs omit the ``context`` argument and ``resolve_filename`` that lxml has.
+    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:  # type: ignore[override]
+        url = system_url or ""
+        name = _REMOTE.get(url) or _shipped_schema_name(url)
+        if name is None:
+            self.refused.append(url)
+            # Raising (rather than returning None) keeps libxml2 from falling back to its own loader.
+            raise MetadataError(url, "not one of the shipped schemas")
+        return self.resolve_filename(str(SCHEMA_DIR / name), context)  # type: ignore[attr-defined]
+
+
+def _shipped_schema_name(url: str) -> str | None:
+    """The file name when ``url`` is a path (or file: URL) of a file in SCHEMA_DIR, else None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("", "file") or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    return path.name if path.parent == SCHEMA_DIR and path.is_file() else None
+
+
+def safe_parser(resolver: etree.Resolver | None = None) -> etree.XMLParser:
+    """A parser for untrusted XML: no DTD loading, no entity expansion, no network, no huge trees."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    parser.resolvers.add(resolver or _OfflineResolver())
+    return parser
+
+
+def compile_schema(document: bytes) -> etree.XMLSchema:
+    """Compile a schema document whose imports are resolved against the shipped schemas, offline."""
+    resolver = _OfflineResolver()
+    try:
+        root = etree.fromstring(document, safe_parser(resolver), base_url=str(SCHEMA_DIR / "driver.xsd"))
+        return etree.XMLSchema(root)
+    except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+        refused = "".join(f"; refused to load {url}" for url in resolver.refused)
+        raise MetadataError(None, f"cannot load the metadata schemas: {exc}{refused}") from exc
+
+
+@cache
+def metadata_schema() -> etree.XMLSchema:
+    """METS 1.12.1 + PREMIS 3 + DC/dcterms, compiled once per process."""
+    return compile_schema(_DRIVER)
+
+
+def _validate(xml: bytes, root_tag: str) -> list[str]:
+    try:
+        tree = etree.fromstring(xml, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        return [f"line {exc.lineno}: {exc.msg}"]
+    if tree.getroottree().docinfo.doctype:  # type: ignore[union-attr]
+        return ["line 1: document type declarations are not allowed"]
+    if tree.tag != root_tag:
+        return [f"line {tree.sourceline}: root element is {tree.tag}, expected {root_tag}"]
+    schema = metadata_schema()
+    if schema.validate(tree):
+        return []
+    return [f"line {error.line}: {error.message}" for error in schema.error_log]  # type: ignore[attr-defined]
+
+
+def validate_mets(xml: bytes) -> list[str]:
+    """Schema errors of a METS document with embedded DC and PREMIS, each with its line; [] when valid."""
+    return _validate(xml, f"{{{METS_NS}}}mets")
+
+
+def validate_dc(xml: bytes) -> list[str]:
+    """Schema errors of a stand-alone DC record. Needed beside METS: METS wraps DC laxly."""
+    return _validate(xml, DC_CONTAINER)
+
+
+def require_valid(xml: bytes, errors: list[str], what: str) -> bytes:
+    """Return ``xml`` when it has no errors; otherwise raise MetadataError listing them."""
+    if errors:
+        raise MetadataError(what, "does not follow its schema: " + "; ".join(errors))
+    return xml
