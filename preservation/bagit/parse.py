@@ -1,0 +1,353 @@
+"""Reading side of RFC 8493: bagit.txt, bag-info.txt, manifests and fetch.txt.
+
+Pure functions on bytes or binary streams. Bad input never raises: every function returns the data it could
+read plus a list of `Problem`s (a finding code and its parameters); the validator attaches file names.
+Lines are split only at CR, LF and CRLF (RFC 8493 §2.1.1) — never at U+2028, VT or FS, which are legal in
+file names — and each line is bounded, so a 40 MB single-line tag file costs no more than its cap.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from preservation.bagit.paths import decode_path, unsafe_reason
+
+MAX_LINE = 64 * 1024
+"""Longest tag-file line we read (characters); longer lines are reported and skipped."""
+CHUNK = 64 * 1024
+
+SUPPORTED_VERSIONS = frozenset({(0, 93), (0, 94), (0, 95), (0, 96), (0, 97), (1, 0)})
+DIGEST_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
+_TEXT_ENCODINGS = frozenset(
+    {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii", "cp1252"}
+)
+_BAD = "\udcff"
+"""Stands in for undecodable bytes; a lone surrogate can never come out of a valid decoding."""
+codecs.register_error("preservation.mark", lambda exc: (_BAD, exc.end))  # type: ignore[arg-type,return-value]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BAGIT_LINE = re.compile(r"^(?P<label>[^:]*?)(?P<space>[ \t]*):(?P<value>.*)$")
+_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+_MANIFEST_NAME = re.compile(r"^(tag)?manifest-([A-Za-z0-9]+)\.txt$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+    line: int | None = None
+
+
+def problem(code: str, line: int | None = None, **params: object) -> Problem:
+    if line is not None:
+        params = {"line": line, **params}
+    return Problem(code, tuple((k, str(v)) for k, v in params.items()), line)
+
+
+def codec_for(declared: str) -> str | None:
+    """The Python codec for a declared Tag-File-Character-Encoding, or None when we do not read it."""
+    try:
+        name = codecs.lookup(declared.strip()).name
+    except LookupError:
+        return None
+    return name if name in _TEXT_ENCODINGS or name.startswith("iso8859-") else None
+
+
+def manifest_algorithm(name: str) -> tuple[bool, str] | None:
+    """``manifest-sha256.txt`` → (False, "sha256"); ``tagmanifest-md5.txt`` → (True, "md5"); else None."""
+    match = _MANIFEST_NAME.match(name)
+    return (bool(match.group(1)), match.group(2).lower()) if match else None
+
+
+# --------------------------------------------------------------------------- lines
+
+
+@dataclass
+class LineReader:
+    """Decode a binary stream and yield (line number, text); an over-long line yields (n, None)."""
+
+    stream: BinaryIO
+    encoding: str
+    max_line: int = MAX_LINE
+    problems: list[Problem] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[tuple[int, str | None]]:
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="preservation.mark")
+        buffer = ""
+        number = 0
+        skipping = False
+        first = True
+        while True:
+            chunk = self.stream.read(CHUNK)
+            text = decoder.decode(chunk, final=not chunk)
+            if first and text:
+                first = False
+                if text.startswith("\ufeff"):  # the utf-8 codec keeps a BOM; utf-16 consumes its own
+                    if self.encoding == "utf-8":
+                        self.problems.append(problem("tagfile.bom"))
+                    text = text[1:]
+            buffer += text
+            # A trailing CR may be the first half of a CRLF that the next chunk completes.
+            hold = "\r" if chunk and buffer.endswith("\r") else ""
+            pieces = re.split(r"\r\n|\r|\n", buffer[: len(buffer) - len(hold)])
+            buffer = pieces.pop() + hold
+            for piece in pieces:
+                number += 1
+                if skipping:
+                    skipping = False
+                    yield number, None
+                else:
+                    yield number, self._checked(number, piece)
+            if len(buffer) > self.max_line:
+                skipping = True
+                buffer = ""
+            if not chunk:
+                break
+        if skipping:
+            number += 1
+            yield number, None
+        elif buffer:
+            number += 1
+            yield number, self._checked(number, buffer)
+
+    def _checked(self, number: int, text: str) -> str:
+        if _SURROGATE.search(text):
+            self.problems.append(problem("encoding.invalid", number, encoding=self.encoding))
+        return text
+
+
+def _lines(
+    data: bytes | BinaryIO, encoding: str, problems: list[Problem], max_line: int = MAX_LINE
+) -> Iterator[tuple[int, str]]:
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    reader = LineReader(stream, encoding, max_line, problems)
+    for number, text in reader:
+        if text is None:
+            problems.append(problem("tagfile.line-too-long", number, limit=max_line))
+        else:
+            yield number, text
+
+
+# --------------------------------------------------------------------------- bagit.txt
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What bagit.txt declares. `encoding` is a Python codec name, None when unusable."""
+
+    version: tuple[int, int] | None
+    version_text: str | None
+    encoding: str | None
+    problems: tuple[Problem, ...]
+
+
+def parse_bagit_txt(data: bytes) -> Declaration:
+    problems: list[Problem] = []
+    if data.startswith(codecs.BOM_UTF8):
+        problems.append(problem("bagit.bom"))
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(problem("bagit.malformed", reason="not UTF-8"))
+        text = data.decode("utf-8", errors="replace")
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    fields: dict[str, tuple[str, bool]] = {}
+    for number, line in enumerate(lines, 1):
+        match = _BAGIT_LINE.match(line)
+        if not match or not match.group("label"):
+            problems.append(problem("bagit.malformed", number, reason="not a 'Label: value' line"))
+            continue
+        label = match.group("label")
+        if label in fields:
+            problems.append(problem("bagit.malformed", number, reason=f"'{label}' repeated"))
+            continue
+        fields[label] = (match.group("value"), bool(match.group("space")))
+    expected = ["BagIt-Version", "Tag-File-Character-Encoding"]
+    if set(fields) - set(expected):
+        extra = ", ".join(sorted(set(fields) - set(expected)))
+        problems.append(problem("bagit.malformed", reason=f"unexpected label(s): {extra}"))
+    version_text, version = _version(fields.get("BagIt-Version"), problems)
+    # Before 1.0 some tools wrote "Label : value" and the older drafts did not forbid it.
+    if any(space for _, space in fields.values()) and (version is None or version >= (1, 0)):
+        problems.append(problem("bagit.malformed", reason="space before the colon (BagIt 1.0)"))
+    encoding = None
+    declared = fields.get("Tag-File-Character-Encoding")
+    if declared is None:
+        problems.append(problem("bagit.malformed", reason="Tag-File-Character-Encoding is missing"))
+    else:
+        value = declared[0].strip()
+        encoding = codec_for(value) if value else None
+        if encoding is None:
+            problems.append(problem("encoding.unsupported", encoding=value))
+    if version == (1, 0) and list(fields)[:1] != expected[:1]:
+        problems.append(problem("bagit.malformed", reason="BagIt-Version must be the first line"))
+    return Declaration(version, version_text, encoding, tuple(problems))
+
+
+def _version(
+    entry: tuple[str, bool] | None, problems: list[Problem]
+) -> tuple[str | None, tuple[int, int] | None]:
+    if entry is None:
+        problems.append(problem("bagit.malformed", reason="BagIt-Version is missing"))
+        return None, None
+    text = entry[0].strip()
+    match = re.fullmatch(r"(\d+)\.(\d+)", text)
+    if not match:
+        problems.append(problem("bagit.malformed", reason=f"BagIt-Version '{text}' is not M.N"))
+        return text, None
+    version = (int(match.group(1)), int(match.group(2)))
+    if version not in SUPPORTED_VERSIONS:
+        problems.append(problem("bagit.version-unsupported", version=text))
+    return text, version
+
+
+# --------------------------------------------------------------------------- bag-info.txt
+
+
+@dataclass(frozen=True)
+class TagValues:
+    """Labels in file order; repeated labels stay repeated (RFC 8493 §2.2.2: order may matter)."""
+
+    fields: tuple[tuple[str, str], ...]
+    problems: tuple[Problem, ...]
+
+    def get_all(self, label: str) -> list[str]:
+        lowered = label.lower()
+        return [value for name, value in self.fields if name.lower() == lowered]
+
+    def get(self, label: str) -> str | None:
+        values = self.get_all(label)
+        return values[0] if values else None
+
+
+def parse_tag_values(data: bytes | BinaryIO, encoding: str) -> TagValues:
+    """bag-info.txt / package-info.txt: ``Label: value`` lines, continuation lines start with blank space."""
+    problems: list[Problem] = []
+    fields: list[list[str]] = []
+    for number, line in _lines(data, encoding, problems):
+        if not line.strip():
+            continue
+        if line[0] in " \t":
+            if not fields:
+                problems.append(problem("baginfo.malformed", number, reason="continuation without a label"))
+            else:
+                fields[-1][1] += " " + line.strip()
+            continue
+        label, colon, value = line.partition(":")
+        if not colon or not label.strip():
+            problems.append(problem("baginfo.malformed", number, reason="not a 'Label: value' line"))
+            continue
+        if label != label.strip():
+            problems.append(problem("baginfo.malformed", number, reason="blank space around the label"))
+        fields.append([label.strip(), value.strip()])
+    return TagValues(tuple((label, value) for label, value in fields), tuple(problems))
+
+
+# --------------------------------------------------------------------------- manifests
+
+
+@dataclass(frozen=True)
+class Manifest:
+    algorithm: str
+    entries: dict[str, str]
+    """Decoded bag-relative path → lower-case hex digest, in file order."""
+    problems: tuple[Problem, ...]
+
+
+def parse_manifest(data: bytes | BinaryIO, algorithm: str, encoding: str, *, version_1_0: bool) -> Manifest:
+    problems: list[Problem] = []
+    entries: dict[str, str] = {}
+    expected_length = DIGEST_LENGTHS.get(algorithm)
+    for number, line in _lines(data, encoding, problems):
+        if not line.strip():
+            continue
+        parts = re.split(r"[ \t]+", line, maxsplit=1)
+        if len(parts) != 2 or not parts[1]:
+            problems.append(problem("manifest.malformed", number, reason="not 'digest path'"))
+            continue
+        digest, raw = parts
+        if not _HEX.match(digest) or (expected_length and len(digest) != expected_length):
+            problems.append(
+                problem("manifest.malformed", number, reason=f"'{digest[:20]}' is no {algorithm}")
+            )
+            continue
+        path = _entry_path(raw, number, problems)
+        if path is None:
+            continue
+        digest = digest.lower()
+        if path in entries:
+            same = entries[path] == digest
+            code = "manifest.duplicate-legacy" if same and not version_1_0 else "manifest.duplicate"
+            problems.append(problem(code, number, path=path))
+            continue
+        entries[path] = digest
+    return Manifest(algorithm, entries, tuple(problems))
+
+
+def _entry_path(raw: str, number: int, problems: list[Problem]) -> str | None:
+    if raw.startswith("*"):  # md5sum's binary-mode marker
+        problems.append(problem("manifest.md5sum-star", number))
+        raw = raw[1:]
+    path = decode_path(raw)
+    if path.startswith("./"):
+        problems.append(problem("path.leading-dot", number, path=path))
+        while path.startswith("./"):
+            path = path[2:]
+    reason = unsafe_reason(path)
+    if reason is not None:
+        problems.append(problem("path.unsafe", number, path=path, reason=reason))
+        return None
+    return path
+
+
+# --------------------------------------------------------------------------- fetch.txt
+
+
+@dataclass(frozen=True)
+class FetchItem:
+    url: str
+    length: int | None
+    path: str
+
+
+@dataclass(frozen=True)
+class Fetch:
+    items: tuple[FetchItem, ...]
+    problems: tuple[Problem, ...]
+
+
+def parse_fetch(data: bytes | BinaryIO, encoding: str) -> Fetch:
+    """fetch.txt: ``url length path`` with length an integer or ``-`` (RFC 8493 §2.2.3)."""
+    problems: list[Problem] = []
+    items: list[FetchItem] = []
+    for number, line in _lines(data, encoding, problems):
+        if not line.strip():
+            continue
+        parts = re.split(r"[ \t]+", line, maxsplit=2)
+        if len(parts) != 3:
+            problems.append(problem("fetch.malformed", number, reason="not 'url length path'"))
+            continue
+        url, length, raw = parts
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", url):
+            problems.append(problem("fetch.malformed", number, reason=f"'{url[:60]}' is not a URL"))
+            continue
+        if length != "-" and not length.isdigit():
+            problems.append(problem("fetch.malformed", number, reason=f"length '{length[:20]}'"))
+            continue
+        path = decode_path(raw)
+        reason = unsafe_reason(path)
+        if reason is not None:
+            problems.append(problem("path.unsafe", number, path=path, reason=reason))
+            continue
+        if not path.startswith("data/"):
+            problems.append(problem("fetch.malformed", number, reason=f"'{path}' is not in data/"))
+            continue
+        items.append(FetchItem(url, None if length == "-" else int(length), path))
+    return Fetch(tuple(items), tuple(problems))

@@ -1,0 +1,220 @@
+"""Bag readers: one interface, one implementation per serialization, so checks never care which it is.
+
+A reader yields `Entry`s with bag-relative POSIX paths. Tag files (everything outside ``data/``) come first
+where the format allows it (folders, zips); a tar is one forward-only stream, so its entries come in member
+order and each entry can be opened only until the next one is requested. Nothing outside the bag is ever
+read: symlinks are reported as entries and never followed, unsafe archive members are skipped as problems.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tarfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from preservation.bagit.parse import Problem, problem
+from preservation.bagit.paths import unsafe_reason
+
+Kind = Literal["file", "dir", "symlink", "hardlink", "device"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str
+    """Bag-relative POSIX path, e.g. ``data/a.txt`` or ``bagit.txt``."""
+    kind: Kind
+    size: int
+    opener: Callable[[], BinaryIO] | None = None
+    reopenable: bool = True
+    """False for tar members: the bytes can be read once, before the next entry is requested."""
+
+    def open(self) -> BinaryIO:
+        if self.opener is None:
+            raise OSError(f"{self.path}: a {self.kind} has no content to read")
+        return self.opener()
+
+
+@dataclass
+class BagReader:
+    """Base of the readers; `problems` fills while `entries()` runs (unsafe members, several roots)."""
+
+    source: Path
+    problems: list[Problem] = field(default_factory=list)
+
+    serialization = "directory"
+
+    def entries(self) -> Iterator[Entry]:
+        raise NotImplementedError
+
+
+def _open_nofollow(path: str) -> BinaryIO:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    return os.fdopen(fd, "rb", buffering=0)
+
+
+@dataclass
+class DirectoryBag(BagReader):
+    def entries(self) -> Iterator[Entry]:
+        root = os.fspath(self.source)
+        deferred: list[tuple[str, str]] = []
+        # Tag files before payload: the root and tag folders first, data/ last.
+        for rel, full in self._walk(root, "", deferred_data=deferred):
+            yield self._entry(rel, full)
+        for rel, full in deferred:
+            yield self._entry(rel, full)
+            for sub_rel, sub_full in self._walk(full, rel + "/"):
+                yield self._entry(sub_rel, sub_full)
+
+    def _walk(
+        self, folder: str, prefix: str, deferred_data: list[tuple[str, str]] | None = None
+    ) -> Iterator[tuple[str, str]]:
+        stack = [(folder, prefix)]
+        while stack:
+            current, rel_prefix = stack.pop()
+            try:
+                with os.scandir(current) as scan:
+                    items = sorted(scan, key=lambda e: e.name)
+            except OSError as exc:
+                self.problems.append(
+                    problem("payload.unreadable", path=rel_prefix or ".", reason=exc.strerror)
+                )
+                continue
+            subfolders = []
+            for item in items:
+                rel = rel_prefix + item.name
+                if deferred_data is not None and rel == "data" and item.is_dir(follow_symlinks=False):
+                    deferred_data.append((rel, item.path))
+                    continue
+                yield rel, item.path
+                if item.is_dir(follow_symlinks=False):
+                    subfolders.append((item.path, rel + "/"))
+            stack.extend(reversed(subfolders))
+
+    @staticmethod
+    def _entry(rel: str, full: str) -> Entry:
+        info = os.lstat(full)
+        mode = info.st_mode
+        if stat.S_ISLNK(mode):
+            return Entry(rel, "symlink", 0)
+        if stat.S_ISDIR(mode):
+            return Entry(rel, "dir", 0)
+        if stat.S_ISREG(mode):
+            return Entry(rel, "file", info.st_size, lambda: _open_nofollow(full))
+        return Entry(rel, "device", 0)
+
+
+def _split_root(name: str) -> tuple[str, str]:
+    name = name.replace("\\", "/")
+    while name.startswith("./"):
+        name = name[2:]
+    root, _, rest = name.rstrip("/").partition("/")
+    return root, rest
+
+
+@dataclass
+class _ArchiveBag(BagReader):
+    """Shared by tar and zip: one top-level folder holds the bag; members elsewhere are findings."""
+
+    _root: str | None = None
+
+    def _member_path(self, name: str, is_dir: bool) -> str | None:
+        """The bag-relative path of a member; None (and a problem when due) for the root and strays."""
+        reason = unsafe_reason(name.rstrip("/")) if name.rstrip("/") else "empty name"
+        if reason is not None:
+            self.problems.append(problem("serialization.member-unsafe", name=name, reason=reason))
+            return None
+        root, rest = _split_root(name)
+        if self._root is None:
+            self._root = root
+        if root != self._root:
+            self.problems.append(problem("serialization.multiple-roots", name=name, root=self._root))
+            return None
+        if not rest and not is_dir:  # a file beside the bag folder rather than in it
+            self.problems.append(problem("serialization.multiple-roots", name=name, root=self._root))
+        return rest
+
+
+@dataclass
+class TarBag(_ArchiveBag):
+    """A .tar, .tar.gz or .tgz read as one stream (``r|*``): never extracted, never seeked."""
+
+    serialization = "tar"
+
+    def entries(self) -> Iterator[Entry]:
+        try:
+            with tarfile.open(self.source, mode="r|*") as archive:
+                for member in archive:
+                    rel = self._member_path(member.name, member.isdir())
+                    if rel:
+                        yield self._entry(archive, member, rel)
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            self.problems.append(problem("serialization.unreadable", reason=str(exc)))
+
+    @staticmethod
+    def _entry(archive: tarfile.TarFile, member: tarfile.TarInfo, rel: str) -> Entry:
+        if member.issym():
+            return Entry(rel, "symlink", 0)
+        if member.islnk():
+            return Entry(rel, "hardlink", 0)
+        if member.isdir():
+            return Entry(rel, "dir", 0)
+        if member.isfile():
+            opener = lambda: archive.extractfile(member)  # noqa: E731
+            return Entry(rel, "file", member.size, opener, reopenable=False)  # type: ignore[arg-type]
+        return Entry(rel, "device", 0)
+
+
+@dataclass
+class ZipBag(_ArchiveBag):
+    """A .zip read from its central directory; each member is streamed, never inflated whole."""
+
+    serialization = "zip"
+
+    def entries(self) -> Iterator[Entry]:
+        try:
+            archive = zipfile.ZipFile(self.source)
+        except (zipfile.BadZipFile, OSError) as exc:
+            self.problems.append(problem("serialization.unreadable", reason=str(exc)))
+            return
+        with archive:
+            members = []
+            for info in archive.infolist():
+                rel = self._member_path(info.filename, info.is_dir())
+                if rel:
+                    members.append((rel, info))
+            # Tag files first: the checks then know the algorithms before the payload streams by.
+            members.sort(key=lambda m: (m[0].startswith("data/") or m[0] == "data", m[0]))
+            for rel, info in members:
+                yield self._entry(archive, info, rel)
+
+    @staticmethod
+    def _entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, rel: str) -> Entry:
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            return Entry(rel, "symlink", 0)
+        if info.is_dir():
+            return Entry(rel, "dir", 0)
+        if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # zips from Windows carry no type bits
+            return Entry(rel, "device", 0)
+        return Entry(rel, "file", info.file_size, lambda: archive.open(info))  # type: ignore[return-value]
+
+
+def open_bag(path: Path) -> BagReader:
+    """The reader for a bag folder or a serialized bag, chosen by what the path is and its suffix."""
+    name = path.name.lower()
+    if path.is_dir():
+        return DirectoryBag(path)
+    if name.endswith((".tar", ".tar.gz", ".tgz")):
+        return TarBag(path)
+    if name.endswith(".zip"):
+        return ZipBag(path)
+    raise ValueError(f"{path}: not a bag folder, .tar, .tar.gz, .tgz or .zip")
+
+
+def is_serialized_bag_name(path: Path) -> bool:
+    return path.name.lower().endswith((".tar", ".tar.gz", ".tgz", ".zip"))

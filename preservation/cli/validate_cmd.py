@@ -1,0 +1,71 @@
+"""`preservation validate PATH...`: exit 0 all valid, 1 any invalid, 2 usage error or no bag."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from preservation.cli import common
+from preservation.errors import PreservationError
+from preservation.validate.api import discover, validate_bag
+from preservation.validate.report import render_json, render_junit, render_text
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="validate bags (folders, .tar, .tar.gz, .zip, or folders of bags)",
+        description="Validate BagIt bags (RFC 8493, versions 0.93 to 1.0). Every problem is reported.",
+        epilog="Exit codes: 0 every bag valid, 1 any bag invalid, 2 usage error or a path that is not a bag.",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    common.add_format_option(parser, "text", "json", "junit")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here (atomically)")
+    depth = parser.add_mutually_exclusive_group()
+    depth.add_argument("--fast", action="store_true", help="structure and Payload-Oxum only, no hashing")
+    depth.add_argument(
+        "--completeness-only", action="store_true", help="compare file lists with the manifests, no hashing"
+    )
+    parser.add_argument("--strict", action="store_true", help="warnings make a bag invalid")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    mode = "fast" if args.fast else "completeness" if args.completeness_only else "full"
+    try:
+        bags = discover(args.paths)
+        reports = [validate_bag(bag, mode) for bag in bags]
+    except PreservationError as exc:
+        raise common.UsageError(str(exc)) from None
+    if args.format == "json":
+        text = render_json(reports, args.strict)
+    elif args.format == "junit":
+        text = render_junit(reports, args.strict)
+    else:
+        colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = render_text(reports, args.strict, colour)
+    if args.output is not None:
+        _write_atomically(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return common.EXIT_OK if all(r.passes(args.strict) for r in reports) else common.EXIT_FAILED
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Write beside the target, fsync, rename: a reader never sees half a report."""
+    try:
+        fd, temp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise common.UsageError(f"{target}: cannot write the report: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        os.unlink(temp)
+        raise

@@ -1,0 +1,1 @@
+"""Bag validation: independent families of checks turn a bag reader's entries into findings."""

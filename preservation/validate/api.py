@@ -1,0 +1,82 @@
+"""The validator's entry points: one bag, or many paths (bags, serialized bags, folders of bags)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from preservation.bagit.reader import is_serialized_bag_name, open_bag
+from preservation.errors import BagError
+from preservation.validate.findings import Finding
+from preservation.validate.registry import FAMILIES
+from preservation.validate.scan import Mode, build_context
+
+BAG_MARKERS = ("bagit.txt", "bag-info.txt", "package-info.txt")
+
+
+@dataclass(frozen=True)
+class BagReport:
+    path: str
+    serialization: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def passes(self, strict: bool = False) -> bool:
+        """Valid, and with `strict` also free of warnings."""
+        return self.valid and not (strict and any(f.severity == "warning" for f in self.findings))
+
+
+def validate_bag(path: Path | str, mode: Mode = "full") -> BagReport:
+    """Run every family of checks that applies to `mode`; nothing stops at the first error.
+
+    ``full`` verifies everything; ``completeness`` compares file lists without checksums; ``fast`` only
+    checks structure and Payload-Oxum (like bagit-python's fast validation).
+    """
+    source = Path(path)
+    try:
+        reader = open_bag(source)
+    except ValueError as exc:
+        raise BagError(source, str(exc).partition(": ")[2]) from None
+    context = build_context(reader, mode)
+    findings = [f for family in FAMILIES if mode in family.modes for f in family.check(context)]
+    return BagReport(str(source), reader.serialization, tuple(findings))
+
+
+def looks_like_bag(folder: Path) -> bool:
+    """A folder with bagit.txt, data/, a manifest or bag-info.txt is a bag — valid or not."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return any(name in BAG_MARKERS or name == "data" or name.startswith("manifest-") for name in names)
+
+
+def discover(paths: Sequence[Path | str]) -> list[Path]:
+    """The bags named by `paths`; BagError for a path that is neither a bag nor a folder holding bags."""
+    bags: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if (path.is_file() and is_serialized_bag_name(path)) or (path.is_dir() and looks_like_bag(path)):
+            bags.append(path)
+        elif path.is_dir():
+            children = sorted(path.iterdir())
+            found = [c for c in children if (c.is_dir() and looks_like_bag(c)) or is_serialized_bag_name(c)]
+            if not found:
+                raise BagError(path, "not a bag, and no bags in it")
+            bags.extend(found)
+        elif not path.exists():
+            raise BagError(path, "no such file or folder")
+        else:
+            raise BagError(path, "not a bag folder, .tar, .tar.gz, .tgz or .zip")
+    return bags
+
+
+def validate_paths(paths: Sequence[Path | str], mode: Mode = "full") -> Iterator[BagReport]:
+    """Each bag named by `paths`, in order. Paths are checked up front: BagError before any report."""
+    bags = discover(paths)
+    return (validate_bag(bag, mode) for bag in bags)

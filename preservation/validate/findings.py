@@ -1,0 +1,78 @@
+"""Findings and their catalogue: checks emit codes and parameters, every text comes from catalogue.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+
+from preservation.bagit.parse import Problem
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    code: str
+    family: str
+    severity: Severity
+    en: str
+    de: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def family(self) -> str:
+        return catalogue()[self.code].family
+
+    def text(self, language: str = "en") -> str:
+        entry = catalogue()[self.code]
+        return _render(entry.de if language == "de" else entry.en, dict(self.params))
+
+
+@cache
+def catalogue() -> dict[str, CatalogueEntry]:
+    text = (resources.files("preservation.validate") / "catalogue.yaml").read_text(encoding="utf-8")
+    return {
+        code: CatalogueEntry(code, item["family"], item["severity"], item["en"], item["de"])
+        for code, item in yaml.safe_load(text).items()
+    }
+
+
+def _render(template: str, params: dict[str, str]) -> str:
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):  # a check forgot a parameter: keep the text, do not lose the finding
+        return template
+
+
+def finding(code: str, file: str | None = None, **params: object) -> Finding:
+    """A finding for `code`; KeyError for a code missing from the catalogue (a bug, caught by the tests)."""
+    entry = catalogue()[code]
+    pairs = tuple((key, str(value)) for key, value in params.items())
+    return Finding(code, entry.severity, _render(entry.en, dict(pairs)), file, pairs)
+
+
+def from_problem(item: Problem, file: str | None) -> Finding:
+    params = dict(item.params)
+    return finding(item.code, file, **params)
+
+
+def markdown_table(language: str = "en") -> str:
+    """The README's table of finding codes, generated from the catalogue."""
+    rows = ["| Code | Family | Severity | Message |", "|---|---|---|---|"]
+    for entry in catalogue().values():
+        message = (entry.de if language == "de" else entry.en).replace("|", "\\|")
+        rows.append(f"| `{entry.code}` | {entry.family} | {entry.severity} | {message} |")
+    return "\n".join(rows) + "\n"

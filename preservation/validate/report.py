@@ -1,0 +1,78 @@
+"""Report renderers: JSON (the issue's output contract), JUnit XML for CI, text for people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from xml.etree import ElementTree as ET
+
+from preservation.validate.api import BagReport
+from preservation.validate.findings import Finding, catalogue
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_RESET = "\033[0m"
+
+
+def _finding_json(finding: Finding) -> dict[str, str]:
+    item = {"code": finding.code, "severity": finding.severity, "message": finding.message}
+    if finding.file is not None:
+        item["file"] = finding.file
+    return item
+
+
+def render_json(reports: Sequence[BagReport], strict: bool = False) -> str:
+    document = {
+        "bags": [
+            {"path": r.path, "valid": r.passes(strict), "findings": [_finding_json(f) for f in r.findings]}
+            for r in reports
+        ]
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _families() -> list[str]:
+    return list(dict.fromkeys(entry.family for entry in catalogue().values()))
+
+
+def render_junit(reports: Sequence[BagReport], strict: bool = False) -> str:
+    """One testsuite per bag, one testcase per family of checks; failures carry that family's findings."""
+    suites = ET.Element("testsuites", name="preservation validate")
+    for report in reports:
+        suite = ET.SubElement(suites, "testsuite", name=report.path)
+        failed = 0
+        for family in _families():
+            case = ET.SubElement(suite, "testcase", classname=report.path, name=family)
+            found = [f for f in report.findings if f.family == family]
+            failing = [f for f in found if f.severity == "error" or (strict and f.severity == "warning")]
+            if failing:
+                failed += 1
+                failure = ET.SubElement(case, "failure", type=failing[0].code, message=_line(failing[0]))
+                failure.text = "\n".join(_line(f) for f in failing)
+            others = [f for f in found if f not in failing]
+            if others:
+                ET.SubElement(case, "system-out").text = "\n".join(_line(f) for f in others)
+        suite.set("tests", str(len(_families())))
+        suite.set("failures", str(failed))
+        suite.set("errors", "0")
+    suites.set("tests", str(len(reports) * len(_families())))
+    suites.set("failures", str(sum(int(s.get("failures", "0")) for s in suites)))
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _line(finding: Finding) -> str:
+    where = f"{finding.file}: " if finding.file else ""
+    return f"{finding.severity} {finding.code} {where}{finding.message}"
+
+
+def render_text(reports: Sequence[BagReport], strict: bool = False, colour: bool = False) -> str:
+    lines: list[str] = []
+    for report in reports:
+        verdict = "valid" if report.passes(strict) else "INVALID"
+        lines.append(f"{report.path} ({report.serialization}): {verdict}")
+        for finding in report.findings:
+            severity = finding.severity
+            if colour:
+                severity = f"{_COLOURS[severity]}{severity}{_RESET}"
+            where = f"{finding.file}: " if finding.file else ""
+            lines.append(f"  {severity} [{finding.code}] {where}{finding.message}")
+    return "\n".join(lines) + "\n"

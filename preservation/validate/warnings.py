@@ -1,0 +1,44 @@
+"""Warnings a careful archivist wants (after bagit-java's linter): names, junk, weak algorithms, nesting."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from preservation.bagit.paths import nfc
+from preservation.hashing import WEAK_ALGORITHMS
+from preservation.validate.findings import Finding, finding
+from preservation.validate.scan import BagContext
+
+OS_JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "ehthumbs.db", ".Spotlight-V100", ".Trashes"})
+
+
+def check(bag: BagContext) -> Iterator[Finding]:
+    if not bag.tagmanifests:
+        yield finding("tagmanifest.missing")
+    algorithms = sorted({m.algorithm for m in bag.manifests.values()})
+    if algorithms and set(algorithms) <= WEAK_ALGORITHMS:
+        yield finding("algorithm.weak-only", algorithms=", ".join(algorithms))
+    yield from _clashes(bag)
+    for path in bag.scan.kinds:
+        name = posixpath.basename(path)
+        if name in OS_JUNK or name.startswith("._") or name == "__MACOSX":
+            yield finding("name.os-junk", path)
+        if path.startswith("data/") and name == "bagit.txt":
+            yield finding("bag.nested", posixpath.dirname(path) + "/")
+
+
+def _clashes(bag: BagContext) -> Iterator[Finding]:
+    by_nfc: dict[str, str] = {}
+    by_case: dict[str, str] = {}
+    for path in bag.scan.kinds:
+        key = nfc(path)
+        if key in by_nfc:
+            yield finding("name.normalization-clash", path, other=by_nfc[key])
+            continue
+        by_nfc[key] = path
+        folded = key.casefold()
+        if folded in by_case:
+            yield finding("name.case-clash", path, other=by_case[folded])
+        else:
+            by_case[folded] = path
