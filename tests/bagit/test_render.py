@@ -138,7 +138,7 @@ def test_an_empty_manifest_is_empty() -> None:
 
 @given(
     st.dictionaries(
-        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1),
+        st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1),
         st.binary(min_size=32, max_size=32).map(bytes.hex),
         max_size=8,
     )

@@ -47,8 +47,13 @@ def tag_files(records: tuple[writer.PayloadRecord, ...]) -> dict[str, bytes]:
     return {"metadata/mets.xml": listing.encode(), "archival-notice.txt": b"Achtung!\n"}
 
 
-def write(target: Path, payload: list[PayloadItem], **options: object) -> BagResult:
-    options = {"tag_files": tag_files, "mtime": EPOCH} | options
+def write(
+    target: Path,
+    payload: list[PayloadItem],
+    *,
+    tags: writer.TagFiles | None = tag_files,
+    mtime: int | None = EPOCH,
+) -> BagResult:
     target.parent.mkdir(parents=True, exist_ok=True)
     return write_bag(
         target,
@@ -56,7 +61,8 @@ def write(target: Path, payload: list[PayloadItem], **options: object) -> BagRes
         BAG_INFO,
         manifest_algorithms=ALGORITHMS,
         tagmanifest_algorithms=ALGORITHMS,
-        **options,
+        tag_files=tags,
+        mtime=mtime,
     )
 
 
@@ -397,7 +403,7 @@ def test_two_items_on_one_nfc_path_are_refused(tmp_path: Path) -> None:
 )
 def test_unusable_tag_files_are_refused_and_leave_nothing(tmp_path: Path, path: str) -> None:
     with pytest.raises(BagError, match="unusable tag file path"):
-        write(tmp_path / "out" / "r", [PayloadBytes(b"x", "data/x")], tag_files=lambda _: {path: b""})
+        write(tmp_path / "out" / "r", [PayloadBytes(b"x", "data/x")], tags=lambda _: {path: b""})
     assert list((tmp_path / "out").iterdir()) == []
 
 
