@@ -1,0 +1,477 @@
+"""The bag writer: an RFC 8493 bag written beside its final place, made durable, then renamed into place.
+
+Two phases, so that a caller can group the durability work of many bags (as databases group commits):
+
+- `stage_bag` copies and hashes every payload file in one read, asks the caller for the tag files that
+  depend on the digests (METS, DC, …), writes manifests, bag-info.txt and tag manifests into a hidden
+  temporary folder ``OUT/.tmp-<identifier>-<random>`` beside the final one. Nothing is fsynced yet.
+- `publish` makes a batch of staged bags durable with one ``syncfs`` per filesystem, renames each into
+  place without ever replacing an existing path, and fsyncs the parent folders so the renames last.
+
+After a crash or kill there is never a half bag under a final name: only temporary folders, which the
+next run removes on entering `exclusive_output`. `write_bag` does both phases for a single bag.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from preservation.bagit.paths import nfc, unsafe_reason
+from preservation.bagit.render import (
+    BAG_SIZE,
+    BAGIT_TXT,
+    PAYLOAD_OXUM,
+    fill_bag_info,
+    format_bag_size,
+    format_payload_oxum,
+    render_bag_info,
+    render_manifest,
+)
+from preservation.errors import BagError
+from preservation.hashing import hash_stream
+
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+TEMP_PREFIX = ".tmp-"
+_TEMP_NAME = re.compile(r"^\.tmp-.+-[a-z0-9_]{8}$")
+"""``.tmp-<identifier>-`` plus the 8 random characters `tempfile.mkdtemp` adds."""
+_RESERVED_TAG_FILE = re.compile(r"^(bagit\.txt|bag-info\.txt|fetch\.txt|(tag)?manifest-[^/]+\.txt)$")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A payload file copied byte for byte from `source` (never modified or moved) to `path`."""
+
+    source: Path
+    path: str
+    """Bag path under ``data/``; stored in Unicode NFC whatever the source name's normalization."""
+
+
+@dataclass(frozen=True)
+class PayloadBytes:
+    """A payload file made by the tool (e.g. the plain-text rendition of an HTML release)."""
+
+    data: bytes
+    path: str
+
+
+PayloadItem = SourceFile | PayloadBytes
+
+
+@dataclass(frozen=True)
+class PayloadRecord:
+    path: str
+    """Bag path as stored: NFC, under ``data/``."""
+    size: int
+    digests: Mapping[str, str]
+    """Hex digest per manifest algorithm."""
+    source: Path | None
+    """The source file, None for `PayloadBytes`."""
+
+
+TagFiles = Callable[[tuple[PayloadRecord, ...]], Mapping[str, bytes]]
+"""Given the payload records, the extra tag files: bag path (e.g. ``metadata/mets.xml``) → bytes."""
+
+
+@dataclass(frozen=True)
+class BagResult:
+    path: Path
+    """The bag's final folder."""
+    payload: tuple[PayloadRecord, ...]
+    """In the order the payload items were given."""
+    payload_oxum: str
+    bag_size: str
+    bytes_written: int
+    """Payload and tag files together."""
+    tagmanifests: Mapping[str, str]
+    """SHA-256 of each tag manifest file, to be kept outside the bag (a fixity ledger), so that a
+    consistent rewrite of a bag and its manifests is still detected."""
+
+
+@dataclass(frozen=True)
+class StagedBag:
+    """A complete bag in its temporary folder, waiting for `publish` (or `discard`). Plain data: it can
+    be staged in a worker process and published by the parent."""
+
+    temp: Path
+    result: BagResult
+
+
+@dataclass(frozen=True)
+class Published:
+    bags: tuple[BagResult, ...]
+    failures: tuple[BagError, ...]
+    """Bags that could not be renamed into place (e.g. the final name appeared meanwhile); their
+    temporary folders are removed."""
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH (reproducible-builds.org) as an int, None when unset."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BagError(None, f"SOURCE_DATE_EPOCH {value!r} is not an integer number of seconds") from None
+
+
+@contextmanager
+def exclusive_output(out_dir: Path) -> Iterator[tuple[Path, ...]]:
+    """Hold the writers' lock on `out_dir` for a run; yields the temporary folders of killed runs that it
+    removed on entry.
+
+    The lock (flock on the folder itself, so no lock file is left behind) is what makes removing those
+    folders safe: no other run can be writing into them. The kernel drops it when its holder dies.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BagError(out_dir, "another run is writing bags into this folder") from None
+        removed = []
+        for entry in os.scandir(out_dir):
+            if _TEMP_NAME.match(entry.name) and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+                removed.append(Path(entry.path))
+        yield tuple(sorted(removed))
+    finally:
+        os.close(fd)
+
+
+def stage_bag(
+    target: Path,
+    payload: Sequence[PayloadItem],
+    bag_info: Sequence[tuple[str, str | None]],
+    *,
+    manifest_algorithms: Sequence[str],
+    tagmanifest_algorithms: Sequence[str],
+    tag_files: TagFiles | None = None,
+    mtime: int | None = None,
+) -> StagedBag:
+    """Write the bag for `target` (``OUT/<identifier>``) into a temporary folder beside it.
+
+    `bag_info` pairs are written in the given order; Payload-Oxum and Bag-Size are computed here and
+    go where the caller lists them with the value None (else at the end), see `fill_bag_info`.
+    `mtime` (seconds since the epoch) is set on every file and folder; None means SOURCE_DATE_EPOCH
+    when set, else the time of writing. On any error the temporary folder is removed.
+    """
+    if not manifest_algorithms:
+        raise ValueError("at least one manifest algorithm is needed")
+    _check_target(target)
+    items = _payload_paths(payload)
+    if mtime is None:
+        mtime = source_date_epoch()
+    temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target.name}-", dir=target.parent))
+    try:
+        tree = _Tree(temp)
+        records = tuple(tree.payload(path, item, manifest_algorithms) for path, item in items)
+        extra = dict(tag_files(records)) if tag_files is not None else {}
+        _check_tag_paths(extra)
+        octets = sum(record.size for record in records)
+        oxum, size = format_payload_oxum(octets, len(records)), format_bag_size(octets)
+        computed = {PAYLOAD_OXUM: oxum, BAG_SIZE: size}
+        tags = {"bagit.txt": BAGIT_TXT, "bag-info.txt": render_bag_info(fill_bag_info(bag_info, computed))}
+        for algorithm in manifest_algorithms:
+            digests = ((record.path, record.digests[algorithm]) for record in records)
+            tags[f"manifest-{algorithm}.txt"] = render_manifest(digests)
+        tags.update(extra)
+        tagmanifests = {
+            f"tagmanifest-{algorithm}.txt": render_manifest(
+                (path, hashlib.new(algorithm, data).hexdigest()) for path, data in tags.items()
+            )
+            for algorithm in tagmanifest_algorithms
+        }
+        for path, data in (tags | tagmanifests).items():
+            tree.write(path, data)
+        tree.finish(mtime)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    result = BagResult(
+        path=target,
+        payload=records,
+        payload_oxum=oxum,
+        bag_size=size,
+        bytes_written=tree.bytes_written,
+        tagmanifests={name: hashlib.sha256(data).hexdigest() for name, data in tagmanifests.items()},
+    )
+    return StagedBag(temp, result)
+
+
+def publish(staged: Sequence[StagedBag]) -> Published:
+    """Make a batch of staged bags durable together, then rename each into place.
+
+    Why one ``syncfs`` per batch: fsyncing each file and folder costs about 0.35 ms per call here, and a
+    bag has about a dozen of them (payload, 7 tag files, 3 folders), so ~4 ms per bag; a syncfs flushes
+    the same data and metadata in one journal commit (figures in benchmarks/bench_writer.py). The data
+    must be durable before the rename, or a crash could leave a complete-looking bag with empty files;
+    the parent folders are fsynced afterwards so that the renames themselves survive.
+    """
+    if not staged:
+        return Published((), ())
+    try:
+        _sync_filesystems([bag.temp for bag in staged])
+    except OSError as exc:
+        for bag in staged:
+            discard(bag)
+        raise BagError(staged[0].result.path.parent, f"cannot make the bags durable: {exc}") from None
+    done: list[BagResult] = []
+    failures: list[BagError] = []
+    for bag in staged:
+        try:
+            _rename_noreplace(bag.temp, bag.result.path)
+        except BagError as exc:
+            discard(bag)
+            failures.append(exc)
+        else:
+            done.append(bag.result)
+    for parent in sorted({result.path.parent for result in done}):
+        _fsync_dir(parent)
+    return Published(tuple(done), tuple(failures))
+
+
+def discard(staged: StagedBag) -> None:
+    """Remove a staged bag that will not be published."""
+    shutil.rmtree(staged.temp, ignore_errors=True)
+
+
+def write_bag(
+    target: Path,
+    payload: Sequence[PayloadItem],
+    bag_info: Sequence[tuple[str, str | None]],
+    *,
+    manifest_algorithms: Sequence[str],
+    tagmanifest_algorithms: Sequence[str],
+    tag_files: TagFiles | None = None,
+    mtime: int | None = None,
+) -> BagResult:
+    """Stage and publish one bag; BagError when it cannot be published."""
+    staged = stage_bag(
+        target,
+        payload,
+        bag_info,
+        manifest_algorithms=manifest_algorithms,
+        tagmanifest_algorithms=tagmanifest_algorithms,
+        tag_files=tag_files,
+        mtime=mtime,
+    )
+    published = publish([staged])
+    if published.failures:
+        raise published.failures[0]
+    return published.bags[0]
+
+
+def _check_target(target: Path) -> None:
+    if not target.name or target.name.startswith("."):
+        raise BagError(target, "a bag folder name must not be empty or start with '.'")
+    if os.path.lexists(target):
+        raise BagError(target, "a bag already exists here; refusing to overwrite it")
+    if not target.parent.is_dir():
+        raise BagError(target.parent, "output folder does not exist")
+
+
+def _path_problem(path: str) -> str | None:
+    reason = unsafe_reason(path)
+    if reason is not None:
+        return reason
+    if any(segment in ("", ".") for segment in path.split("/")):
+        return "empty or '.' path segment"
+    return None
+
+
+def _payload_paths(payload: Sequence[PayloadItem]) -> list[tuple[str, PayloadItem]]:
+    """NFC bag paths of the payload items, checked: safe, under data/, no two the same."""
+    items: list[tuple[str, PayloadItem]] = []
+    seen: dict[str, PayloadItem] = {}
+    for item in payload:
+        path = nfc(item.path)
+        problem = _path_problem(path)
+        if problem is None and not path.startswith("data/"):
+            problem = "payload paths must start with 'data/'"
+        if problem is not None:
+            raise BagError(path, f"unusable payload path: {problem}")
+        if path in seen:
+            both = f"{_label(seen[path])} and {_label(item)}"
+            raise BagError(path, f"two payload items map to this path: {both}")
+        seen[path] = item
+        items.append((path, item))
+    _check_no_file_is_a_folder(seen)
+    return items
+
+
+def _label(item: PayloadItem) -> str:
+    return str(item.source) if isinstance(item, SourceFile) else "<generated bytes>"
+
+
+def _check_no_file_is_a_folder(paths: Iterable[str]) -> None:
+    files = set(paths)
+    for path in files:
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in files:
+                raise BagError(path, f"'{folder}' is both a file and a folder of the bag")
+
+
+def _check_tag_paths(tags: Mapping[str, bytes]) -> None:
+    for path in tags:
+        problem = _path_problem(path)
+        if problem is None and path != nfc(path):
+            problem = "not in Unicode NFC"
+        if problem is None and (path == "data" or path.startswith("data/")):
+            problem = "tag files must not be under data/"
+        if problem is None and _RESERVED_TAG_FILE.match(path):
+            problem = "the writer makes this file itself"
+        if problem is not None:
+            raise BagError(path, f"unusable tag file path: {problem}")
+    _check_no_file_is_a_folder(tags)
+
+
+class _Tree:
+    """Writes files into the temporary bag folder with fixed modes, then fixes the folders' times."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.folders = [root]
+        self._known = {root}
+        self.files: list[Path] = []
+        self.bytes_written = 0
+
+    def _create(self, bag_path: str) -> int:
+        target = self.root / bag_path
+        missing = []
+        for folder in target.parents:
+            if folder in self._known:
+                break
+            missing.append(folder)
+        try:
+            for folder in reversed(missing):
+                os.mkdir(folder)
+                self._known.add(folder)
+                self.folders.append(folder)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        except OSError as exc:
+            raise BagError(target, f"cannot write: {exc.strerror}") from None
+        os.fchmod(fd, FILE_MODE)  # independent of the umask
+        self.files.append(target)
+        return fd
+
+    def payload(self, path: str, item: PayloadItem, algorithms: Sequence[str]) -> PayloadRecord:
+        if isinstance(item, PayloadBytes):
+            self.write(path, item.data)
+            digests = {name: hashlib.new(name, item.data).hexdigest() for name in algorithms}
+            return PayloadRecord(path, len(item.data), digests, None)
+        try:
+            source = open(item.source, "rb", buffering=0)  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise BagError(item.source, f"cannot read: {exc.strerror}") from None
+        with source:
+            info = os.fstat(source.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise BagError(item.source, "not a regular file")
+            with open(self._create(path), "wb") as out:
+                try:
+                    found = hash_stream(source, algorithms, size_hint=info.st_size, sink=out.write)
+                except OSError as exc:
+                    raise BagError(item.source, f"copying into {self.root / path} failed: {exc}") from None
+        self.bytes_written += found.size
+        return PayloadRecord(path, found.size, dict(found.values), item.source)
+
+    def write(self, path: str, data: bytes) -> None:
+        with open(self._create(path), "wb") as out:
+            out.write(data)
+        self.bytes_written += len(data)
+
+    def finish(self, mtime: int | None) -> None:
+        """Fix folder modes and, when given, every mtime; folders deepest first, as writing into a folder
+        changes its mtime."""
+        for folder in self.folders:
+            os.chmod(folder, DIR_MODE)  # mkdtemp makes 0o700, mkdir follows the umask
+        if mtime is None:
+            return
+        times = (mtime, mtime)
+        for file in self.files:
+            os.utime(file, times)
+        for folder in sorted(self.folders, key=lambda f: len(f.parts), reverse=True):
+            os.utime(folder, times)
+
+
+def _libc_function(name: str, *argtypes: type) -> Callable[..., int] | None:
+    """A libc function through ctypes, None where the C library lacks it (non-Linux)."""
+    function = getattr(ctypes.CDLL(None, use_errno=True), name, None)
+    if function is not None:
+        function.argtypes = argtypes
+        function.restype = ctypes.c_int
+    return function
+
+
+_syncfs = _libc_function("syncfs", ctypes.c_int)
+_renameat2 = _libc_function(
+    "renameat2", ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint
+)
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+
+
+def _sync_filesystems(paths: Sequence[Path]) -> None:
+    """Flush everything written on the filesystems holding `paths`: one syncfs per filesystem."""
+    if _syncfs is None:
+        os.sync()
+        return
+    by_device: dict[int, Path] = {}
+    for path in paths:
+        by_device.setdefault(os.stat(path).st_dev, path)
+    for path in by_device.values():
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            if _syncfs(fd) != 0:
+                code = ctypes.get_errno()
+                raise OSError(code, os.strerror(code), str(path))
+        finally:
+            os.close(fd)
+
+
+def _rename_noreplace(source: Path, target: Path) -> None:
+    """Rename a folder, never replacing what is at `target` (os.rename would replace an empty folder)."""
+    if _renameat2 is not None:
+        if _renameat2(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), _RENAME_NOREPLACE) == 0:
+            return
+        code = ctypes.get_errno()
+        # EINVAL: the filesystem does not support the flag; fall back to check-then-rename below.
+        if code not in (errno.EINVAL, errno.ENOSYS):
+            raise _rename_error(target, code)
+    if os.path.lexists(target):
+        raise _rename_error(target, errno.EEXIST)
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        raise _rename_error(target, exc.errno or 0) from None
+
+
+def _rename_error(target: Path, code: int) -> BagError:
+    if code in (errno.EEXIST, errno.ENOTEMPTY):
+        return BagError(target, "a bag already exists here; refusing to overwrite it")
+    return BagError(target, f"cannot move the finished bag into place: {os.strerror(code)}")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
