@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from preservation import __version__
-from preservation.cli import common
+from preservation.cli import common, fixity_cmd
 
-COMMANDS = ()
+COMMANDS = (fixity_cmd,)
 """Modules with `register(subparsers)`; each sets `func` on its parser to a `run(args) -> int`."""
 
 
