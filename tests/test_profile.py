@@ -28,7 +28,9 @@ def test_default_profile_carries_the_organisation_and_the_notice():
     )
     assert profile.manifest_algorithms == ("sha256", "sha512")
     names = [f.name for f in profile.bag_info]
-    assert names.index("Source-Organization") < names.index("External-Identifier") < names.index("Payload-Oxum")
+    assert (
+        names.index("Source-Organization") < names.index("External-Identifier") < names.index("Payload-Oxum")
+    )
 
 
 def test_loading_without_a_path_gives_the_default_profile():
