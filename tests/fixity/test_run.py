@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -180,6 +181,8 @@ def test_two_concurrent_runs_never_check_a_bag_twice(tmp_path: Path) -> None:
     runs = [_spawn(tmp_path / "root", ledger, delay=0.03) for _ in range(2)]
     outputs = [run.communicate(timeout=60) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
+    counts = [len(json.loads(out)["checked"]) for out, _ in outputs]
+    assert sum(counts) == 15 and min(counts) > 0, counts  # both worked, and together checked each bag once
     assert _event_counts(ledger) == {"events": 16, "checked_bags": 16, "claimed": 0}
 
 
