@@ -48,6 +48,7 @@ class BagFiles(ABC):
 
     def __init__(self, location: Path) -> None:
         self.location = location
+        self._read: dict[str, bytes] = {}
 
     @abstractmethod
     def names(self) -> Sequence[str]:
@@ -62,8 +63,11 @@ class BagFiles(ABC):
         """A stream of one member; OSError when it cannot be read."""
 
     def read(self, name: str) -> bytes:
-        with self.open(name) as stream:
-            return stream.read()
+        """A whole member, kept: meant for tag files, which a check reads more than once."""
+        if name not in self._read:
+            with self.open(name) as stream:
+                self._read[name] = stream.read()
+        return self._read[name]
 
     def close(self) -> None:  # noqa: B027 - directory bags hold nothing open
         pass
@@ -86,19 +90,21 @@ class DirectoryBag(BagFiles):
         return self._names
 
     def _walk(self) -> list[str]:
+        # Plain strings, not pathlib: this runs for every file of thousands of bags.
         found = []
-        for folder, dirs, files in os.walk(self.location):
+        top = str(self.location)
+        for folder, dirs, files in os.walk(top):
             dirs.sort()
-            relative = Path(folder).relative_to(self.location).as_posix()
+            relative = os.path.relpath(folder, top).replace(os.sep, "/")
             prefix = "" if relative == "." else relative + "/"
             found.extend(prefix + name for name in sorted(files))
         return found
 
     def exists(self, name: str) -> bool:
-        return os.path.lexists(self.location / name)
+        return os.path.lexists(os.path.join(self.location, name))
 
     def open(self, name: str) -> BinaryIO:
-        return open(self.location / name, "rb", buffering=0)  # noqa: SIM115 - the caller closes it
+        return open(os.path.join(self.location, name), "rb", buffering=0)  # noqa: SIM115 - the caller closes it
 
 
 def _strip_top(names: Sequence[str]) -> str:

@@ -25,7 +25,7 @@ from preservation.fixity.model import (
     utc_now,
 )
 from preservation.fixity.premis import history_document
-from preservation.fixity.runner import Checked, open_pool, run_checks
+from preservation.fixity.runner import Checked, map_batches, open_pool, run_checks
 
 AGENT = f"{SOFTWARE_NAME} {__version__}"
 
@@ -108,9 +108,18 @@ def run_fixity(
         if not root.is_dir():
             raise FixityError(root, "not a folder")
     run_start = clock()
-    with Ledger(ledger_path) as ledger:
+    with (
+        Ledger(ledger_path) as ledger,
+        open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool,
+    ):
         known = ledger.bags()
-        plan = discover.plan_registration(discover.find_bags(resolved), known)
+        found = discover.find_bags(resolved)
+        new = discover.unknown(found, known)
+        # Registration reads tag files of every new bag: on the pool too, since a first run registers all.
+        identities = dict(
+            zip((f.path for f in new), map_batches(pool, discover.identify_all, new), strict=True)
+        )
+        plan = discover.plan_registration(found, known, identities)
         old_paths = {bag.id: bag.path for bag in known}
         registered = ledger.register(plan.new, plan.moved, format_time(run_start))
         candidates = [bag for bag in ledger.bags() if discover.is_under(bag.path, resolved)]
@@ -119,18 +128,17 @@ def run_fixity(
         )
         if on_planned is not None:
             on_planned(len(selection.due))
-        with open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool:
-            dispatch = run_checks(
-                ledger,
-                selection.due,
-                pool,
-                owner=new_owner(),
-                agent=AGENT,
-                clock=clock,
-                not_checked_since=format_time(run_start),
-                time_budget=time_budget,
-                on_checked=on_checked,
-            )
+        dispatch = run_checks(
+            ledger,
+            selection.due,
+            pool,
+            owner=new_owner(),
+            agent=AGENT,
+            clock=clock,
+            not_checked_since=format_time(run_start),
+            time_budget=time_budget,
+            on_checked=on_checked,
+        )
         ledger_seconds = ledger.seconds
     checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatch.checked]
     checked += [

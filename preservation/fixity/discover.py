@@ -68,6 +68,18 @@ def identify(found: Found) -> Identity | None:
 UNREADABLE = (OSError, UnicodeDecodeError, tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError)
 
 
+def identify_all(found: Sequence[Found]) -> tuple[Identity | str | None, ...]:
+    """`identify` each, with a reason (str) in place of an unreadable bag; runs in worker processes."""
+    return tuple(_identify_or_reason(item) for item in found)
+
+
+def _identify_or_reason(found: Found) -> Identity | str | None:
+    try:
+        return identify(found)
+    except UNREADABLE as exc:
+        return f"cannot be registered: {exc}"
+
+
 @dataclass(frozen=True)
 class Registration:
     new: tuple[NewBag, ...]
@@ -77,14 +89,20 @@ class Registration:
     """(path, reason): bags found but not readable enough to register."""
 
 
+def unknown(found: Sequence[Found], known: Sequence[BagRecord]) -> list[Found]:
+    paths = {bag.path for bag in known}
+    return [item for item in found if item.path not in paths]
+
+
 def plan_registration(
     found: Sequence[Found],
     known: Sequence[BagRecord],
+    identities: Mapping[str, Identity | str | None],
     *,
-    identify: Callable[[Found], Identity | None] = identify,
     exists: Callable[[str], bool] = os.path.lexists,
 ) -> Registration:
-    """Which found bags are new and which known bags moved.
+    """Which found bags are new and which known bags moved, given the `identities` of the found bags at
+    unknown paths (an `Identity`, a reason why it is unreadable, or None for no bag).
 
     A bag at an unknown path whose identity and anchor equal those of a known bag whose path is gone has
     moved. Two live copies with the same identity (replicas) stay two bags.
@@ -101,10 +119,9 @@ def plan_registration(
     for item in found:
         if item.path in by_path:
             continue
-        try:
-            identity = identify(item)
-        except UNREADABLE as exc:
-            unreadable.append((item.path, f"cannot be registered: {exc}"))
+        identity = identities.get(item.path)
+        if isinstance(identity, str):
+            unreadable.append((item.path, identity))
             continue
         if identity is None:
             continue

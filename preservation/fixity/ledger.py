@@ -271,25 +271,32 @@ class Ledger:
             return set(free)
 
     @_timed
-    def record(self, result: CheckResult, owner: str, *, started: str, ended: str, agent: str) -> None:
-        """Append the check's event and update the bag, in one transaction."""
-        problems = json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
+    def record(self, checks: Sequence[tuple[CheckResult, str, str]], owner: str, *, agent: str) -> None:
+        """Append an event per complete check (result, started, ended), update the bags; one transaction."""
         with self._write() as db:
-            db.execute(
-                "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (result.bag_id, started, ended, result.bytes_read, result.outcome, problems, agent),
-            )
-            # A gone bag read 0 bytes: keep the size known from before for --max-bytes planning.
-            db.execute(
-                "UPDATE bags SET status = ?, last_checked_at = ?, size = CASE WHEN ? > 0 THEN ? ELSE size END"
-                " WHERE id = ?",
-                (result.outcome, ended, result.bytes_read, result.bytes_read, result.bag_id),
-            )
-            db.execute(
-                "UPDATE bags SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
-                (result.bag_id, owner),
-            )
+            for result, started, ended in checks:
+                problems = json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
+                db.execute(
+                    "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (result.bag_id, started, ended, result.bytes_read, result.outcome, problems, agent),
+                )
+                # A gone bag read 0 bytes: keep the size known from before for --max-bytes planning.
+                db.execute(
+                    "UPDATE bags SET status = ?, last_checked_at = ?,"
+                    " size = CASE WHEN ? > 0 THEN ? ELSE size END,"
+                    " claimed_by = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_by END,"
+                    " claimed_until = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_until END WHERE id = ?",
+                    (
+                        result.outcome,
+                        ended,
+                        result.bytes_read,
+                        result.bytes_read,
+                        owner,
+                        owner,
+                        result.bag_id,
+                    ),
+                )
 
     @_timed
     def release(self, owner: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from preservation.fixity.check import check_bag
+from preservation.fixity.check import check_bags
 from preservation.fixity.ledger import Ledger
 from preservation.fixity.model import BagRecord, CheckResult, CheckTask, Clock, format_time
 
@@ -23,13 +23,20 @@ LEASE = timedelta(hours=6)
 """How long a claim holds against runs on other hosts; on the same host a dead run's claims are taken over
 at once. Generous, because a claim must outlast the check of a large bag."""
 IN_FLIGHT_PER_WORKER = 4
+"""Task batches queued per worker: enough to keep it busy while the coordinator commits."""
+MAX_BATCH = 16
+"""Bags per task at most on a process pool or Dask: for small bags a hand-off costs more than hashing."""
 
 
 class Pool(Protocol):
     width: int
-    """Checks that can run at once."""
+    """Tasks that can run at once."""
+    depth: int
+    """Tasks to keep submitted: enough to keep every worker busy while the coordinator commits."""
+    max_batch: int
+    """Items per task at most."""
 
-    def submit(self, task: CheckTask) -> Any: ...
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any: ...
 
     def wait_first(self, futures: Iterable[Any]) -> set[Any]: ...
 
@@ -38,13 +45,15 @@ class InlinePool:
     """Checks in this process, one at a time (``--jobs 1``): no process start-up, easy to debug."""
 
     width = 1
+    depth = 1  # a task runs when submitted: commit each before starting the next
+    max_batch = 1  # no hand-off to save
 
-    def submit(self, task: CheckTask) -> Future[CheckResult]:
-        future: Future[CheckResult] = Future()
-        future.set_result(check_bag(task))
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(arg))
         return future
 
-    def wait_first(self, futures: Iterable[Future[CheckResult]]) -> set[Future[CheckResult]]:
+    def wait_first(self, futures: Iterable[Future[Any]]) -> set[Future[Any]]:
         return set(futures)
 
 
@@ -52,11 +61,13 @@ class ProcessPool:
     def __init__(self, executor: ProcessPoolExecutor, width: int) -> None:
         self._executor = executor
         self.width = width
+        self.depth = width * IN_FLIGHT_PER_WORKER
+        self.max_batch = MAX_BATCH
 
-    def submit(self, task: CheckTask) -> Future[CheckResult]:
-        return self._executor.submit(check_bag, task)
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Future[Any]:
+        return self._executor.submit(fn, arg)
 
-    def wait_first(self, futures: Iterable[Future[CheckResult]]) -> set[Future[CheckResult]]:
+    def wait_first(self, futures: Iterable[Future[Any]]) -> set[Future[Any]]:
         return wait(list(futures), return_when=FIRST_COMPLETED).done
 
 
@@ -64,14 +75,37 @@ class DaskPool:
     def __init__(self, client: Any) -> None:
         self._client = client
         self.width = max(1, sum(client.nthreads().values()))
+        self.depth = self.width * IN_FLIGHT_PER_WORKER
+        self.max_batch = MAX_BATCH
 
-    def submit(self, task: CheckTask) -> Any:
-        return self._client.submit(check_bag, task, pure=False)
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        return self._client.submit(fn, arg, pure=False)
 
     def wait_first(self, futures: Iterable[Any]) -> set[Any]:
         from distributed import wait as dask_wait
 
         return set(dask_wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+
+def map_batches(
+    pool: Pool, fn: Callable[[tuple[Any, ...]], Sequence[Any]], items: Sequence[Any]
+) -> list[Any]:
+    """`fn` over `items` in batches on the pool, results in the order of `items`."""
+    size = batch_size(len(items), pool)
+    futures = {pool.submit(fn, tuple(items[i : i + size])): i for i in range(0, len(items), size)}
+    results: list[Any] = [None] * len(items)
+    pending = set(futures)
+    while pending:
+        for future in pool.wait_first(pending):
+            pending.discard(future)
+            start = futures[future]
+            results[start : start + size] = future.result()
+    return results
+
+
+def batch_size(items: int, pool: Pool) -> int:
+    """Fewer items per task when there are few, so that every worker gets some."""
+    return max(1, min(pool.max_batch, items // pool.depth))
 
 
 @contextmanager
@@ -132,18 +166,18 @@ def run_checks(
 ) -> Dispatch:
     started_at = clock()
     pending = deque(due)
-    in_flight: dict[Any, tuple[BagRecord, str]] = {}
+    in_flight: dict[Any, str] = {}
     checked: list[Checked] = []
     not_checked: list[BagRecord] = []
-    window = pool.width * IN_FLIGHT_PER_WORKER
+    size = batch_size(len(due), pool)
     try:
         while pending or in_flight:
             out_of_time = time_budget is not None and clock() - started_at >= time_budget
             if pending and out_of_time:
                 not_checked += pending
                 pending.clear()
-            if pending and len(in_flight) < window:
-                batch = [pending.popleft() for _ in range(min(window - len(in_flight), len(pending)))]
+            if pending and len(in_flight) < pool.depth:
+                batch = [pending.popleft() for _ in range(min(size, len(pending)))]
                 now = clock()
                 claimed = ledger.claim(
                     [bag.id for bag in batch],
@@ -152,26 +186,23 @@ def run_checks(
                     until=format_time(now + LEASE),
                     not_checked_since=not_checked_since,
                 )
-                for bag in batch:
-                    if bag.id in claimed:
-                        in_flight[pool.submit(CheckTask(bag.id, bag.path, bag.anchor))] = (
-                            bag,
-                            format_time(now),
-                        )
-                    else:
-                        not_checked.append(bag)
+                not_checked += [bag for bag in batch if bag.id not in claimed]
+                tasks = tuple(CheckTask(bag.id, bag.path, bag.anchor) for bag in batch if bag.id in claimed)
+                if tasks:
+                    in_flight[pool.submit(check_bags, tasks)] = format_time(now)
                 continue
             if not in_flight:
                 continue
             for future in pool.wait_first(in_flight):
-                _, started = in_flight.pop(future)
-                result: CheckResult = future.result()
+                started = in_flight.pop(future)
+                results: tuple[CheckResult, ...] = future.result()
                 ended = format_time(clock())
-                ledger.record(result, owner, started=started, ended=ended, agent=agent)
-                item = Checked(result, started, ended)
-                checked.append(item)
-                if on_checked is not None:
-                    on_checked(item)
+                ledger.record([(result, started, ended) for result in results], owner, agent=agent)
+                for result in results:
+                    item = Checked(result, started, ended)
+                    checked.append(item)
+                    if on_checked is not None:
+                        on_checked(item)
     finally:
         ledger.release(owner)
     return Dispatch(tuple(checked), tuple(not_checked))

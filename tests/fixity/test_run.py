@@ -119,9 +119,9 @@ def _event_counts(ledger: Path) -> dict[str, int]:
 
 _SLOW_RUN = """
 import sys, time
-from preservation.fixity import runner
-real = runner.check_bag
-runner.check_bag = lambda task: (time.sleep({delay}), real(task))[1]
+from preservation.fixity import check
+real = check.check_bag
+check.check_bag = lambda task: (time.sleep({delay}), real(task))[1]
 from preservation.cli import main
 raise SystemExit(main(sys.argv[1:]))
 """
