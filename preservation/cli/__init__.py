@@ -8,11 +8,12 @@ import sys
 from collections.abc import Sequence
 
 from preservation import __version__
-from preservation.cli import common, inspect_cmd, profile_cmd, validate_cmd
+from preservation.cli import common, fixity_cmd, inspect_cmd, profile_cmd, validate_cmd
 
 COMMANDS = (
     inspect_cmd,
     validate_cmd,
+    fixity_cmd,
     profile_cmd,
 )
 """Modules with `register(subparsers)`; each sets `func` on its parser to a `run(args) -> int`."""

@@ -1,0 +1,212 @@
+"""`preservation fixity run|status|history`: scheduled re-verification of stored bags with an audit ledger."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from preservation.cli import common
+from preservation.fixity import api
+from preservation.fixity.model import FixityError
+from preservation.fixity.report import render_text
+from preservation.fixity.runner import Checked
+from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
+
+EXIT_INCOMPLETE = 3
+"""No bag failed, but some could not be checked."""
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90d``, ``2h``, ``30m``, ``45s``, ``1w``."""
+    match = _DURATION.fullmatch(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a duration like 90d, 2h or 30m: {text!r}")
+    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+
+
+def parse_size(text: str) -> int:
+    """``500M``, ``10GB``, ``2GiB``, ``1024``: powers of 1024 (storage people read GB as that)."""
+    match = _SIZE.fullmatch(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size like 500M or 10G: {text!r}")
+    power = " KMGTP".index(match.group(2).upper() or " ")
+    return int(float(match.group(1)) * 1024**power)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "fixity",
+        help="re-verify stored bags on a schedule and keep an audit ledger",
+        description="Re-verify stored bags (folders, .tar, .tar.gz, .tgz, .zip); keep their audit history.",
+        epilog="Exit codes: 0 all checked bags passed, 1 some bag failed, 3 no failure but some bags could "
+        "not be checked, 2 usage error.",
+    )
+    actions = parser.add_subparsers(dest="fixity_command", metavar="ACTION", required=True)
+
+    run = actions.add_parser("run", help="find bags under ROOTs, register new ones, check those due")
+    run.add_argument("roots", nargs="+", type=Path, metavar="ROOT")
+    run.add_argument("--ledger", type=Path, required=True, help="the SQLite ledger (created if missing)")
+    run.add_argument(
+        "--older-than",
+        type=parse_duration,
+        default=DEFAULT_PERIOD,
+        metavar="AGE",
+        help="check bags last checked longer ago than AGE (default: 90d); never-checked bags are always due",
+    )
+    run.add_argument("--all", dest="check_all", action="store_true", help="check every bag now")
+    budget = run.add_mutually_exclusive_group()
+    budget.add_argument("--max-bags", type=_positive, metavar="N", help="check at most N bags")
+    budget.add_argument(
+        "--max-bytes", type=parse_size, metavar="SIZE", help="stop after about SIZE (e.g. 500G)"
+    )
+    budget.add_argument(
+        "--time-budget", type=parse_duration, metavar="AGE", help="stop dispatching after (2h)"
+    )
+    run.add_argument(
+        "--jobs", type=_positive, default=2, metavar="N", help="local hashing processes (default 2)"
+    )
+    engine = run.add_mutually_exclusive_group()
+    engine.add_argument("--dask", metavar="ADDRESS", help="hash on the Dask scheduler at ADDRESS")
+    engine.add_argument("--dask-local", type=_positive, metavar="N", help="hash on a local Dask cluster of N")
+    common.add_format_option(run, "text", "json")
+    run.add_argument("--report", type=Path, metavar="HTML", help="also write the self-contained HTML report")
+    run.set_defaults(func=_run)
+
+    status = actions.add_parser("status", help="summarise the ledger")
+    status.add_argument("--ledger", type=Path, required=True)
+    status.add_argument(
+        "--older-than", type=parse_duration, default=DEFAULT_PERIOD, metavar="AGE", help="the period (90d)"
+    )
+    common.add_format_option(status, "text", "json")
+    status.set_defaults(func=_status)
+
+    history = actions.add_parser("history", help="the checks of one bag (path or External-Identifier)")
+    history.add_argument("bag", metavar="BAG")
+    history.add_argument("--ledger", type=Path, required=True)
+    common.add_format_option(history, "text", "json", "premis")
+    history.set_defaults(func=_history)
+
+
+def _run(args: argparse.Namespace) -> int:
+    progress = _Progress()
+    try:
+        result = api.run_fixity(
+            args.roots,
+            args.ledger,
+            older_than=args.older_than,
+            check_all=args.check_all,
+            budget=Budget(max_bags=args.max_bags, max_bytes=args.max_bytes),
+            time_budget=args.time_budget,
+            jobs=args.jobs,
+            dask_address=args.dask,
+            dask_local=args.dask_local,
+            on_planned=progress.start,
+            on_checked=progress.step,
+        )
+        if args.report:
+            api.write_report(args.ledger, args.report, period=args.older_than)
+    except FixityError as exc:
+        raise common.UsageError(str(exc)) from None
+    finally:
+        progress.close()
+    if args.format == "json":
+        common.print_json(result.to_json())
+    else:
+        print(_run_text(result))
+    counts = result.counts()
+    if counts["fail"]:
+        return common.EXIT_FAILED
+    return EXIT_INCOMPLETE if counts["error"] else common.EXIT_OK
+
+
+def _run_text(result: api.RunResult) -> str:
+    lines = []
+    for item in result.checked:
+        if item.outcome != "pass":
+            lines.append(f"{item.outcome.upper()} {item.bag}")
+            lines += [f"  {p.kind:<15} {p.file or '(bag)'}: {p.detail}" for p in item.problems]
+    lines += [f"moved: {old} -> {new}" for old, new in result.moved]
+    counts = result.counts()
+    lines.append(
+        f"checked {len(result.checked)} of {result.known} bags: {counts['pass']} pass, "
+        f"{counts['fail']} fail, {counts['error']} error; {result.skipped} due but not checked; "
+        f"{result.registered} new, "
+        f"{len(result.moved)} moved; {result.bytes_read / 1e6:.1f} MB in {result.seconds:.1f} s"
+    )
+    return "\n".join(lines)
+
+
+def _status(args: argparse.Namespace) -> int:
+    try:
+        summary = api.status(args.ledger, period=args.older_than)
+    except FixityError as exc:
+        raise common.UsageError(str(exc)) from None
+    if args.format == "json":
+        common.print_json(summary.to_json())
+    else:
+        print(render_text(summary))
+    return common.EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    try:
+        found = api.history(args.bag, args.ledger)
+    except FixityError as exc:
+        raise common.UsageError(str(exc)) from None
+    if args.format == "premis":
+        sys.stdout.buffer.write(found.premis())
+    elif args.format == "json":
+        common.print_json(found.to_json())
+    else:
+        print(_history_text(found))
+    return common.EXIT_OK
+
+
+def _history_text(found: api.BagHistory) -> str:
+    lines = []
+    for bag in found.bags:
+        lines.append(f"{bag.path}  {bag.identity or '(no External-Identifier)'}  status {bag.status}")
+        lines.append(f"  registered {bag.registered_at}")
+    lines += [f"  moved {m.at}: {m.from_path} -> {m.to_path}" for m in found.moves]
+    paths = {bag.id: bag.path for bag in found.bags}
+    for event in found.events:
+        where = f" {paths[event.bag_id]}" if len(found.bags) > 1 else ""
+        lines.append(f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}")
+        lines += [f"    {p.kind:<15} {p.file or '(bag)'}: {p.detail}" for p in event.problems]
+    return "\n".join(lines)
+
+
+class _Progress:
+    """A tqdm bar on stderr, only when stderr is a terminal (cron logs stay clean)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def start(self, total: int) -> None:
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="bag", file=sys.stderr)
+
+    def step(self, checked: Checked) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+            self._bar.set_postfix_str(checked.result.outcome, refresh=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

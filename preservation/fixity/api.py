@@ -1,0 +1,232 @@
+"""Library calls behind `preservation fixity run|status|history`."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from preservation import SOFTWARE_NAME, __version__
+from preservation.fixity import discover, report, schedule
+from preservation.fixity.ledger import Ledger, new_owner
+from preservation.fixity.model import (
+    BagRecord,
+    Clock,
+    Event,
+    FixityError,
+    Move,
+    Outcome,
+    Problem,
+    format_time,
+    utc_now,
+)
+from preservation.fixity.premis import history_document
+from preservation.fixity.runner import Checked, map_batches, open_pool, run_checks
+
+AGENT = f"{SOFTWARE_NAME} {__version__}"
+
+
+@dataclass(frozen=True)
+class CheckedBag:
+    bag: str
+    outcome: Outcome
+    problems: tuple[Problem, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"bag": self.bag, "outcome": self.outcome, "problems": [p.to_json() for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    checked: tuple[CheckedBag, ...]
+    """Checked bags in the order their checks completed, then found bags that could not be registered."""
+    skipped: int
+    """Due bags not checked: beyond a budget, or being checked by a concurrent run."""
+    known: int
+    """Bags in the ledger under the roots."""
+    registered: int
+    moved: tuple[tuple[str, str], ...]
+    """(from, to) paths of bags recognised as moved."""
+    bytes_read: int
+    seconds: float
+    ledger_seconds: float
+    """Time spent in ledger calls (registration, claims, commits)."""
+
+    def counts(self) -> Counter[str]:
+        return Counter(item.outcome for item in self.checked)
+
+    def summary(self) -> dict[str, Any]:
+        counts = self.counts()
+        return {
+            "bags": self.known,
+            "checked": len(self.checked),
+            "pass": counts["pass"],
+            "fail": counts["fail"],
+            "error": counts["error"],
+            "skipped": self.skipped,
+            "registered": self.registered,
+            "moved": [{"from": old, "to": new} for old, new in self.moved],
+            "bytes": self.bytes_read,
+            "seconds": round(self.seconds, 3),
+            "ledger_seconds": round(self.ledger_seconds, 3),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "checked": [c.to_json() for c in self.checked],
+            "skipped": self.skipped,
+            "summary": self.summary(),
+        }
+
+
+def run_fixity(
+    roots: Sequence[Path],
+    ledger_path: Path,
+    *,
+    older_than: timedelta = schedule.DEFAULT_PERIOD,
+    check_all: bool = False,
+    budget: schedule.Budget = schedule.NO_BUDGET,
+    time_budget: timedelta | None = None,
+    jobs: int = 2,
+    dask_address: str | None = None,
+    dask_local: int | None = None,
+    clock: Clock = utc_now,
+    on_checked: Callable[[Checked], None] | None = None,
+    on_planned: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Find the bags under `roots`, register new and moved ones, and check those due (see `schedule`).
+
+    `on_planned(n)` is told how many checks will be attempted, `on_checked` each check as it is committed.
+    """
+    started = time.perf_counter()
+    resolved = [root.resolve() for root in roots]
+    for root in resolved:
+        if not root.is_dir():
+            raise FixityError(root, "not a folder")
+    run_start = clock()
+    with (
+        Ledger(ledger_path) as ledger,
+        open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool,
+    ):
+        known = ledger.bags()
+        found = discover.find_bags(resolved)
+        new = discover.unknown(found, known)
+        # Registration reads tag files of every new bag: on the pool too, since a first run registers all.
+        identities = dict(
+            zip((f.path for f in new), map_batches(pool, discover.identify_all, new), strict=True)
+        )
+        plan = discover.plan_registration(found, known, identities)
+        old_paths = {bag.id: bag.path for bag in known}
+        registered = ledger.register(plan.new, plan.moved, format_time(run_start))
+        candidates = [bag for bag in ledger.bags() if discover.is_under(bag.path, resolved)]
+        selection = schedule.select(
+            candidates, now=run_start, older_than=older_than, check_all=check_all, budget=budget
+        )
+        if on_planned is not None:
+            on_planned(len(selection.due))
+        dispatch = run_checks(
+            ledger,
+            selection.due,
+            pool,
+            owner=new_owner(),
+            agent=AGENT,
+            clock=clock,
+            not_checked_since=format_time(run_start),
+            time_budget=time_budget,
+            on_checked=on_checked,
+        )
+        ledger_seconds = ledger.seconds
+    checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatch.checked]
+    checked += [
+        CheckedBag(path, "error", (Problem("unreadable", None, why),)) for path, why in plan.unreadable
+    ]
+    return RunResult(
+        checked=tuple(checked),
+        skipped=len(selection.deferred) + len(dispatch.not_checked),
+        known=len(candidates),
+        registered=registered,
+        moved=tuple((old_paths[bag_id], new) for bag_id, new in plan.moved),
+        bytes_read=sum(c.result.bytes_read for c in dispatch.checked),
+        seconds=time.perf_counter() - started,
+        ledger_seconds=ledger_seconds,
+    )
+
+
+def _existing(ledger_path: Path) -> Ledger:
+    if not ledger_path.is_file():
+        raise FixityError(ledger_path, "no fixity ledger here (it is created by `fixity run`)")
+    return Ledger(ledger_path)
+
+
+def status(
+    ledger_path: Path, *, period: timedelta = schedule.DEFAULT_PERIOD, clock: Clock = utc_now
+) -> report.StatusSummary:
+    with _existing(ledger_path) as ledger:
+        return report.summarize(ledger.bags(), now=clock(), period=period)
+
+
+@dataclass(frozen=True)
+class BagHistory:
+    bags: tuple[BagRecord, ...]
+    """The bags matched: one by path, or every copy holding the identifier."""
+    events: tuple[Event, ...]
+    moves: tuple[Move, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bags": [
+                {
+                    "path": bag.path,
+                    "identity": bag.identity,
+                    "kind": bag.kind,
+                    "registered_at": bag.registered_at,
+                    "last_checked_at": bag.last_checked_at,
+                    "status": bag.status,
+                    "anchor": dict(bag.anchor),
+                }
+                for bag in self.bags
+            ],
+            "events": [
+                {
+                    "bag": next(b.path for b in self.bags if b.id == e.bag_id),
+                    "started": e.started,
+                    "ended": e.ended,
+                    "bytes": e.bytes,
+                    "outcome": e.outcome,
+                    "problems": [p.to_json() for p in e.problems],
+                    "agent": e.agent,
+                }
+                for e in self.events
+            ],
+            "moves": [
+                {"bag": m.bag_id, "from": m.from_path, "to": m.to_path, "at": m.at} for m in self.moves
+            ],
+        }
+
+    def premis(self) -> bytes:
+        return history_document(self.bags, self.events, software=SOFTWARE_NAME, version=__version__)
+
+
+def history(bag: str, ledger_path: Path) -> BagHistory:
+    """The checks and moves of the bag at path `bag`, or of the bags with External-Identifier `bag`."""
+    with _existing(ledger_path) as ledger:
+        bags = ledger.find(bag)
+        if not bags:
+            raise FixityError(bag, f"no such bag in the ledger {ledger_path}")
+        ids = [b.id for b in bags]
+        moves = [move for bag_id in ids for move in ledger.moves(bag_id)]
+        return BagHistory(tuple(bags), tuple(ledger.events(ids)), tuple(moves))
+
+
+def write_report(
+    ledger_path: Path, out: Path, *, period: timedelta = schedule.DEFAULT_PERIOD, clock: Clock = utc_now
+) -> None:
+    with _existing(ledger_path) as ledger:
+        html = report.render_html(
+            ledger.bags(), ledger.events(), now=clock(), period=period, title="Fixity report"
+        )
+    out.write_text(html, encoding="utf-8")

@@ -1,0 +1,314 @@
+"""The audit ledger: an SQLite file with the known bags, their anchors, claims and every check.
+
+WAL mode lets readers (status, history) run beside a check run; `BEGIN IMMEDIATE` takes the write lock at
+the start of each transaction so that claim decisions are never made on a stale read. Each check is one
+transaction: a killed run loses at most the checks in flight. `synchronous=NORMAL` is durable against a
+killed process (the case cron meets) and keeps the database consistent on power loss.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from preservation.fixity.model import (
+    BagKind,
+    BagRecord,
+    CheckResult,
+    Event,
+    FixityError,
+    Move,
+    Problem,
+)
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE bags (
+    id INTEGER PRIMARY KEY,
+    identity TEXT,
+    path TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('directory', 'tar', 'zip')),
+    anchor TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    last_checked_at TEXT,
+    status TEXT NOT NULL DEFAULT 'unchecked' CHECK (status IN ('unchecked', 'pass', 'fail', 'error')),
+    size INTEGER,
+    claimed_by TEXT,
+    claimed_until TEXT
+);
+CREATE INDEX bags_identity ON bags (identity);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    bag INTEGER NOT NULL REFERENCES bags (id),
+    started TEXT NOT NULL,
+    ended TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error')),
+    problems TEXT NOT NULL,
+    agent TEXT NOT NULL
+);
+CREATE INDEX events_bag ON events (bag, started);
+CREATE TABLE moves (
+    id INTEGER PRIMARY KEY,
+    bag INTEGER NOT NULL REFERENCES bags (id),
+    from_path TEXT NOT NULL,
+    to_path TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+"""
+_BAG_COLUMNS = "id, identity, path, kind, anchor, registered_at, last_checked_at, status, size"
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _timed(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Add the call's duration to the ledger's `seconds`, so a run can report the ledger's own share."""
+
+    @wraps(method)
+    def timed(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        start = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            args[0].seconds += time.perf_counter() - start  # type: ignore[attr-defined]
+
+    return timed
+
+
+@dataclass(frozen=True)
+class NewBag:
+    identity: str | None
+    path: str
+    kind: BagKind
+    anchor: dict[str, str]
+    size: int | None
+
+
+def new_owner() -> str:
+    """A claim owner: host and pid let a later run on the same host take over the claims of a dead run."""
+    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
+
+
+def _owner_dead(owner: str) -> bool:
+    host, pid, _ = owner.rsplit(":", 2)
+    if host != socket.gethostname():
+        return False  # another machine: only the lease can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError):
+        return False
+    return False
+
+
+class Ledger:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 60_000) -> None:
+        self.path = path
+        self.seconds = 0.0
+        """Time spent inside ledger calls."""
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise FixityError(path, f"cannot open the fixity ledger: {exc}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._write() as db:
+            exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone()
+            if not exists:
+                # Statement by statement: executescript() would COMMIT the open transaction first.
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+                return
+            (version,) = db.execute("SELECT version FROM schema_version").fetchone()
+            if version != SCHEMA_VERSION:
+                raise FixityError(
+                    self.path, f"ledger schema version {version}, this software reads {SCHEMA_VERSION}"
+                )
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    @_timed
+    def bags(self) -> list[BagRecord]:
+        rows = self._db.execute(f"SELECT {_BAG_COLUMNS} FROM bags ORDER BY id").fetchall()
+        return [_bag(row) for row in rows]
+
+    @_timed
+    def find(self, bag: str) -> list[BagRecord]:
+        """Bags whose path (as given or resolved) or identity is `bag`."""
+        rows = self._db.execute(
+            f"SELECT {_BAG_COLUMNS} FROM bags WHERE path IN (?, ?) ORDER BY id",
+            (bag, str(Path(bag).resolve())),
+        ).fetchall()
+        if not rows:
+            rows = self._db.execute(
+                f"SELECT {_BAG_COLUMNS} FROM bags WHERE identity = ? ORDER BY id", (bag,)
+            ).fetchall()
+        return [_bag(row) for row in rows]
+
+    @_timed
+    def events(self, bag_ids: Iterable[int] | None = None) -> list[Event]:
+        query = "SELECT id, bag, started, ended, bytes, outcome, problems, agent FROM events"
+        if bag_ids is None:
+            rows = self._db.execute(query + " ORDER BY started, id").fetchall()
+        else:
+            ids = list(bag_ids)
+            marks = ",".join("?" * len(ids))
+            rows = self._db.execute(query + f" WHERE bag IN ({marks}) ORDER BY started, id", ids).fetchall()
+        return [
+            Event(
+                id,
+                bag,
+                started,
+                ended,
+                size,
+                outcome,
+                tuple(Problem.from_json(p) for p in json.loads(problems)),
+                agent,
+            )
+            for id, bag, started, ended, size, outcome, problems, agent in rows
+        ]
+
+    @_timed
+    def moves(self, bag_id: int) -> list[Move]:
+        rows = self._db.execute(
+            "SELECT bag, from_path, to_path, at FROM moves WHERE bag = ? ORDER BY id", (bag_id,)
+        )
+        return [Move(*row) for row in rows]
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    @_timed
+    def register(self, bags: Sequence[NewBag], moved: Sequence[tuple[int, str]], now: str) -> int:
+        """Add new bags and record moves (bag id, new path) in one transaction; returns bags added.
+
+        A path another run registered meanwhile is left as it is.
+        """
+        with self._write() as db:
+            added = 0
+            for bag_id, new_path in moved:
+                row = db.execute("SELECT path FROM bags WHERE id = ?", (bag_id,)).fetchone()
+                taken = db.execute("SELECT 1 FROM bags WHERE path = ?", (new_path,)).fetchone()
+                if row is None or taken:
+                    continue
+                db.execute("UPDATE bags SET path = ? WHERE id = ?", (new_path, bag_id))
+                db.execute(
+                    "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)",
+                    (bag_id, row[0], new_path, now),
+                )
+            for bag in bags:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO bags (identity, path, kind, anchor, registered_at, size)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (bag.identity, bag.path, bag.kind, json.dumps(bag.anchor, sort_keys=True), now, bag.size),
+                )
+                added += cursor.rowcount
+            return added
+
+    @_timed
+    def claim(
+        self, bag_ids: Sequence[int], owner: str, *, now: str, until: str, not_checked_since: str
+    ) -> set[int]:
+        """Claim the bags that no live run holds and nobody checked since `not_checked_since`; returns them.
+
+        The second condition stops a run from re-checking a bag that a concurrent run finished meanwhile.
+        """
+        if not bag_ids:
+            return set()
+        with self._write() as db:
+            marks = ",".join("?" * len(bag_ids))
+            rows = db.execute(
+                f"SELECT id, claimed_by, claimed_until FROM bags WHERE id IN ({marks})"
+                " AND (last_checked_at IS NULL OR last_checked_at < ?)",
+                (*bag_ids, not_checked_since),
+            ).fetchall()
+            free = [
+                bag_id
+                for bag_id, holder, lease in rows
+                if holder is None or lease < now or (holder != owner and _owner_dead(holder))
+            ]
+            db.executemany(
+                "UPDATE bags SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                [(owner, until, i) for i in free],
+            )
+            return set(free)
+
+    @_timed
+    def record(self, checks: Sequence[tuple[CheckResult, str, str]], owner: str, *, agent: str) -> None:
+        """Append an event per complete check (result, started, ended), update the bags; one transaction."""
+        with self._write() as db:
+            for result, started, ended in checks:
+                problems = json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
+                db.execute(
+                    "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (result.bag_id, started, ended, result.bytes_read, result.outcome, problems, agent),
+                )
+                # A gone bag read 0 bytes: keep the size known from before for --max-bytes planning.
+                db.execute(
+                    "UPDATE bags SET status = ?, last_checked_at = ?,"
+                    " size = CASE WHEN ? > 0 THEN ? ELSE size END,"
+                    " claimed_by = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_by END,"
+                    " claimed_until = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_until END WHERE id = ?",
+                    (
+                        result.outcome,
+                        ended,
+                        result.bytes_read,
+                        result.bytes_read,
+                        owner,
+                        owner,
+                        result.bag_id,
+                    ),
+                )
+
+    @_timed
+    def release(self, owner: str) -> None:
+        """Give back the claims of `owner` that it did not complete (a run stopping early)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE bags SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?", (owner,)
+            )
+
+
+def _bag(row: tuple[Any, ...]) -> BagRecord:
+    id, identity, path, kind, anchor, registered_at, last_checked_at, status, size = row
+    return BagRecord(
+        id, identity, path, kind, json.loads(anchor), registered_at, last_checked_at, status, size
+    )

@@ -1,0 +1,113 @@
+"""Plain data shared by the fixity modules: problems, check tasks and results, ledger records, time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from preservation.errors import PreservationError
+
+Outcome = Literal["pass", "fail", "error"]
+ProblemKind = Literal["changed", "missing", "extra", "tag-changed", "anchor-mismatch", "unreadable"]
+BagKind = Literal["directory", "tar", "zip"]
+Clock = Callable[[], datetime]
+
+OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "error")
+_FAILING: frozenset[str] = frozenset({"changed", "missing", "extra", "tag-changed", "anchor-mismatch"})
+
+
+class FixityError(PreservationError):
+    """The ledger or a root cannot be used (missing, unreadable, written by a newer version)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """Fixed-width UTC text, so that the ledger can compare and sort timestamps as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: ProblemKind
+    file: str | None
+    """Bag-relative path, or None when the problem concerns the whole bag."""
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "file": self.file, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Problem:
+        return cls(data["kind"], data["file"], data["detail"])
+
+
+def outcome_of(problems: Iterable[Problem]) -> Outcome:
+    """Content that demonstrably differs is a failure even if other files could not be read."""
+    kinds = {problem.kind for problem in problems}
+    if kinds & _FAILING:
+        return "fail"
+    return "error" if kinds else "pass"
+
+
+@dataclass(frozen=True)
+class CheckTask:
+    """What a worker needs to check one bag; plain and picklable, so it travels to Dask workers."""
+
+    bag_id: int
+    path: str
+    anchor: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    bag_id: int
+    path: str
+    outcome: Outcome
+    problems: tuple[Problem, ...]
+    bytes_read: int
+
+
+@dataclass(frozen=True)
+class BagRecord:
+    id: int
+    identity: str | None
+    """External-Identifier from bag-info.txt."""
+    path: str
+    kind: BagKind
+    anchor: Mapping[str, str]
+    """sha512 per anchoring tag file, taken at registration and kept outside the bag."""
+    registered_at: str
+    last_checked_at: str | None
+    status: str
+    """``unchecked`` or the outcome of the latest check."""
+    size: int | None
+    """Bytes read by the latest check, else the Payload-Oxum or archive size: used for --max-bytes."""
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    bag_id: int
+    started: str
+    ended: str
+    bytes: int
+    outcome: Outcome
+    problems: tuple[Problem, ...]
+    agent: str
+
+
+@dataclass(frozen=True)
+class Move:
+    bag_id: int
+    from_path: str
+    to_path: str
+    at: str

@@ -1,0 +1,65 @@
+"""Which bags are due, in which order, within which budget. Pure: no I/O, time passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from preservation.fixity.model import BagRecord, format_time
+
+DEFAULT_PERIOD = timedelta(days=90)
+"""A bag is due when its last check is older than this (also what `status` counts as overdue)."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_bags: int | None = None
+    max_bytes: int | None = None
+    """Sizes are those the ledger knows (bytes read at the last check, else Payload-Oxum or file size)."""
+
+
+NO_BUDGET = Budget()
+
+
+@dataclass(frozen=True)
+class Selection:
+    due: tuple[BagRecord, ...]
+    """In checking order."""
+    deferred: tuple[BagRecord, ...]
+    """Due, but beyond the budget."""
+
+
+def priority(bag: BagRecord) -> tuple[bool, str, str, str]:
+    """Never-checked bags first (oldest registration first), then the longest unchecked."""
+    return (bag.last_checked_at is not None, bag.last_checked_at or "", bag.registered_at, bag.path)
+
+
+def is_due(bag: BagRecord, *, now: datetime, older_than: timedelta, check_all: bool = False) -> bool:
+    if check_all or bag.last_checked_at is None:
+        return True
+    return bag.last_checked_at < format_time(now - older_than)
+
+
+def select(
+    bags: Sequence[BagRecord],
+    *,
+    now: datetime,
+    older_than: timedelta = DEFAULT_PERIOD,
+    check_all: bool = False,
+    budget: Budget = NO_BUDGET,
+) -> Selection:
+    """The due bags in priority order, cut at the budget. The first due bag is always taken, even when
+    it alone exceeds --max-bytes: otherwise a bag larger than the budget would never be checked."""
+    due = sorted(
+        (b for b in bags if is_due(b, now=now, older_than=older_than, check_all=check_all)), key=priority
+    )
+    limit = len(due) if budget.max_bags is None else max(0, budget.max_bags)
+    if budget.max_bytes is not None:
+        total = 0
+        for index, bag in enumerate(due[:limit]):
+            total += bag.size or 0
+            if total > budget.max_bytes and index > 0:
+                limit = index
+                break
+    return Selection(tuple(due[:limit]), tuple(due[limit:]))

@@ -1,0 +1,195 @@
+"""run_fixity end to end on real bags: registration, moves, gone bags, crashes, concurrency, Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from preservation.fixity import api
+from preservation.fixity.ledger import Ledger
+from preservation.fixity.schedule import Budget
+from tests.fixity.bags import Clock, make_bag, make_bags, tar_bag, zip_bag
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _outcomes(result: api.RunResult) -> dict[str, str]:
+    return {item.bag: item.outcome for item in result.checked}
+
+
+def test_first_run_registers_and_checks_all(tmp_path: Path, clock: Clock) -> None:
+    bags = make_bags(tmp_path / "root", 3)
+    tar_bag(make_bag(tmp_path / "src" / "t", "urn:ks:t"), tmp_path / "root" / "t.tar.gz", "w:gz")
+    zip_bag(make_bag(tmp_path / "src" / "z", "urn:ks:z"), tmp_path / "root" / "z")
+    result = api.run_fixity([tmp_path / "root"], tmp_path / "l.sqlite", clock=clock, jobs=1)
+    assert result.registered == 5 and result.skipped == 0
+    assert set(_outcomes(result).values()) == {"pass"}
+    assert str(bags[0].resolve()) in _outcomes(result)
+    again = api.run_fixity([tmp_path / "root"], tmp_path / "l.sqlite", clock=clock, jobs=1)
+    assert (again.checked, again.registered) == ((), 0)  # nothing due within the period
+
+
+def test_moved_bag_keeps_its_history(tmp_path: Path, clock: Clock) -> None:
+    (bag,) = make_bags(tmp_path / "root" / "old", 1)
+    ledger = tmp_path / "l.sqlite"
+    api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1)
+    new_place = tmp_path / "root" / "new" / bag.name
+    new_place.parent.mkdir()
+    shutil.move(bag, new_place)
+    result = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1, check_all=True)
+    assert result.registered == 0
+    assert result.moved == ((str(bag.resolve()), str(new_place.resolve())),)
+    assert _outcomes(result) == {str(new_place.resolve()): "pass"}
+    found = api.history("urn:ks:bag:0", ledger)
+    assert len(found.bags) == 1 and len(found.events) == 2 and len(found.moves) == 1
+
+
+def test_deleted_bag_is_an_error(tmp_path: Path, clock: Clock) -> None:
+    bags = make_bags(tmp_path / "root", 2)
+    ledger = tmp_path / "l.sqlite"
+    api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1)
+    shutil.rmtree(bags[1])
+    result = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1, check_all=True)
+    assert _outcomes(result) == {str(bags[0].resolve()): "pass", str(bags[1].resolve()): "error"}
+    assert api.status(ledger, clock=clock).in_error == 1
+
+
+def test_budgets_and_time_budget(tmp_path: Path) -> None:
+    make_bags(tmp_path / "root", 12)
+    ledger = tmp_path / "l.sqlite"
+    first = api.run_fixity([tmp_path / "root"], ledger, clock=Clock(), jobs=1, budget=Budget(max_bags=2))
+    assert (len(first.checked), first.skipped) == (2, 10)
+    # Each clock read moves on by an hour: the budget runs out after the first batch is dispatched.
+    slow = Clock(step=timedelta(hours=1))
+    second = api.run_fixity(
+        [tmp_path / "root"], ledger, clock=slow, jobs=1, time_budget=timedelta(minutes=90)
+    )
+    assert 1 <= len(second.checked) < 10 and len(second.checked) + second.skipped == 10
+    with Ledger(ledger) as db:
+        assert not any(
+            row for row in db._db.execute("SELECT claimed_by FROM bags WHERE claimed_by IS NOT NULL")
+        )
+
+
+def test_exception_mid_run_keeps_completed_checks(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_bags(tmp_path / "root", 6)
+    ledger = tmp_path / "l.sqlite"
+    real_record = Ledger.record
+    calls = []
+
+    def record(self: Ledger, *args: object, **kwargs: object) -> None:
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("power cut")
+        real_record(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ledger, "record", record)
+    with pytest.raises(RuntimeError):
+        api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1)
+    monkeypatch.undo()
+    assert _event_counts(ledger) == {"events": 3, "checked_bags": 3, "claimed": 0}
+    resumed = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1)
+    assert len(resumed.checked) == 3
+    assert _event_counts(ledger) == {"events": 6, "checked_bags": 6, "claimed": 0}
+
+
+def _event_counts(ledger: Path) -> dict[str, int]:
+    db = sqlite3.connect(ledger)
+    try:
+        per_bag = db.execute("SELECT bag, COUNT(*) FROM events GROUP BY bag").fetchall()
+        assert all(count == 1 for _, count in per_bag), per_bag  # no bag checked twice
+        checked = db.execute("SELECT COUNT(*) FROM bags WHERE last_checked_at IS NOT NULL").fetchone()[0]
+        claimed = db.execute("SELECT COUNT(*) FROM bags WHERE claimed_by IS NOT NULL").fetchone()[0]
+        return {"events": sum(c for _, c in per_bag), "checked_bags": checked, "claimed": claimed}
+    finally:
+        db.close()
+
+
+_SLOW_RUN = """
+import sys, time
+from preservation.fixity import check
+real = check.check_bag
+check.check_bag = lambda task: (time.sleep({delay}), real(task))[1]
+from preservation.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def _spawn(root: Path, ledger: Path, delay: float) -> subprocess.Popen[bytes]:
+    """A real `preservation fixity run` process, slowed down per bag so that it can be caught mid-run."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _SLOW_RUN.format(delay=delay),
+            "fixity",
+            "run",
+            str(root),
+            "--ledger",
+            str(ledger),
+            "--jobs",
+            "1",
+            "--format",
+            "json",
+        ],  # fmt: skip
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_killed_run_resumes_without_losing_or_repeating(tmp_path: Path) -> None:
+    make_bags(tmp_path / "root", 12)
+    ledger = tmp_path / "l.sqlite"
+    process = _spawn(tmp_path / "root", ledger, delay=0.1)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if _event_counts(ledger)["events"] >= 3:
+                break
+        except sqlite3.OperationalError:  # the ledger is not created yet
+            pass
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = _event_counts(ledger)
+    assert 3 <= before["events"] < 12
+    assert before["claimed"] > 0  # the dead run's claims are still there...
+    resumed = api.run_fixity([tmp_path / "root"], ledger, jobs=1)  # ...and taken over on this host
+    assert len(resumed.checked) == 12 - before["events"]
+    assert _event_counts(ledger) == {"events": 12, "checked_bags": 12, "claimed": 0}
+    assert sqlite3.connect(ledger).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_two_concurrent_runs_never_check_a_bag_twice(tmp_path: Path) -> None:
+    make_bags(tmp_path / "root", 16)
+    ledger = tmp_path / "l.sqlite"
+    api.run_fixity([tmp_path / "root"], ledger, jobs=1, budget=Budget(max_bags=1))  # create and register
+    runs = [_spawn(tmp_path / "root", ledger, delay=0.03) for _ in range(2)]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    counts = [len(json.loads(out)["checked"]) for out, _ in outputs]
+    assert sum(counts) == 15 and min(counts) > 0, counts  # both worked, and together checked each bag once
+    assert _event_counts(ledger) == {"events": 16, "checked_bags": 16, "claimed": 0}
+
+
+def test_dask_local_cluster_gives_the_local_results(tmp_path: Path) -> None:
+    bags = make_bags(tmp_path / "root", 4)
+    (bags[1] / "data" / "release.txt").write_text("changed")
+    local = api.run_fixity([tmp_path / "root"], tmp_path / "local.sqlite", jobs=2)
+    dask = api.run_fixity([tmp_path / "root"], tmp_path / "dask.sqlite", dask_local=2)
+    assert sorted(dask.checked, key=lambda c: c.bag) == sorted(local.checked, key=lambda c: c.bag)
+    assert dask.counts() == local.counts() == {"pass": 3, "fail": 1}
