@@ -39,6 +39,7 @@ from preservation.bagit.render import (
     render_bag_info,
     render_manifest,
 )
+from preservation.clock import source_date_epoch
 from preservation.errors import BagError
 from preservation.hashing import hash_stream
 
@@ -117,17 +118,6 @@ class Published:
     temporary folders are removed."""
 
 
-def source_date_epoch() -> int | None:
-    """SOURCE_DATE_EPOCH (reproducible-builds.org) as an int, None when unset."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise BagError(None, f"SOURCE_DATE_EPOCH {value!r} is not an integer number of seconds") from None
-
-
 @contextmanager
 def exclusive_output(out_dir: Path) -> Iterator[tuple[Path, ...]]:
     """Hold the writers' lock on `out_dir` for a run; yields the temporary folders of killed runs that it
@@ -175,7 +165,8 @@ def stage_bag(
     _check_target(target)
     items = _payload_paths(payload)
     if mtime is None:
-        mtime = source_date_epoch()
+        epoch = source_date_epoch()
+        mtime = int(epoch.timestamp()) if epoch is not None else None
     temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target.name}-", dir=target.parent))
     try:
         tree = _Tree(temp)
@@ -183,13 +174,15 @@ def stage_bag(
         extra = dict(tag_files(records)) if tag_files is not None else {}
         _check_tag_paths(extra)
         octets = sum(record.size for record in records)
-        oxum, size = format_payload_oxum(octets, len(records)), format_bag_size(octets)
-        computed = {PAYLOAD_OXUM: oxum, BAG_SIZE: size}
-        tags = {"bagit.txt": BAGIT_TXT, "bag-info.txt": render_bag_info(fill_bag_info(bag_info, computed))}
+        oxum = format_payload_oxum(octets, len(records))
+        tags = {"bagit.txt": BAGIT_TXT}
         for algorithm in manifest_algorithms:
             digests = ((record.path, record.digests[algorithm]) for record in records)
             tags[f"manifest-{algorithm}.txt"] = render_manifest(digests)
         tags.update(extra)
+        size, tags["bag-info.txt"] = _bag_info_with_size(
+            bag_info, oxum, octets + sum(map(len, tags.values())), list(tags), tagmanifest_algorithms
+        )
         tagmanifests = {
             f"tagmanifest-{algorithm}.txt": render_manifest(
                 (path, hashlib.new(algorithm, data).hexdigest()) for path, data in tags.items()
@@ -274,6 +267,31 @@ def write_bag(
     if published.failures:
         raise published.failures[0]
     return published.bags[0]
+
+
+def _bag_info_with_size(
+    bag_info: Sequence[tuple[str, str | None]],
+    oxum: str,
+    octets_without_info: int,
+    tag_paths: list[str],
+    tagmanifest_algorithms: Sequence[str],
+) -> tuple[str, bytes]:
+    """Bag-Size of the whole bag (RFC 8493 §2.2.2: the bag, not its payload) and the bag-info.txt that
+    states it. A tag manifest's length depends only on the names it lists and the digest lengths, so
+    it is known before hashing; bag-info's own length depends on the figure, hence the short fixpoint."""
+    listed = [*tag_paths, "bag-info.txt"]
+    tagmanifest_octets = sum(
+        len(render_manifest((path, "0" * hashlib.new(algorithm).digest_size * 2) for path in listed))
+        for algorithm in tagmanifest_algorithms
+    )
+    size = format_bag_size(octets_without_info + tagmanifest_octets)
+    for _ in range(3):
+        info = render_bag_info(fill_bag_info(bag_info, {PAYLOAD_OXUM: oxum, BAG_SIZE: size}))
+        settled = format_bag_size(octets_without_info + tagmanifest_octets + len(info))
+        if settled == size:
+            break
+        size = settled
+    return size, info
 
 
 def _check_target(target: Path) -> None:

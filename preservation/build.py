@@ -1,0 +1,292 @@
+"""Build one bag per release: read → plan → copy+hash → metadata (schema-checked) → stage → publish.
+
+Releases are staged in worker processes (`jobs`), each into a temporary folder beside its final place;
+the coordinating process publishes finished bags in batches, so one durability step serves many bags.
+An existing bag is never touched: the same payload means "up to date", a different one is a conflict.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from preservation import SOFTWARE_NAME, __version__
+from preservation.bagit.parse import parse_manifest
+from preservation.bagit.writer import (
+    PayloadBytes,
+    PayloadItem,
+    PayloadRecord,
+    SourceFile,
+    StagedBag,
+    exclusive_output,
+    publish,
+    stage_bag,
+)
+from preservation.clock import build_time, clamp, source_date_epoch
+from preservation.errors import PreservationError
+from preservation.formats import identify_format, rendition_format
+from preservation.hashing import hash_bytes, hash_file
+from preservation.metadata import build_dc, build_mets
+from preservation.package.model import Package, PayloadFile
+from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, plan_package
+from preservation.profile import Profile
+from preservation.release import read_sources
+from preservation.release.model import ReadFailure, Release
+
+Status = Literal["built", "up-to-date", "conflict", "failed"]
+
+BATCH = 32
+"""Bags made durable together: large enough to share the flush, small enough to publish steadily."""
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    source: Path
+    status: Status
+    identifier: str | None = None
+    bag: Path | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    outcomes: tuple[BuildOutcome, ...]
+    removed_temporaries: tuple[Path, ...] = field(default=())
+    """Temporary folders of earlier, killed runs that this run removed."""
+
+    def count(self, status: Status) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return all(outcome.status in ("built", "up-to-date") for outcome in self.outcomes)
+
+
+def build_bags(
+    sources: Iterable[Path | str],
+    out_dir: Path,
+    profile: Profile,
+    *,
+    jobs: int = 1,
+    environ: Mapping[str, str] | None = None,
+    on_outcome: Callable[[BuildOutcome], None] | None = None,
+) -> BuildSummary:
+    """Build a bag under `out_dir` for every release found in `sources`; never raises for bad input."""
+    created = build_time(environ)
+    epoch = source_date_epoch(environ)
+    mtime = int(epoch.timestamp()) if epoch is not None else None
+    outcomes: list[BuildOutcome] = []
+
+    def report(outcome: BuildOutcome) -> None:
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    releases: list[Release] = []
+    claimed: dict[str, Path] = {}
+    for item in read_sources(sources, profile):
+        if isinstance(item, ReadFailure):
+            report(BuildOutcome(item.source, "failed", message=item.message))
+        elif item.identifier in claimed:
+            report(_duplicate(item, claimed[item.identifier]))
+        else:
+            claimed[item.identifier] = item.source
+            releases.append(item)
+
+    with exclusive_output(out_dir) as removed:
+        pending: list[tuple[StagedBag, Release]] = []
+        for release, result in _stage_all(releases, out_dir, profile, created, mtime, environ, jobs):
+            if isinstance(result, BuildOutcome):
+                report(result)
+                continue
+            pending.append((result, release))
+            if len(pending) >= BATCH:
+                _publish(pending, report)
+                pending = []
+        _publish(pending, report)
+    return BuildSummary(tuple(sorted(outcomes, key=lambda o: str(o.source))), removed)
+
+
+def _duplicate(release: Release, first: Path) -> BuildOutcome:
+    return BuildOutcome(
+        release.source,
+        "conflict",
+        release.identifier,
+        message=f"identifier {release.identifier} is already taken by {first} in this run",
+    )
+
+
+def _stage_all(
+    releases: list[Release],
+    out_dir: Path,
+    profile: Profile,
+    created: datetime,
+    mtime: int | None,
+    environ: Mapping[str, str] | None,
+    jobs: int,
+) -> Iterator[tuple[Release, StagedBag | BuildOutcome]]:
+    env = dict(os.environ if environ is None else environ)
+    if jobs <= 1 or len(releases) <= 1:
+        for release in releases:
+            yield release, stage_release(release, out_dir, profile, created, mtime, env)
+        return
+    # Not fork: pygfried embeds the Go runtime, whose threads do not survive a fork of the parent.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        yield from _as_completed(pool, releases, out_dir, profile, created, mtime, env)
+
+
+def _as_completed(
+    pool: Executor,
+    releases: list[Release],
+    out_dir: Path,
+    profile: Profile,
+    created: datetime,
+    mtime: int | None,
+    env: dict[str, str],
+) -> Iterator[tuple[Release, StagedBag | BuildOutcome]]:
+    futures: dict[Future[StagedBag | BuildOutcome], Release] = {
+        pool.submit(stage_release, release, out_dir, profile, created, mtime, env): release
+        for release in releases
+    }
+    for future in as_completed(futures):
+        yield futures[future], future.result()
+
+
+def _publish(pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOutcome], None]) -> None:
+    if not pending:
+        return
+    sources = {staged.result.path: release for staged, release in pending}
+    published = publish([staged for staged, _ in pending])
+    for result in published.bags:
+        release = sources[result.path]
+        report(BuildOutcome(release.source, "built", release.identifier, result.path))
+    for failure in published.failures:
+        target = Path(failure.source or "")
+        release = sources[target]
+        report(BuildOutcome(release.source, "failed", release.identifier, message=failure.message))
+
+
+def stage_release(
+    release: Release,
+    out_dir: Path,
+    profile: Profile,
+    created: datetime,
+    mtime: int | None,
+    environ: Mapping[str, str],
+) -> StagedBag | BuildOutcome:
+    """Stage one release's bag, or say why not (up to date, conflict, failure). Runs in a worker."""
+    target = out_dir / release.identifier
+    try:
+        plan = plan_package(release, profile, created)
+        if os.path.lexists(target):
+            return _compare_existing(plan, target, profile)
+        return stage_bag(
+            target,
+            [_payload_item(planned) for planned in plan.payload],
+            plan.bag_info,
+            manifest_algorithms=profile.manifest_algorithms,
+            tagmanifest_algorithms=profile.tagmanifest_algorithms,
+            tag_files=lambda records: _tag_files(plan, profile, records, environ),
+            mtime=mtime,
+        )
+    except PreservationError as exc:
+        return BuildOutcome(release.source, "failed", release.identifier, message=exc.message)
+    except OSError as exc:
+        name = exc.filename or release.source
+        return BuildOutcome(release.source, "failed", release.identifier, message=f"{name}: {exc.strerror}")
+
+
+def _payload_item(planned: PlannedFile) -> PayloadItem:
+    if planned.content is not None:
+        return PayloadBytes(planned.content, planned.path)
+    assert planned.source is not None
+    return SourceFile(planned.source, planned.path)
+
+
+def _tag_files(
+    plan: PackagePlan, profile: Profile, records: tuple[PayloadRecord, ...], environ: Mapping[str, str]
+) -> dict[str, bytes]:
+    by_path = {planned.path: planned for planned in plan.payload}
+    payload = tuple(_payload_file(by_path[record.path], record, plan.created, environ) for record in records)
+    package = Package(
+        release=plan.release,
+        profile=profile,
+        created=plan.created,
+        payload=payload,
+        software=SOFTWARE_NAME,
+        software_version=__version__,
+    )
+    source_mime = payload[0].format.mime
+    return {
+        NOTICE_FILE: plan.notice,
+        "metadata/dc.xml": build_dc(plan.release, profile, source_mime),
+        "metadata/mets.xml": build_mets(package),
+    }
+
+
+def _payload_file(
+    planned: PlannedFile, record: PayloadRecord, made: datetime, environ: Mapping[str, str]
+) -> PayloadFile:
+    if planned.source is None:
+        fmt, created = rendition_format(), made
+    else:
+        fmt = identify_format(planned.source)
+        created = clamp(datetime.fromtimestamp(planned.source.stat().st_mtime, UTC), environ)
+    return PayloadFile(
+        path=record.path,
+        role=planned.role,
+        original_name=planned.original_name,
+        size=record.size,
+        digests=record.digests,
+        format=fmt,
+        created=created,
+        derived_from=planned.derived_from,
+    )
+
+
+def _digest(planned: PlannedFile, algorithm: str) -> str:
+    if planned.content is not None:
+        return hash_bytes(planned.content, [algorithm]).values[algorithm]
+    assert planned.source is not None
+    return hash_file(planned.source, [algorithm]).values[algorithm]
+
+
+def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> BuildOutcome:
+    """Up to date when the existing bag holds exactly the planned payload; a conflict otherwise."""
+    release = plan.release
+    algorithm = profile.manifest_algorithms[0]
+    try:
+        data = (target / f"manifest-{algorithm}.txt").read_bytes()
+    except OSError as exc:
+        return BuildOutcome(
+            release.source,
+            "conflict",
+            release.identifier,
+            target,
+            f"{target} exists but its manifest-{algorithm}.txt is unreadable: {exc.strerror}",
+        )
+    existing = parse_manifest(data, algorithm, "utf-8", version_1_0=True).entries
+    planned = {f.path: _digest(f, algorithm) for f in plan.payload}
+    if planned == existing:
+        return BuildOutcome(release.source, "up-to-date", release.identifier, target)
+    changed = sorted(p for p in planned.keys() & existing.keys() if planned[p] != existing[p])
+    added = sorted(planned.keys() - existing.keys())
+    gone = sorted(existing.keys() - planned.keys())
+    details = "; ".join(
+        f"{label}: {', '.join(paths)}"
+        for label, paths in (("changed", changed), ("new", added), ("no longer in source", gone))
+        if paths
+    )
+    return BuildOutcome(
+        release.source,
+        "conflict",
+        release.identifier,
+        target,
+        f"source differs from the existing bag {target} ({details}); the existing bag is left untouched",
+    )
