@@ -176,7 +176,10 @@ def stage_bag(
     items = _payload_paths(payload)
     if mtime is None:
         mtime = source_date_epoch()
-    temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target.name}-", dir=target.parent))
+    try:
+        temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target.name}-", dir=target.parent))
+    except OSError as exc:
+        raise BagError(target.parent, f"cannot create a temporary folder: {exc.strerror}") from None
     try:
         tree = _Tree(temp)
         records = tuple(tree.payload(path, item, manifest_algorithms) for path, item in items)
@@ -241,7 +244,10 @@ def publish(staged: Sequence[StagedBag]) -> Published:
         else:
             done.append(bag.result)
     for parent in sorted({result.path.parent for result in done}):
-        _fsync_dir(parent)
+        try:
+            _fsync_dir(parent)
+        except OSError as exc:
+            raise BagError(parent, f"cannot make the renamed bags durable: {exc.strerror}") from None
     return Published(tuple(done), tuple(failures))
 
 
