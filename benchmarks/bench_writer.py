@@ -132,13 +132,13 @@ def main() -> None:
         )
         times: dict[str, list[float]] = {label: [] for label in variants}
         notes: dict[str, str] = {}
-        # Rounds interleave the variants, so that a noisy neighbour slows all of them alike.
-        for _round in range(args.repeat):
-            for label, run in variants.items():
-                out = root / "out"
-                seconds, notes[label] = timed(partial(run, out))
+        # Rounds interleave the variants, so that a noisy neighbour slows all of them alike. Outputs are
+        # kept until the end: deleting them between runs (on a filesystem mounted with `discard`) makes
+        # the next run pay for the discards.
+        for round_ in range(args.repeat):
+            for index, (label, run) in enumerate(variants.items()):
+                seconds, notes[label] = timed(partial(run, root / f"out-{round_}-{index}"))
                 times[label].append(seconds)
-                shutil.rmtree(out)
         print(f"{args.n} releases, {os.cpu_count()} CPUs, batches of {args.batch}, best of {args.repeat}")
         peer_best = min(times[peer_label])
         for label, samples in times.items():
