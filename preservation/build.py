@@ -75,9 +75,14 @@ def build_bags(
     *,
     jobs: int = 1,
     environ: Mapping[str, str] | None = None,
+    on_planned: Callable[[int], None] | None = None,
     on_outcome: Callable[[BuildOutcome], None] | None = None,
 ) -> BuildSummary:
-    """Build a bag under `out_dir` for every release found in `sources`; never raises for bad input."""
+    """Build a bag under `out_dir` for every release found in `sources`; never raises for bad input.
+
+    `on_planned` hears how many releases will be bagged, `on_outcome` each result as it is known. Raises
+    BagError only when `out_dir` itself cannot be used (e.g. another run is writing into it).
+    """
     created = build_time(environ)
     epoch = source_date_epoch(environ)
     mtime = int(epoch.timestamp()) if epoch is not None else None
@@ -99,6 +104,8 @@ def build_bags(
             claimed[item.identifier] = item.source
             releases.append(item)
 
+    if on_planned is not None:
+        on_planned(len(releases))
     with exclusive_output(out_dir) as removed:
         pending: list[tuple[StagedBag, Release]] = []
         for release, result in _stage_all(releases, out_dir, profile, created, mtime, environ, jobs):

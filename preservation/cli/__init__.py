@@ -8,10 +8,11 @@ import sys
 from collections.abc import Sequence
 
 from preservation import __version__
-from preservation.cli import common, fixity_cmd, inspect_cmd, profile_cmd, validate_cmd
+from preservation.cli import build_cmd, common, fixity_cmd, inspect_cmd, profile_cmd, validate_cmd
 
 COMMANDS = (
     inspect_cmd,
+    build_cmd,
     validate_cmd,
     fixity_cmd,
     profile_cmd,

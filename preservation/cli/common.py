@@ -49,3 +49,33 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
 def print_json(document: Any) -> None:
     json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
+class Progress:
+    """A tqdm bar on stderr, only when stderr is a terminal (cron logs and pipes stay clean)."""
+
+    def __init__(self, unit: str, enabled: bool = True) -> None:
+        self._unit = unit
+        self._enabled = enabled
+        self._bar: Any = None
+
+    def start(self, total: int) -> None:
+        if self._enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit=self._unit, file=sys.stderr)
+
+    def step(self, label: str) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+            self._bar.set_postfix_str(label, refresh=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

@@ -7,13 +7,12 @@ import re
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from preservation.cli import common
+from preservation.cli.common import Progress, positive_int
 from preservation.fixity import api
 from preservation.fixity.model import FixityError
 from preservation.fixity.report import render_text
-from preservation.fixity.runner import Checked
 from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
 
 EXIT_INCOMPLETE = 3
@@ -41,12 +40,6 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * 1024**power)
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
-    return int(text)
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "fixity",
@@ -69,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     run.add_argument("--all", dest="check_all", action="store_true", help="check every bag now")
     budget = run.add_mutually_exclusive_group()
-    budget.add_argument("--max-bags", type=_positive, metavar="N", help="check at most N bags")
+    budget.add_argument("--max-bags", type=positive_int, metavar="N", help="check at most N bags")
     budget.add_argument(
         "--max-bytes", type=parse_size, metavar="SIZE", help="stop after about SIZE (e.g. 500G)"
     )
@@ -77,11 +70,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--time-budget", type=parse_duration, metavar="AGE", help="stop dispatching after (2h)"
     )
     run.add_argument(
-        "--jobs", type=_positive, default=2, metavar="N", help="local hashing processes (default 2)"
+        "--jobs", type=positive_int, default=2, metavar="N", help="local hashing processes (default 2)"
     )
     engine = run.add_mutually_exclusive_group()
     engine.add_argument("--dask", metavar="ADDRESS", help="hash on the Dask scheduler at ADDRESS")
-    engine.add_argument("--dask-local", type=_positive, metavar="N", help="hash on a local Dask cluster of N")
+    engine.add_argument(
+        "--dask-local", type=positive_int, metavar="N", help="hash on a local Dask cluster of N"
+    )
     common.add_format_option(run, "text", "json")
     run.add_argument("--report", type=Path, metavar="HTML", help="also write the self-contained HTML report")
     run.set_defaults(func=_run)
@@ -102,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    progress = _Progress()
+    progress = Progress(unit="bag")
     try:
         result = api.run_fixity(
             args.roots,
@@ -115,7 +110,7 @@ def _run(args: argparse.Namespace) -> int:
             dask_address=args.dask,
             dask_local=args.dask_local,
             on_planned=progress.start,
-            on_checked=progress.step,
+            on_checked=lambda checked: progress.step(checked.result.outcome),
         )
         if args.report:
             api.write_report(args.ledger, args.report, period=args.older_than)
@@ -188,25 +183,3 @@ def _history_text(found: api.BagHistory) -> str:
         lines.append(f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}")
         lines += [f"    {p.kind:<15} {p.file or '(bag)'}: {p.detail}" for p in event.problems]
     return "\n".join(lines)
-
-
-class _Progress:
-    """A tqdm bar on stderr, only when stderr is a terminal (cron logs stay clean)."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-
-    def start(self, total: int) -> None:
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="bag", file=sys.stderr)
-
-    def step(self, checked: Checked) -> None:
-        if self._bar is not None:
-            self._bar.update(1)
-            self._bar.set_postfix_str(checked.result.outcome, refresh=False)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
