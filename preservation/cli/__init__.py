@@ -27,7 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
             "Turn archived press releases into BagIt preservation packages (RFC 8493) with Dublin Core "
             "and METS/PREMIS metadata, validate bags, re-check their fixity and export them to the archive."
         ),
-        epilog="Exit codes: 0 success, 1 some item failed or is invalid, 2 usage or profile error.",
+        epilog=(
+            "Exit codes: 0 success, 1 some item failed or is invalid, 2 usage or profile error, "
+            "3 (fixity run) nothing failed but some bags could not be checked. "
+            "Run 'preservation COMMAND --help' for each command's options and examples."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
