@@ -150,10 +150,14 @@ def _read(member: Member) -> Iterator[bytes]:
             while chunk := stream.read(min(CHUNK, member.size - copied)):
                 copied += len(chunk)
                 yield chunk
+            if copied == member.size and stream.read(1):
+                copied += 1  # grew: the header already gave the old size
     except OSError as exc:
         raise BagError(member.source, f"cannot read: {exc.strerror}") from None
     if copied != member.size:
-        raise BagError(member.source, f"changed while being serialized ({copied} of {member.size} bytes)")
+        raise BagError(
+            member.source, f"changed size while being serialized (listed with {member.size} bytes)"
+        )
 
 
 def gzip_chunks(chunks: Iterator[bytes]) -> Iterator[bytes]:
