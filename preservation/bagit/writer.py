@@ -218,7 +218,7 @@ def publish(staged: Sequence[StagedBag]) -> Published:
     if not staged:
         return Published((), ())
     try:
-        _sync_filesystems([bag.temp for bag in staged])
+        sync_filesystems([bag.temp for bag in staged])
     except OSError as exc:
         for bag in staged:
             discard(bag)
@@ -446,7 +446,7 @@ _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
 
 
-def _sync_filesystems(paths: Sequence[Path]) -> None:
+def sync_filesystems(paths: Sequence[Path]) -> None:
     """Flush everything written on the filesystems holding `paths`: one syncfs per filesystem."""
     if _syncfs is None:
         os.sync()

@@ -1,5 +1,5 @@
 """Files of a transfer folder written atomically: temp name beside the final one, hashed while written,
-fsynced, then renamed without replacing anything (the bag writer's helpers)."""
+made durable, then renamed without replacing anything (the bag writer's helpers)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from preservation.bagit.writer import TEMP_NAME, TEMP_PREFIX, fsync_dir, rename_noreplace
+from preservation.bagit.writer import TEMP_NAME, TEMP_PREFIX, fsync_dir, rename_noreplace, sync_filesystems
 from preservation.hashing import Digests, hash_stream
 
 ALGORITHMS = ("sha256", "sha512")
@@ -42,10 +42,11 @@ class ChunkStream:
 
 
 def stage_file(
-    folder: Path, name: str, chunks: Iterable[bytes], size_hint: int | None = None
+    folder: Path, name: str, chunks: Iterable[bytes], size_hint: int | None = None, *, fsync: bool = True
 ) -> tuple[Path, Digests]:
-    """Write `chunks` to a temporary file in `folder`, hashing them on the way; fsynced. The caller renames
-    it with `place` (or removes it); on any error it is removed here."""
+    """Write `chunks` to a temporary file in `folder`, hashing them on the way; fsynced unless the caller
+    makes a batch durable at once (`make_durable`). The caller renames it with `place` (or removes it); on
+    any error it is removed here."""
     fd, raw = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{name}-", dir=folder)
     temp = Path(raw)
     try:
@@ -53,11 +54,18 @@ def stage_file(
             os.fchmod(out.fileno(), FILE_MODE)  # mkstemp makes 0600; the archive reads these files
             digests = hash_stream(ChunkStream(chunks), ALGORITHMS, size_hint=size_hint, sink=out.write)
             out.flush()
-            os.fsync(out.fileno())
+            if fsync:
+                os.fsync(out.fileno())
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return temp, digests
+
+
+def make_durable(folder: Path) -> None:
+    """Flush everything written on `folder`'s filesystem in one syncfs: one journal commit for a batch of
+    bag files instead of an fsync each (~6 ms apiece here, which was most of an export's time)."""
+    sync_filesystems([folder])
 
 
 def place(temp: Path, final: Path) -> None:

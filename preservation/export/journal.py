@@ -1,15 +1,16 @@
 """The progress journal of an unfinished export: one JSON line per bag whose file is complete.
 
-A line is appended and fsynced after the bag's temporary file is complete and fsynced and *before* it is
-renamed into place; so every bag file under its final name has its digests recorded, and a re-run keeps
-it without reading it again. The first line holds the settings that decide the bytes; a re-run with other
-settings refuses rather than mixing two kinds of files in one transfer.
+Lines are appended and fsynced (a batch at a time) after the bags' temporary files are complete and
+durable and *before* they are renamed into place; so every bag file under its final name has its
+digests recorded, and a re-run keeps it without reading it again. The first line holds the settings
+that decide the bytes; a re-run with other settings refuses rather than mix two kinds of files.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -72,11 +73,12 @@ class JournalWriter:
             self._append({"journal": VERSION, **asdict(settings)})
             fsync_dir(path.parent)
 
-    def record(self, entry: Entry) -> None:
-        self._append({"bag": entry.bag, "fingerprint": entry.fingerprint, "item": asdict(entry.item)})
+    def record(self, entries: Sequence[Entry]) -> None:
+        """Append a batch of entries with one fsync."""
+        self._append(*({"bag": e.bag, "fingerprint": e.fingerprint, "item": asdict(e.item)} for e in entries))
 
-    def _append(self, document: dict[str, object]) -> None:
-        self._file.write(json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
+    def _append(self, *documents: dict[str, object]) -> None:
+        self._file.write("".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n" for d in documents))
         self._file.flush()
         os.fsync(self._file.fileno())
 
