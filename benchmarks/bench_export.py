@@ -46,7 +46,7 @@ def build(root: Path, count: int) -> list[Path]:
         (folder / "pressemitteilung.txt").write_text(text, encoding="utf-8")
         (folder / "Foto.jpg").write_bytes(b"\xff\xd8\xff\xe0" + photo[4:-8] + index.to_bytes(8, "big"))
     summary = build_bags([sources], root / "bags", load_profile(), jobs=2, environ=ENV)
-    assert summary.ok, [o.message for o in summary.outcomes if not o.status == "built"][:3]
+    assert summary.ok, [o.message for o in summary.outcomes if o.status != "built"][:3]
     return sorted(o.bag for o in summary.outcomes if o.bag is not None)
 
 
@@ -55,7 +55,8 @@ def floor(bags: list[Path], out: Path) -> float:
     out.mkdir()
     start = time.perf_counter()
     for bag in bags:
-        subprocess.run(["tar", "-cf", str(out / f"{bag.name}.tar"), "-C", str(bag.parent), bag.name], check=True)
+        target = out / f"{bag.name}.tar"
+        subprocess.run(["tar", "-cf", str(target), "-C", str(bag.parent), bag.name], check=True)
     subprocess.run(["sha512sum", *map(str, sorted(out.iterdir()))], check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
@@ -66,6 +67,10 @@ def export(bags: list[Path], out: Path, jobs: int) -> float:
     elapsed = time.perf_counter() - start
     assert result.ok and len(result.exported) == len(bags), result.rejected[:1]
     return elapsed
+
+
+def _runs(times: list[float]) -> str:
+    return ", ".join(f"{t:.2f}" for t in times)
 
 
 def main() -> None:
@@ -87,8 +92,8 @@ def main() -> None:
             shutil.rmtree(root / f"tar-{run}")
             shutil.rmtree(root / f"export-{run}")
         best_floor, best_export = min(floors), min(exports)
-        print(f"tar -cf + sha512sum:      {best_floor:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in floors)})")
-        print(f"export (jobs={args.jobs}):        {best_export:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in exports)})")
+        print(f"tar -cf + sha512sum:      {best_floor:6.2f} s  (runs: {_runs(floors)})")
+        print(f"export (jobs={args.jobs}):        {best_export:6.2f} s  (runs: {_runs(exports)})")
         print(f"ratio export / floor:     {best_export / best_floor:6.2f}x  (target <= 1.2x)")
 
 
