@@ -46,7 +46,7 @@ from preservation.hashing import hash_stream
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 TEMP_PREFIX = ".tmp-"
-_TEMP_NAME = re.compile(r"^\.tmp-.+-[a-z0-9_]{8}$")
+TEMP_NAME = re.compile(r"^\.tmp-.+-[a-z0-9_]{8}$")
 """``.tmp-<identifier>-`` plus the 8 random characters `tempfile.mkdtemp` adds."""
 _RESERVED_TAG_FILE = re.compile(r"^(bagit\.txt|bag-info\.txt|fetch\.txt|(tag)?manifest-[^/]+\.txt)$")
 
@@ -135,7 +135,7 @@ def exclusive_output(out_dir: Path) -> Iterator[tuple[Path, ...]]:
             raise BagError(out_dir, "another run is writing bags into this folder") from None
         removed = []
         for entry in os.scandir(out_dir):
-            if _TEMP_NAME.match(entry.name) and entry.is_dir(follow_symlinks=False):
+            if TEMP_NAME.match(entry.name) and entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
                 removed.append(Path(entry.path))
         yield tuple(sorted(removed))
@@ -224,7 +224,7 @@ def publish(staged: Sequence[StagedBag]) -> Published:
     if not staged:
         return Published((), ())
     try:
-        _sync_filesystems([bag.temp for bag in staged])
+        sync_filesystems([bag.temp for bag in staged])
     except OSError as exc:
         for bag in staged:
             discard(bag)
@@ -233,7 +233,7 @@ def publish(staged: Sequence[StagedBag]) -> Published:
     failures: list[BagError] = []
     for bag in staged:
         try:
-            _rename_noreplace(bag.temp, bag.result.path)
+            rename_noreplace(bag.temp, bag.result.path)
         except BagError as exc:
             discard(bag)
             failures.append(exc)
@@ -241,7 +241,7 @@ def publish(staged: Sequence[StagedBag]) -> Published:
             done.append(bag.result)
     for parent in sorted({result.path.parent for result in done}):
         try:
-            _fsync_dir(parent)
+            fsync_dir(parent)
         except OSError as exc:
             raise BagError(parent, f"cannot make the renamed bags durable: {exc.strerror}") from None
     return Published(tuple(done), tuple(failures))
@@ -455,7 +455,7 @@ _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
 
 
-def _sync_filesystems(paths: Sequence[Path]) -> None:
+def sync_filesystems(paths: Sequence[Path]) -> None:
     """Flush everything written on the filesystems holding `paths`: one syncfs per filesystem."""
     if _syncfs is None:
         os.sync()
@@ -473,8 +473,9 @@ def _sync_filesystems(paths: Sequence[Path]) -> None:
             os.close(fd)
 
 
-def _rename_noreplace(source: Path, target: Path) -> None:
-    """Rename a folder, never replacing what is at `target` (os.rename would replace an empty folder)."""
+def rename_noreplace(source: Path, target: Path) -> None:
+    """Rename a folder or file, never replacing what is at `target` (os.rename would replace an empty folder
+    or any file)."""
     if _renameat2 is not None:
         if _renameat2(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), _RENAME_NOREPLACE) == 0:
             return
@@ -496,7 +497,7 @@ def _rename_error(target: Path, code: int) -> BagError:
     return BagError(target, f"cannot move the finished bag into place: {os.strerror(code)}")
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fsync(fd)

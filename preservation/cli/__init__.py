@@ -8,13 +8,14 @@ import sys
 from collections.abc import Sequence
 
 from preservation import __version__
-from preservation.cli import build_cmd, common, fixity_cmd, inspect_cmd, profile_cmd, validate_cmd
+from preservation.cli import build_cmd, common, export_cmd, fixity_cmd, inspect_cmd, profile_cmd, validate_cmd
 
 COMMANDS = (
     inspect_cmd,
     build_cmd,
     validate_cmd,
     fixity_cmd,
+    export_cmd,
     profile_cmd,
 )
 """Modules with `register(subparsers)`; each sets `func` on its parser to a `run(args) -> int`."""

@@ -1,0 +1,167 @@
+"""`preservation export` and `preservation verify-transfer`: transfer packages for the state archive."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from preservation.cli import common
+from preservation.errors import PreservationError
+from preservation.export import ExportResult, Rejected, TransferReport, export_bags, verify_transfer
+from preservation.export.api import Outcome, choose_serialization
+from preservation.export.serialize import SERIALIZATIONS
+from preservation.validate.api import looks_like_bag
+
+EXPORT_EXAMPLE = """\
+example:
+  preservation export bags/ --out transfer-2024-03
+  preservation verify-transfer transfer-2024-03
+
+Every bag is validated in full first; an invalid bag is listed with its reasons and not exported, the
+others are. Each bag becomes one file (<bag>.tar by default) with one top-level folder named like the bag;
+the same bag always gives the same bytes (member times from SOURCE_DATE_EPOCH when set, else from the
+bag's Bagging-Date). Beside them: transfer-list.csv, manifest-sha512.txt and README.txt.
+An interrupted export is resumed by running the same command again; a complete transfer folder is never
+overwritten.
+
+Exit codes: 0 every bag exported, 1 some bag invalid (the rest exported), 2 usage or profile error,
+a serialization the profile does not accept, or a transfer folder that cannot be written to."""
+
+VERIFY_EXAMPLE = """\
+example:
+  preservation verify-transfer transfer-2024-03 --format json
+
+Checks manifest-sha512.txt (every listed file present with that SHA-512, nothing unexpected), that
+transfer-list.csv agrees with it, and validates every bag file as a stream, without unpacking it.
+
+Exit codes: 0 all verified, 1 some file missing, changed, unexpected or invalid, 2 not a transfer folder."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = subparsers.add_parser(
+        "export",
+        help="validate bags and export them as a transfer package for the state archive",
+        description="Validate bags and write them, serialized deterministically, into a transfer folder.",
+        epilog=EXPORT_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("bags", nargs="+", type=Path, metavar="BAGS", help="bag folders or folders of bags")
+    export.add_argument("--out", type=Path, required=True, metavar="TRANSFER_DIR", help="new or empty folder")
+    common.add_profile_option(export)
+    export.add_argument(
+        "--serialization",
+        choices=SERIALIZATIONS,
+        help="file format of each bag (default: the profile's default); the profile must accept it",
+    )
+    export.add_argument("--jobs", type=int, default=2, metavar="N", help="validation processes (default 2)")
+    export.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+    export.set_defaults(func=run_export)
+
+    verify = subparsers.add_parser(
+        "verify-transfer",
+        help="verify a transfer folder on arrival (manifest, files, every bag)",
+        description="Verify a transfer folder written by `preservation export`.",
+        epilog=VERIFY_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("transfer", type=Path, metavar="TRANSFER_DIR")
+    common.add_profile_option(verify)
+    common.add_format_option(verify, "text", "json")
+    verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    verify.set_defaults(func=run_verify)
+
+
+def find_bags(paths: list[Path]) -> list[Path]:
+    """Bag folders named directly, or the bag folders inside a named folder (hidden ones skipped)."""
+    bags: list[Path] = []
+    for path in paths:
+        if path.is_dir() and looks_like_bag(path):
+            bags.append(path)
+        elif path.is_dir():
+            found = sorted(
+                child
+                for child in path.iterdir()
+                if not child.name.startswith(".") and child.is_dir() and looks_like_bag(child)
+            )
+            if not found:
+                raise common.UsageError(f"{path}: not a bag folder, and no bag folders in it")
+            bags.extend(found)
+        else:
+            raise common.UsageError(f"{path}: not a bag folder")
+    return bags
+
+
+def run_export(args: argparse.Namespace) -> int:
+    profile = common.profile_from_args(args)
+    bags = find_bags(args.bags)
+    try:
+        choose_serialization(profile, args.serialization)  # refuse before showing any progress
+    except PreservationError as exc:
+        raise common.UsageError(str(exc)) from None
+    bar = tqdm(total=len(bags), unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
+
+    def progress(outcome: Outcome) -> None:
+        if isinstance(outcome, Rejected):
+            bar.write(_rejection(outcome), file=sys.stderr)
+        bar.update(1)
+
+    try:
+        with bar:
+            result = export_bags(
+                bags, args.out, profile, args.serialization, on_progress=progress, jobs=max(1, args.jobs)
+            )
+    except PreservationError as exc:
+        raise common.UsageError(str(exc)) from None
+    if not args.quiet:
+        print(_summary(result))
+    return common.EXIT_OK if result.ok else common.EXIT_FAILED
+
+
+def _rejection(rejected: Rejected) -> str:
+    reasons = "\n".join(f"  {reason}" for reason in rejected.reasons)
+    return f"not exported: {rejected.bag}\n{reasons}"
+
+
+def _summary(result: ExportResult) -> str:
+    resumed = sum(1 for e in result.exported if e.resumed)
+    kept = f" ({resumed} kept from the interrupted run)" if resumed else ""
+    rejected = f", {len(result.rejected)} invalid and not exported" if result.rejected else ""
+    where = result.transfer_dir if result.complete else f"{result.transfer_dir} (nothing to transfer)"
+    return f"exported {len(result.exported)} bags as {result.serialization}{kept}{rejected} → {where}"
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    profile = common.profile_from_args(args)
+    bar = tqdm(unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
+    try:
+        with bar:
+            report = verify_transfer(args.transfer, profile, on_file=lambda _name: bar.update(1))
+    except PreservationError as exc:
+        raise common.UsageError(str(exc)) from None
+    if args.format == "json":
+        common.print_json(_report_json(report))
+    else:
+        sys.stdout.write(_report_text(report))
+    return common.EXIT_OK if report.ok else common.EXIT_FAILED
+
+
+def _report_json(report: TransferReport) -> dict[str, object]:
+    return {
+        "transfer": str(report.transfer_dir),
+        "valid": report.ok,
+        "files": list(report.files),
+        "problems": [{"kind": p.kind, "file": p.file, "message": p.message} for p in report.problems],
+    }
+
+
+def _report_text(report: TransferReport) -> str:
+    lines = [f"{p.kind}: {p.file}: {p.message}" for p in report.problems]
+    count = len(report.files)
+    if report.ok:
+        lines.append(f"{report.transfer_dir}: all {count} bag files verified")
+    else:
+        lines.append(f"{report.transfer_dir}: {len(report.problems)} problems ({count} bag files listed)")
+    return "\n".join(lines) + "\n"

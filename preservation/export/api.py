@@ -1,0 +1,392 @@
+"""Export validated bags into a transfer folder: one deterministic file per bag, then list, manifest, README.
+
+Resume rather than refuse: an interrupted export leaves its progress journal, and re-running with the same
+bags (same settings) keeps every bag file already under its final name — its digests are in the journal —
+and exports the rest. A complete transfer folder (its manifest-sha512.txt exists) is never written to again.
+"""
+
+from __future__ import annotations
+
+import inspect
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from preservation.bagit.writer import exclusive_output, fsync_dir
+from preservation.clock import source_date_epoch
+from preservation.errors import BagError, PreservationError
+from preservation.export.facts import BagFacts, read_facts
+from preservation.export.files import make_durable, place, remove_temporaries, stage_file, write_file
+from preservation.export.journal import Entry, Journal, JournalWriter, Settings, read_journal
+from preservation.export.serialize import SUFFIX, Member, Serialization, list_members, serialize, tar_size
+from preservation.export.transfer import (
+    FIXED_FILES,
+    JOURNAL,
+    MANIFEST,
+    README,
+    TRANSFER_LIST,
+    TransferItem,
+    render_readme,
+    render_transfer_list,
+    render_transfer_manifest,
+    sort_items,
+)
+from preservation.profile import SERIALIZATION_MIME, Profile
+from preservation.validate.api import BagReport, validate_bag
+
+BATCH = 32
+"""Bag files made durable together: one syncfs and one journal fsync per batch rather than per file."""
+BATCH_BYTES = 64 << 20
+"""…or fewer, so that a kill loses little finished work: a batch ends at this size, and before a bag file
+this large (its own flush costs little next to its writing)."""
+
+
+class ExportError(PreservationError):
+    """The export cannot start: unaccepted serialization, a complete or foreign transfer folder, …"""
+
+
+@dataclass(frozen=True)
+class Exported:
+    bag: Path
+    item: TransferItem
+    resumed: bool
+    """Kept from an interrupted run of the same export rather than written now."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    bag: Path
+    reasons: tuple[str, ...]
+
+
+Outcome = Exported | Rejected
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    transfer_dir: Path
+    serialization: Serialization
+    exported: tuple[Exported, ...]
+    rejected: tuple[Rejected, ...]
+    removed_temporaries: tuple[Path, ...]
+    complete: bool
+    """The transfer list, manifest and README were written (at least one bag was exported)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+def choose_serialization(profile: Profile, requested: str | None) -> Serialization:
+    """The requested serialization, or the profile's default; ExportError when the profile does not
+    accept it."""
+    if profile.serialization == "forbidden":
+        raise ExportError(profile.source, "this profile forbids serialized bags; nothing can be exported")
+    name = requested or profile.default_serialization
+    if name not in SUFFIX:
+        raise ExportError(None, f"unknown serialization {name!r}; use one of {', '.join(SUFFIX)}")
+    if SERIALIZATION_MIME[name] not in profile.accept_serialization:
+        accepted = [k for k, mime in SERIALIZATION_MIME.items() if mime in profile.accept_serialization]
+        raise ExportError(
+            profile.source, f"the profile does not accept {name}; it accepts {', '.join(accepted) or 'none'}"
+        )
+    return name  # type: ignore[return-value]
+
+
+def export_bags(
+    bags: Sequence[Path],
+    out_dir: Path,
+    profile: Profile,
+    serialization: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    on_progress: Callable[[Outcome], None] | None = None,
+    *,
+    jobs: int = 1,
+) -> ExportResult:
+    """Validate every bag fully and export the valid ones into `out_dir`; see the module's docstring.
+
+    ExportError (before anything is written) for an unaccepted serialization, two bags with one name, a
+    complete transfer folder, a folder holding other files, or an interrupted export of other bags.
+    `jobs` > 1 validates bags in that many worker processes while this one serializes.
+    """
+    chosen = choose_serialization(profile, serialization)
+    bags = sorted((Path(b) for b in bags), key=lambda b: os.fsencode(b.name))
+    _check_names(bags)
+    epoch = source_date_epoch(environ)
+    settings = Settings(chosen, str(int(epoch.timestamp())) if epoch is not None else None)
+    outcomes: list[Outcome] = []
+
+    def report(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if on_progress is not None:
+            on_progress(outcome)
+
+    with exclusive_output(out_dir):
+        removed = remove_temporaries(out_dir)
+        journal = _check_folder(out_dir, bags, chosen, settings)
+        plans = [_plan(bag, chosen) for bag in bags]
+        todo = [plan for plan in plans if not _kept(plan, out_dir, journal, report)]
+        writer = JournalWriter(out_dir / JOURNAL, settings)
+        try:
+            _export_all(todo, _validated(todo, profile, jobs), out_dir, chosen, epoch, writer, report)
+        finally:
+            writer.close()
+        exported = tuple(o for o in outcomes if isinstance(o, Exported))
+        if exported:
+            _finish(out_dir, [o.item for o in exported], chosen)
+        else:
+            (out_dir / JOURNAL).unlink(missing_ok=True)
+    rejected = tuple(o for o in outcomes if isinstance(o, Rejected))
+    return ExportResult(out_dir, chosen, exported, rejected, removed, bool(exported))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    bag: Path
+    file: str
+    members: tuple[Member, ...] | None
+    facts: BagFacts | None
+    problem: str | None = None
+    """Why the bag cannot even be listed (a symlink, an unreadable folder); it is then rejected."""
+
+    @property
+    def size(self) -> int:
+        return sum(m.size for m in self.members or ())
+
+
+def _plan(bag: Path, serialization: Serialization) -> _Plan:
+    file = bag.name + SUFFIX[serialization]
+    try:
+        members = list_members(bag)
+        return _Plan(bag, file, members, read_facts(bag, members))
+    except (BagError, OSError) as exc:
+        return _Plan(bag, file, None, None, str(exc))
+
+
+def _check_names(bags: Sequence[Path]) -> None:
+    seen: dict[str, Path] = {}
+    for bag in bags:
+        if not bag.is_dir():
+            raise ExportError(bag, "not a bag folder (serialized bags are exported from their folders)")
+        if bag.name in seen:
+            raise ExportError(bag, f"has the same name as {seen[bag.name]}; both would become one file")
+        seen[bag.name] = bag
+
+
+def _check_folder(
+    out_dir: Path, bags: Sequence[Path], chosen: Serialization, settings: Settings
+) -> Journal | None:
+    """The journal of an interrupted export of these bags, None for an empty folder; ExportError else."""
+    if (out_dir / MANIFEST).exists():
+        (out_dir / JOURNAL).unlink(missing_ok=True)  # a kill just after completion leaves it behind
+        raise ExportError(
+            out_dir, "holds a complete transfer; refusing to overwrite it (choose a new folder)"
+        )
+    journal = read_journal(out_dir / JOURNAL)
+    present = {name for name in os.listdir(out_dir) if name != JOURNAL}
+    if journal is None:
+        if present:
+            raise ExportError(out_dir, "is not empty and holds no interrupted export; choose an empty folder")
+        return None
+    if journal.settings != settings:
+        raise ExportError(
+            out_dir,
+            f"holds an interrupted export with other settings ({_describe(journal.settings)}; now "
+            f"{_describe(settings)}); re-run with those settings or choose a new folder",
+        )
+    names = {bag.name + SUFFIX[chosen] for bag in bags}
+    foreign = sorted(f for f in journal.entries if f not in names)
+    if foreign:
+        raise ExportError(
+            out_dir,
+            f"holds an interrupted export of other bags ({', '.join(foreign[:3])}); choose a new folder",
+        )
+    unknown = sorted(present - set(journal.entries) - set(FIXED_FILES))
+    if unknown:
+        raise ExportError(
+            out_dir, f"holds files the interrupted export did not write: {', '.join(unknown[:3])}"
+        )
+    return journal
+
+
+def _describe(settings: Settings) -> str:
+    epoch = settings.source_date_epoch
+    return f"{settings.serialization}, SOURCE_DATE_EPOCH {'unset' if epoch is None else epoch}"
+
+
+def _kept(plan: _Plan, out_dir: Path, journal: Journal | None, report: Callable[[Outcome], None]) -> bool:
+    """Keep a bag file an interrupted run finished, if the bag is unchanged; ExportError if it changed."""
+    final = out_dir / plan.file
+    entry = journal.entries.get(plan.file) if journal is not None else None
+    if entry is None or not final.exists():
+        return False
+    if plan.facts is None or entry.fingerprint != plan.facts.fingerprint:
+        raise ExportError(
+            plan.bag, f"changed since the interrupted export wrote {final}; choose a new transfer folder"
+        )
+    if final.stat().st_size != entry.item.size:
+        raise ExportError(final, "its size differs from what the interrupted export recorded")
+    report(Exported(plan.bag, entry.item, resumed=True))
+    return True
+
+
+def validate_for_export(bag: Path, profile: Profile) -> BagReport:
+    """Full validation; with the profile as soon as the validation API accepts one, so that profile and
+    metadata checks apply to exports without a change here."""
+    if "profile" in inspect.signature(validate_bag).parameters:
+        return validate_bag(bag, mode="full", profile=profile)  # type: ignore[call-arg]
+    return validate_bag(bag, mode="full")
+
+
+def _reasons(plan: _Plan, profile: Profile) -> tuple[str, ...]:
+    """Why the bag must not be exported; () when it may. Runs in a worker process with `jobs` > 1."""
+    if plan.problem is not None:
+        return (plan.problem,)
+    try:
+        report = validate_for_export(plan.bag, profile)
+    except PreservationError as exc:
+        return (str(exc),)
+    return tuple(
+        f"[{f.code}] {f.file + ': ' if f.file else ''}{f.message}"
+        for f in report.findings
+        if f.severity == "error"
+    )
+
+
+def _validated(plans: Sequence[_Plan], profile: Profile, jobs: int) -> Iterator[tuple[str, ...]]:
+    if jobs <= 1 or len(plans) <= 1:
+        return (_reasons(plan, profile) for plan in plans)
+    # Not fork: the parent may hold threads (tqdm's monitor, pygfried's Go runtime) that a fork breaks.
+    context = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    profiles = [profile] * len(plans)
+    return _drain(pool, pool.map(_reasons, plans, profiles, chunksize=8))
+
+
+def _drain(pool: ProcessPoolExecutor, results: Iterator[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
+    with pool:
+        yield from results
+
+
+def bag_mtime(facts: BagFacts, epoch: datetime | None) -> int:
+    """The one mtime of every member: SOURCE_DATE_EPOCH when set; else the bag's Bagging-Date at midnight
+    UTC — a property of the bag itself, so copying the bag or exporting it on another day changes
+    nothing (file mtimes would); 0 for a bag without a readable Bagging-Date."""
+    if epoch is not None:
+        return int(epoch.timestamp())
+    try:
+        day = datetime.strptime(facts.bagging_date, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return 0
+    return int(day.timestamp())
+
+
+@dataclass(frozen=True)
+class _Staged:
+    plan: _Plan
+    temp: Path
+    item: TransferItem
+
+
+def _stage_one(
+    plan: _Plan, out_dir: Path, chosen: Serialization, epoch: datetime | None
+) -> _Staged | Rejected:
+    assert plan.members is not None and plan.facts is not None
+    facts = plan.facts
+    mtime = bag_mtime(facts, epoch)
+    root = plan.bag.name
+    hint = tar_size(plan.members, root, mtime) if chosen != "zip" else sum(m.size for m in plan.members)
+    chunks = serialize(plan.members, root, chosen, mtime)
+    try:
+        temp, digests = stage_file(out_dir, plan.file, chunks, hint, fsync=False)
+    except BagError as exc:
+        return Rejected(plan.bag, (str(exc),))
+    item = TransferItem(
+        file=plan.file,
+        size=digests.size,
+        sha256=digests.values["sha256"],
+        sha512=digests.values["sha512"],
+        identifier=facts.identifier,
+        title=facts.title,
+        issued=facts.issued,
+        payload_files=facts.payload_files,
+    )
+    return _Staged(plan, temp, item)
+
+
+def _export_all(
+    todo: Sequence[_Plan],
+    verdicts: Iterator[tuple[str, ...]],
+    out_dir: Path,
+    chosen: Serialization,
+    epoch: datetime | None,
+    writer: JournalWriter,
+    report: Callable[[Outcome], None],
+) -> None:
+    """Serialize the valid bags, publishing them in batches (see BATCH, BATCH_BYTES)."""
+    batch: list[_Staged] = []
+    try:
+        for plan, verdict in zip(todo, verdicts, strict=True):
+            if verdict:
+                report(Rejected(plan.bag, verdict))
+                continue
+            if batch and plan.size >= BATCH_BYTES:
+                _publish(batch, out_dir, writer, report)  # a large bag does not hold back small ones
+                batch = []
+            staged = _stage_one(plan, out_dir, chosen, epoch)
+            if isinstance(staged, Rejected):
+                report(staged)
+                continue
+            batch.append(staged)
+            if len(batch) >= BATCH or _bytes(batch) >= BATCH_BYTES:
+                _publish(batch, out_dir, writer, report)
+                batch = []
+        _publish(batch, out_dir, writer, report)
+        batch = []
+    finally:
+        for staged in batch:  # an error or interrupt before they were published
+            staged.temp.unlink(missing_ok=True)
+
+
+def _bytes(batch: list[_Staged]) -> int:
+    return sum(staged.item.size for staged in batch)
+
+
+def _publish(
+    batch: list[_Staged], out_dir: Path, writer: JournalWriter, report: Callable[[Outcome], None]
+) -> None:
+    """Bag files durable (one syncfs), then journalled (one fsync), then renamed into place: a file under
+    its final name is always complete and its digests always recorded."""
+    if not batch:
+        return
+    make_durable(out_dir)
+    writer.record([Entry(s.plan.bag.name, s.plan.facts.fingerprint, s.item) for s in batch if s.plan.facts])
+    for staged in batch:
+        place(staged.temp, out_dir / staged.plan.file)
+        report(Exported(staged.plan.bag, staged.item, resumed=False))
+    fsync_dir(out_dir)
+
+
+def _finish(out_dir: Path, items: list[TransferItem], chosen: Serialization) -> None:
+    """README, transfer list, then the manifest — its presence marks the folder complete — then the
+    journal goes. A file a killed earlier run already wrote is kept when it is byte-identical."""
+    ordered = sort_items(items)
+    contents = {
+        README: render_readme(ordered, chosen),
+        TRANSFER_LIST: render_transfer_list(ordered),
+        MANIFEST: render_transfer_manifest(ordered),
+    }
+    for name in FIXED_FILES:
+        target = out_dir / name
+        if target.exists():
+            if target.read_bytes() != contents[name]:
+                raise ExportError(target, "exists with other content; choose a new transfer folder")
+            continue
+        write_file(out_dir, name, contents[name])
+    fsync_dir(out_dir)
+    (out_dir / JOURNAL).unlink(missing_ok=True)
+    fsync_dir(out_dir)

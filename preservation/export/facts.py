@@ -1,0 +1,78 @@
+"""What the transfer list says about a bag, read from its tag files: identifier, title, issued date."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from preservation.bagit.parse import parse_tag_values
+from preservation.export.serialize import Member
+
+DC_FILE = "metadata/dc.xml"
+_DCTERMS = "{http://purl.org/dc/terms/}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+@dataclass(frozen=True)
+class BagFacts:
+    identifier: str
+    title: str
+    issued: str
+    """As the bag states it (ISO 8601 date), or "" when it does not."""
+    payload_files: int
+    bagging_date: str
+    """bag-info.txt's Bagging-Date, "" when absent."""
+    fingerprint: str
+    """SHA-256 over every tag file's name and bytes: the manifests in it cover the payload, so a changed
+    bag gives a different fingerprint (used to resume an interrupted export only with the same bags)."""
+
+
+def read_facts(bag: Path, members: tuple[Member, ...]) -> BagFacts:
+    """Facts of a bag that validated: bag-info.txt first, dc.xml for what bag-info lacks, the folder name
+    as the last resort for the identifier."""
+    tags = {m.path: m.source for m in members if not m.is_dir and not _in_data(m.path)}
+    fingerprint = hashlib.sha256()
+    contents: dict[str, bytes] = {}
+    for path in sorted(tags, key=lambda p: p.encode()):
+        data = tags[path].read_bytes()
+        contents[path] = data
+        fingerprint.update(path.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    info = parse_tag_values(contents.get("bag-info.txt", b""), "utf-8")
+    dc = _dc_values(contents.get(DC_FILE))
+    return BagFacts(
+        identifier=info.get("External-Identifier") or dc.get("identifier") or bag.name,
+        title=dc.get("title") or info.get("External-Description") or "",
+        issued=dc.get("issued") or "",
+        payload_files=sum(1 for m in members if not m.is_dir and _in_data(m.path)),
+        bagging_date=info.get("Bagging-Date") or "",
+        fingerprint=fingerprint.hexdigest(),
+    )
+
+
+def _in_data(path: str) -> bool:
+    return path == "data" or path.startswith("data/")
+
+
+def _dc_values(data: bytes | None) -> dict[str, str]:
+    """First dc:title, dc:identifier and dcterms:issued; {} when absent or not well-formed (the validator
+    judges the metadata; the transfer list only shows it)."""
+    if data is None:
+        return {}
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError:
+        return {}
+    found: dict[str, str] = {}
+    for key, tag in (
+        ("title", f"{_DC}title"),
+        ("identifier", f"{_DC}identifier"),
+        ("issued", f"{_DCTERMS}issued"),
+    ):
+        element = root.find(tag)
+        if element is not None and element.text:
+            found[key] = element.text.strip()
+    return found
