@@ -10,6 +10,7 @@ from pathlib import Path
 from preservation.bagit.reader import is_serialized_bag_name, open_bag
 from preservation.errors import BagError
 from preservation.validate.findings import Finding
+from preservation.validate.profile_rules import ProfileRules
 from preservation.validate.registry import FAMILIES
 from preservation.validate.scan import Mode, build_context
 
@@ -21,6 +22,8 @@ class BagReport:
     path: str
     serialization: str
     findings: tuple[Finding, ...]
+    families: tuple[str, ...] = ()
+    """The families of checks that ran, in report order."""
 
     @property
     def valid(self) -> bool:
@@ -31,20 +34,22 @@ class BagReport:
         return self.valid and not (strict and any(f.severity == "warning" for f in self.findings))
 
 
-def validate_bag(path: Path | str, mode: Mode = "full") -> BagReport:
+def validate_bag(path: Path | str, mode: Mode = "full", profile: ProfileRules | None = None) -> BagReport:
     """Run every family of checks that applies to `mode`; nothing stops at the first error.
 
     ``full`` verifies everything; ``completeness`` compares file lists without checksums; ``fast`` only
-    checks structure and Payload-Oxum (like bagit-python's fast validation).
+    checks structure and Payload-Oxum (like bagit-python's fast validation). With a `profile`, the bag is
+    also checked against it; without, RFC 8493 only.
     """
     source = Path(path)
     try:
         reader = open_bag(source)
     except ValueError as exc:
         raise BagError(source, str(exc).partition(": ")[2]) from None
-    context = build_context(reader, mode)
-    findings = [f for family in FAMILIES if mode in family.modes for f in family.check(context)]
-    return BagReport(str(source), reader.serialization, tuple(findings))
+    context = build_context(reader, mode, profile)
+    families = [f for f in FAMILIES if mode in f.modes and (f.name != "profile" or profile is not None)]
+    findings = [f for family in families for f in family.check(context)]
+    return BagReport(str(source), reader.serialization, tuple(findings), tuple(f.name for f in families))
 
 
 def looks_like_bag(folder: Path) -> bool:
@@ -76,7 +81,9 @@ def discover(paths: Sequence[Path | str]) -> list[Path]:
     return bags
 
 
-def validate_paths(paths: Sequence[Path | str], mode: Mode = "full") -> Iterator[BagReport]:
+def validate_paths(
+    paths: Sequence[Path | str], mode: Mode = "full", profile: ProfileRules | None = None
+) -> Iterator[BagReport]:
     """Each bag named by `paths`, in order. Paths are checked up front: BagError before any report."""
     bags = discover(paths)
-    return (validate_bag(bag, mode) for bag in bags)
+    return (validate_bag(bag, mode, profile) for bag in bags)

@@ -28,6 +28,7 @@ from preservation.bagit.parse import (
 )
 from preservation.bagit.reader import BagReader, Entry, Kind
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
+from preservation.validate.profile_rules import ProfileRules
 
 Mode = Literal["full", "fast", "completeness"]
 
@@ -141,6 +142,8 @@ class BagContext:
     """Payload manifests by file name."""
     tagmanifests: dict[str, Manifest]
     fetch: Fetch | None
+    profile: ProfileRules | None = None
+    """The profile to check against; None: RFC 8493 checks only."""
 
     @property
     def version_1_0(self) -> bool:
@@ -148,7 +151,7 @@ class BagContext:
         return version is None or version >= (1, 0)
 
 
-def build_context(reader: BagReader, mode: Mode) -> BagContext:
+def build_context(reader: BagReader, mode: Mode, profile: ProfileRules | None = None) -> BagContext:
     result = scan(reader, mode)
     tags = result.tags
     declaration = None
@@ -184,4 +187,5 @@ def build_context(reader: BagReader, mode: Mode) -> BagContext:
         manifests=manifests,
         tagmanifests=tagmanifests,
         fetch=fetch,
+        profile=profile,
     )
