@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from preservation.validate import manifests, profile, structure, warnings
+from preservation.validate import manifests, metadata, profile, structure, warnings
 from preservation.validate.findings import Finding
 from preservation.validate.scan import BagContext, Mode
 
@@ -27,4 +27,5 @@ FAMILIES: tuple[Family, ...] = (
     Family("manifests", manifests.check, frozenset({"full", "completeness"})),
     Family("warnings", warnings.check, ALL_MODES),
     Family("profile", profile.check, ALL_MODES),
+    Family("metadata", metadata.check, frozenset({"full", "completeness"})),
 )
