@@ -36,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--completeness-only", action="store_true", help="compare file lists with the manifests, no hashing"
     )
     parser.add_argument("--strict", action="store_true", help="warnings make a bag invalid")
+    parser.add_argument(
+        "--cross-check",
+        action="store_true",
+        help="also run bagit-python's validator on bag folders and report where it disagrees with ours",
+    )
     profiles = parser.add_mutually_exclusive_group()
     profiles.add_argument(
         "--profile", type=Path, metavar="YAML", help="also check against this profile of ours (YAML)"
@@ -54,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         profile = _profile_rules(args)
         bags = discover(args.paths)
-        reports = [validate_bag(bag, mode, profile) for bag in bags]
+        reports = [validate_bag(bag, mode, profile, args.cross_check) for bag in bags]
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "json":

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from preservation.bagit.reader import is_serialized_bag_name, open_bag
 from preservation.errors import BagError
+from preservation.validate.crosscheck import cross_check as bagit_python_cross_check
 from preservation.validate.findings import Finding
 from preservation.validate.profile_rules import ProfileRules
 from preservation.validate.registry import FAMILIES
@@ -34,12 +35,17 @@ class BagReport:
         return self.valid and not (strict and any(f.severity == "warning" for f in self.findings))
 
 
-def validate_bag(path: Path | str, mode: Mode = "full", profile: ProfileRules | None = None) -> BagReport:
+def validate_bag(
+    path: Path | str,
+    mode: Mode = "full",
+    profile: ProfileRules | None = None,
+    cross_check: bool = False,
+) -> BagReport:
     """Run every family of checks that applies to `mode`; nothing stops at the first error.
 
     ``full`` verifies everything; ``completeness`` compares file lists without checksums; ``fast`` only
     checks structure and Payload-Oxum (like bagit-python's fast validation). With a `profile`, the bag is
-    also checked against it; without, RFC 8493 only.
+    also checked against it; without, RFC 8493 only. `cross_check` adds bagit-python's opinion.
     """
     source = Path(path)
     try:
@@ -49,7 +55,11 @@ def validate_bag(path: Path | str, mode: Mode = "full", profile: ProfileRules | 
     context = build_context(reader, mode, profile)
     families = [f for f in FAMILIES if mode in f.modes and (f.name != "profile" or profile is not None)]
     findings = [f for family in families for f in family.check(context)]
-    return BagReport(str(source), reader.serialization, tuple(findings), tuple(f.name for f in families))
+    names = [family.name for family in families]
+    if cross_check:
+        findings += bagit_python_cross_check(source, reader.serialization, mode, findings)
+        names.append("crosscheck")
+    return BagReport(str(source), reader.serialization, tuple(findings), tuple(names))
 
 
 def looks_like_bag(folder: Path) -> bool:
@@ -82,8 +92,11 @@ def discover(paths: Sequence[Path | str]) -> list[Path]:
 
 
 def validate_paths(
-    paths: Sequence[Path | str], mode: Mode = "full", profile: ProfileRules | None = None
+    paths: Sequence[Path | str],
+    mode: Mode = "full",
+    profile: ProfileRules | None = None,
+    cross_check: bool = False,
 ) -> Iterator[BagReport]:
     """Each bag named by `paths`, in order. Paths are checked up front: BagError before any report."""
     bags = discover(paths)
-    return (validate_bag(bag, mode, profile) for bag in bags)
+    return (validate_bag(bag, mode, profile, cross_check) for bag in bags)
