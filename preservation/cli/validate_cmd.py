@@ -37,6 +37,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--strict", action="store_true", help="warnings make a bag invalid")
     parser.add_argument(
+        "--jobs",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes hashing the payload of bag folders (default: the number of CPUs)",
+    )
+    parser.add_argument(
         "--cross-check",
         action="store_true",
         help="also run bagit-python's validator on bag folders and report where it disagrees with ours",
@@ -59,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         profile = _profile_rules(args)
         bags = discover(args.paths)
-        reports = [validate_bag(bag, mode, profile, args.cross_check) for bag in bags]
+        reports = [validate_bag(bag, mode, profile, args.cross_check, args.jobs) for bag in bags]
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "json":
@@ -74,6 +81,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return common.EXIT_OK if all(r.passes(args.strict) for r in reports) else common.EXIT_FAILED
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def _profile_rules(args: argparse.Namespace) -> ProfileRules | None:

@@ -40,19 +40,21 @@ def validate_bag(
     mode: Mode = "full",
     profile: ProfileRules | None = None,
     cross_check: bool = False,
+    jobs: int = 1,
 ) -> BagReport:
     """Run every family of checks that applies to `mode`; nothing stops at the first error.
 
     ``full`` verifies everything; ``completeness`` compares file lists without checksums; ``fast`` only
     checks structure and Payload-Oxum (like bagit-python's fast validation). With a `profile`, the bag is
-    also checked against it; without, RFC 8493 only. `cross_check` adds bagit-python's opinion.
+    also checked against it; without, RFC 8493 only. `cross_check` adds bagit-python's opinion; `jobs`
+    processes hash the payload of a bag folder.
     """
     source = Path(path)
     try:
         reader = open_bag(source)
     except ValueError as exc:
         raise BagError(source, str(exc).partition(": ")[2]) from None
-    context = build_context(reader, mode, profile)
+    context = build_context(reader, mode, profile, jobs)
     families = [f for f in FAMILIES if mode in f.modes and (f.name != "profile" or profile is not None)]
     findings = [f for family in families for f in family.check(context)]
     names = [family.name for family in families]
@@ -96,7 +98,8 @@ def validate_paths(
     mode: Mode = "full",
     profile: ProfileRules | None = None,
     cross_check: bool = False,
+    jobs: int = 1,
 ) -> Iterator[BagReport]:
     """Each bag named by `paths`, in order. Paths are checked up front: BagError before any report."""
     bags = discover(paths)
-    return (validate_bag(bag, mode, profile, cross_check) for bag in bags)
+    return (validate_bag(bag, mode, profile, cross_check, jobs) for bag in bags)

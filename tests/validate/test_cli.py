@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from preservation.cli import main
-from preservation.validate import scan
+from preservation.validate import hashpool
 
 from .conftest import make_good_bag
 
@@ -48,10 +48,10 @@ def test_strict_junit_and_atomic_output(tmp_path: Path) -> None:
 def test_unreadable_payload_is_not_a_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bag = make_good_bag(tmp_path / "bag")
 
-    def failing(stream, algorithms, size_hint=None):
-        raise PermissionError(13, "Permission denied")
+    def failing(rel, path, size_hint, algorithms):
+        return rel, size_hint, None, "Permission denied"
 
-    monkeypatch.setattr(scan, "hash_stream", failing)
+    monkeypatch.setattr(hashpool, "hash_local", failing)
     from preservation.validate.api import validate_bag
 
     report = validate_bag(bag)
