@@ -9,7 +9,6 @@ file names — and each line is bounded, so a 40 MB single-line tag file costs n
 from __future__ import annotations
 
 import codecs
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ _BAD = "\udcff"
 codecs.register_error("preservation.mark", lambda exc: (_BAD, exc.end))  # type: ignore[arg-type,return-value]
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BAGIT_LINE = re.compile(r"^(?P<label>[^:]*?)(?P<space>[ \t]*):(?P<value>.*)$")
-_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+_HEX_DIGITS = "0123456789abcdefABCDEF"
 _MANIFEST_NAME = re.compile(r"^(tag)?manifest-([A-Za-z0-9]+)\.txt$")
 
 
@@ -123,13 +122,44 @@ class LineReader:
 def _lines(
     data: bytes | BinaryIO, encoding: str, problems: list[Problem], max_line: int = MAX_LINE
 ) -> Iterator[tuple[int, str]]:
-    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    if isinstance(data, bytes):
+        yield from _lines_in_memory(data, encoding, problems, max_line)
+        return
+    stream = data
     reader = LineReader(stream, encoding, max_line, problems)
     for number, text in reader:
         if text is None:
             problems.append(problem("tagfile.line-too-long", number, limit=max_line))
         else:
             yield number, text
+
+
+def _lines_in_memory(
+    data: bytes, encoding: str, problems: list[Problem], max_line: int
+) -> Iterator[tuple[int, str]]:
+    """`LineReader`'s results for bytes already in memory, decoded and split in C rather than per chunk.
+
+    Same rules: CR, LF and CRLF only; a BOM reported for UTF-8; undecodable lines and over-long lines
+    reported. Tag files are capped when read, so decoding them whole is bounded.
+    """
+    text = data.decode(encoding, errors="preservation.mark")
+    if text.startswith("\ufeff"):  # the utf-8 codec keeps a BOM; utf-16 consumes its own
+        if encoding == "utf-8":
+            problems.append(problem("tagfile.bom"))
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    suspicious = _SURROGATE.search(text) is not None
+    for number, line in enumerate(lines, 1):
+        if len(line) > max_line:
+            problems.append(problem("tagfile.line-too-long", number, limit=max_line))
+            continue
+        if suspicious and _SURROGATE.search(line):
+            problems.append(problem("encoding.invalid", number, encoding=encoding))
+        yield number, line
 
 
 # --------------------------------------------------------------------------- bagit.txt
@@ -268,12 +298,17 @@ def parse_manifest(data: bytes | BinaryIO, algorithm: str, encoding: str, *, ver
     for number, line in _lines(data, encoding, problems):
         if not line.strip():
             continue
-        parts = re.split(r"[ \t]+", line, maxsplit=1)
-        if len(parts) != 2 or not parts[1]:
+        # Split at the first run of blanks: str.partition is several times faster than re.split.
+        digest, _, raw = line.partition(" ")
+        if "\t" in digest:  # rare: a tab as the separator
+            parts = re.split(r"[ \t]+", line, maxsplit=1)
+            digest, raw = parts if len(parts) == 2 else (line, "")
+        else:
+            raw = raw.lstrip(" \t")
+        if not raw:
             problems.append(problem("manifest.malformed", number, reason="not 'digest path'"))
             continue
-        digest, raw = parts
-        if not _HEX.match(digest) or (expected_length and len(digest) != expected_length):
+        if not digest or digest.strip(_HEX_DIGITS) or (expected_length and len(digest) != expected_length):
             problems.append(
                 problem("manifest.malformed", number, reason=f"'{digest[:20]}' is no {algorithm}")
             )

@@ -32,6 +32,8 @@ class Entry:
     opener: Callable[[], BinaryIO] | None = None
     reopenable: bool = True
     """False for tar members: the bytes can be read once, before the next entry is requested."""
+    local_path: str | None = None
+    """The file's path on disk, for files of bag folders (read with O_NOFOLLOW only)."""
 
     def open(self) -> BinaryIO:
         if self.opener is None:
@@ -104,7 +106,7 @@ class DirectoryBag(BagReader):
         if stat.S_ISDIR(mode):
             return Entry(rel, "dir", 0)
         if stat.S_ISREG(mode):
-            return Entry(rel, "file", info.st_size, lambda: _open_nofollow(full))
+            return Entry(rel, "file", info.st_size, lambda: _open_nofollow(full), local_path=full)
         return Entry(rel, "device", 0)
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from preservation.cli import common
 from preservation.errors import PreservationError
+from preservation.profile import load_profile
 from preservation.validate.api import discover, validate_bag
+from preservation.validate.profile_rules import ProfileRules, load_bagit_profile, rules_from_profile
 from preservation.validate.report import render_json, render_junit, render_text
 
 
@@ -18,7 +20,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "validate",
         help="validate bags (folders, .tar, .tar.gz, .zip, or folders of bags)",
-        description="Validate BagIt bags (RFC 8493, versions 0.93 to 1.0). Every problem is reported.",
+        description=(
+            "Validate BagIt bags (RFC 8493, versions 0.93 to 1.0). Every problem is reported. With --profile "
+            "or --bagit-profile the bags are also checked against that profile; with neither, against "
+            "RFC 8493 only."
+        ),
         epilog="Exit codes: 0 every bag valid, 1 any bag invalid, 2 usage error or a path that is not a bag.",
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -30,14 +36,37 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--completeness-only", action="store_true", help="compare file lists with the manifests, no hashing"
     )
     parser.add_argument("--strict", action="store_true", help="warnings make a bag invalid")
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes hashing the payload of bag folders (default: the number of CPUs)",
+    )
+    parser.add_argument(
+        "--cross-check",
+        action="store_true",
+        help="also run bagit-python's validator on bag folders and report where it disagrees with ours",
+    )
+    profiles = parser.add_mutually_exclusive_group()
+    profiles.add_argument(
+        "--profile", type=Path, metavar="YAML", help="also check against this profile of ours (YAML)"
+    )
+    profiles.add_argument(
+        "--bagit-profile",
+        type=Path,
+        metavar="JSON",
+        help="also check against this BagIt Profile (JSON, spec 1.4.0)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     mode = "fast" if args.fast else "completeness" if args.completeness_only else "full"
     try:
+        profile = _profile_rules(args)
         bags = discover(args.paths)
-        reports = [validate_bag(bag, mode) for bag in bags]
+        reports = [validate_bag(bag, mode, profile, args.cross_check, args.jobs) for bag in bags]
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "json":
@@ -52,6 +81,20 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return common.EXIT_OK if all(r.passes(args.strict) for r in reports) else common.EXIT_FAILED
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def _profile_rules(args: argparse.Namespace) -> ProfileRules | None:
+    if args.profile is not None:
+        return rules_from_profile(load_profile(args.profile))
+    if args.bagit_profile is not None:
+        return load_bagit_profile(args.bagit_profile)
+    return None
 
 
 def _write_atomically(target: Path, text: str) -> None:

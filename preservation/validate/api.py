@@ -9,7 +9,9 @@ from pathlib import Path
 
 from preservation.bagit.reader import is_serialized_bag_name, open_bag
 from preservation.errors import BagError
+from preservation.validate.crosscheck import cross_check as bagit_python_cross_check
 from preservation.validate.findings import Finding
+from preservation.validate.profile_rules import ProfileRules
 from preservation.validate.registry import FAMILIES
 from preservation.validate.scan import Mode, build_context
 
@@ -21,6 +23,8 @@ class BagReport:
     path: str
     serialization: str
     findings: tuple[Finding, ...]
+    families: tuple[str, ...] = ()
+    """The families of checks that ran, in report order."""
 
     @property
     def valid(self) -> bool:
@@ -31,20 +35,33 @@ class BagReport:
         return self.valid and not (strict and any(f.severity == "warning" for f in self.findings))
 
 
-def validate_bag(path: Path | str, mode: Mode = "full") -> BagReport:
+def validate_bag(
+    path: Path | str,
+    mode: Mode = "full",
+    profile: ProfileRules | None = None,
+    cross_check: bool = False,
+    jobs: int = 1,
+) -> BagReport:
     """Run every family of checks that applies to `mode`; nothing stops at the first error.
 
     ``full`` verifies everything; ``completeness`` compares file lists without checksums; ``fast`` only
-    checks structure and Payload-Oxum (like bagit-python's fast validation).
+    checks structure and Payload-Oxum (like bagit-python's fast validation). With a `profile`, the bag is
+    also checked against it; without, RFC 8493 only. `cross_check` adds bagit-python's opinion; `jobs`
+    processes hash the payload of a bag folder.
     """
     source = Path(path)
     try:
         reader = open_bag(source)
     except ValueError as exc:
         raise BagError(source, str(exc).partition(": ")[2]) from None
-    context = build_context(reader, mode)
-    findings = [f for family in FAMILIES if mode in family.modes for f in family.check(context)]
-    return BagReport(str(source), reader.serialization, tuple(findings))
+    context = build_context(reader, mode, profile, jobs)
+    families = [f for f in FAMILIES if mode in f.modes and (f.name != "profile" or profile is not None)]
+    findings = [f for family in families for f in family.check(context)]
+    names = [family.name for family in families]
+    if cross_check:
+        findings += bagit_python_cross_check(source, reader.serialization, mode, findings)
+        names.append("crosscheck")
+    return BagReport(str(source), reader.serialization, tuple(findings), tuple(names))
 
 
 def looks_like_bag(folder: Path) -> bool:
@@ -76,7 +93,13 @@ def discover(paths: Sequence[Path | str]) -> list[Path]:
     return bags
 
 
-def validate_paths(paths: Sequence[Path | str], mode: Mode = "full") -> Iterator[BagReport]:
+def validate_paths(
+    paths: Sequence[Path | str],
+    mode: Mode = "full",
+    profile: ProfileRules | None = None,
+    cross_check: bool = False,
+    jobs: int = 1,
+) -> Iterator[BagReport]:
     """Each bag named by `paths`, in order. Paths are checked up front: BagError before any report."""
     bags = discover(paths)
-    return (validate_bag(bag, mode) for bag in bags)
+    return (validate_bag(bag, mode, profile, cross_check, jobs) for bag in bags)

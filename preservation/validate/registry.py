@@ -1,7 +1,6 @@
 """The families of checks, in report order. Each is `check(BagContext) -> Iterable[Finding]`.
 
-Profile checks need the profile and live in `api`; metadata checks (METS/DC, `--cross-check`) will join
-this list as further families with their own catalogue codes.
+The profile family finds nothing when no profile is given (`BagContext.profile` is None).
 """
 
 from __future__ import annotations
@@ -9,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from preservation.validate import manifests, structure, warnings
+from preservation.validate import manifests, metadata, profile, structure, warnings
 from preservation.validate.findings import Finding
 from preservation.validate.scan import BagContext, Mode
 
@@ -27,4 +26,6 @@ FAMILIES: tuple[Family, ...] = (
     Family("structure", structure.check, ALL_MODES),
     Family("manifests", manifests.check, frozenset({"full", "completeness"})),
     Family("warnings", warnings.check, ALL_MODES),
+    Family("profile", profile.check, ALL_MODES),
+    Family("metadata", metadata.check, frozenset({"full", "completeness"})),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal
 
@@ -28,6 +28,9 @@ from preservation.bagit.parse import (
 )
 from preservation.bagit.reader import BagReader, Entry, Kind
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
+from preservation.validate.hashpool import LocalHasher
+from preservation.validate.hashpool import Result as HashResult
+from preservation.validate.profile_rules import ProfileRules
 
 Mode = Literal["full", "fast", "completeness"]
 
@@ -81,9 +84,10 @@ def _read_tag(stream: BinaryIO, limit: int) -> TagFile:
     return TagFile(bytes(kept) if size <= limit else None, digests)
 
 
-def scan(reader: BagReader, mode: Mode) -> Scan:
+def scan(reader: BagReader, mode: Mode, jobs: int = 1) -> Scan:
     result = Scan()
     algorithms: tuple[str, ...] | None = None
+    local: LocalHasher | None = None
     for entry in reader.entries():
         result.kinds[entry.path] = entry.kind
         if entry.kind != "file":
@@ -99,8 +103,19 @@ def scan(reader: BagReader, mode: Mode) -> Scan:
             seen = [manifest_algorithm(p) for p in result.tags]
             known = {alg for found in seen if found and not found[0] for alg in [found[1]]}
             algorithms = tuple(sorted(a for a in known if a in DIGEST_LENGTHS)) or ALGORITHMS
-        result.payload[entry.path] = _hash_payload(entry, algorithms)
+            local = LocalHasher(algorithms, jobs)
+        if entry.local_path is not None and local is not None:
+            _record(result, local.add(entry.path, entry.local_path, entry.size))
+        else:
+            result.payload[entry.path] = _hash_payload(entry, algorithms)
+    if local is not None:
+        _record(result, local.finish())
     return result
+
+
+def _record(result: Scan, hashed: Iterable[HashResult]) -> None:
+    for path, size, digests, error in hashed:
+        result.payload[path] = PayloadFile(size, digests, error)
 
 
 def _guarded(entry: Entry, read: Callable[[BinaryIO], TagFile]) -> TagFile:
@@ -141,6 +156,8 @@ class BagContext:
     """Payload manifests by file name."""
     tagmanifests: dict[str, Manifest]
     fetch: Fetch | None
+    profile: ProfileRules | None = None
+    """The profile to check against; None: RFC 8493 checks only."""
 
     @property
     def version_1_0(self) -> bool:
@@ -148,8 +165,11 @@ class BagContext:
         return version is None or version >= (1, 0)
 
 
-def build_context(reader: BagReader, mode: Mode) -> BagContext:
-    result = scan(reader, mode)
+def build_context(
+    reader: BagReader, mode: Mode, profile: ProfileRules | None = None, jobs: int = 1
+) -> BagContext:
+    """`jobs` > 1: hash the payload of bag folders in that many processes."""
+    result = scan(reader, mode, jobs)
     tags = result.tags
     declaration = None
     if "bagit.txt" in tags and tags["bagit.txt"].data is not None:
@@ -184,4 +204,5 @@ def build_context(reader: BagReader, mode: Mode) -> BagContext:
         manifests=manifests,
         tagmanifests=tagmanifests,
         fetch=fetch,
+        profile=profile,
     )

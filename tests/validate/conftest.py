@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import bagit
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
 
 
 def make_good_bag(folder: Path, files: dict[str, bytes] | None = None, **kwargs: object) -> Path:
@@ -29,3 +35,43 @@ def bagit_python_valid(path: Path) -> bool:
 @pytest.fixture
 def good_bag(tmp_path: Path) -> Path:
     return make_good_bag(tmp_path / "bag")
+
+
+@pytest.fixture(scope="session")
+def built_bags(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Every sample release built into a bag by our own build, once per session; copy before editing."""
+    from preservation.build import build_bags
+    from preservation.profile import load_profile
+
+    out = tmp_path_factory.mktemp("built")
+    summary = build_bags([SAMPLES], out, load_profile(ROOT / "profiles" / "state-archive.yaml"))
+    bags = sorted(o.bag for o in summary.outcomes if o.bag is not None)
+    assert bags and summary.ok
+    return bags
+
+
+@pytest.fixture
+def built_bag(built_bags: list[Path], tmp_path: Path) -> Path:
+    """A private copy of a built bag with several payload files (source, rendition, attachments)."""
+    source = next(b for b in built_bags if b.name.startswith("2022-04-02"))
+    return Path(shutil.copytree(source, tmp_path / source.name, symlinks=True))
+
+
+def reseal(bag: Path) -> None:
+    """Rewrite the tag manifests after a test edited tag files, so only the edit's own findings remain."""
+    tag_files = sorted(
+        p.relative_to(bag).as_posix()
+        for p in bag.rglob("*")
+        if p.is_file() and not p.relative_to(bag).as_posix().startswith(("data/", "tagmanifest-"))
+    )
+    for manifest in bag.glob("tagmanifest-*.txt"):
+        algorithm = manifest.name[len("tagmanifest-") : -len(".txt")]
+        lines = [f"{hashlib.new(algorithm, (bag / t).read_bytes()).hexdigest()}  {t}\n" for t in tag_files]
+        manifest.write_text("".join(lines), encoding="utf-8")
+
+
+def edit_bag_info(bag: Path, edit: Callable[[list[str]], list[str]]) -> None:
+    path = bag / "bag-info.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(edit(lines)) + "\n", encoding="utf-8")
+    reseal(bag)

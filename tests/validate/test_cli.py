@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from preservation.cli import main
-from preservation.validate import scan
+from preservation.validate import hashpool
 
 from .conftest import make_good_bag
 
@@ -40,7 +40,7 @@ def test_strict_junit_and_atomic_output(tmp_path: Path) -> None:
     assert main(["validate", str(bag), "--format", "junit", "--output", str(out), "--strict"]) == 1
     suites = etree.fromstring(out.read_bytes())
     cases = suites.findall("testsuite/testcase")
-    assert [c.get("name") for c in cases] == ["structure", "manifests", "warnings"]
+    assert [c.get("name") for c in cases] == ["structure", "manifests", "warnings", "metadata"]
     assert cases[2].find("failure").get("type") == "name.os-junk"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -48,10 +48,10 @@ def test_strict_junit_and_atomic_output(tmp_path: Path) -> None:
 def test_unreadable_payload_is_not_a_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bag = make_good_bag(tmp_path / "bag")
 
-    def failing(stream, algorithms, size_hint=None):
-        raise PermissionError(13, "Permission denied")
+    def failing(rel, path, size_hint, algorithms):
+        return rel, size_hint, None, "Permission denied"
 
-    monkeypatch.setattr(scan, "hash_stream", failing)
+    monkeypatch.setattr(hashpool, "hash_local", failing)
     from preservation.validate.api import validate_bag
 
     report = validate_bag(bag)

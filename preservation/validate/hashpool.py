@@ -1,0 +1,107 @@
+"""Hashing the payload of a bag folder: one open and one read per small file, across processes.
+
+The walk stays in the validating process; files go to worker processes in batches and their digests come
+back as batches finish, so memory holds a few batches, not the bag. Small bags never start a pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from preservation.hashing import PARALLEL_THRESHOLD, Digests, hash_stream
+
+INLINE_FILES = 512
+"""Files hashed in this process before a pool pays for its start-up."""
+BATCH = 256
+_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+)
+# O_NOFOLLOW: a file swapped for a symlink since the walk is refused, never followed out of the bag.
+# O_NONBLOCK: a file swapped for a FIFO cannot block the open.
+
+Result = tuple[str, int, Digests | None, str | None]
+"""Bag path, size, digests (None when unreadable) and why it was unreadable."""
+
+
+def hash_local(rel: str, path: str, size_hint: int, algorithms: tuple[str, ...]) -> Result:
+    try:
+        fd = os.open(path, _FLAGS)
+    except OSError as exc:
+        return rel, size_hint, None, exc.strerror or type(exc).__name__
+    try:
+        if size_hint >= PARALLEL_THRESHOLD:
+            with os.fdopen(fd, "rb", buffering=0, closefd=False) as stream:
+                digests = hash_stream(stream, algorithms, size_hint=size_hint)
+            return rel, digests.size, digests, None
+        hashers = [hashlib.new(name) for name in algorithms]
+        size = 0
+        request = size_hint + 1  # one read returns the whole file; a short read is the end of a regular file
+        while chunk := os.read(fd, request):
+            size += len(chunk)
+            for hasher in hashers:
+                hasher.update(chunk)
+            if len(chunk) < request:
+                break
+            request = 1 << 20
+    except OSError as exc:
+        return rel, size_hint, None, exc.strerror or type(exc).__name__
+    finally:
+        os.close(fd)
+    return (
+        rel,
+        size,
+        Digests(size, {n: h.hexdigest() for n, h in zip(algorithms, hashers, strict=True)}),
+        None,
+    )
+
+
+def _hash_batch(batch: list[tuple[str, str, int]], algorithms: tuple[str, ...]) -> list[Result]:
+    return [hash_local(rel, path, size, algorithms) for rel, path, size in batch]
+
+
+@dataclass
+class LocalHasher:
+    """Feed files with `add`, then drain with `finish`; both yield results as they become available."""
+
+    algorithms: tuple[str, ...]
+    jobs: int = 1
+    _seen: int = 0
+    _batch: list[tuple[str, str, int]] = field(default_factory=list)
+    _pool: ProcessPoolExecutor | None = None
+    _pending: set[Future[list[Result]]] = field(default_factory=set)
+
+    def add(self, rel: str, path: str, size: int) -> Iterator[Result]:
+        self._seen += 1
+        if self.jobs <= 1 or self._seen <= INLINE_FILES:
+            yield hash_local(rel, path, size, self.algorithms)
+            return
+        self._batch.append((rel, path, size))
+        if len(self._batch) >= BATCH:
+            self._submit()
+        if len(self._pending) > 2 * self.jobs:  # back-pressure: keep a few batches in flight, not the bag
+            done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield from future.result()
+
+    def _submit(self) -> None:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+        self._pending.add(self._pool.submit(_hash_batch, self._batch, self.algorithms))
+        self._batch = []
+
+    def finish(self) -> Iterator[Result]:
+        if self._batch:
+            self._submit()
+        try:
+            while self._pending:
+                done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield from future.result()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None

@@ -1,0 +1,149 @@
+"""Our metadata, when a bag has it: METS and DC schema-valid (offline), METS files equal to the manifests,
+DC equal to bag-info, and with a profile that states one, the archival notice equal to the profile's.
+
+XML is parsed only with the safe parser (no DTD, no entities, no network): a hostile record is a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from urllib.parse import unquote
+
+from lxml import etree
+
+from preservation.metadata.dc import DC_NS, DCTERMS_NS
+from preservation.metadata.mets import XLINK_NS
+from preservation.metadata.xsd import METS_NS, safe_parser, validate_dc, validate_mets
+from preservation.validate.findings import Finding, finding
+from preservation.validate.scan import BagContext
+
+METS = "metadata/mets.xml"
+DC = "metadata/dc.xml"
+NOTICE = "archival-notice.txt"
+MAX_SCHEMA_ERRORS = 20
+"""More errors add nothing a reader can act on; the rest are counted."""
+_DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
+
+
+def check(bag: BagContext) -> Iterator[Finding]:
+    mets = _record(bag, METS, validate_mets)
+    if mets is not None:
+        yield from mets[1]
+        if mets[0] is not None:
+            yield from _mets_files(bag, mets[0])
+    dc = _record(bag, DC, validate_dc)
+    if dc is not None:
+        yield from dc[1]
+        if dc[0] is not None:
+            yield from _dc_vs_bag_info(bag, dc[0])
+    yield from _notice(bag)
+
+
+def _record(
+    bag: BagContext, path: str, validate: Callable[[bytes], list[str]]
+) -> tuple[etree._Element | None, list[Finding]] | None:
+    """The parsed record (None when not usable) and its schema findings; None when the bag lacks it."""
+    tag = bag.scan.tags.get(path)
+    if tag is None or tag.data is None:
+        return None  # absent, or unreadable/oversize: the structure checks report that
+    errors = validate(tag.data)
+    findings = [finding("metadata.schema", path, error=e) for e in errors[:MAX_SCHEMA_ERRORS]]
+    if len(errors) > MAX_SCHEMA_ERRORS:
+        findings.append(finding("metadata.schema", path, error=f"… {len(errors) - MAX_SCHEMA_ERRORS} more"))
+    try:
+        root = etree.fromstring(tag.data, safe_parser())
+    except etree.XMLSyntaxError:
+        return None, findings
+    if root.getroottree().docinfo.doctype:  # refused by validate(); never read further
+        return None, findings
+    return root, findings
+
+
+def _algorithm(checksum_type: str) -> str:
+    """METS CHECKSUMTYPE (``SHA-256``) as a BagIt algorithm name (``sha256``)."""
+    return checksum_type.lower().replace("-", "")
+
+
+def _mets_files(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
+    listed = {path for manifest in bag.manifests.values() for path in manifest.entries}
+    manifests = {manifest.algorithm: manifest for manifest in bag.manifests.values()}
+    for element in root.iter(f"{{{METS_NS}}}file"):
+        location = element.find(f"{{{METS_NS}}}FLocat")
+        href = location.get(f"{{{XLINK_NS}}}href") if location is not None else None
+        if not href:
+            continue
+        path = unquote(href)
+        if path not in listed:
+            yield finding("metadata.file-unlisted", METS, path=path)
+            continue
+        checksum, checksum_type = element.get("CHECKSUM"), element.get("CHECKSUMTYPE")
+        manifest = manifests.get(_algorithm(checksum_type or ""))
+        if checksum and manifest is not None and manifest.entries[path] != checksum.lower():
+            yield finding(
+                "metadata.checksum-mismatch",
+                METS,
+                path=path,
+                algorithm=manifest.algorithm,
+                mets=checksum,
+                manifest=manifest.entries[path],
+            )
+        size = element.get("SIZE")
+        payload = bag.scan.payload.get(path)
+        if size is not None and payload is not None and size != str(payload.size):
+            yield finding("metadata.size-mismatch", METS, path=path, mets=size, actual=payload.size)
+
+
+def _text(root: etree._Element, namespace: str, name: str) -> str | None:
+    """The first element's text, except identifiers typed as URIs (the URN beside the plain identifier)."""
+    for element in root.iter(f"{{{namespace}}}{name}"):
+        if not element.get("{http://www.w3.org/2001/XMLSchema-instance}type", "").endswith("URI"):
+            return (element.text or "").strip()
+    return None
+
+
+def _dc_vs_bag_info(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
+    if bag.info is None:
+        return
+    pairs = (
+        ("title", _text(root, DC_NS, "title"), "External-Description"),
+        ("identifier", _text(root, DC_NS, "identifier"), "External-Identifier"),
+    )
+    for element, dc_value, label in pairs:
+        info_value = bag.info.get(label)
+        if dc_value is not None and info_value is not None and dc_value != info_value:
+            yield finding(
+                "metadata.bag-info-mismatch", DC, element=element, dc=dc_value, label=label, value=info_value
+            )
+    # Our identifiers begin with the issued date when the release has no number of its own.
+    issued = _text(root, DCTERMS_NS, "issued")
+    match = _DATE_PREFIX.match(bag.info.get("External-Identifier") or "")
+    if issued is not None and match and match.group(1) != issued[:10]:
+        yield finding(
+            "metadata.bag-info-mismatch",
+            DC,
+            element="issued",
+            dc=issued,
+            label="External-Identifier",
+            value=match.group(1),
+        )
+
+
+def _normalized(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def _notice(bag: BagContext) -> Iterator[Finding]:
+    expected = bag.profile.notice if bag.profile is not None else None
+    if expected is None:
+        return
+    tag = bag.scan.tags.get(NOTICE)
+    if tag is None:
+        yield finding("metadata.notice-missing", NOTICE)
+    elif tag.data is not None:
+        text = tag.data.decode(bag.encoding, errors="replace")
+        if _normalized(text) != _normalized(expected):
+            yield finding("metadata.notice-mismatch", NOTICE)
+    heading = bag.info.get("Archival-Notice") if bag.info else None
+    if heading is not None and heading != expected.strip().splitlines()[0].strip():
+        yield finding("metadata.notice-mismatch", bag.info_file)
