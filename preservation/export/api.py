@@ -7,7 +7,6 @@ and exports the rest. A complete transfer folder (its manifest-sha512.txt exists
 
 from __future__ import annotations
 
-import inspect
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -37,6 +36,7 @@ from preservation.export.transfer import (
 )
 from preservation.profile import SERIALIZATION_MIME, Profile
 from preservation.validate.api import BagReport, validate_bag
+from preservation.validate.profile_rules import rules_from_profile
 
 BATCH = 32
 """Bag files made durable together: one syncfs and one journal fsync per batch rather than per file."""
@@ -235,11 +235,8 @@ def _kept(plan: _Plan, out_dir: Path, journal: Journal | None, report: Callable[
 
 
 def validate_for_export(bag: Path, profile: Profile) -> BagReport:
-    """Full validation; with the profile as soon as the validation API accepts one, so that profile and
-    metadata checks apply to exports without a change here."""
-    if "profile" in inspect.signature(validate_bag).parameters:
-        return validate_bag(bag, mode="full", profile=profile)  # type: ignore[call-arg]
-    return validate_bag(bag, mode="full")
+    """Full validation: structure, checksums, the profile and the bag's metadata."""
+    return validate_bag(bag, mode="full", profile=rules_from_profile(profile))
 
 
 def _reasons(plan: _Plan, profile: Profile) -> tuple[str, ...]:
