@@ -1,0 +1,216 @@
+"""Building bags from the samples: standards, reproducibility, safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from pathlib import Path
+
+import bagit
+import pytest
+from lxml import etree
+
+from preservation.build import build_bags
+from preservation.cli import main
+from preservation.metadata import validate_dc, validate_mets
+from preservation.validate.api import validate_bag
+
+from tests.building.helpers import EPOCH, tree_digest
+
+NS = {
+    "mets": "http://www.loc.gov/METS/",
+    "premis": "http://www.loc.gov/premis/v3",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xlink": "http://www.w3.org/1999/xlink",
+}
+
+
+def bags_in(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if p.is_dir())
+
+
+def test_every_sample_becomes_a_bag_that_bagit_python_accepts(sample_bags):
+    out, summary = sample_bags
+    assert summary.ok
+    assert summary.count("built") == 13
+    assert {o.identifier for o in summary.outcomes} == {p.name for p in bags_in(out)}
+    for bag in bags_in(out):
+        bagit.Bag(str(bag)).validate()
+
+
+def test_every_sample_bag_is_valid_to_our_validator_without_warnings(sample_bags):
+    out, _ = sample_bags
+    for bag in bags_in(out):
+        report = validate_bag(bag)
+        assert report.findings == (), (bag.name, report.findings)
+
+
+def test_bag_layout_and_tag_files(sample_bags, profile):
+    out, _ = sample_bags
+    bag = out / "04161"
+    assert sorted(p.name for p in bag.iterdir()) == [
+        "archival-notice.txt",
+        "bag-info.txt",
+        "bagit.txt",
+        "data",
+        "manifest-sha256.txt",
+        "manifest-sha512.txt",
+        "metadata",
+        "tagmanifest-sha256.txt",
+        "tagmanifest-sha512.txt",
+    ]
+    assert (bag / "bagit.txt").read_bytes() == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    assert (bag / "archival-notice.txt").read_text(encoding="utf-8") == profile.notice + "\n"
+    info = bagit.Bag(str(bag)).info
+    assert info["External-Identifier"] == "04161"
+    assert info["Bagging-Date"] == "2023-11-14"  # SOURCE_DATE_EPOCH 1700000000 is 2023-11-14T22:13:20Z
+    assert info["Archival-Notice"] == profile.notice_first_sentence
+    assert info["BagIt-Profile-Identifier"] == profile.identifier
+    labels = [line.split(":", 1)[0] for line in (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()]
+    assert labels == [f.name for f in profile.bag_info]
+    # The HTML source byte for byte, plus its plain-text rendition.
+    source = Path(__file__).resolve().parents[2] / "samples" / "pressemitteilungen" / "04161" / "index.html.de"
+    assert (bag / "data" / "index.html.de").read_bytes() == source.read_bytes()
+    assert (bag / "data" / "index.txt").read_text(encoding="utf-8").startswith(info["External-Description"])
+
+
+def test_metadata_passes_the_official_schemas_and_matches_the_manifests(sample_bags):
+    out, _ = sample_bags
+    for bag in bags_in(out):
+        mets = (bag / "metadata" / "mets.xml").read_bytes()
+        dc = (bag / "metadata" / "dc.xml").read_bytes()
+        assert validate_mets(mets) == [] and validate_dc(dc) == []
+        manifest = dict(
+            reversed(line.split("  ", 1))
+            for line in (bag / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
+        )
+        tree = etree.fromstring(mets)
+        files = tree.findall(".//mets:fileSec//mets:file", NS)
+        assert len(files) == len(manifest)
+        for file in files:
+            assert file.get("CHECKSUMTYPE") == "SHA-256"
+            href = file.find("mets:FLocat", NS).get(f"{{{NS['xlink']}}}href")
+            from urllib.parse import unquote
+
+            path = unquote(href)
+            assert manifest[path] == file.get("CHECKSUM")
+            assert int(file.get("SIZE")) == (bag / path).stat().st_size
+
+
+def test_html_rendition_is_linked_to_its_source_as_a_derivation(sample_bags):
+    tree = etree.parse(str(sample_bags[0] / "04161" / "metadata" / "mets.xml"))
+    names = tree.xpath("//premis:object[premis:relationship]/premis:originalName/text()", namespaces=NS)
+    assert sorted(names) == ["index.html.de", "index.txt"]
+    kinds = tree.xpath("//premis:relationship/premis:relationshipType/text()", namespaces=NS)
+    assert set(kinds) == {"derivation"}
+
+
+def test_a_png_attachment_is_identified_by_its_content(sample_bags):
+    bag = sample_bags[0] / "2023-05-15-freibad-waschmuehle-startet-in-die-saison"
+    tree = etree.parse(str(bag / "metadata" / "mets.xml"))
+    mimetypes = {
+        f.find("mets:FLocat", NS).get(f"{{{NS['xlink']}}}href"): f.get("MIMETYPE")
+        for f in tree.findall(".//mets:file", NS)
+    }
+    assert mimetypes["data/%C3%BCbersichtsplan.png"] == "image/png"
+    assert mimetypes["data/Preisliste%202023.pdf"] == "application/pdf"
+
+
+def test_rebuilding_with_source_date_epoch_is_byte_identical(sources, tmp_path, profile):
+    first, second = tmp_path / "one", tmp_path / "two"
+    build_bags([sources], first, profile, jobs=2, environ=EPOCH)
+    build_bags([sources], second, profile, jobs=1, environ=EPOCH)
+    assert tree_digest(first) == tree_digest(second)
+
+
+def test_sources_are_left_exactly_as_they_were(sources, tmp_path, profile):
+    before = tree_digest(sources)
+    build_bags([sources], tmp_path / "bags", profile, environ=EPOCH)
+    assert tree_digest(sources) == before
+
+
+def test_a_rerun_skips_bags_that_are_up_to_date(sources, tmp_path, profile):
+    out = tmp_path / "bags"
+    build_bags([sources], out, profile, environ=EPOCH)
+    before = tree_digest(out)
+    again = build_bags([sources], out, profile, environ={"SOURCE_DATE_EPOCH": "1800000000"})
+    assert again.count("up-to-date") == 13 and again.ok
+    assert tree_digest(out) == before
+
+
+def test_a_changed_source_is_a_conflict_that_leaves_the_old_bag_alone(sources, tmp_path, profile):
+    out = tmp_path / "bags"
+    build_bags([sources], out, profile, environ=EPOCH)
+    before = tree_digest(out)
+    photo = sources / "2022-04-02-fruehjahrsputz" / "Foto Aktionstag.jpg"
+    photo.write_bytes(photo.read_bytes() + b"\x00")
+    again = build_bags([sources], out, profile, environ=EPOCH)
+    conflicts = [o for o in again.outcomes if o.status == "conflict"]
+    assert len(conflicts) == 1 and not again.ok
+    assert "changed: data/Foto Aktionstag.jpg" in conflicts[0].message
+    assert tree_digest(out) == before
+
+
+def test_bad_sources_fail_alone_and_the_rest_is_built(sources, tmp_path, profile):
+    (sources / "kaputt.txt").write_bytes(b"\x00\x01\x02binary")
+    summary = build_bags([sources], tmp_path / "bags", profile, environ=EPOCH)
+    failed = [o for o in summary.outcomes if o.status == "failed"]
+    assert [o.source.name for o in failed] == ["kaputt.txt"]
+    assert summary.count("built") == 13
+
+
+def test_tricky_attachment_names_are_bagged_and_encoded(tmp_path, samples_dir, profile):
+    release = tmp_path / "release"
+    release.mkdir()
+    (release / "mitteilung.txt").write_bytes((samples_dir / "2020-10-05-laubsammlung.txt").read_bytes())
+    nfd = unicodedata.normalize("NFD", "Grünfläche.csv")
+    for name in ("Plan mit Leerzeichen.csv", "100% Ökostrom.csv", nfd, "Anhang "):
+        (release / name).write_text(f"Anhang {name}\n", encoding="utf-8")
+    summary = build_bags([release], tmp_path / "bags", profile, environ=EPOCH)
+    (outcome,) = summary.outcomes
+    assert outcome.status == "built", outcome.message
+    manifest = (outcome.bag / "manifest-sha256.txt").read_text(encoding="utf-8")
+    assert "data/100%25 Ökostrom.csv\n" in manifest
+    assert "data/Plan mit Leerzeichen.csv\n" in manifest
+    assert "data/Grünfläche.csv\n" in manifest and unicodedata.is_normalized("NFC", manifest)
+    assert "data/Anhang \n" in manifest
+    assert (outcome.bag / "data" / "Grünfläche.csv").exists()
+    assert validate_bag(outcome.bag).findings == ()
+
+
+def test_cli_build_summarises_and_sets_the_exit_code(sources, tmp_path, capsys):
+    out = tmp_path / "bags"
+    assert main(["build", str(sources), "--out", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == "13 built, 0 up to date, 0 conflicts, 0 failed"
+    (sources / "leer.txt").write_bytes(b"")
+    assert main(["build", str(sources), "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "0 built, 13 up to date, 0 conflicts, 1 failed"
+    assert "failed:" in captured.err and "leer.txt" in captured.err
+
+
+def test_cli_build_usage_errors_exit_2(tmp_path, capsys):
+    assert main(["build", str(tmp_path / "missing"), "--out", str(tmp_path / "bags")]) == 2
+    assert "no such source" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        main(["build", str(tmp_path)])
+    assert caught.value.code == 2
+
+
+def test_profile_export_is_consistent_with_the_built_bags(sample_bags, profile, capsys):
+    assert main(["profile", "export", str(profile.source)]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    for bag in bags_in(sample_bags[0]):
+        info = bagit.Bag(str(bag)).info
+        for name, rule in exported["Bag-Info"].items():
+            if rule["required"]:
+                assert name in info, (bag.name, name)
+            if "values" in rule and name in info:
+                assert info[name] in rule["values"]
+        for algorithm in exported["Manifests-Required"]:
+            assert (bag / f"manifest-{algorithm}.txt").is_file()
+        for required in exported["Tag-Files-Required"]:
+            assert (bag / required).is_file()
+    assert os.environ.get("SOURCE_DATE_EPOCH") is None
