@@ -11,6 +11,7 @@ other Unicode normalizations, a tar whose manifests come after its payload). Che
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -238,6 +239,8 @@ def _read_tag(stream: BinaryIO, limit: int) -> TagFile:
 class _Scanner:
     mode: Mode
     jobs: int
+    root: str | None = None
+    """A bag folder's path on disk."""
     result: Scan = field(default_factory=Scan)
     _hasher: LocalHasher | None = None
 
@@ -285,6 +288,11 @@ class _Scanner:
     def _record(self, hashed: Iterable[HashResult]) -> None:
         result = self.result
         for path, size, digests, error in hashed:
+            if size < 0 and self.root is not None:  # unreadable before its size was known
+                try:
+                    size = os.lstat(os.path.join(self.root, path)).st_size
+                except OSError:
+                    size = 0
             result.sizes[path] = size
             if error is not None:
                 result.unreadable[path] = error
@@ -302,13 +310,15 @@ class _Scanner:
 
 
 def scan(reader: BagReader, mode: Mode, jobs: int = 1) -> Scan:
-    scanner = _Scanner(mode, jobs)
+    scanner = _Scanner(mode, jobs, os.fspath(reader.source) if isinstance(reader, DirectoryBag) else None)
     kinds = scanner.result.kinds
     if isinstance(reader, DirectoryBag):
-        # The listing gives each entry's kind without a syscall; payload files cost one lstat (their size).
+        # The listing gives each entry's kind without a syscall; a payload file's size comes from fstat
+        # when it is hashed (in the workers), from lstat when it is not.
         for rel, item in reader.walk():
             if rel.startswith("data/") and item.is_file(follow_symlinks=False):
-                scanner.payload(rel, item.stat(follow_symlinks=False).st_size, item.path, None)
+                size = -1 if mode == "full" else item.stat(follow_symlinks=False).st_size
+                scanner.payload(rel, size, item.path, None)
                 continue
             entry = DirectoryBag._entry(rel, item.path)
             if entry.kind == "file" and not rel.startswith("data/"):
