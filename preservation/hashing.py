@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
 CHUNK = 1 << 20
 PARALLEL_THRESHOLD = 8 << 20
 """Files at least this large get one thread per algorithm."""
+PARALLEL_CHUNK = 4 << 20
+QUEUE_DEPTH = 4
+"""Chunks waiting per algorithm: bounds memory to about (QUEUE_DEPTH + 1) * PARALLEL_CHUNK."""
 
 ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
 WEAK_ALGORITHMS = frozenset({"md5", "sha1"})
@@ -58,16 +62,38 @@ def hash_stream(
 def _hash_parallel(
     stream: BinaryIO, hashers: dict[str, hashlib._Hash], sink: Callable[[bytes], object] | None
 ) -> Digests:
+    """Read on this thread; each algorithm consumes the same chunks on a long-lived thread of its own.
+
+    A hand-off per chunk and algorithm through a bounded queue costs far less than a pool submit and a
+    wait per chunk, and reading overlaps hashing. `read` returns a fresh buffer each time, so a chunk is
+    never overwritten while a thread still hashes it; the queues bound memory to a few chunks.
+    """
+    queues: list[queue.Queue[bytes | None]] = [queue.Queue(QUEUE_DEPTH) for _ in hashers]
+    threads = [
+        threading.Thread(target=_consume, args=(q, h.update), daemon=True)
+        for q, h in zip(queues, hashers.values(), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
     size = 0
-    with ThreadPoolExecutor(max_workers=len(hashers)) as pool:
-        while chunk := stream.read(CHUNK * 4):
+    try:
+        while chunk := stream.read(PARALLEL_CHUNK):
             size += len(chunk)
-            futures = [pool.submit(h.update, chunk) for h in hashers.values()]
+            for q in queues:
+                q.put(chunk)
             if sink is not None:
                 sink(chunk)
-            for future in futures:
-                future.result()
+    finally:
+        for q in queues:
+            q.put(None)
+        for thread in threads:
+            thread.join()
     return Digests(size, {name: h.hexdigest() for name, h in hashers.items()})
+
+
+def _consume(chunks: queue.Queue[bytes | None], update: Callable[[bytes], object]) -> None:
+    while (chunk := chunks.get()) is not None:
+        update(chunk)
 
 
 def hash_file(path: str | os.PathLike[str], algorithms: Iterable[str]) -> Digests:

@@ -62,19 +62,23 @@ def _open_nofollow(path: str) -> BinaryIO:
 @dataclass
 class DirectoryBag(BagReader):
     def entries(self) -> Iterator[Entry]:
+        for rel, item in self.walk():
+            yield self._entry(rel, item.path)
+
+    def walk(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        """`entries()`'s paths and order as (bag path, directory entry), for callers that take the kind
+        from the listing (no syscall) and stat only what they need."""
         root = os.fspath(self.source)
-        deferred: list[tuple[str, str]] = []
+        deferred: list[tuple[str, os.DirEntry[str]]] = []
         # Tag files before payload: the root and tag folders first, data/ last.
-        for rel, full in self._walk(root, "", deferred_data=deferred):
-            yield self._entry(rel, full)
-        for rel, full in deferred:
-            yield self._entry(rel, full)
-            for sub_rel, sub_full in self._walk(full, rel + "/"):
-                yield self._entry(sub_rel, sub_full)
+        yield from self._walk(root, "", deferred_data=deferred)
+        for rel, item in deferred:
+            yield rel, item
+            yield from self._walk(item.path, rel + "/")
 
     def _walk(
-        self, folder: str, prefix: str, deferred_data: list[tuple[str, str]] | None = None
-    ) -> Iterator[tuple[str, str]]:
+        self, folder: str, prefix: str, deferred_data: list[tuple[str, os.DirEntry[str]]] | None = None
+    ) -> Iterator[tuple[str, os.DirEntry[str]]]:
         stack = [(folder, prefix)]
         while stack:
             current, rel_prefix = stack.pop()
@@ -90,9 +94,9 @@ class DirectoryBag(BagReader):
             for item in items:
                 rel = rel_prefix + item.name
                 if deferred_data is not None and rel == "data" and item.is_dir(follow_symlinks=False):
-                    deferred_data.append((rel, item.path))
+                    deferred_data.append((rel, item))
                     continue
-                yield rel, item.path
+                yield rel, item
                 if item.is_dir(follow_symlinks=False):
                     subfolders.append((item.path, rel + "/"))
             stack.extend(reversed(subfolders))

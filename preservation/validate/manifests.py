@@ -11,9 +11,10 @@ from preservation.validate.scan import BagContext
 
 
 def check(bag: BagContext) -> Iterator[Finding]:
-    if not bag.manifests and not any(
-        name.startswith("manifest-") and tag.data is None for name, tag in bag.scan.tags.items()
-    ):
+    broken = (
+        tag.oversize or tag.error is not None for n, tag in bag.scan.tags.items() if n.startswith("manifest-")
+    )
+    if not bag.manifests and not any(broken):
         yield finding("manifest.missing")
     for name, manifest in {**bag.manifests, **bag.tagmanifests}.items():
         yield from (from_problem(p, name) for p in manifest.problems)
@@ -22,66 +23,69 @@ def check(bag: BagContext) -> Iterator[Finding]:
     if bag.fetch is not None:
         yield from (from_problem(p, "fetch.txt") for p in bag.fetch.problems if p.code == "path.unsafe")
     for name, manifest in bag.manifests.items():
-        for path in manifest.entries:
-            if not path.startswith("data/"):
-                yield finding("manifest.outside-payload", name, path=path)
+        for path in manifest.outside:
+            yield finding("manifest.outside-payload", name, path=path)
     yield from _payload(bag)
     if bag.mode == "full":
         yield from _tag_manifests(bag)
 
 
 def _payload(bag: BagContext) -> Iterator[Finding]:
-    present = {p for p, kind in bag.scan.kinds.items() if p.startswith("data/") and kind != "dir"}
-    listed: dict[str, list[str]] = {}
-    for name, manifest in bag.manifests.items():
-        for path in manifest.entries:
-            if path.startswith("data/"):
-                listed.setdefault(path, []).append(name)
+    scan = bag.scan
+    listing = scan.listing
+    rows = listing.rows
+    sizes = scan.sizes
+    # Symlinks and special files in data/ count as present (and are reported by the structure checks).
+    special = {p for p, kind in scan.kinds.items() if p.startswith("data/") and kind != "dir"}
     # A name that differs only in normalization (a bag copied through macOS) is matched, with a warning.
-    unlisted_nfc = {nfc(p): p for p in present if p not in listed}
-    actual_name: dict[str, str] = {}
+    unlisted = [p for p in sizes if p not in rows] + [p for p in special if p not in rows]
+    unlisted_nfc = {nfc(p): p for p in unlisted}
+    renamed: dict[str, str] = {}
+    """Listed name → the name on disk, for the normalization mismatches."""
     fetched = {item.path for item in bag.fetch.items} if bag.fetch else set()
-    for path, names in listed.items():
-        if path in present:
-            actual_name[path] = path
-        elif nfc(path) in unlisted_nfc:
-            actual_name[path] = unlisted_nfc.pop(nfc(path))
-            yield finding("name.normalization-mismatch", actual_name[path], listed=path)
+    for path in rows:
+        if path in sizes or path in special:
+            continue
+        if unlisted_nfc and (actual := unlisted_nfc.pop(nfc(path), None)) is not None:
+            renamed[path] = actual
+            yield finding("name.normalization-mismatch", actual, listed=path)
         elif path in fetched:
             yield finding("fetch.pending", path)
         else:
+            names = [n for n, m in bag.manifests.items() if listing.expected(path, m.index) is not None]
             yield finding("payload.missing", path, manifests=", ".join(names))
-    matched = set(actual_name.values())
-    for path in sorted(present - matched):
+    for path in sorted(set(unlisted) - set(renamed.values())):
         yield finding("payload.extra", path, manifests=", ".join(bag.manifests) or "any manifest")
-    for path, actual in actual_name.items():
-        lacking = [name for name in bag.manifests if path not in bag.manifests[name].entries]
-        if lacking:
-            yield finding("payload.extra", actual, manifests=", ".join(lacking))
+    if len(bag.manifests) > 1:
+        for path in rows:
+            actual = renamed.get(path, path)
+            if actual in sizes or actual in special:
+                lacking = listing.lacking(path)
+                if lacking:
+                    yield finding("payload.extra", actual, manifests=", ".join(lacking))
     if bag.mode == "full":
-        yield from _checksums(bag, actual_name)
+        yield from _checksums(bag, renamed)
 
 
-def _checksums(bag: BagContext, actual_name: dict[str, str]) -> Iterator[Finding]:
-    for listed, path in actual_name.items():
-        result = bag.scan.payload.get(path)
-        if result is None:  # a symlink or special file: reported by the structure checks
-            continue
-        if result.error is not None:
-            yield finding("payload.unreadable", path, reason=result.error)
-            continue
-        assert result.digests is not None
-        for manifest in bag.manifests.values():
-            expected = manifest.entries.get(listed)
-            actual = result.digests.values.get(manifest.algorithm)
-            if expected is not None and actual is not None and expected != actual:
-                yield finding(
-                    "manifest.checksum-mismatch",
-                    path,
-                    algorithm=manifest.algorithm,
-                    expected=expected,
-                    actual=actual,
-                )
+def _checksums(bag: BagContext, renamed: dict[str, str]) -> Iterator[Finding]:
+    """Mismatches the scan found as files streamed by, plus those of files found under another name."""
+    scan = bag.scan
+    mismatches = list(scan.mismatches)
+    for listed, actual in renamed.items():
+        digests = scan.unlisted.get(actual)
+        if digests is not None:
+            mismatches += scan.compare(actual, digests, listed) or []
+    for path, reason in scan.unreadable.items():
+        if path in scan.listing.rows or path in renamed.values():
+            yield finding("payload.unreadable", path, reason=reason)
+    for mismatch in mismatches:
+        yield finding(
+            "manifest.checksum-mismatch",
+            mismatch.path,
+            algorithm=bag.manifests[mismatch.manifest].algorithm,
+            expected=mismatch.expected.hex(),
+            actual=mismatch.actual.hex(),
+        )
 
 
 def _tag_manifests(bag: BagContext) -> Iterator[Finding]:

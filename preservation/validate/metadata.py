@@ -66,7 +66,7 @@ def _algorithm(checksum_type: str) -> str:
 
 
 def _mets_files(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
-    listed = {path for manifest in bag.manifests.values() for path in manifest.entries}
+    listing = bag.scan.listing
     manifests = {manifest.algorithm: manifest for manifest in bag.manifests.values()}
     for element in root.iter(f"{{{METS_NS}}}file"):
         location = element.find(f"{{{METS_NS}}}FLocat")
@@ -74,24 +74,25 @@ def _mets_files(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
         if not href:
             continue
         path = unquote(href)
-        if path not in listed:
+        if path not in listing.rows:
             yield finding("metadata.file-unlisted", METS, path=path)
             continue
         checksum, checksum_type = element.get("CHECKSUM"), element.get("CHECKSUMTYPE")
         manifest = manifests.get(_algorithm(checksum_type or ""))
-        if checksum and manifest is not None and manifest.entries[path] != checksum.lower():
+        expected = listing.expected(path, manifest.index) if manifest is not None else None
+        if checksum and manifest is not None and expected and expected.hex() != checksum.lower():
             yield finding(
                 "metadata.checksum-mismatch",
                 METS,
                 path=path,
                 algorithm=manifest.algorithm,
                 mets=checksum,
-                manifest=manifest.entries[path],
+                manifest=expected.hex(),
             )
         size = element.get("SIZE")
-        payload = bag.scan.payload.get(path)
-        if size is not None and payload is not None and size != str(payload.size):
-            yield finding("metadata.size-mismatch", METS, path=path, mets=size, actual=payload.size)
+        actual = bag.scan.sizes.get(path)
+        if size is not None and actual is not None and size != str(actual):
+            yield finding("metadata.size-mismatch", METS, path=path, mets=size, actual=actual)
 
 
 def _text(root: etree._Element, namespace: str, name: str) -> str | None:

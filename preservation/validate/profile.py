@@ -116,9 +116,10 @@ def _manifests(bag: BagContext, rules: ProfileRules) -> Iterator[Finding]:
 
 
 def _files(bag: BagContext, payload: bool) -> list[str]:
-    return [
+    found = [
         path for path, kind in bag.scan.kinds.items() if kind != "dir" and path.startswith("data/") == payload
     ]
+    return found + list(bag.scan.sizes) if payload else found
 
 
 def _tag_files(bag: BagContext, rules: ProfileRules) -> Iterator[Finding]:
@@ -146,7 +147,7 @@ def _payload(bag: BagContext, rules: ProfileRules) -> Iterator[Finding]:
                 yield finding("profile.payload-file.not-allowed", path)
     if rules.data_empty:
         # The specification's "minimum contents": nothing, or one zero-length file (a placeholder).
-        sizes = [bag.scan.payload[p].size if p in bag.scan.payload else 0 for p in present]
+        sizes = [bag.scan.sizes.get(p, 0) for p in present]
         if len(sizes) > 1 or any(sizes):
             yield finding("profile.data-empty", "data/", files=len(sizes), bytes=sum(sizes))
 

@@ -1,17 +1,21 @@
-"""One pass over a bag reader: tag files kept (capped), payload sized and hashed as it streams by.
+"""One pass over a bag reader: tag files kept (capped), payload manifests merged as they stream by, payload
+sized, hashed and compared as it streams by.
 
 A tar can be read once only and its members come in any order, so everything the checks need is gathered
-here: the tag files' bytes and digests, and per payload file its size and digests (or why it was
-unreadable). That is bounded by the number of files, not their size. Checks then work on `BagContext`.
+here. Memory is what completeness needs and no more: per listed path its expected raw digests, per payload
+file its size; per-file digests are kept only for files no manifest named when they were hashed (extras,
+other Unicode normalizations, a tar whose manifests come after its payload). Checks then work on
+`BagContext`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, cast
 
 from preservation.bagit.parse import (
     DIGEST_LENGTHS,
@@ -21,12 +25,14 @@ from preservation.bagit.parse import (
     Problem,
     TagValues,
     manifest_algorithm,
+    manifest_lines,
     parse_bagit_txt,
     parse_fetch,
     parse_manifest,
     parse_tag_values,
+    problem,
 )
-from preservation.bagit.reader import BagReader, Entry, Kind
+from preservation.bagit.reader import BagReader, DirectoryBag, Entry, Kind
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
 from preservation.validate.hashpool import LocalHasher
 from preservation.validate.hashpool import Result as HashResult
@@ -44,29 +50,174 @@ CHUNK = 1 << 20
 @dataclass(frozen=True)
 class TagFile:
     data: bytes | None
-    """None when over its limit."""
+    """None when over its limit, unreadable, or a payload manifest merged into `Listing` as it streamed by."""
     digests: Digests | None
     error: str | None = None
+    oversize: bool = False
 
 
-@dataclass(frozen=True)
-class PayloadFile:
-    size: int
-    digests: Digests | None
-    """None when not hashed (fast and completeness modes) or unreadable."""
-    error: str | None = None
+Row = bytes | tuple[bytes | None, ...]
+"""A listed path's expected raw digests: the manifests' digests concatenated when every manifest so far lists
+it with a known algorithm (the common case, one object), else one item per manifest (None: not listed,
+b"": listed under an algorithm we cannot hash)."""
+
+
+@dataclass
+class PayloadManifest:
+    """A payload manifest's algorithm and problems; its entries are merged into `Listing.rows`."""
+
+    algorithm: str
+    index: int
+    problems: list[Problem] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    """Listed paths outside data/ (a finding each; never matched against files)."""
+
+
+@dataclass
+class Listing:
+    """Every payload manifest merged: data/ path → `Row`, in first-listed order."""
+
+    manifests: dict[str, PayloadManifest] = field(default_factory=dict)
+    rows: dict[str, Row] = field(default_factory=dict)
+    _offsets: list[int] = field(default_factory=lambda: [0])
+    """Where each manifest's digest starts in a concatenated row; ends with the row length."""
+
+    def add(
+        self, name: str, data: bytes | BinaryIO, algorithm: str, encoding: str, version_1_0: bool
+    ) -> None:
+        index = len(self.manifests)
+        manifest = self.manifests[name] = PayloadManifest(algorithm, index)
+        length = DIGEST_LENGTHS.get(algorithm, 0) // 2
+        compact = bool(length) and len(self._offsets) == index + 1  # every earlier manifest concatenated
+        full = self._offsets[-1]
+        if compact:
+            self._offsets.append(full + length)
+        rows = self.rows
+        for number, path, hexdigest in manifest_lines(data, algorithm, encoding, manifest.problems):
+            if not path.startswith("data/"):
+                if path in manifest.outside:
+                    manifest.problems.append(problem("manifest.duplicate", number, path=path))
+                manifest.outside.append(path)
+                continue
+            digest = bytes.fromhex(hexdigest) if length else b""
+            row = rows.get(path)
+            if row is None:
+                rows[path] = digest if compact and index == 0 else (None,) * index + (digest,)
+                continue
+            if compact and type(row) is bytes and len(row) == full:
+                rows[path] = row + digest
+                continue
+            items = self.items(row)
+            if len(items) > index:  # this manifest listed it already
+                same = items[index] == digest
+                code = "manifest.duplicate-legacy" if same and not version_1_0 else "manifest.duplicate"
+                manifest.problems.append(problem(code, number, path=path))
+            else:
+                rows[path] = items + (None,) * (index - len(items)) + (digest,)
+
+    def items(self, row: Row) -> tuple[bytes | None, ...]:
+        """`row` as one item per manifest that lists it (trailing manifests that do not are left out)."""
+        if type(row) is not bytes:
+            return cast(tuple[bytes | None, ...], row)
+        offsets = self._offsets
+        return tuple(row[offsets[i] : offsets[i + 1]] for i in range(offsets.index(len(row))))
+
+    def expected(self, path: str, index: int) -> bytes | None:
+        """The raw digest manifest `index` lists for `path`; None when not listed, b"" when not hashable."""
+        row = self.rows.get(path)
+        if row is None:
+            return None
+        items = self.items(row)
+        return items[index] if index < len(items) else None
+
+    def lacking(self, path: str) -> list[str]:
+        """The manifests that do not list `path`."""
+        items = self.items(self.rows[path])
+        return [name for name, m in self.manifests.items() if m.index >= len(items) or items[m.index] is None]
+
+
+@dataclass
+class Mismatch:
+    path: str
+    manifest: str
+    expected: bytes
+    actual: bytes
 
 
 @dataclass
 class Scan:
     kinds: dict[str, Kind] = field(default_factory=dict)
+    """Every entry except the payload's regular files, which are in `sizes`."""
     tags: dict[str, TagFile] = field(default_factory=dict)
-    payload: dict[str, PayloadFile] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    """Payload regular files (data/…) → size, in reader order."""
+    listing: Listing = field(default_factory=Listing)
+    declaration: Declaration | None = None
+    algorithms: tuple[str, ...] = ()
+    """What the payload was hashed with (empty when not hashed)."""
+    unreadable: dict[str, str] = field(default_factory=dict)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    unlisted: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
+    """Digests of payload files no manifest listed when they were hashed."""
+    plain: bool = False
+    """`algorithms` are the manifests' own in manifest order, so a concatenated row compares whole."""
+
+    def paths(self) -> Iterator[str]:
+        """Every entry's path: tag files, folders and special entries, then the payload's regular files."""
+        yield from self.kinds
+        yield from self.sizes
+
+    def compare(
+        self, path: str, digests: tuple[bytes, ...], listed: str | None = None
+    ) -> list[Mismatch] | None:
+        """How `digests` (in `algorithms` order) differ from what the manifests list for `listed` (default:
+        `path`); None when nothing is listed under that name."""
+        row = self.listing.rows.get(listed or path)
+        if row is None:
+            return None
+        if self.plain and type(row) is bytes and row == b"".join(digests):
+            return []  # the common case: one comparison for every algorithm
+        items = self.listing.items(row)
+        found = []
+        for name, manifest in self.listing.manifests.items():
+            if manifest.algorithm not in self.algorithms or manifest.index >= len(items):
+                continue
+            expected = items[manifest.index]
+            actual = digests[self.algorithms.index(manifest.algorithm)]
+            if expected and expected != actual:
+                found.append(Mismatch(path, name, expected, actual))
+        return found
 
 
 def tag_limit(path: str) -> int:
     is_list = manifest_algorithm(path) is not None or path == "fetch.txt"
     return LIST_LIMIT if is_list else TAG_LIMIT
+
+
+class _HashingReader:
+    """Hands a manifest's bytes to the parser while hashing them; feeds the parser no more than `limit`."""
+
+    def __init__(self, stream: BinaryIO, limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.size = 0
+        self.hashers = [hashlib.new(name) for name in ALGORITHMS]
+
+    def read(self, size: int = CHUNK) -> bytes:
+        if self.size > self.limit:
+            return b""
+        chunk = self.stream.read(size)
+        self.size += len(chunk)
+        for hasher in self.hashers:
+            hasher.update(chunk)
+        return b"" if self.size > self.limit else chunk
+
+    def drain(self) -> Digests:
+        while chunk := self.stream.read(CHUNK):
+            self.size += len(chunk)
+            for hasher in self.hashers:
+                hasher.update(chunk)
+        return Digests(self.size, {n: h.hexdigest() for n, h in zip(ALGORITHMS, self.hashers, strict=True)})
 
 
 def _read_tag(stream: BinaryIO, limit: int) -> TagFile:
@@ -81,41 +232,112 @@ def _read_tag(stream: BinaryIO, limit: int) -> TagFile:
         if size <= limit:
             kept += chunk
     digests = Digests(size, {name: h.hexdigest() for name, h in hashers.items()})
-    return TagFile(bytes(kept) if size <= limit else None, digests)
+    return TagFile(bytes(kept) if size <= limit else None, digests, oversize=size > limit)
+
+
+@dataclass
+class _Scanner:
+    mode: Mode
+    jobs: int
+    root: str | None = None
+    """A bag folder's path on disk."""
+    result: Scan = field(default_factory=Scan)
+    _hasher: LocalHasher | None = None
+
+    def tag(self, entry: Entry) -> None:
+        path = entry.path
+        found = manifest_algorithm(path)
+        declaration = self.result.declaration
+        if found is not None and not found[0] and declaration is not None:
+            self.result.plain = False  # a manifest after the payload began (tars): compare item by item
+            self.result.tags[path] = _guarded(entry, lambda s: self._stream_manifest(path, found[1], s))
+            return
+        tag = _guarded(entry, lambda s: _read_tag(s, tag_limit(path)))
+        self.result.tags[path] = tag
+        if path == "bagit.txt" and tag.data is not None:
+            self.result.declaration = parse_bagit_txt(tag.data)
+
+    def _stream_manifest(self, path: str, algorithm: str, stream: BinaryIO) -> TagFile:
+        declaration = self.result.declaration
+        assert declaration is not None
+        reader = _HashingReader(stream, LIST_LIMIT)
+        version_1_0 = declaration.version is None or declaration.version >= (1, 0)
+        encoding = declaration.encoding or "utf-8"
+        # Past the limit the parser sees an early end: what it read stays merged, the file is reported.
+        self.result.listing.add(path, cast(BinaryIO, reader), algorithm, encoding, version_1_0)
+        digests = reader.drain()
+        return TagFile(None, digests, oversize=digests.size > LIST_LIMIT)
+
+    def payload(self, path: str, size: int, local_path: str | None, entry: Entry | None) -> None:
+        result = self.result
+        if self.mode != "full":
+            result.sizes[path] = size
+            return
+        if self._hasher is None:
+            # Manifests seen so far decide; a tar that puts them after the payload gets every algorithm.
+            known = [m.algorithm for m in result.listing.manifests.values() if m.algorithm in DIGEST_LENGTHS]
+            result.algorithms = tuple(dict.fromkeys(known)) or ALGORITHMS
+            result.plain = result.algorithms == tuple(m.algorithm for m in result.listing.manifests.values())
+            self._hasher = LocalHasher(result.algorithms, self.jobs)
+        if local_path is not None:
+            self._record(self._hasher.add(path, local_path, size))
+        else:
+            assert entry is not None
+            self._record([_hash_payload(entry, result.algorithms)])
+
+    def _record(self, hashed: Iterable[HashResult]) -> None:
+        result = self.result
+        for path, size, digests, error in hashed:
+            if size < 0 and self.root is not None:  # unreadable before its size was known
+                try:
+                    size = os.lstat(os.path.join(self.root, path)).st_size
+                except OSError:
+                    size = 0
+            result.sizes[path] = size
+            if error is not None:
+                result.unreadable[path] = error
+            elif digests is not None:
+                found = result.compare(path, digests)
+                if found is None:
+                    result.unlisted[path] = digests
+                else:
+                    result.mismatches += found
+
+    def finish(self) -> Scan:
+        if self._hasher is not None:
+            self._record(self._hasher.finish())
+        return self.result
 
 
 def scan(reader: BagReader, mode: Mode, jobs: int = 1) -> Scan:
-    result = Scan()
-    algorithms: tuple[str, ...] | None = None
-    local: LocalHasher | None = None
+    scanner = _Scanner(mode, jobs, os.fspath(reader.source) if isinstance(reader, DirectoryBag) else None)
+    kinds = scanner.result.kinds
+    if isinstance(reader, DirectoryBag):
+        # The listing gives each entry's kind without a syscall; a payload file's size comes from fstat
+        # when it is hashed (in the workers), from lstat when it is not.
+        for rel, item in reader.walk():
+            if rel.startswith("data/") and item.is_file(follow_symlinks=False):
+                size = -1 if mode == "full" else item.stat(follow_symlinks=False).st_size
+                scanner.payload(rel, size, item.path, None)
+                continue
+            entry = DirectoryBag._entry(rel, item.path)
+            if entry.kind == "file" and not rel.startswith("data/"):
+                kinds[rel] = "file"
+                scanner.tag(entry)
+            elif entry.kind == "file":  # became a file since it was listed
+                scanner.payload(rel, entry.size, item.path, None)
+            else:
+                kinds[rel] = entry.kind
+        return scanner.finish()
     for entry in reader.entries():
-        result.kinds[entry.path] = entry.kind
         if entry.kind != "file":
-            continue
-        if not entry.path.startswith("data/"):
-            result.tags[entry.path] = _guarded(entry, lambda s, e=entry: _read_tag(s, tag_limit(e.path)))
-            continue
-        if mode != "full":
-            result.payload[entry.path] = PayloadFile(entry.size, None)
-            continue
-        if algorithms is None:
-            # Manifests seen so far decide; a tar that puts them after the payload gets every algorithm.
-            seen = [manifest_algorithm(p) for p in result.tags]
-            known = {alg for found in seen if found and not found[0] for alg in [found[1]]}
-            algorithms = tuple(sorted(a for a in known if a in DIGEST_LENGTHS)) or ALGORITHMS
-            local = LocalHasher(algorithms, jobs)
-        if entry.local_path is not None and local is not None:
-            _record(result, local.add(entry.path, entry.local_path, entry.size))
+            kinds[entry.path] = entry.kind
+        elif not entry.path.startswith("data/"):
+            kinds[entry.path] = "file"
+            scanner.tag(entry)
         else:
-            result.payload[entry.path] = _hash_payload(entry, algorithms)
-    if local is not None:
-        _record(result, local.finish())
-    return result
-
-
-def _record(result: Scan, hashed: Iterable[HashResult]) -> None:
-    for path, size, digests, error in hashed:
-        result.payload[path] = PayloadFile(size, digests, error)
+            scanner.payload(entry.path, entry.size, entry.local_path, entry)
+    return scanner.finish()
 
 
 def _guarded(entry: Entry, read: Callable[[BinaryIO], TagFile]) -> TagFile:
@@ -126,13 +348,13 @@ def _guarded(entry: Entry, read: Callable[[BinaryIO], TagFile]) -> TagFile:
         return TagFile(None, None, _reason(exc))
 
 
-def _hash_payload(entry: Entry, algorithms: tuple[str, ...]) -> PayloadFile:
+def _hash_payload(entry: Entry, algorithms: tuple[str, ...]) -> HashResult:
     try:
         with entry.open() as stream:
             digests = hash_stream(stream, algorithms, size_hint=entry.size)
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        return PayloadFile(entry.size, None, _reason(exc))
-    return PayloadFile(digests.size, digests)
+        return entry.path, entry.size, None, _reason(exc)
+    return entry.path, digests.size, tuple(bytes.fromhex(digests.values[n]) for n in algorithms), None
 
 
 def _reason(exc: BaseException) -> str:
@@ -152,8 +374,8 @@ class BagContext:
     encoding: str
     info_file: str | None
     info: TagValues | None
-    manifests: dict[str, Manifest]
-    """Payload manifests by file name."""
+    manifests: dict[str, PayloadManifest]
+    """Payload manifests by file name; their entries are merged in `scan.listing`."""
     tagmanifests: dict[str, Manifest]
     fetch: Fetch | None
     profile: ProfileRules | None = None
@@ -171,23 +393,27 @@ def build_context(
     """`jobs` > 1: hash the payload of bag folders in that many processes."""
     result = scan(reader, mode, jobs)
     tags = result.tags
-    declaration = None
-    if "bagit.txt" in tags and tags["bagit.txt"].data is not None:
-        declaration = parse_bagit_txt(tags["bagit.txt"].data or b"")
+    declaration = result.declaration
     encoding = (declaration.encoding if declaration else None) or "utf-8"
     version_1_0 = declaration is None or declaration.version is None or declaration.version >= (1, 0)
     info_file = next((n for n in ("bag-info.txt", "package-info.txt") if n in tags), None)
     info = None
     if info_file and tags[info_file].data is not None:
         info = parse_tag_values(tags[info_file].data or b"", encoding)
-    manifests: dict[str, Manifest] = {}
+    listing = result.listing
     tagmanifests: dict[str, Manifest] = {}
     for name, tag in sorted(tags.items()):
         found = manifest_algorithm(name)
         if found is None or tag.data is None:
             continue
-        parsed = parse_manifest(tag.data, found[1], encoding, version_1_0=version_1_0)
-        (tagmanifests if found[0] else manifests)[name] = parsed
+        if found[0]:
+            tagmanifests[name] = parse_manifest(tag.data, found[1], encoding, version_1_0=version_1_0)
+        else:  # read before bagit.txt (a tar's member order): merged now
+            listing.add(name, tag.data, found[1], encoding, version_1_0)
+            result.plain = False
+    for path in [p for p in result.unlisted if p in listing.rows]:
+        result.mismatches += result.compare(path, result.unlisted.pop(path)) or []
+    manifests = dict(sorted(listing.manifests.items()))
     fetch = None
     if "fetch.txt" in tags and tags["fetch.txt"].data is not None:
         fetch = parse_fetch(tags["fetch.txt"].data or b"", encoding)

@@ -22,7 +22,7 @@ def check(bag: BagContext) -> Iterator[Finding]:
         elif kind in ("hardlink", "device"):
             yield finding("path.special", path, kind=kind)
     yield from _tag_file_problems(bag)
-    if not any(p == "data" or p.startswith("data/") for p in bag.scan.kinds):
+    if not bag.scan.sizes and not any(p == "data" or p.startswith("data/") for p in bag.scan.kinds):
         yield finding("payload.dir-missing", "data/")
     yield from _oxum(bag)
     if bag.mode != "fast":
@@ -36,7 +36,7 @@ def _tag_file_problems(bag: BagContext) -> Iterator[Finding]:
     for name, tag in tags.items():
         if tag.error is not None:
             yield finding("payload.unreadable", name, reason=tag.error)
-        elif tag.data is None:
+        elif tag.oversize:
             yield finding("tagfile.oversize", name, limit=tag_limit(name))
     if bag.declaration is not None:
         yield from (from_problem(p, "bagit.txt") for p in bag.declaration.problems)
@@ -47,8 +47,8 @@ def _tag_file_problems(bag: BagContext) -> Iterator[Finding]:
 
 
 def _payload_totals(bag: BagContext) -> tuple[int, int]:
-    files = bag.scan.payload
-    return sum(f.size for f in files.values()), len(files)
+    sizes = bag.scan.sizes
+    return sum(sizes.values()), len(sizes)
 
 
 def _oxum(bag: BagContext) -> Iterator[Finding]:

@@ -20,7 +20,7 @@ def check(bag: BagContext) -> Iterator[Finding]:
     if algorithms and set(algorithms) <= WEAK_ALGORITHMS:
         yield finding("algorithm.weak-only", algorithms=", ".join(algorithms))
     yield from _clashes(bag)
-    for path in bag.scan.kinds:
+    for path in bag.scan.paths():
         name = posixpath.basename(path)
         if name in OS_JUNK or name.startswith("._") or name == "__MACOSX":
             yield finding("name.os-junk", path)
@@ -31,13 +31,15 @@ def check(bag: BagContext) -> Iterator[Finding]:
 def _clashes(bag: BagContext) -> Iterator[Finding]:
     by_nfc: dict[str, str] = {}
     by_case: dict[str, str] = {}
-    for path in bag.scan.kinds:
+    for path in bag.scan.paths():
         key = nfc(path)
         if key in by_nfc:
             yield finding("name.normalization-clash", path, other=by_nfc[key])
             continue
         by_nfc[key] = path
         folded = key.casefold()
+        if folded == key:  # keep one string, not an equal copy, per file of a large bag
+            folded = key
         if folded in by_case:
             yield finding("name.case-clash", path, other=by_case[folded])
         else:

@@ -262,3 +262,20 @@ def test_catalogue_is_complete_and_bilingual() -> None:
     for entry in catalogue().values():
         assert entry.severity in ("error", "warning", "info") and entry.en and entry.de
     assert "`payload.missing`" in markdown_table()
+
+
+def test_manifests_that_disagree_are_each_named(good_bag: Path) -> None:
+    """Rows merged from several manifests: a file one manifest lacks, a duplicate and a one-algorithm
+    mismatch are each reported against the right manifest."""
+    sha512 = good_bag / "manifest-sha512.txt"
+    lines = sha512.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not line.rstrip().endswith("data/a.txt")]
+    wrong = next(line for line in kept if "data/sub/b.txt" in line)
+    kept[kept.index(wrong)] = "0" * 128 + "  data/sub/b.txt\n"
+    sha512.write_text("".join(kept + [kept[0]]))
+    report = validate_bag(good_bag)
+    extra = [f for f in report.findings if f.code == "payload.extra"]
+    assert [(f.file, dict(f.params)["manifests"]) for f in extra] == [("data/a.txt", "manifest-sha512.txt")]
+    mismatches = [f for f in report.findings if f.code == "manifest.checksum-mismatch"]
+    assert [(f.file, dict(f.params)["algorithm"]) for f in mismatches] == [("data/sub/b.txt", "sha512")]
+    assert "manifest.duplicate-legacy" in {f.code for f in report.findings}  # bagit-python writes 0.97
