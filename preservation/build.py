@@ -30,7 +30,7 @@ from preservation.bagit.writer import (
 )
 from preservation.clock import build_time, clamp, source_date_epoch
 from preservation.errors import PreservationError
-from preservation.formats import identify_format, rendition_format
+from preservation.formats import identify_known, rendition_format
 from preservation.hashing import hash_bytes, hash_file
 from preservation.metadata import build_dc, build_mets
 from preservation.package.model import Package, PayloadFile
@@ -283,7 +283,7 @@ def _payload_file(
     if planned.source is None:
         fmt, created = rendition_format(), made
     else:
-        fmt = identify_format(planned.source)
+        fmt = identify_known(planned.source, record.size, record.digests)
         created = clamp(datetime.fromtimestamp(planned.source.stat().st_mtime, UTC), environ)
     return PayloadFile(
         path=record.path,
