@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import bagit
@@ -72,3 +74,11 @@ def test_duplicate_identifier_is_a_conflict(tmp_path: Path, samples_dir: Path, p
     summary = build_bags([copies / "a", copies / "b"], tmp_path / "out", profile, jobs=2, environ=EPOCH)
     assert [o.status for o in summary.outcomes] == ["built", "conflict"]
     assert "already taken" in (summary.outcomes[1].message or "")
+
+
+def test_importing_the_build_does_not_load_pygfried() -> None:
+    """The forkserver preloads preservation.build; had it loaded pygfried (the Go runtime), every worker
+    forked from it would hang in its first identification."""
+    check = "import sys, preservation.build; sys.exit('pygfried' in sys.modules)"
+    root = Path(__file__).resolve().parent.parent  # `-c` imports from the working folder: this tree
+    assert subprocess.run([sys.executable, "-c", check], cwd=root, check=False).returncode == 0
