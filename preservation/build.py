@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from preservation.bagit.writer import (
 )
 from preservation.clock import build_time, clamp, source_date_epoch
 from preservation.errors import PreservationError
-from preservation.formats import identify_format, rendition_format
+from preservation.formats import identify_known, rendition_format
 from preservation.hashing import hash_bytes, hash_file
 from preservation.metadata import build_dc, build_mets
 from preservation.package.model import Package, PayloadFile
@@ -43,6 +43,8 @@ Status = Literal["built", "up-to-date", "conflict", "failed"]
 
 BATCH = 32
 """Bags made durable together: large enough to share the flush, small enough to publish steadily."""
+CHUNK = 4
+"""Releases per worker task: amortises the per-task overhead, small enough to keep both workers busy."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def build_bags(
     created = build_time(environ)
     epoch = source_date_epoch(environ)
     mtime = int(epoch.timestamp()) if epoch is not None else None
+    env = dict(os.environ if environ is None else environ)
     outcomes: list[BuildOutcome] = []
 
     def report(outcome: BuildOutcome) -> None:
@@ -93,22 +96,21 @@ def build_bags(
         if on_outcome is not None:
             on_outcome(outcome)
 
-    releases: list[Release] = []
-    claimed: dict[str, Path] = {}
-    for item in read_sources(sources, profile):
-        if isinstance(item, ReadFailure):
-            report(BuildOutcome(item.source, "failed", message=item.message))
-        elif item.identifier in claimed:
-            report(_duplicate(item, claimed[item.identifier]))
-        else:
-            claimed[item.identifier] = item.source
-            releases.append(item)
-
-    if on_planned is not None:
-        on_planned(len(releases))
-    with exclusive_output(out_dir) as removed:
+    # The output is locked before reading, so that workers can stage releases while the rest are read.
+    with exclusive_output(out_dir) as removed, _Stager(out_dir, profile, created, mtime, env, jobs) as stager:
+        claimed: dict[str, Path] = {}
+        for item in read_sources(sources, profile):
+            if isinstance(item, ReadFailure):
+                report(BuildOutcome(item.source, "failed", message=item.message))
+            elif item.identifier in claimed:
+                report(_duplicate(item, claimed[item.identifier]))
+            else:
+                claimed[item.identifier] = item.source
+                stager.add(item)
+        if on_planned is not None:
+            on_planned(len(claimed))
         pending: list[tuple[StagedBag, Release]] = []
-        for release, result in _stage_all(releases, out_dir, profile, created, mtime, environ, jobs):
+        for release, result in stager.results():
             if isinstance(result, BuildOutcome):
                 report(result)
                 continue
@@ -129,40 +131,78 @@ def _duplicate(release: Release, first: Path) -> BuildOutcome:
     )
 
 
-def _stage_all(
+Staged = tuple[Release, StagedBag | BuildOutcome]
+
+
+class _Stager:
+    """Stages releases as they are read: inline for one job (or one release), else in a process pool.
+
+    Releases go to the workers in chunks of CHUNK, which amortises pickling the profile and the round
+    trip; the pool starts with the first full chunk, so its workers start up while the parent still reads.
+    """
+
+    def __init__(
+        self,
+        out_dir: Path,
+        profile: Profile,
+        created: datetime,
+        mtime: int | None,
+        env: dict[str, str],
+        jobs: int,
+    ) -> None:
+        self._args = (out_dir, profile, created, mtime, env)
+        self._jobs = jobs
+        self._chunk: list[Release] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future[list[Staged]]] = []
+
+    def __enter__(self) -> _Stager:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def add(self, release: Release) -> None:
+        self._chunk.append(release)
+        if self._jobs > 1 and len(self._chunk) >= CHUNK:
+            self._submit(self._chunk)
+            self._chunk = []
+
+    def results(self) -> Iterator[Staged]:
+        """Each release with its staged bag or outcome, in the order they finish."""
+        rest, self._chunk = self._chunk, []
+        if self._pool is None and (self._jobs <= 1 or len(rest) <= 1):
+            for release in rest:
+                yield release, stage_release(release, *self._args)
+            return
+        # The last releases are spread over all workers rather than left in one chunk.
+        for n in range(self._jobs):
+            if rest[n :: self._jobs]:
+                self._submit(rest[n :: self._jobs])
+        for future in as_completed(self._futures):
+            yield from future.result()
+
+    def _submit(self, releases: list[Release]) -> None:
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            # Workers fork from a server that has imported the build's modules once, instead of each
+            # importing them (~0.5 s). Not fork: pygfried's Go runtime (see formats) does not survive one.
+            context.set_forkserver_preload([__name__])
+            self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=context)
+        self._futures.append(self._pool.submit(stage_chunk, releases, *self._args))
+
+
+def stage_chunk(
     releases: list[Release],
     out_dir: Path,
     profile: Profile,
     created: datetime,
     mtime: int | None,
-    environ: Mapping[str, str] | None,
-    jobs: int,
-) -> Iterator[tuple[Release, StagedBag | BuildOutcome]]:
-    env = dict(os.environ if environ is None else environ)
-    if jobs <= 1 or len(releases) <= 1:
-        for release in releases:
-            yield release, stage_release(release, out_dir, profile, created, mtime, env)
-        return
-    # Not fork: pygfried embeds the Go runtime, whose threads do not survive a fork of the parent.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        yield from _as_completed(pool, releases, out_dir, profile, created, mtime, env)
-
-
-def _as_completed(
-    pool: Executor,
-    releases: list[Release],
-    out_dir: Path,
-    profile: Profile,
-    created: datetime,
-    mtime: int | None,
-    env: dict[str, str],
-) -> Iterator[tuple[Release, StagedBag | BuildOutcome]]:
-    futures: dict[Future[StagedBag | BuildOutcome], Release] = {
-        pool.submit(stage_release, release, out_dir, profile, created, mtime, env): release
-        for release in releases
-    }
-    for future in as_completed(futures):
-        yield futures[future], future.result()
+    environ: Mapping[str, str],
+) -> list[Staged]:
+    """`stage_release` for several releases: one worker task."""
+    return [(r, stage_release(r, out_dir, profile, created, mtime, environ)) for r in releases]
 
 
 def _publish(pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOutcome], None]) -> None:
@@ -243,7 +283,7 @@ def _payload_file(
     if planned.source is None:
         fmt, created = rendition_format(), made
     else:
-        fmt = identify_format(planned.source)
+        fmt = identify_known(planned.source, record.size, record.digests)
         created = clamp(datetime.fromtimestamp(planned.source.stat().st_mtime, UTC), environ)
     return PayloadFile(
         path=record.path,

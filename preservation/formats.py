@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-import pygfried
 
 from preservation import SOFTWARE_NAME, __version__
 from preservation.errors import BagError
@@ -20,10 +20,18 @@ PLAIN_TEXT_PUID = "x-fmt/111"
 _CHARSETS = (("UTF-8", "utf-8"), ("UTF-16", "utf-16"), ("ASCII", "us-ascii"))
 
 
+def _pygfried() -> ModuleType:
+    """pygfried, imported on first use: loading it starts the Go runtime, whose threads do not survive a
+    fork (a forked child hangs in its first call), and the build's forkserver preloads this module."""
+    import pygfried
+
+    return pygfried
+
+
 @cache
 def _siegfried_tool(identifiers: str) -> str:
     """Name, version and signature files, e.g. ``siegfried 1.11.9 (DROID_SignatureFile_V125.xml; …)``."""
-    name = f"siegfried {pygfried.version()}"
+    name = f"siegfried {_pygfried().version()}"
     return f"{name} ({identifiers})" if identifiers else name
 
 
@@ -33,7 +41,7 @@ def identify_format(path: Path | str) -> FileFormat:
     Siegfried falls back to the extension only for formats without a byte signature (JSON, CSV, …); such a
     match is kept, and its warning is recorded in ``basis`` so the PREMIS event says how weak it is.
     """
-    result: dict[str, Any] = dict(pygfried.identify(str(path), detailed=True))
+    result: dict[str, Any] = dict(_pygfried().identify(str(path), detailed=True))
     identifiers = "; ".join(i.get("details", "") for i in result.get("identifiers", ()))
     tool = _siegfried_tool(identifiers)
     entry = result["files"][0]
@@ -59,6 +67,26 @@ def identify_format(path: Path | str) -> FileFormat:
         basis=basis,
         tool=tool,
     )
+
+
+_KNOWN_LIMIT = 4096
+_known: dict[tuple[str, int, tuple[tuple[str, str], ...]], FileFormat] = {}
+
+
+def identify_known(path: Path, size: int, digests: Mapping[str, str]) -> FileFormat:
+    """`identify_format`, once per content and name in this process (e.g. the same logo in many releases).
+
+    Siegfried's answer depends on the bytes and, through its extension matcher and the basis it reports,
+    on the file name; nothing else of ours enters it. So a file with the same name, size and digests as one
+    identified before gets that answer without being scanned again (~9 ms for a 150 KB photo).
+    """
+    key = (path.name, size, tuple(sorted(digests.items())))
+    found = _known.get(key)
+    if found is None:
+        if len(_known) >= _KNOWN_LIMIT:
+            _known.clear()  # bounded memory on long runs of unique files, which never hit anyway
+        found = _known[key] = identify_format(path)
+    return found
 
 
 def _with_charset(mime: str, basis: str) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
 import pytest
 
+from preservation import formats
 from preservation.errors import BagError
-from preservation.formats import OCTET_STREAM, identify_format, rendition_format
+from preservation.formats import OCTET_STREAM, identify_format, identify_known, rendition_format
+from preservation.package.model import FileFormat
 from tests.metadata.helpers import HTML, itxt_chunk, png_bytes, srgb_chunk
 
 # A one-page PDF 1.4 written by hand; siegfried keys on the header and the %%EOF trailer.
@@ -99,3 +102,27 @@ def test_identification_speed(tmp_path: Path) -> None:
     per_file = (time.perf_counter() - start) / len(paths)
     print(f"\nformat identification: {per_file * 1000:.2f} ms per file")
     assert per_file < 0.05
+
+
+def test_identify_known_scans_each_name_and_content_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(formats, "_known", {})
+    scanned: list[Path] = []
+
+    def counting(path: Path) -> FileFormat:
+        scanned.append(path)
+        return identify_format(path)
+
+    monkeypatch.setattr(formats, "identify_format", counting)
+    data = png_bytes(srgb_chunk())
+    digests = {"sha256": hashlib.sha256(data).hexdigest()}
+    same = [
+        write(tmp_path / str(n), "logo.png", data) for n in range(3) if (tmp_path / str(n)).mkdir() is None
+    ]
+    other_name = write(tmp_path, "logo.jpg", data)
+    found = [identify_known(path, len(data), digests) for path in [*same, other_name]]
+    assert scanned == [same[0], other_name]
+    assert found[:3] == [identify_format(same[2])] * 3
+    # The name is part of the answer: the basis reports the extension mismatch.
+    assert found[3] == identify_format(other_name) != found[0]
