@@ -18,7 +18,9 @@ def sources(tmp_path: Path, samples_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_bags(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path, profile) -> tuple[Path, BuildSummary]:
+def sample_bags(
+    tmp_path_factory: pytest.TempPathFactory, samples_dir: Path, profile
+) -> tuple[Path, BuildSummary]:
     """The samples built once, reproducibly, for the tests that only read bags."""
     out = tmp_path_factory.mktemp("bags")
     summary = build_bags([samples_dir], out, profile, jobs=2, environ=EPOCH)

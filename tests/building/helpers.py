@@ -3,7 +3,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
 
 

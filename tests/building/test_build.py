@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -15,7 +18,6 @@ from preservation.build import build_bags
 from preservation.cli import main
 from preservation.metadata import validate_dc, validate_mets
 from preservation.validate.api import validate_bag
-
 from tests.building.helpers import EPOCH, tree_digest
 
 NS = {
@@ -25,6 +27,7 @@ NS = {
     "dcterms": "http://purl.org/dc/terms/",
     "xlink": "http://www.w3.org/1999/xlink",
 }
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 def bags_in(out: Path) -> list[Path]:
@@ -68,10 +71,14 @@ def test_bag_layout_and_tag_files(sample_bags, profile):
     assert info["Bagging-Date"] == "2023-11-14"  # SOURCE_DATE_EPOCH 1700000000 is 2023-11-14T22:13:20Z
     assert info["Archival-Notice"] == profile.notice_first_sentence
     assert info["BagIt-Profile-Identifier"] == profile.identifier
-    labels = [line.split(":", 1)[0] for line in (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()]
+    labels = [
+        line.split(":", 1)[0] for line in (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
+    ]
     assert labels == [f.name for f in profile.bag_info]
     # The HTML source byte for byte, plus its plain-text rendition.
-    source = Path(__file__).resolve().parents[2] / "samples" / "pressemitteilungen" / "04161" / "index.html.de"
+    source = (
+        Path(__file__).resolve().parents[2] / "samples" / "pressemitteilungen" / "04161" / "index.html.de"
+    )
     assert (bag / "data" / "index.html.de").read_bytes() == source.read_bytes()
     assert (bag / "data" / "index.txt").read_text(encoding="utf-8").startswith(info["External-Description"])
 
@@ -214,3 +221,21 @@ def test_profile_export_is_consistent_with_the_built_bags(sample_bags, profile, 
         for required in exported["Tag-Files-Required"]:
             assert (bag / required).is_file()
     assert os.environ.get("SOURCE_DATE_EPOCH") is None
+
+
+def test_two_sources_with_one_identifier_build_once_and_conflict_once(tmp_path, samples_dir, profile):
+    sample = samples_dir / "2020-10-05-laubsammlung.txt"
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        shutil.copy(sample, tmp_path / name / sample.name)
+    summary = build_bags([tmp_path / "a", tmp_path / "b"], tmp_path / "out", profile, jobs=2, environ=EPOCH)
+    assert [o.status for o in summary.outcomes] == ["built", "conflict"]
+    assert "already taken" in (summary.outcomes[1].message or "")
+
+
+def test_importing_the_build_does_not_load_pygfried():
+    """The forkserver preloads preservation.build; had it loaded pygfried (the Go runtime), every worker
+    forked from it would hang in its first identification."""
+    check = "import sys, preservation.build; sys.exit('pygfried' in sys.modules)"
+    root = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", check], cwd=root, check=False).returncode == 0
