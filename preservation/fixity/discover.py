@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import tarfile
-import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from preservation.fixity._bagfiles import NotABag, bag_info, bag_kind, open_bag
-from preservation.fixity.check import compute_anchor
+from preservation.bagit.parse import parse_tag_values
+from preservation.bagit.reader import is_serialized_bag_name, open_bag
+from preservation.fixity.anchor import compute_anchor
+from preservation.fixity.bagpass import read_bag
+from preservation.fixity.expect import declared_encoding
 from preservation.fixity.ledger import NewBag
 from preservation.fixity.model import BagKind, BagRecord
 
@@ -34,11 +34,17 @@ def find_bags(roots: Iterable[Path]) -> list[Found]:
                 continue
             dirs.sort()
             for name in files:
-                kind = bag_kind(Path(name)) if not name.startswith(".") else None
-                if kind in ("tar", "zip"):
+                kind = _archive_kind(name)
+                if kind is not None:
                     path = os.path.join(folder, name)
                     found[path] = Found(path, kind)
     return sorted(found.values(), key=lambda f: f.path)
+
+
+def _archive_kind(name: str) -> BagKind | None:
+    if name.startswith(".") or not is_serialized_bag_name(Path(name)):
+        return None
+    return "zip" if name.lower().endswith(".zip") else "tar"
 
 
 def is_under(path: str, roots: Iterable[Path]) -> bool:
@@ -52,32 +58,35 @@ class Identity:
     size: int | None
 
 
-def identify(found: Found) -> Identity | None:
-    """Read what registration records; None if the location holds no bag. OSError etc. when unreadable."""
+def identify(found: Found) -> Identity | str | None:
+    """What registration records, read from the tag files only; a reason (str) when the bag cannot be
+    read, None when the location holds no bag."""
     try:
-        with open_bag(Path(found.path)) as bag:
-            info = dict(bag_info(bag))
-            anchor = compute_anchor(bag)
-    except NotABag:
+        reader = open_bag(Path(found.path))
+    except ValueError:
         return None
-    oxum = info.get("Payload-Oxum", "").partition(".")[0]
+    tags = read_bag(reader, lambda _: None, payload=False)
+    trouble = [f"{name}: {why}" for name, why in (tags.unreadable | tags.damaged).items()]
+    trouble += [
+        f"archive unreadable: {dict(item.params).get('reason')}"
+        for item in tags.reader_problems
+        if item.code == "serialization.unreadable"
+    ]
+    if trouble:
+        return f"cannot be registered: {'; '.join(trouble)}"
+    if "bagit.txt" not in tags.tags:
+        return None
+    # A bag-info.txt in an encoding we cannot read still gives its ASCII labels; the check reports it.
+    encoding = declared_encoding(tags.tags) or "utf-8"
+    info = parse_tag_values(tags.tags.get("bag-info.txt", b""), encoding)
+    oxum = (info.get("Payload-Oxum") or "").partition(".")[0]
     size = os.path.getsize(found.path) if found.kind != "directory" else int(oxum) if oxum.isdigit() else None
-    return Identity(info.get("External-Identifier") or None, anchor, size)
-
-
-UNREADABLE = (OSError, UnicodeDecodeError, tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError)
+    return Identity(info.get("External-Identifier") or None, compute_anchor(tags.tags), size)
 
 
 def identify_all(found: Sequence[Found]) -> tuple[Identity | str | None, ...]:
-    """`identify` each, with a reason (str) in place of an unreadable bag; runs in worker processes."""
-    return tuple(_identify_or_reason(item) for item in found)
-
-
-def _identify_or_reason(found: Found) -> Identity | str | None:
-    try:
-        return identify(found)
-    except UNREADABLE as exc:
-        return f"cannot be registered: {exc}"
+    """`identify` each; runs in worker processes."""
+    return tuple(identify(item) for item in found)
 
 
 @dataclass(frozen=True)
