@@ -9,13 +9,23 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 from preservation.bagit.parse import Problem as ReaderProblem
 from preservation.bagit.reader import open_bag
 from preservation.fixity.anchor import compare_anchor, compute_anchor
 from preservation.fixity.bagpass import BagPass, read_bag, top_level_manifests
+from preservation.fixity.discover import registration
 from preservation.fixity.expect import Expectations, expectations
-from preservation.fixity.model import CheckResult, CheckTask, Problem, ProblemKind, outcome_of
+from preservation.fixity.model import (
+    BagKind,
+    CheckResult,
+    CheckTask,
+    Identity,
+    Problem,
+    ProblemKind,
+    outcome_of,
+)
 from preservation.hashing import hash_bytes
 from preservation.validate.findings import from_problem
 
@@ -48,22 +58,32 @@ def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
     found = read_bag(reader, payload_digests, retries=retries)
     # A tar may bring tag files after the payload: parse again if more arrived since.
     expected = parsed[-1][1] if parsed and parsed[-1][0] == len(found.tags) else expectations(found.tags)
-    problems = _compare(found, expected, task.anchor)
-    size = sum(len(data) for data in found.tags.values()) + sum(d.size for d in found.payload.values())
-    return _result(task, problems, size)
-
-
-def _result(task: CheckTask, problems: list[Problem], bytes_read: int) -> CheckResult:
-    return CheckResult(task.bag_id, task.path, outcome_of(problems), tuple(problems), bytes_read)
-
-
-def _compare(found: BagPass, expected: Expectations, anchor: Mapping[str, str]) -> list[Problem]:
     problems = [_from_reader(item) for item in found.reader_problems]
     problems += [Problem("unreadable", name, why) for name, why in sorted(found.unreadable.items())]
-    actual_anchor = compute_anchor(found.tags)
-    recorded = {name: digest for name, digest in anchor.items() if name not in found.unreadable}
-    problems += compare_anchor(recorded, actual_anchor)
-    problems += expected.problems
+    if task.anchor is not None:
+        recorded = {name: digest for name, digest in task.anchor.items() if name not in found.unreadable}
+        problems += compare_anchor(recorded, compute_anchor(found.tags))
+    problems += _compare(found, expected)
+    size = sum(len(data) for data in found.tags.values()) + sum(d.size for d in found.payload.values())
+    if task.anchor is not None:
+        return _result(task, problems, size)
+    # The first check reads what registration records: the tag files are read once.
+    return _result(task, problems, size, registration(task.path, cast(BagKind, reader.serialization), found))
+
+
+def _result(
+    task: CheckTask,
+    problems: list[Problem],
+    bytes_read: int,
+    registration: Identity | str | None = None,
+) -> CheckResult:
+    return CheckResult(
+        task.bag_id, task.path, outcome_of(problems), tuple(problems), bytes_read, registration
+    )
+
+
+def _compare(found: BagPass, expected: Expectations) -> list[Problem]:
+    problems = list(expected.problems)
     if expected.encoding is None:
         return problems
     if not expected.payload_manifests:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from preservation.bagit.parse import parse_tag_values
 from preservation.bagit.reader import is_serialized_bag_name, open_bag
 from preservation.fixity.anchor import compute_anchor
-from preservation.fixity.bagpass import read_bag
+from preservation.fixity.bagpass import BagPass, read_bag
 from preservation.fixity.expect import declared_encoding
 from preservation.fixity.ledger import NewBag
-from preservation.fixity.model import BagKind, BagRecord
+from preservation.fixity.model import BagKind, BagRecord, Identity
 
 
 @dataclass(frozen=True)
@@ -51,37 +51,34 @@ def is_under(path: str, roots: Iterable[Path]) -> bool:
     return any(path == str(root) or path.startswith(str(root).rstrip(os.sep) + os.sep) for root in roots)
 
 
-@dataclass(frozen=True)
-class Identity:
-    identity: str | None
-    anchor: dict[str, str]
-    size: int | None
-
-
 def identify(found: Found) -> Identity | str | None:
-    """What registration records, read from the tag files only; a reason (str) when the bag cannot be
-    read, None when the location holds no bag."""
+    """What registration records, read from the tag files only (for bags beyond this run's budget)."""
     try:
         reader = open_bag(Path(found.path))
     except ValueError:
         return None
-    tags = read_bag(reader, lambda _: None, payload=False)
-    trouble = [f"{name}: {why}" for name, why in (tags.unreadable | tags.damaged).items()]
+    return registration(found.path, found.kind, read_bag(reader, lambda _: None, payload=False))
+
+
+def registration(path: str, kind: BagKind, read: BagPass) -> Identity | str | None:
+    """What registration records, from a pass over the bag; a reason (str) when the bag cannot be read,
+    None when the location holds no bag."""
+    trouble = [f"{name}: {why}" for name, why in (read.unreadable | read.damaged).items()]
     trouble += [
         f"archive unreadable: {dict(item.params).get('reason')}"
-        for item in tags.reader_problems
+        for item in read.reader_problems
         if item.code == "serialization.unreadable"
     ]
     if trouble:
         return f"cannot be registered: {'; '.join(trouble)}"
-    if "bagit.txt" not in tags.tags:
+    if "bagit.txt" not in read.tags:
         return None
     # A bag-info.txt in an encoding we cannot read still gives its ASCII labels; the check reports it.
-    encoding = declared_encoding(tags.tags) or "utf-8"
-    info = parse_tag_values(tags.tags.get("bag-info.txt", b""), encoding)
+    encoding = declared_encoding(read.tags) or "utf-8"
+    info = parse_tag_values(read.tags.get("bag-info.txt", b""), encoding)
     oxum = (info.get("Payload-Oxum") or "").partition(".")[0]
-    size = os.path.getsize(found.path) if found.kind != "directory" else int(oxum) if oxum.isdigit() else None
-    return Identity(info.get("External-Identifier") or None, compute_anchor(tags.tags), size)
+    size = os.path.getsize(path) if kind != "directory" else int(oxum) if oxum.isdigit() else None
+    return Identity(info.get("External-Identifier") or None, compute_anchor(read.tags), size)
 
 
 def identify_all(found: Sequence[Found]) -> tuple[Identity | str | None, ...]:
@@ -103,45 +100,53 @@ def unknown(found: Sequence[Found], known: Sequence[BagRecord]) -> list[Found]:
     return [item for item in found if item.path not in paths]
 
 
-def plan_registration(
-    found: Sequence[Found],
-    known: Sequence[BagRecord],
-    identities: Mapping[str, Identity | str | None],
-    *,
-    exists: Callable[[str], bool] = os.path.lexists,
-) -> Registration:
-    """Which found bags are new and which known bags moved, given the `identities` of the found bags at
-    unknown paths (an `Identity`, a reason why it is unreadable, or None for no bag).
+class Registrar:
+    """Decides, bag by bag, whether a bag found at an unknown path is new or a known bag that moved.
 
     A bag at an unknown path whose identity and anchor equal those of a known bag whose path is gone has
     moved. Two live copies with the same identity (replicas) stay two bags.
     """
-    by_path = {bag.path for bag in known}
-    found_paths = {f.path for f in found}
-    movable: dict[tuple[str | None, str], list[BagRecord]] = {}
-    for bag in known:
-        if bag.path not in found_paths:
-            movable.setdefault(_key(bag.identity, bag.anchor), []).append(bag)
+
+    def __init__(
+        self,
+        found_paths: Collection[str],
+        known: Sequence[BagRecord],
+        *,
+        exists: Callable[[str], bool] = os.path.lexists,
+    ) -> None:
+        self._exists = exists
+        self._movable: dict[tuple[str | None, str], list[BagRecord]] = {}
+        for bag in known:
+            if bag.anchor is not None and bag.path not in found_paths:
+                self._movable.setdefault(_key(bag.identity, bag.anchor), []).append(bag)
+
+    def resolve(self, path: str, kind: BagKind, identity: Identity) -> NewBag | tuple[int, str]:
+        """A `NewBag` to register, or (id of the known bag, `path`) for a move."""
+        movable = self._movable.get(_key(identity.identity, identity.anchor), [])
+        for bag in movable:
+            if not self._exists(bag.path):
+                movable.remove(bag)
+                return bag.id, path
+        return NewBag(identity.identity, path, kind, identity.anchor, identity.size)
+
+
+def plan_registration(
+    bags: Sequence[BagRecord], identities: Sequence[Identity | str | None], registrar: Registrar
+) -> Registration:
+    """Which of the unanchored `bags` are new and which are known bags that moved, given their
+    `identities` (an `Identity`, a reason why the bag is unreadable, or None for no bag)."""
     new: list[NewBag] = []
     moved: list[tuple[int, str]] = []
     unreadable: list[tuple[str, str]] = []
-    for item in found:
-        if item.path in by_path:
-            continue
-        identity = identities.get(item.path)
+    for bag, identity in zip(bags, identities, strict=True):
         if isinstance(identity, str):
-            unreadable.append((item.path, identity))
-            continue
-        if identity is None:
-            continue
-        candidates = [
-            b for b in movable.get(_key(identity.identity, identity.anchor), []) if not exists(b.path)
-        ]
-        if candidates:
-            moved.append((candidates[0].id, item.path))
-            movable[_key(identity.identity, identity.anchor)].remove(candidates[0])
-        else:
-            new.append(NewBag(identity.identity, item.path, item.kind, identity.anchor, identity.size))
+            unreadable.append((bag.path, identity))
+        elif identity is not None:
+            decision = registrar.resolve(bag.path, bag.kind, identity)
+            if isinstance(decision, NewBag):
+                new.append(decision)
+            else:
+                moved.append(decision)
     return Registration(tuple(new), tuple(moved), tuple(unreadable))
 
 

@@ -95,6 +95,17 @@ class NewBag:
     size: int | None
 
 
+@dataclass(frozen=True)
+class Recording:
+    """A complete check to record."""
+
+    result: CheckResult
+    started: str
+    ended: str
+    first: NewBag | tuple[int, str] | None = None
+    """For a first check: anchor the bag, or record that known bag (id, new path) moved here."""
+
+
 def new_owner() -> str:
     """A claim owner: host and pid let a later run on the same host take over the claims of a dead run."""
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
@@ -216,31 +227,25 @@ class Ledger:
     # -- writing ---------------------------------------------------------------------------------------
 
     @_timed
+    def add_found(self, found: Sequence[tuple[str, BagKind]], now: str) -> None:
+        """Enter bags found at unknown paths (path, kind) without an anchor yet, so that they can be
+        claimed like any other: their first check (or `register`) takes the anchor."""
+        with self._write() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO bags (path, kind, anchor, registered_at) VALUES (?, ?, 'null', ?)",
+                [(path, kind, now) for path, kind in found],
+            )
+
+    @_timed
     def register(self, bags: Sequence[NewBag], moved: Sequence[tuple[int, str]], now: str) -> int:
-        """Add new bags and record moves (bag id, new path) in one transaction; returns bags added.
+        """Anchor new bags and record moves (bag id, new path) in one transaction; returns bags anchored.
 
         A path another run registered meanwhile is left as it is.
         """
         with self._write() as db:
-            added = 0
             for bag_id, new_path in moved:
-                row = db.execute("SELECT path FROM bags WHERE id = ?", (bag_id,)).fetchone()
-                taken = db.execute("SELECT 1 FROM bags WHERE path = ?", (new_path,)).fetchone()
-                if row is None or taken:
-                    continue
-                db.execute("UPDATE bags SET path = ? WHERE id = ?", (new_path, bag_id))
-                db.execute(
-                    "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)",
-                    (bag_id, row[0], new_path, now),
-                )
-            for bag in bags:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO bags (identity, path, kind, anchor, registered_at, size)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (bag.identity, bag.path, bag.kind, json.dumps(bag.anchor, sort_keys=True), now, bag.size),
-                )
-                added += cursor.rowcount
-            return added
+                _move(db, bag_id, new_path, now)
+            return sum(_anchor(db, bag, now) for bag in bags)
 
     @_timed
     def claim(
@@ -271,15 +276,26 @@ class Ledger:
             return set(free)
 
     @_timed
-    def record(self, checks: Sequence[tuple[CheckResult, str, str]], owner: str, *, agent: str) -> None:
-        """Append an event per complete check (result, started, ended), update the bags; one transaction."""
+    def record(self, checks: Sequence[Recording], owner: str, *, agent: str, now: str) -> None:
+        """Append an event per complete check and update the bags, anchoring first-checked ones (a move
+        recorded at `now` for a bag found moved); one transaction."""
         with self._write() as db:
-            for result, started, ended in checks:
-                problems = json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
+            for check in checks:
+                result = check.result
+                bag_id = result.bag_id
+                if isinstance(check.first, NewBag):
+                    _anchor(db, check.first, now)
+                elif check.first is not None:
+                    bag_id = _move(db, *check.first, now) or bag_id
+                problems = (
+                    json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
+                    if result.problems
+                    else "[]"
+                )
                 db.execute(
                     "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (result.bag_id, started, ended, result.bytes_read, result.outcome, problems, agent),
+                    (bag_id, check.started, check.ended, result.bytes_read, result.outcome, problems, agent),
                 )
                 # A gone bag read 0 bytes: keep the size known from before for --max-bytes planning.
                 db.execute(
@@ -289,12 +305,12 @@ class Ledger:
                     " claimed_until = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_until END WHERE id = ?",
                     (
                         result.outcome,
-                        ended,
+                        check.ended,
                         result.bytes_read,
                         result.bytes_read,
                         owner,
                         owner,
-                        result.bag_id,
+                        bag_id,
                     ),
                 )
 
@@ -305,6 +321,41 @@ class Ledger:
             db.execute(
                 "UPDATE bags SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?", (owner,)
             )
+
+
+def _anchor(db: sqlite3.Connection, bag: NewBag, now: str) -> bool:
+    """Anchor the bag entered at `bag.path` (or add it); False when it is anchored already."""
+    cursor = db.execute(
+        "UPDATE bags SET identity = ?, anchor = ?, size = COALESCE(size, ?)"
+        " WHERE path = ? AND anchor = 'null'",
+        (bag.identity, json.dumps(bag.anchor, sort_keys=True), bag.size, bag.path),
+    )
+    if cursor.rowcount:
+        return True
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO bags (identity, path, kind, anchor, registered_at, size)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (bag.identity, bag.path, bag.kind, json.dumps(bag.anchor, sort_keys=True), now, bag.size),
+    )
+    return cursor.rowcount > 0
+
+
+def _move(db: sqlite3.Connection, bag_id: int, new_path: str, now: str) -> int | None:
+    """Record that bag `bag_id` is now at `new_path`, dropping an unanchored entry there; None when the
+    path is taken by an anchored bag or the bag is unknown."""
+    db.execute(
+        "DELETE FROM bags WHERE path = ? AND anchor = 'null' AND id NOT IN (SELECT bag FROM events)",
+        (new_path,),
+    )
+    row = db.execute("SELECT path FROM bags WHERE id = ?", (bag_id,)).fetchone()
+    taken = db.execute("SELECT 1 FROM bags WHERE path = ?", (new_path,)).fetchone()
+    if row is None or taken:
+        return None
+    db.execute("UPDATE bags SET path = ? WHERE id = ?", (new_path, bag_id))
+    db.execute(
+        "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)", (bag_id, row[0], new_path, now)
+    )
+    return bag_id
 
 
 def _bag(row: tuple[Any, ...]) -> BagRecord:

@@ -193,3 +193,23 @@ def test_dask_local_cluster_gives_the_local_results(tmp_path: Path) -> None:
     dask = api.run_fixity([tmp_path / "root"], tmp_path / "dask.sqlite", dask_local=2)
     assert sorted(dask.checked, key=lambda c: c.bag) == sorted(local.checked, key=lambda c: c.bag)
     assert dask.counts() == local.counts() == {"pass": 3, "fail": 1}
+
+
+def test_first_check_registers_so_tag_files_are_read_once(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from preservation.fixity import discover
+
+    make_bags(tmp_path / "root", 3)
+    ledger = tmp_path / "l.sqlite"
+    identified: list[int] = []
+    real = discover.identify_all
+    monkeypatch.setattr(
+        discover, "identify_all", lambda found: (identified.append(len(found)), real(found))[1]
+    )
+    result = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1, budget=Budget(max_bags=2))
+    assert (result.registered, len(result.checked), result.skipped) == (3, 2, 1)
+    assert identified == [1]  # only the bag beyond the budget is read for registration alone
+    with Ledger(ledger) as db:
+        bags = db.bags()
+    assert all(bag.anchor and bag.identity for bag in bags)
