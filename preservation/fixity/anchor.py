@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Mapping
 
-from preservation.fixity.bagpass import top_level_manifests
+from preservation.fixity.bagpass import Manifests, top_level_manifests
 from preservation.fixity.model import Problem
 
 ANCHOR_ALGORITHM = "sha512"
 
 
-def anchor_names(names: Collection[str]) -> list[str]:
-    """The tag manifests; without them, the files they would cover (bagit.txt, bag-info, manifests)."""
-    manifests = top_level_manifests(names)
+def anchor_names(names: Collection[str], manifests: Manifests | None = None) -> list[str]:
+    """The tag manifests; without them, the files they would cover (bagit.txt, bag-info, manifests).
+    `manifests`: `top_level_manifests(names)` when the caller has it already."""
+    manifests = top_level_manifests(names) if manifests is None else manifests
     tag_manifests = [name for name, is_tag, _ in manifests if is_tag]
     if tag_manifests:
         return tag_manifests
@@ -21,9 +22,10 @@ def anchor_names(names: Collection[str]) -> list[str]:
     return sorted(covered + [name for name, _, _ in manifests])
 
 
-def compute_anchor(tags: Mapping[str, bytes]) -> dict[str, str]:
+def compute_anchor(tags: Mapping[str, bytes], manifests: Manifests | None = None) -> dict[str, str]:
     """The anchor of a bag from its tag files' bytes (bag-relative name → bytes)."""
-    return {name: hashlib.new(ANCHOR_ALGORITHM, tags[name]).hexdigest() for name in anchor_names(tags)}
+    names = anchor_names(tags, manifests)
+    return {name: hashlib.new(ANCHOR_ALGORITHM, tags[name]).hexdigest() for name in names}
 
 
 def compare_anchor(recorded: Mapping[str, str], actual: Mapping[str, str]) -> list[Problem]:

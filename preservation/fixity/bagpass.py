@@ -116,7 +116,10 @@ def _hash(entry: Entry, algorithms: Iterable[str]) -> Digests:
         return hash_stream(stream, algorithms, size_hint=entry.size)
 
 
-def top_level_manifests(names: Iterable[str]) -> list[tuple[str, bool, str]]:
+Manifests = list[tuple[str, bool, str]]
+
+
+def top_level_manifests(names: Iterable[str]) -> Manifests:
     """(name, is tag manifest, algorithm) of the manifests at the top of the bag, sorted by name."""
     found = [(name, manifest_algorithm(name)) for name in names if "/" not in name]
     return sorted((name, kind[0], kind[1]) for name, kind in found if kind is not None)

@@ -60,15 +60,18 @@ def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
     expected = parsed[-1][1] if parsed and parsed[-1][0] == len(found.tags) else expectations(found.tags)
     problems = [_from_reader(item) for item in found.reader_problems]
     problems += [Problem("unreadable", name, why) for name, why in sorted(found.unreadable.items())]
+    anchor = compute_anchor(found.tags, expected.manifests)
     if task.anchor is not None:
         recorded = {name: digest for name, digest in task.anchor.items() if name not in found.unreadable}
-        problems += compare_anchor(recorded, compute_anchor(found.tags))
+        problems += compare_anchor(recorded, anchor)
     problems += _compare(found, expected)
     size = sum(len(data) for data in found.tags.values()) + sum(d.size for d in found.payload.values())
     if task.anchor is not None:
         return _result(task, problems, size)
     # The first check reads what registration records: the tag files are read once.
-    return _result(task, problems, size, registration(task.path, cast(BagKind, reader.serialization), found))
+    kind = cast(BagKind, reader.serialization)
+    first = registration(task.path, kind, found, encoding=expected.encoding, anchor=anchor)
+    return _result(task, problems, size, first)
 
 
 def _result(
@@ -144,7 +147,7 @@ def _unlisted_payload(found: BagPass, expected: Expectations) -> list[Problem]:
         for name, kind in found.kinds.items()
         if name.startswith("data/") and kind != "dir" and name not in expected.payload
     ]
-    algorithms = {name: algorithm for name, _, algorithm in top_level_manifests(expected.payload_manifests)}
+    algorithms = {name: algorithm for name, is_tag, algorithm in expected.manifests if not is_tag}
     for name, digests in sorted(expected.payload.items()):
         absent = [manifest for manifest, algorithm in algorithms.items() if algorithm not in digests]
         if absent:

@@ -27,17 +27,22 @@ def find_bags(roots: Iterable[Path]) -> list[Found]:
     """Folders holding bagit.txt (not descended into) and .tar/.tar.gz/.tgz/.zip files, sorted by path."""
     found: dict[str, Found] = {}
     for root in roots:
-        for folder, dirs, files in os.walk(root.resolve()):
-            if "bagit.txt" in files:
+        folders = [str(root.resolve())]
+        while folders:
+            folder = folders.pop()
+            # One stat per folder: listing every bag folder would cost far more.
+            if os.path.isfile(os.path.join(folder, "bagit.txt")):
                 found[folder] = Found(folder, "directory")
-                dirs.clear()
                 continue
-            dirs.sort()
-            for name in files:
-                kind = _archive_kind(name)
-                if kind is not None:
-                    path = os.path.join(folder, name)
-                    found[path] = Found(path, kind)
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(entry.path)
+                        elif (kind := _archive_kind(entry.name)) is not None:
+                            found[entry.path] = Found(entry.path, kind)
+            except OSError:
+                continue  # an unreadable folder holds no bag we could check (as os.walk skips it)
     return sorted(found.values(), key=lambda f: f.path)
 
 
@@ -60,9 +65,16 @@ def identify(found: Found) -> Identity | str | None:
     return registration(found.path, found.kind, read_bag(reader, lambda _: None, payload=False))
 
 
-def registration(path: str, kind: BagKind, read: BagPass) -> Identity | str | None:
+def registration(
+    path: str,
+    kind: BagKind,
+    read: BagPass,
+    *,
+    encoding: str | None = None,
+    anchor: dict[str, str] | None = None,
+) -> Identity | str | None:
     """What registration records, from a pass over the bag; a reason (str) when the bag cannot be read,
-    None when the location holds no bag."""
+    None when the location holds no bag. `encoding` and `anchor`: when the caller has them already."""
     trouble = [f"{name}: {why}" for name, why in (read.unreadable | read.damaged).items()]
     trouble += [
         f"archive unreadable: {dict(item.params).get('reason')}"
@@ -74,11 +86,12 @@ def registration(path: str, kind: BagKind, read: BagPass) -> Identity | str | No
     if "bagit.txt" not in read.tags:
         return None
     # A bag-info.txt in an encoding we cannot read still gives its ASCII labels; the check reports it.
-    encoding = declared_encoding(read.tags) or "utf-8"
+    encoding = encoding or declared_encoding(read.tags) or "utf-8"
     info = parse_tag_values(read.tags.get("bag-info.txt", b""), encoding)
     oxum = (info.get("Payload-Oxum") or "").partition(".")[0]
     size = os.path.getsize(path) if kind != "directory" else int(oxum) if oxum.isdigit() else None
-    return Identity(info.get("External-Identifier") or None, compute_anchor(read.tags), size)
+    anchor = compute_anchor(read.tags) if anchor is None else anchor
+    return Identity(info.get("External-Identifier") or None, anchor, size)
 
 
 def identify_all(found: Sequence[Found]) -> tuple[Identity | str | None, ...]:

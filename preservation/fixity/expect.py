@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from preservation.bagit.parse import parse_bagit_txt, parse_manifest
-from preservation.fixity.bagpass import top_level_manifests
+from preservation.fixity.bagpass import Manifests, top_level_manifests
 from preservation.fixity.model import Problem
 from preservation.validate.findings import from_problem
 
@@ -25,6 +25,8 @@ _UNVERIFIABLE = frozenset(
 class Expectations:
     encoding: str | None
     """Python codec of the tag files; None when bagit.txt declares one we cannot read."""
+    manifests: Manifests
+    """`top_level_manifests` of the tag files."""
     payload_manifests: tuple[str, ...]
     payload: dict[str, dict[str, str]]
     """Payload path → algorithm → lower-case hex digest, from every ``manifest-ALG.txt``."""
@@ -41,7 +43,8 @@ def declared_encoding(tags: Mapping[str, bytes]) -> str | None:
 
 def expectations(tags: Mapping[str, bytes]) -> Expectations:
     encoding = declared_encoding(tags)
-    manifests = [m for m in top_level_manifests(tags) if encoding is not None]
+    found = top_level_manifests(tags)
+    manifests = found if encoding is not None else []
     problems: list[Problem] = []
     if encoding is None:
         detail = "declares a Tag-File-Character-Encoding this software cannot read: manifests not read"
@@ -59,6 +62,7 @@ def expectations(tags: Mapping[str, bytes]) -> Expectations:
         ]
     return Expectations(
         encoding,
+        found,
         tuple(name for name, is_tag, _ in manifests if not is_tag),
         expected[False],
         tuple(name for name, is_tag, _ in manifests if is_tag),

@@ -279,6 +279,8 @@ class Ledger:
     def record(self, checks: Sequence[Recording], owner: str, *, agent: str, now: str) -> None:
         """Append an event per complete check and update the bags, anchoring first-checked ones (a move
         recorded at `now` for a bag found moved); one transaction."""
+        events = []
+        updates = []
         with self._write() as db:
             for check in checks:
                 result = check.result
@@ -287,32 +289,27 @@ class Ledger:
                     _anchor(db, check.first, now)
                 elif check.first is not None:
                     bag_id = _move(db, *check.first, now) or bag_id
-                problems = (
-                    json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
-                    if result.problems
-                    else "[]"
+                problems = [p.to_json() for p in result.problems]
+                events.append(
+                    (bag_id, check.started, check.ended, result.bytes_read, result.outcome, problems, agent)
                 )
-                db.execute(
-                    "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (bag_id, check.started, check.ended, result.bytes_read, result.outcome, problems, agent),
-                )
-                # A gone bag read 0 bytes: keep the size known from before for --max-bytes planning.
-                db.execute(
-                    "UPDATE bags SET status = ?, last_checked_at = ?,"
-                    " size = CASE WHEN ? > 0 THEN ? ELSE size END,"
-                    " claimed_by = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_by END,"
-                    " claimed_until = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_until END WHERE id = ?",
-                    (
-                        result.outcome,
-                        check.ended,
-                        result.bytes_read,
-                        result.bytes_read,
-                        owner,
-                        owner,
-                        bag_id,
-                    ),
-                )
+                updates.append((result.outcome, check.ended, result.bytes_read, owner, bag_id))
+            db.executemany(
+                "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (*row[:5], json.dumps(row[5], ensure_ascii=False) if row[5] else "[]", row[6])
+                    for row in events
+                ],
+            )
+            # A gone bag read 0 bytes: keep the size known from before for --max-bytes planning.
+            db.executemany(
+                "UPDATE bags SET status = ?1, last_checked_at = ?2,"
+                " size = CASE WHEN ?3 > 0 THEN ?3 ELSE size END,"
+                " claimed_by = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_by END,"
+                " claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END WHERE id = ?5",
+                updates,
+            )
 
     @_timed
     def release(self, owner: str) -> None:
@@ -341,16 +338,15 @@ def _anchor(db: sqlite3.Connection, bag: NewBag, now: str) -> bool:
 
 
 def _move(db: sqlite3.Connection, bag_id: int, new_path: str, now: str) -> int | None:
-    """Record that bag `bag_id` is now at `new_path`, dropping an unanchored entry there; None when the
-    path is taken by an anchored bag or the bag is unknown."""
-    db.execute(
-        "DELETE FROM bags WHERE path = ? AND anchor = 'null' AND id NOT IN (SELECT bag FROM events)",
-        (new_path,),
-    )
+    """Record that bag `bag_id` is now at `new_path`, folding the unanchored entry made there when it
+    was found into it; None when the path is taken by an anchored bag or the bag is unknown."""
     row = db.execute("SELECT path FROM bags WHERE id = ?", (bag_id,)).fetchone()
-    taken = db.execute("SELECT 1 FROM bags WHERE path = ?", (new_path,)).fetchone()
-    if row is None or taken:
+    taken = db.execute("SELECT id, anchor FROM bags WHERE path = ?", (new_path,)).fetchone()
+    if row is None or (taken is not None and taken[1] != "null"):
         return None
+    if taken is not None:
+        db.execute("UPDATE events SET bag = ? WHERE bag = ?", (bag_id, taken[0]))
+        db.execute("DELETE FROM bags WHERE id = ?", (taken[0],))
     db.execute("UPDATE bags SET path = ? WHERE id = ?", (new_path, bag_id))
     db.execute(
         "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)", (bag_id, row[0], new_path, now)
