@@ -115,10 +115,9 @@ def run_fixity(
         open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool,
     ):
         found = discover.find_bags(resolved)
-        known_paths = {bag.path for bag in ledger.bags()}
         # Bags at unknown paths are entered without an anchor, so that they are claimed like any other;
         # their first check also reads what registration records: the tag files are read once.
-        ledger.add_found([(f.path, f.kind) for f in found if f.path not in known_paths], since)
+        ledger.add_found([(f.path, f.kind) for f in found], since)
         known = ledger.bags()
         candidates = [bag for bag in known if discover.is_under(bag.path, resolved)]
         selection = schedule.select(

@@ -228,8 +228,8 @@ class Ledger:
 
     @_timed
     def add_found(self, found: Sequence[tuple[str, BagKind]], now: str) -> None:
-        """Enter bags found at unknown paths (path, kind) without an anchor yet, so that they can be
-        claimed like any other: their first check (or `register`) takes the anchor."""
+        """Enter the bags found (path, kind) whose paths are unknown, without an anchor yet, so that they
+        can be claimed like any other: their first check (or `register`) takes the anchor."""
         with self._write() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO bags (path, kind, anchor, registered_at) VALUES (?, ?, 'null', ?)",
