@@ -213,3 +213,22 @@ def test_first_check_registers_so_tag_files_are_read_once(
     with Ledger(ledger) as db:
         bags = db.bags()
     assert all(bag.anchor and bag.identity for bag in bags)
+
+
+def test_dask_scheduler_address_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from distributed import LocalCluster
+
+    from preservation.cli import main
+
+    bags = make_bags(tmp_path / "root", 4)
+    (bags[2] / "data" / "photo.jpg").write_bytes(b"changed")
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        argv = ["fixity", "run", str(tmp_path / "root"), "--ledger", str(tmp_path / "l.sqlite")]
+        code = main([*argv, "--dask", cluster.scheduler_address, "--format", "json"])
+        prefixes = cluster.scheduler.task_prefixes  # the scheduler runs in this process
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert {item["bag"]: item["outcome"] for item in document["checked"]} == {
+        str(bag.resolve()): "fail" if bag == bags[2] else "pass" for bag in bags
+    }
+    assert "check_bags" in prefixes  # the checks ran on the cluster's workers
