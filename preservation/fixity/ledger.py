@@ -285,29 +285,32 @@ class Ledger:
             for check in checks:
                 result = check.result
                 bag_id = result.bag_id
+                identity = anchor = size = None
                 if isinstance(check.first, NewBag):
-                    _anchor(db, check.first, now)
+                    identity, size = check.first.identity, check.first.size
+                    anchor = json.dumps(check.first.anchor, sort_keys=True)
                 elif check.first is not None:
                     bag_id = _move(db, *check.first, now) or bag_id
-                problems = [p.to_json() for p in result.problems]
+                problems = json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
                 events.append(
                     (bag_id, check.started, check.ended, result.bytes_read, result.outcome, problems, agent)
                 )
-                updates.append((result.outcome, check.ended, result.bytes_read, owner, bag_id))
+                size = result.bytes_read or size
+                updates.append((result.outcome, check.ended, size, owner, anchor, identity, bag_id))
             db.executemany(
                 "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (*row[:5], json.dumps(row[5], ensure_ascii=False) if row[5] else "[]", row[6])
-                    for row in events
-                ],
+                events,
             )
-            # A gone bag read 0 bytes: keep the size known from before for --max-bytes planning.
+            # One update per bag: the outcome, the claim given back and, after a first check, the anchor.
+            # A gone bag read 0 bytes: the size known from before stays for --max-bytes planning.
             db.executemany(
-                "UPDATE bags SET status = ?1, last_checked_at = ?2,"
-                " size = CASE WHEN ?3 > 0 THEN ?3 ELSE size END,"
+                "UPDATE bags SET status = ?1, last_checked_at = ?2, size = COALESCE(?3, size),"
                 " claimed_by = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_by END,"
-                " claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END WHERE id = ?5",
+                " claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END,"
+                " identity = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?6 ELSE identity END,"
+                " anchor = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?5 ELSE anchor END"
+                " WHERE id = ?7",
                 updates,
             )
 

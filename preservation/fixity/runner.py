@@ -25,7 +25,7 @@ LEASE = timedelta(hours=6)
 at once. Generous, because a claim must outlast the check of a large bag."""
 IN_FLIGHT_PER_WORKER = 4
 """Task batches queued per worker: enough to keep it busy while the coordinator commits."""
-MAX_BATCH = 32
+MAX_BATCH = 64
 """Bags per task at most on a process pool or Dask: for small bags a hand-off costs more than hashing."""
 
 
