@@ -184,7 +184,6 @@ def run_checks(
     pending = deque(due)
     in_flight: dict[Any, tuple[str, dict[int, BagRecord]]] = {}
     done = _Progress()
-    size = batch_size(len(due), pool)
     try:
         while pending or in_flight:
             out_of_time = deadline is not None and clock() >= deadline
@@ -192,6 +191,9 @@ def run_checks(
                 done.not_checked += pending
                 pending.clear()
             if pending and len(in_flight) < pool.depth:
+                # Sized on what is left: batches shrink towards the end, so no worker idles while
+                # another still works through a large last batch.
+                size = batch_size(len(pending), pool)
                 batch = [pending.popleft() for _ in range(min(size, len(pending)))]
                 now = clock()
                 claimed = ledger.claim(
