@@ -12,6 +12,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import BinaryIO, TypeVar
 
 from preservation.bagit.parse import Problem, manifest_algorithm
@@ -76,7 +77,7 @@ def read_bag(reader: BagReader, expected: Expected, *, retries: int = 1, payload
         if entry.kind != "file":
             continue
         if not in_payload:
-            _guarded(found, entry, retries, lambda e=entry: _read(e), found.tags)
+            _guarded(found, entry, retries, partial(_read, entry), found.tags)
             continue
         if not payload:
             continue
@@ -88,7 +89,7 @@ def read_bag(reader: BagReader, expected: Expected, *, retries: int = 1, payload
             algorithms = digests[entry.path]
         else:
             continue  # unlisted: reported as extra, no need to read it
-        _guarded(found, entry, retries, lambda e=entry, a=algorithms: _hash(e, a), found.payload)
+        _guarded(found, entry, retries, partial(_hash, entry, algorithms), found.payload)
     found.reader_problems = list(reader.problems)
     return found
 
