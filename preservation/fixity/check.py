@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import cast
 
 from preservation.bagit.parse import Problem as ReaderProblem
-from preservation.bagit.reader import open_bag
+from preservation.bagit.reader import BagReader, open_bag
 from preservation.fixity.anchor import compare_anchor, compute_anchor
 from preservation.fixity.bagpass import BagPass, read_bag, top_level_manifests
 from preservation.fixity.discover import registration
@@ -47,17 +47,13 @@ def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
         reader = open_bag(location)
     except ValueError as exc:
         return _result(task, [Problem("unreadable", None, f"bag cannot be opened: {exc}")], 0)
-    parsed: list[tuple[int, Expectations]] = []
-
-    def payload_digests(tags: Mapping[str, bytes]) -> Mapping[str, Mapping[str, str]] | None:
-        if not any(not is_tag for _, is_tag, _ in top_level_manifests(tags)):
-            return None
-        parsed.append((len(tags), expectations(tags)))
-        return parsed[-1][1].payload
-
-    found = read_bag(reader, payload_digests, retries=retries)
-    # A tar may bring tag files after the payload: parse again if more arrived since.
-    expected = parsed[-1][1] if parsed and parsed[-1][0] == len(found.tags) else expectations(found.tags)
+    found, expected = _read(reader, retries)
+    # A tar member cannot be reopened: an I/O error there is retried by reading the whole bag again.
+    for _ in range(retries if reader.serialization == "tar" else 0):
+        if not (found.unreadable or any(p.code == "serialization.unreadable" for p in found.reader_problems)):
+            break
+        reader = open_bag(location)
+        found, expected = _read(reader, 0)
     problems = [_from_reader(item) for item in found.reader_problems]
     problems += [Problem("unreadable", name, why) for name, why in sorted(found.unreadable.items())]
     anchor = compute_anchor(found.tags, expected.manifests)
@@ -72,6 +68,23 @@ def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
     kind = cast(BagKind, reader.serialization)
     first = registration(task.path, kind, found, encoding=expected.encoding, anchor=anchor)
     return _result(task, problems, size, first)
+
+
+def _read(reader: BagReader, retries: int) -> tuple[BagPass, Expectations]:
+    """One pass over the bag, and what its tag files say it should hold."""
+    parsed: list[tuple[int, Expectations]] = []
+
+    def payload_digests(tags: Mapping[str, bytes]) -> Mapping[str, Mapping[str, str]] | None:
+        if not any(not is_tag for _, is_tag, _ in top_level_manifests(tags)):
+            return None
+        parsed.append((len(tags), expectations(tags)))
+        return parsed[-1][1].payload
+
+    found = read_bag(reader, payload_digests, retries=retries)
+    # A tar may bring tag files after the payload: parse again if more arrived since.
+    if parsed and parsed[-1][0] == len(found.tags):
+        return found, parsed[-1][1]
+    return found, expectations(found.tags)
 
 
 def _result(

@@ -211,3 +211,14 @@ def test_damaged_zip_member_fails(bag: Path, tmp_path: Path) -> None:
 def test_check_module_reads_bags_only_through_bagfiles() -> None:
     source = Path(check.__file__).read_text()
     assert "tarfile.open" not in source and "zipfile.ZipFile" not in source
+
+
+@pytest.mark.parametrize(("failures", "outcome"), [(1, "pass"), (99, "error")])
+def test_tar_io_error_is_retried_by_reading_the_bag_again(
+    bag: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failures: int, outcome: str
+) -> None:
+    anchor = _anchor(bag)
+    archive = tar_bag(bag, tmp_path / "bag.tar")
+    attempts = _flaky_open(monkeypatch, failures=failures)
+    result = _check(archive, anchor)
+    assert (result.outcome, len(attempts)) == (outcome, 2)
