@@ -269,10 +269,12 @@ class Ledger:
                 for bag_id, holder, lease in rows
                 if holder is None or lease < now or (holder != owner and _owner_dead(holder))
             ]
-            db.executemany(
-                "UPDATE bags SET claimed_by = ?, claimed_until = ? WHERE id = ?",
-                [(owner, until, i) for i in free],
-            )
+            if free:
+                marks = ",".join("?" * len(free))
+                db.execute(
+                    f"UPDATE bags SET claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
+                    (owner, until, *free),
+                )
             return set(free)
 
     @_timed
@@ -291,7 +293,11 @@ class Ledger:
                     anchor = json.dumps(check.first.anchor, sort_keys=True)
                 elif check.first is not None:
                     bag_id = _move(db, *check.first, now) or bag_id
-                problems = json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
+                problems = (
+                    json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
+                    if result.problems
+                    else "[]"  # the common case, without the cost of the encoder
+                )
                 events.append(
                     (bag_id, check.started, check.ended, result.bytes_read, result.outcome, problems, agent)
                 )
@@ -360,5 +366,13 @@ def _move(db: sqlite3.Connection, bag_id: int, new_path: str, now: str) -> int |
 def _bag(row: tuple[Any, ...]) -> BagRecord:
     id, identity, path, kind, anchor, registered_at, last_checked_at, status, size = row
     return BagRecord(
-        id, identity, path, kind, json.loads(anchor), registered_at, last_checked_at, status, size
+        id,
+        identity,
+        path,
+        kind,
+        None if anchor == "null" else json.loads(anchor),
+        registered_at,
+        last_checked_at,
+        status,
+        size,
     )
