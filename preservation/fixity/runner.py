@@ -23,10 +23,12 @@ from preservation.fixity.model import BagRecord, CheckResult, CheckTask, Clock, 
 LEASE = timedelta(hours=6)
 """How long a claim holds against runs on other hosts; on the same host a dead run's claims are taken over
 at once. Generous, because a claim must outlast the check of a large bag."""
-IN_FLIGHT_PER_WORKER = 4
+IN_FLIGHT_PER_WORKER = 2
 """Task batches queued per worker: enough to keep it busy while the coordinator commits."""
 MAX_BATCH = 64
 """Bags per task at most on a process pool or Dask: for small bags a hand-off costs more than hashing."""
+MAX_BATCH_BYTES = 256 << 20
+"""Bytes per task at most (as the ledger knows them), so that a time budget is not overrun by a batch."""
 
 
 class Pool(Protocol):
@@ -193,8 +195,7 @@ def run_checks(
             if pending and len(in_flight) < pool.depth:
                 # Sized on what is left: batches shrink towards the end, so no worker idles while
                 # another still works through a large last batch.
-                size = batch_size(len(pending), pool)
-                batch = [pending.popleft() for _ in range(min(size, len(pending)))]
+                batch = next_batch(pending, batch_size(len(pending), pool))
                 now = clock()
                 claimed = ledger.claim(
                     [bag.id for bag in batch],
@@ -225,6 +226,16 @@ def run_checks(
     finally:
         ledger.release(owner)
     return Dispatch(tuple(done.checked), tuple(done.not_checked), done.registered, tuple(done.moved))
+
+
+def next_batch(pending: deque[BagRecord], size: int) -> list[BagRecord]:
+    """Up to `size` bags, fewer when their known sizes add up to more than `MAX_BATCH_BYTES`."""
+    batch = [pending.popleft()]
+    total = batch[0].size or 0
+    while pending and len(batch) < size and total + (pending[0].size or 0) <= MAX_BATCH_BYTES:
+        total += pending[0].size or 0
+        batch.append(pending.popleft())
+    return batch
 
 
 def _recording(

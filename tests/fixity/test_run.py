@@ -232,3 +232,19 @@ def test_dask_scheduler_address_through_the_cli(tmp_path: Path, capsys: pytest.C
         str(bag.resolve()): "fail" if bag == bags[2] else "pass" for bag in bags
     }
     assert "check_bags" in prefixes  # the checks ran on the cluster's workers
+
+
+def test_batches_are_cut_by_bytes_as_well_as_by_count() -> None:
+    from collections import deque
+
+    from preservation.fixity.model import BagRecord
+    from preservation.fixity.runner import MAX_BATCH_BYTES, next_batch
+
+    def bag(i: int, size: int | None) -> BagRecord:
+        return BagRecord(i, None, f"/b{i}", "directory", {}, "t", None, "unchecked", size)
+
+    big = MAX_BATCH_BYTES // 2 + 1
+    pending = deque([bag(0, big), bag(1, big), bag(2, None), bag(3, 10), bag(4, 10)])
+    assert [b.id for b in next_batch(pending, 8)] == [0]
+    assert [b.id for b in next_batch(pending, 3)] == [1, 2, 3]
+    assert [b.id for b in next_batch(pending, 3)] == [4]
