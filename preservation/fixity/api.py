@@ -154,7 +154,7 @@ def run_fixity(
         first = run([bag for bag in due if bag.id not in absent], registrar=registrar)
         moved_now = {bag_id for bag_id, _ in first.moved}
         second = run([bag for bag in absent.values() if bag.id not in moved_now])
-        ledger_seconds = ledger.seconds
+    ledger_seconds = ledger.seconds  # closing included: it runs the last checkpoint
     dispatched = first.checked + second.checked
     checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatched]
     checked += [

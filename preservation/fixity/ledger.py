@@ -139,6 +139,7 @@ class Ledger:
         except sqlite3.Error as exc:
             raise FixityError(path, f"cannot open the fixity ledger: {exc}") from None
 
+    @_timed
     def close(self) -> None:
         self._db.close()
 
