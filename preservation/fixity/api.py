@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -108,49 +109,69 @@ def run_fixity(
         if not root.is_dir():
             raise FixityError(root, "not a folder")
     run_start = clock()
+    since = format_time(run_start)
     with (
         Ledger(ledger_path) as ledger,
         open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool,
     ):
-        known = ledger.bags()
         found = discover.find_bags(resolved)
-        new = discover.unknown(found, known)
-        # Registration reads tag files of every new bag: on the pool too, since a first run registers all.
-        identities = dict(
-            zip((f.path for f in new), map_batches(pool, discover.identify_all, new), strict=True)
-        )
-        plan = discover.plan_registration(found, known, identities)
-        old_paths = {bag.id: bag.path for bag in known}
-        registered = ledger.register(plan.new, plan.moved, format_time(run_start))
-        candidates = [bag for bag in ledger.bags() if discover.is_under(bag.path, resolved)]
+        # Bags at unknown paths are entered without an anchor, so that they are claimed like any other;
+        # their first check also reads what registration records: the tag files are read once.
+        ledger.add_found([(f.path, f.kind) for f in found], since)
+        known = ledger.bags()
+        candidates = [bag for bag in known if discover.is_under(bag.path, resolved)]
         selection = schedule.select(
             candidates, now=run_start, older_than=older_than, check_all=check_all, budget=budget
         )
+        found_paths = {f.path for f in found}
+        registrar = discover.Registrar(found_paths, known)
+        # Unanchored bags beyond the budget are anchored now all the same, from their tag files only.
+        later = [bag for bag in selection.deferred if bag.anchor is None]
+        plan = discover.plan_registration(
+            later,
+            map_batches(pool, discover.identify_all, [discover.Found(b.path, b.kind) for b in later]),
+            registrar,
+        )
+        registered = ledger.register(plan.new, plan.moved, since)
+        current = {bag.id: bag for bag in ledger.bags()} if plan.moved else {}
+        due = [current.get(bag.id, bag) for bag in selection.due]
+        # A known bag missing from its path may turn up moved among the new ones: check it after them.
+        absent = {bag.id: bag for bag in due if bag.path not in found_paths}
         if on_planned is not None:
-            on_planned(len(selection.due))
-        dispatch = run_checks(
+            on_planned(len(due))
+        run = partial(
+            run_checks,
             ledger,
-            selection.due,
-            pool,
+            pool=pool,
             owner=new_owner(),
             agent=AGENT,
             clock=clock,
-            not_checked_since=format_time(run_start),
-            time_budget=time_budget,
+            not_checked_since=since,
+            registered_at=since,
+            deadline=None if time_budget is None else run_start + time_budget,
             on_checked=on_checked,
         )
-        ledger_seconds = ledger.seconds
-    checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatch.checked]
+        first = run([bag for bag in due if bag.id not in absent], registrar=registrar)
+        moved_now = {bag_id for bag_id, _ in first.moved}
+        second = run([bag for bag in absent.values() if bag.id not in moved_now])
+    ledger_seconds = ledger.seconds  # closing included: it runs the last checkpoint
+    dispatched = first.checked + second.checked
+    checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatched]
     checked += [
         CheckedBag(path, "error", (Problem("unreadable", None, why),)) for path, why in plan.unreadable
     ]
+    old_paths = {bag.id: bag.path for bag in known}
+    moved = plan.moved + first.moved
     return RunResult(
         checked=tuple(checked),
-        skipped=len(selection.deferred) + len(dispatch.not_checked),
-        known=len(candidates),
-        registered=registered,
-        moved=tuple((old_paths[bag_id], new) for bag_id, new in plan.moved),
-        bytes_read=sum(c.result.bytes_read for c in dispatch.checked),
+        skipped=len(selection.deferred)
+        - len(plan.unreadable)
+        + len(first.not_checked)
+        + len(second.not_checked),
+        known=len(candidates) - len(moved),
+        registered=registered + first.registered,
+        moved=tuple((old_paths[bag_id], new) for bag_id, new in moved),
+        bytes_read=sum(c.result.bytes_read for c in dispatched),
         seconds=time.perf_counter() - started,
         ledger_seconds=ledger_seconds,
     )
@@ -186,7 +207,7 @@ class BagHistory:
                     "registered_at": bag.registered_at,
                     "last_checked_at": bag.last_checked_at,
                     "status": bag.status,
-                    "anchor": dict(bag.anchor),
+                    "anchor": dict(bag.anchor or {}),
                 }
                 for bag in self.bags
             ],

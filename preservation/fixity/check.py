@@ -1,66 +1,36 @@
 """Verify one bag: every payload file against every manifest, the tag manifests, and the ledger's anchor.
 
 Runs in worker processes (local pool or Dask): it only reads and hashes, and returns a plain `CheckResult`.
+The bag is read once, through the shared reader (`preservation.bagit.reader`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
-import tarfile
-import zipfile
-import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import cast
 
-from preservation.fixity._bagfiles import (
-    BagFiles,
-    Entries,
-    NotABag,
-    open_bag,
-    payload_entries,
-    tag_entries,
+from preservation.bagit.parse import Problem as ReaderProblem
+from preservation.bagit.reader import BagReader, open_bag
+from preservation.fixity.anchor import compare_anchor, compute_anchor
+from preservation.fixity.bagpass import BagPass, read_bag, top_level_manifests
+from preservation.fixity.discover import registration
+from preservation.fixity.expect import Expectations, expectations
+from preservation.fixity.model import (
+    BagKind,
+    CheckResult,
+    CheckTask,
+    Identity,
+    Problem,
+    ProblemKind,
+    outcome_of,
 )
-from preservation.fixity.model import CheckResult, CheckTask, Problem, ProblemKind, outcome_of
-from preservation.hashing import Digests, hash_bytes, hash_stream
+from preservation.hashing import hash_bytes
+from preservation.validate.findings import from_problem
 
-ANCHOR_ALGORITHM = "sha512"
-_T = TypeVar("_T")
-# Raised by a decompressor or a CRC check: the archive itself says this member's bytes are damaged.
-_ARCHIVE_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, tarfile.TarError)
-
-
-def _retry(action: Callable[[], _T], retries: int) -> _T:
-    """Run `action`, repeating it up to `retries` more times on OSError (a flaky mount, a busy NAS)."""
-    for _ in range(retries):
-        try:
-            return action()
-        except OSError:
-            continue
-    return action()
-
-
-def _is_tag_manifest(name: str) -> bool:
-    return "/" not in name and name.startswith("tagmanifest-") and name.endswith(".txt")
-
-
-def anchor_names(bag: BagFiles) -> list[str]:
-    """The tag manifests; without them, the files they would cover (bagit.txt, bag-info, manifests)."""
-    top = [name for name in bag.names() if "/" not in name]
-    tag_manifests = sorted(name for name in top if _is_tag_manifest(name))
-    if tag_manifests:
-        return tag_manifests
-    return sorted(
-        name
-        for name in top
-        if name in ("bagit.txt", "bag-info.txt") or (name.startswith("manifest-") and name.endswith(".txt"))
-    )
-
-
-def compute_anchor(bag: BagFiles) -> dict[str, str]:
-    return {name: hashlib.new(ANCHOR_ALGORITHM, bag.read(name)).hexdigest() for name in anchor_names(bag)}
+# Reader findings about members that do not belong to the bag; all others mean it could not be read.
+_FOREIGN_MEMBERS = frozenset({"serialization.member-unsafe", "serialization.multiple-roots"})
 
 
 def check_bags(tasks: Sequence[CheckTask]) -> tuple[CheckResult, ...]:
@@ -70,117 +40,131 @@ def check_bags(tasks: Sequence[CheckTask]) -> tuple[CheckResult, ...]:
 
 def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
     """Check one bag completely; every problem names its file. Never raises for problems of the bag."""
-    try:
-        bag = _retry(lambda: open_bag(Path(task.path)), retries)
-    except FileNotFoundError:
+    location = Path(task.path)
+    if not os.path.lexists(location):
         return _result(task, [Problem("unreadable", None, "bag is gone: nothing at its recorded path")], 0)
-    except (OSError, NotABag, *_ARCHIVE_DAMAGE) as exc:
-        return _result(task, [Problem("unreadable", None, f"bag cannot be opened: {exc}")], 0)
-    with bag:
-        problems, bytes_read = _check_open_bag(bag, task.anchor, retries)
-    return _result(task, problems, bytes_read)
-
-
-def _result(task: CheckTask, problems: list[Problem], bytes_read: int) -> CheckResult:
-    return CheckResult(task.bag_id, task.path, outcome_of(problems), tuple(problems), bytes_read)
-
-
-def _check_open_bag(bag: BagFiles, anchor: Mapping[str, str], retries: int) -> tuple[list[Problem], int]:
-    problems: list[Problem] = []
     try:
-        actual_anchor = _retry(lambda: compute_anchor(bag), retries)
-        payload = _retry(lambda: payload_entries(bag), retries)
-        tags = _retry(lambda: tag_entries(bag), retries)
-    except (OSError, UnicodeDecodeError, *_ARCHIVE_DAMAGE) as exc:
-        return [Problem("unreadable", None, f"tag files cannot be read: {exc}")], 0
-    problems += _compare_anchor(anchor, actual_anchor)
-    if not payload.manifests:
+        reader = open_bag(location)
+    except ValueError as exc:
+        return _result(task, [Problem("unreadable", None, f"bag cannot be opened: {exc}")], 0)
+    found, expected = _read(reader, retries)
+    # A tar member cannot be reopened: an I/O error there is retried by reading the whole bag again.
+    for _ in range(retries if reader.serialization == "tar" else 0):
+        if not (found.unreadable or any(p.code == "serialization.unreadable" for p in found.reader_problems)):
+            break
+        reader = open_bag(location)
+        found, expected = _read(reader, 0)
+    problems = [_from_reader(item) for item in found.reader_problems]
+    problems += [Problem("unreadable", name, why) for name, why in sorted(found.unreadable.items())]
+    anchor = compute_anchor(found.tags, expected.manifests)
+    if task.anchor is not None:
+        recorded = {name: digest for name, digest in task.anchor.items() if name not in found.unreadable}
+        problems += compare_anchor(recorded, anchor)
+    problems += _compare(found, expected)
+    size = sum(len(data) for data in found.tags.values()) + sum(d.size for d in found.payload.values())
+    if task.anchor is not None:
+        return _result(task, problems, size)
+    # The first check reads what registration records: the tag files are read once.
+    kind = cast(BagKind, reader.serialization)
+    first = registration(task.path, kind, found, encoding=expected.encoding, anchor=anchor)
+    return _result(task, problems, size, first)
+
+
+def _read(reader: BagReader, retries: int) -> tuple[BagPass, Expectations]:
+    """One pass over the bag, and what its tag files say it should hold."""
+    parsed: list[tuple[int, Expectations]] = []
+
+    def payload_digests(tags: Mapping[str, bytes]) -> Mapping[str, Mapping[str, str]] | None:
+        if not any(not is_tag for _, is_tag, _ in top_level_manifests(tags)):
+            return None
+        parsed.append((len(tags), expectations(tags)))
+        return parsed[-1][1].payload
+
+    found = read_bag(reader, payload_digests, retries=retries)
+    # A tar may bring tag files after the payload: parse again if more arrived since.
+    if parsed and parsed[-1][0] == len(found.tags):
+        return found, parsed[-1][1]
+    return found, expectations(found.tags)
+
+
+def _result(
+    task: CheckTask,
+    problems: list[Problem],
+    bytes_read: int,
+    registration: Identity | str | None = None,
+) -> CheckResult:
+    return CheckResult(
+        task.bag_id, task.path, outcome_of(problems), tuple(problems), bytes_read, registration
+    )
+
+
+def _compare(found: BagPass, expected: Expectations) -> list[Problem]:
+    problems = list(expected.problems)
+    if expected.encoding is None:
+        return problems
+    if not expected.payload_manifests:
         problems.append(Problem("unreadable", None, "no payload manifest: the payload cannot be checked"))
-    bad_lines = payload.bad_lines + tags.bad_lines
-    problems += [Problem("unreadable", bad.manifest, f"{bad.reason}: {bad.line!r}") for bad in bad_lines]
-
-    names = bag.names()
-    present = set(names)
-    listed = payload.expected
-    # Archive order first: tar members then only ever seek forward.
-    order = [name for name in names if name in listed] + [name for name in listed if name not in present]
-    bytes_read = 0
-    for name in order:
-        found, size = _verify(bag, name, listed[name], "changed", retries)
-        problems += found
-        bytes_read += size
-    problems += _unlisted_payload(names, payload)
-
-    for name in sorted(tags.expected):
-        found, size = _verify(bag, name, tags.expected[name], "tag-changed", retries)
-        problems += found
-        bytes_read += size
-    if tags.manifests:
+    problems += _verify_all(found, expected.payload, "changed")
+    problems += _unlisted_payload(found, expected)
+    problems += _verify_all(found, expected.tags, "tag-changed")
+    if expected.tag_manifests:
+        tag_manifests = set(expected.tag_manifests)
         problems += [
             Problem("tag-changed", name, "tag file not listed in any tag manifest")
-            for name in names
-            if not name.startswith("data/") and not _is_tag_manifest(name) and name not in tags.expected
+            for name, kind in found.kinds.items()
+            if kind == "file"
+            and not name.startswith("data/")
+            and name not in tag_manifests
+            and name not in expected.tags
         ]
-    return problems, bytes_read
-
-
-def _compare_anchor(recorded: Mapping[str, str], actual: Mapping[str, str]) -> list[Problem]:
-    problems = []
-    for name in sorted(recorded.keys() | actual.keys()):
-        if name not in actual:
-            detail = "anchoring tag file recorded at registration is gone"
-        elif name not in recorded:
-            detail = "anchoring tag file appeared after registration"
-        elif recorded[name] != actual[name]:
-            detail = f"{ANCHOR_ALGORITHM} differs from the digest recorded in the ledger at registration"
-        else:
-            continue
-        problems.append(Problem("anchor-mismatch", name, detail))
     return problems
 
 
-def _unlisted_payload(names: list[str], payload: Entries) -> list[Problem]:
-    algorithms = {name: name.removeprefix("manifest-").removesuffix(".txt") for name in payload.manifests}
+def _from_reader(item: ReaderProblem) -> Problem:
+    params = dict(item.params)
+    kind: ProblemKind = "extra" if item.code in _FOREIGN_MEMBERS else "unreadable"
+    return Problem(kind, params.get("name") or params.get("path"), from_problem(item, None).message)
+
+
+def _verify_all(found: BagPass, listed: Mapping[str, Mapping[str, str]], kind: ProblemKind) -> list[Problem]:
+    problems = []
+    for name in sorted(listed):
+        if name in found.unreadable:
+            continue  # already reported
+        if name in found.damaged:
+            problems.append(Problem(kind, name, found.damaged[name]))
+            continue
+        data = found.tags.get(name)
+        digests = found.payload.get(name)
+        if data is not None:
+            values = dict(hash_bytes(data, listed[name]).values)
+        elif digests is not None:
+            values = dict(digests.values)
+        elif name not in found.kinds:
+            gone: ProblemKind = "missing" if kind == "changed" else kind
+            problems.append(Problem(gone, name, "listed in a manifest but not in the bag"))
+            continue
+        else:
+            detail = f"a {found.kinds[name]} where a manifest lists a file: not followed, not read"
+            problems.append(Problem("unreadable", name, detail))
+            continue
+        differing = sorted(alg for alg, digest in listed[name].items() if values.get(alg) != digest)
+        if differing:
+            problems.append(Problem(kind, name, f"{', '.join(differing)} differs from the manifest"))
+    return problems
+
+
+def _unlisted_payload(found: BagPass, expected: Expectations) -> list[Problem]:
     problems = [
         Problem("extra", name, "payload file not listed in any manifest")
-        for name in names
-        if name.startswith("data/") and name not in payload.expected
+        for name, kind in found.kinds.items()
+        if name.startswith("data/") and kind != "dir" and name not in expected.payload
     ]
-    for name, digests in sorted(payload.expected.items()):
+    algorithms = {name: algorithm for name, is_tag, algorithm in expected.manifests if not is_tag}
+    for name, digests in sorted(expected.payload.items()):
         absent = [manifest for manifest, algorithm in algorithms.items() if algorithm not in digests]
         if absent:
-            detail = f"listed in some manifests but not in {', '.join(absent)}"
-            problems.append(Problem("extra", name, detail))
+            problems.append(
+                Problem("extra", name, f"listed in some manifests but not in {', '.join(absent)}")
+            )
     return problems
-
-
-def _verify(
-    bag: BagFiles, name: str, expected: Mapping[str, str], kind: ProblemKind, retries: int
-) -> tuple[list[Problem], int]:
-    if not bag.exists(name):
-        gone: ProblemKind = "missing" if kind == "changed" else kind
-        return [Problem(gone, name, "listed in a manifest but not in the bag")], 0
-    try:
-        digests = _retry(lambda: _hash(bag, name, expected, whole=kind == "tag-changed"), retries)
-    except OSError as exc:
-        return [Problem("unreadable", name, f"cannot be read (after {retries} retry): {exc}")], 0
-    except _ARCHIVE_DAMAGE as exc:
-        return [Problem(kind, name, f"the archive reports this member damaged: {exc}")], 0
-    differing = sorted(alg for alg, digest in expected.items() if digests.values[alg] != digest)
-    if differing:
-        return [Problem(kind, name, f"{', '.join(differing)} differs from the manifest")], digests.size
-    return [], digests.size
-
-
-def _hash(bag: BagFiles, name: str, expected: Mapping[str, str], *, whole: bool) -> Digests:
-    if whole:  # tag files: mostly read already for the anchor and the manifests
-        return hash_bytes(bag.read(name), expected)
-    with bag.open(name) as stream:
-        return hash_stream(stream, expected, size_hint=_size(stream))
-
-
-def _size(stream: BinaryIO) -> int | None:
-    try:
-        return os.fstat(stream.fileno()).st_size
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return None

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-import tarfile
-import zipfile
-import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from preservation.fixity._bagfiles import NotABag, bag_info, bag_kind, open_bag
-from preservation.fixity.check import compute_anchor
+from preservation.bagit.parse import parse_tag_values
+from preservation.bagit.reader import is_serialized_bag_name, open_bag
+from preservation.fixity.anchor import compute_anchor
+from preservation.fixity.bagpass import BagPass, read_bag
+from preservation.fixity.expect import declared_encoding
 from preservation.fixity.ledger import NewBag
-from preservation.fixity.model import BagKind, BagRecord
+from preservation.fixity.model import BagKind, BagRecord, Identity
 
 
 @dataclass(frozen=True)
@@ -27,57 +27,76 @@ def find_bags(roots: Iterable[Path]) -> list[Found]:
     """Folders holding bagit.txt (not descended into) and .tar/.tar.gz/.tgz/.zip files, sorted by path."""
     found: dict[str, Found] = {}
     for root in roots:
-        for folder, dirs, files in os.walk(root.resolve()):
-            if "bagit.txt" in files:
+        folders = [str(root.resolve())]
+        while folders:
+            folder = folders.pop()
+            # One stat per folder: listing every bag folder would cost far more.
+            if os.path.isfile(os.path.join(folder, "bagit.txt")):
                 found[folder] = Found(folder, "directory")
-                dirs.clear()
                 continue
-            dirs.sort()
-            for name in files:
-                kind = bag_kind(Path(name)) if not name.startswith(".") else None
-                if kind in ("tar", "zip"):
-                    path = os.path.join(folder, name)
-                    found[path] = Found(path, kind)
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(entry.path)
+                        elif (kind := _archive_kind(entry.name)) is not None:
+                            found[entry.path] = Found(entry.path, kind)
+            except OSError:
+                continue  # an unreadable folder holds no bag we could check (as os.walk skips it)
     return sorted(found.values(), key=lambda f: f.path)
+
+
+def _archive_kind(name: str) -> BagKind | None:
+    if name.startswith(".") or not is_serialized_bag_name(Path(name)):
+        return None
+    return "zip" if name.lower().endswith(".zip") else "tar"
 
 
 def is_under(path: str, roots: Iterable[Path]) -> bool:
     return any(path == str(root) or path.startswith(str(root).rstrip(os.sep) + os.sep) for root in roots)
 
 
-@dataclass(frozen=True)
-class Identity:
-    identity: str | None
-    anchor: dict[str, str]
-    size: int | None
-
-
-def identify(found: Found) -> Identity | None:
-    """Read what registration records; None if the location holds no bag. OSError etc. when unreadable."""
+def identify(found: Found) -> Identity | str | None:
+    """What registration records, read from the tag files only (for bags beyond this run's budget)."""
     try:
-        with open_bag(Path(found.path)) as bag:
-            info = dict(bag_info(bag))
-            anchor = compute_anchor(bag)
-    except NotABag:
+        reader = open_bag(Path(found.path))
+    except ValueError:
         return None
-    oxum = info.get("Payload-Oxum", "").partition(".")[0]
-    size = os.path.getsize(found.path) if found.kind != "directory" else int(oxum) if oxum.isdigit() else None
+    return registration(found.path, found.kind, read_bag(reader, lambda _: None, payload=False))
+
+
+def registration(
+    path: str,
+    kind: BagKind,
+    read: BagPass,
+    *,
+    encoding: str | None = None,
+    anchor: dict[str, str] | None = None,
+) -> Identity | str | None:
+    """What registration records, from a pass over the bag; a reason (str) when the bag cannot be read,
+    None when the location holds no bag. `encoding` and `anchor`: when the caller has them already."""
+    trouble = [f"{name}: {why}" for name, why in (read.unreadable | read.damaged).items()]
+    trouble += [
+        f"archive unreadable: {dict(item.params).get('reason')}"
+        for item in read.reader_problems
+        if item.code == "serialization.unreadable"
+    ]
+    if trouble:
+        return f"cannot be registered: {'; '.join(trouble)}"
+    if "bagit.txt" not in read.tags:
+        return None
+    # A bag-info.txt in an encoding we cannot read still gives its ASCII labels; the check reports it.
+    encoding = encoding or declared_encoding(read.tags) or "utf-8"
+    info = parse_tag_values(read.tags.get("bag-info.txt", b""), encoding)
+    oxum = (info.get("Payload-Oxum") or "").partition(".")[0]
+    size = os.path.getsize(path) if kind != "directory" else int(oxum) if oxum.isdigit() else None
+    anchor = compute_anchor(read.tags) if anchor is None else anchor
     return Identity(info.get("External-Identifier") or None, anchor, size)
 
 
-UNREADABLE = (OSError, UnicodeDecodeError, tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError)
-
-
 def identify_all(found: Sequence[Found]) -> tuple[Identity | str | None, ...]:
-    """`identify` each, with a reason (str) in place of an unreadable bag; runs in worker processes."""
-    return tuple(_identify_or_reason(item) for item in found)
-
-
-def _identify_or_reason(found: Found) -> Identity | str | None:
-    try:
-        return identify(found)
-    except UNREADABLE as exc:
-        return f"cannot be registered: {exc}"
+    """`identify` each; runs in worker processes."""
+    return tuple(identify(item) for item in found)
 
 
 @dataclass(frozen=True)
@@ -94,45 +113,53 @@ def unknown(found: Sequence[Found], known: Sequence[BagRecord]) -> list[Found]:
     return [item for item in found if item.path not in paths]
 
 
-def plan_registration(
-    found: Sequence[Found],
-    known: Sequence[BagRecord],
-    identities: Mapping[str, Identity | str | None],
-    *,
-    exists: Callable[[str], bool] = os.path.lexists,
-) -> Registration:
-    """Which found bags are new and which known bags moved, given the `identities` of the found bags at
-    unknown paths (an `Identity`, a reason why it is unreadable, or None for no bag).
+class Registrar:
+    """Decides, bag by bag, whether a bag found at an unknown path is new or a known bag that moved.
 
     A bag at an unknown path whose identity and anchor equal those of a known bag whose path is gone has
     moved. Two live copies with the same identity (replicas) stay two bags.
     """
-    by_path = {bag.path for bag in known}
-    found_paths = {f.path for f in found}
-    movable: dict[tuple[str | None, str], list[BagRecord]] = {}
-    for bag in known:
-        if bag.path not in found_paths:
-            movable.setdefault(_key(bag.identity, bag.anchor), []).append(bag)
+
+    def __init__(
+        self,
+        found_paths: Collection[str],
+        known: Sequence[BagRecord],
+        *,
+        exists: Callable[[str], bool] = os.path.lexists,
+    ) -> None:
+        self._exists = exists
+        self._movable: dict[tuple[str | None, str], list[BagRecord]] = {}
+        for bag in known:
+            if bag.anchor is not None and bag.path not in found_paths:
+                self._movable.setdefault(_key(bag.identity, bag.anchor), []).append(bag)
+
+    def resolve(self, path: str, kind: BagKind, identity: Identity) -> NewBag | tuple[int, str]:
+        """A `NewBag` to register, or (id of the known bag, `path`) for a move."""
+        movable = self._movable.get(_key(identity.identity, identity.anchor), [])
+        for bag in movable:
+            if not self._exists(bag.path):
+                movable.remove(bag)
+                return bag.id, path
+        return NewBag(identity.identity, path, kind, identity.anchor, identity.size)
+
+
+def plan_registration(
+    bags: Sequence[BagRecord], identities: Sequence[Identity | str | None], registrar: Registrar
+) -> Registration:
+    """Which of the unanchored `bags` are new and which are known bags that moved, given their
+    `identities` (an `Identity`, a reason why the bag is unreadable, or None for no bag)."""
     new: list[NewBag] = []
     moved: list[tuple[int, str]] = []
     unreadable: list[tuple[str, str]] = []
-    for item in found:
-        if item.path in by_path:
-            continue
-        identity = identities.get(item.path)
+    for bag, identity in zip(bags, identities, strict=True):
         if isinstance(identity, str):
-            unreadable.append((item.path, identity))
-            continue
-        if identity is None:
-            continue
-        candidates = [
-            b for b in movable.get(_key(identity.identity, identity.anchor), []) if not exists(b.path)
-        ]
-        if candidates:
-            moved.append((candidates[0].id, item.path))
-            movable[_key(identity.identity, identity.anchor)].remove(candidates[0])
-        else:
-            new.append(NewBag(identity.identity, item.path, item.kind, identity.anchor, identity.size))
+            unreadable.append((bag.path, identity))
+        elif identity is not None:
+            decision = registrar.resolve(bag.path, bag.kind, identity)
+            if isinstance(decision, NewBag):
+                new.append(decision)
+            else:
+                moved.append(decision)
     return Registration(tuple(new), tuple(moved), tuple(unreadable))
 
 

@@ -95,6 +95,17 @@ class NewBag:
     size: int | None
 
 
+@dataclass(frozen=True)
+class Recording:
+    """A complete check to record."""
+
+    result: CheckResult
+    started: str
+    ended: str
+    first: NewBag | tuple[int, str] | None = None
+    """For a first check: anchor the bag, or record that known bag (id, new path) moved here."""
+
+
 def new_owner() -> str:
     """A claim owner: host and pid let a later run on the same host take over the claims of a dead run."""
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
@@ -128,6 +139,7 @@ class Ledger:
         except sqlite3.Error as exc:
             raise FixityError(path, f"cannot open the fixity ledger: {exc}") from None
 
+    @_timed
     def close(self) -> None:
         self._db.close()
 
@@ -216,31 +228,25 @@ class Ledger:
     # -- writing ---------------------------------------------------------------------------------------
 
     @_timed
+    def add_found(self, found: Sequence[tuple[str, BagKind]], now: str) -> None:
+        """Enter the bags found (path, kind) whose paths are unknown, without an anchor yet, so that they
+        can be claimed like any other: their first check (or `register`) takes the anchor."""
+        with self._write() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO bags (path, kind, anchor, registered_at) VALUES (?, ?, 'null', ?)",
+                [(path, kind, now) for path, kind in found],
+            )
+
+    @_timed
     def register(self, bags: Sequence[NewBag], moved: Sequence[tuple[int, str]], now: str) -> int:
-        """Add new bags and record moves (bag id, new path) in one transaction; returns bags added.
+        """Anchor new bags and record moves (bag id, new path) in one transaction; returns bags anchored.
 
         A path another run registered meanwhile is left as it is.
         """
         with self._write() as db:
-            added = 0
             for bag_id, new_path in moved:
-                row = db.execute("SELECT path FROM bags WHERE id = ?", (bag_id,)).fetchone()
-                taken = db.execute("SELECT 1 FROM bags WHERE path = ?", (new_path,)).fetchone()
-                if row is None or taken:
-                    continue
-                db.execute("UPDATE bags SET path = ? WHERE id = ?", (new_path, bag_id))
-                db.execute(
-                    "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)",
-                    (bag_id, row[0], new_path, now),
-                )
-            for bag in bags:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO bags (identity, path, kind, anchor, registered_at, size)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (bag.identity, bag.path, bag.kind, json.dumps(bag.anchor, sort_keys=True), now, bag.size),
-                )
-                added += cursor.rowcount
-            return added
+                _move(db, bag_id, new_path, now)
+            return sum(_anchor(db, bag, now) for bag in bags)
 
     @_timed
     def claim(
@@ -264,39 +270,56 @@ class Ledger:
                 for bag_id, holder, lease in rows
                 if holder is None or lease < now or (holder != owner and _owner_dead(holder))
             ]
-            db.executemany(
-                "UPDATE bags SET claimed_by = ?, claimed_until = ? WHERE id = ?",
-                [(owner, until, i) for i in free],
-            )
+            if free:
+                marks = ",".join("?" * len(free))
+                db.execute(
+                    f"UPDATE bags SET claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
+                    (owner, until, *free),
+                )
             return set(free)
 
     @_timed
-    def record(self, checks: Sequence[tuple[CheckResult, str, str]], owner: str, *, agent: str) -> None:
-        """Append an event per complete check (result, started, ended), update the bags; one transaction."""
+    def record(self, checks: Sequence[Recording], owner: str, *, agent: str, now: str) -> None:
+        """Append an event per complete check and update the bags, anchoring first-checked ones (a move
+        recorded at `now` for a bag found moved); one transaction."""
+        events = []
+        updates = []
         with self._write() as db:
-            for result, started, ended in checks:
-                problems = json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
-                db.execute(
-                    "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (result.bag_id, started, ended, result.bytes_read, result.outcome, problems, agent),
+            for check in checks:
+                result = check.result
+                bag_id = result.bag_id
+                identity = anchor = size = None
+                if isinstance(check.first, NewBag):
+                    identity, size = check.first.identity, check.first.size
+                    anchor = json.dumps(check.first.anchor, sort_keys=True)
+                elif check.first is not None:
+                    bag_id = _move(db, *check.first, now) or bag_id
+                problems = (
+                    json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
+                    if result.problems
+                    else "[]"  # the common case, without the cost of the encoder
                 )
-                # A gone bag read 0 bytes: keep the size known from before for --max-bytes planning.
-                db.execute(
-                    "UPDATE bags SET status = ?, last_checked_at = ?,"
-                    " size = CASE WHEN ? > 0 THEN ? ELSE size END,"
-                    " claimed_by = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_by END,"
-                    " claimed_until = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_until END WHERE id = ?",
-                    (
-                        result.outcome,
-                        ended,
-                        result.bytes_read,
-                        result.bytes_read,
-                        owner,
-                        owner,
-                        result.bag_id,
-                    ),
+                events.append(
+                    (bag_id, check.started, check.ended, result.bytes_read, result.outcome, problems, agent)
                 )
+                size = result.bytes_read or size
+                updates.append((result.outcome, check.ended, size, owner, anchor, identity, bag_id))
+            db.executemany(
+                "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                events,
+            )
+            # One update per bag: the outcome, the claim given back and, after a first check, the anchor.
+            # A gone bag read 0 bytes: the size known from before stays for --max-bytes planning.
+            db.executemany(
+                "UPDATE bags SET status = ?1, last_checked_at = ?2, size = COALESCE(?3, size),"
+                " claimed_by = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_by END,"
+                " claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END,"
+                " identity = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?6 ELSE identity END,"
+                " anchor = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?5 ELSE anchor END"
+                " WHERE id = ?7",
+                updates,
+            )
 
     @_timed
     def release(self, owner: str) -> None:
@@ -307,8 +330,50 @@ class Ledger:
             )
 
 
+def _anchor(db: sqlite3.Connection, bag: NewBag, now: str) -> bool:
+    """Anchor the bag entered at `bag.path` (or add it); False when it is anchored already."""
+    cursor = db.execute(
+        "UPDATE bags SET identity = ?, anchor = ?, size = COALESCE(size, ?)"
+        " WHERE path = ? AND anchor = 'null'",
+        (bag.identity, json.dumps(bag.anchor, sort_keys=True), bag.size, bag.path),
+    )
+    if cursor.rowcount:
+        return True
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO bags (identity, path, kind, anchor, registered_at, size)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (bag.identity, bag.path, bag.kind, json.dumps(bag.anchor, sort_keys=True), now, bag.size),
+    )
+    return cursor.rowcount > 0
+
+
+def _move(db: sqlite3.Connection, bag_id: int, new_path: str, now: str) -> int | None:
+    """Record that bag `bag_id` is now at `new_path`, folding the unanchored entry made there when it
+    was found into it; None when the path is taken by an anchored bag or the bag is unknown."""
+    row = db.execute("SELECT path FROM bags WHERE id = ?", (bag_id,)).fetchone()
+    taken = db.execute("SELECT id, anchor FROM bags WHERE path = ?", (new_path,)).fetchone()
+    if row is None or (taken is not None and taken[1] != "null"):
+        return None
+    if taken is not None:
+        db.execute("UPDATE events SET bag = ? WHERE bag = ?", (bag_id, taken[0]))
+        db.execute("DELETE FROM bags WHERE id = ?", (taken[0],))
+    db.execute("UPDATE bags SET path = ? WHERE id = ?", (new_path, bag_id))
+    db.execute(
+        "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)", (bag_id, row[0], new_path, now)
+    )
+    return bag_id
+
+
 def _bag(row: tuple[Any, ...]) -> BagRecord:
     id, identity, path, kind, anchor, registered_at, last_checked_at, status, size = row
     return BagRecord(
-        id, identity, path, kind, json.loads(anchor), registered_at, last_checked_at, status, size
+        id,
+        identity,
+        path,
+        kind,
+        None if anchor == "null" else json.loads(anchor),
+        registered_at,
+        last_checked_at,
+        status,
+        size,
     )

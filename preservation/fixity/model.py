@@ -59,12 +59,22 @@ def outcome_of(problems: Iterable[Problem]) -> Outcome:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """What registration records of a bag: its External-Identifier, anchor and size."""
+
+    identity: str | None
+    anchor: dict[str, str]
+    size: int | None
+
+
+@dataclass(frozen=True)
 class CheckTask:
     """What a worker needs to check one bag; plain and picklable, so it travels to Dask workers."""
 
     bag_id: int
     path: str
-    anchor: Mapping[str, str]
+    anchor: Mapping[str, str] | None
+    """None for a bag not yet in the ledger: its first check also reads what registration records."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,8 @@ class CheckResult:
     outcome: Outcome
     problems: tuple[Problem, ...]
     bytes_read: int
+    registration: Identity | str | None = None
+    """First checks only: what to register, why the bag cannot be registered, or None for no bag."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +95,9 @@ class BagRecord:
     """External-Identifier from bag-info.txt."""
     path: str
     kind: BagKind
-    anchor: Mapping[str, str]
-    """sha512 per anchoring tag file, taken at registration and kept outside the bag."""
+    anchor: Mapping[str, str] | None
+    """sha512 per anchoring tag file, taken at registration and kept outside the bag; None until the
+    first check of a bag entered when found."""
     registered_at: str
     last_checked_at: str | None
     status: str

@@ -11,21 +11,24 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from preservation.fixity.check import check_bags
-from preservation.fixity.ledger import Ledger
-from preservation.fixity.model import BagRecord, CheckResult, CheckTask, Clock, format_time
+from preservation.fixity.discover import Registrar
+from preservation.fixity.ledger import Ledger, NewBag, Recording
+from preservation.fixity.model import BagRecord, CheckResult, CheckTask, Clock, Identity, format_time
 
 LEASE = timedelta(hours=6)
 """How long a claim holds against runs on other hosts; on the same host a dead run's claims are taken over
 at once. Generous, because a claim must outlast the check of a large bag."""
-IN_FLIGHT_PER_WORKER = 4
+IN_FLIGHT_PER_WORKER = 2
 """Task batches queued per worker: enough to keep it busy while the coordinator commits."""
-MAX_BATCH = 16
+MAX_BATCH = 64
 """Bags per task at most on a process pool or Dask: for small bags a hand-off costs more than hashing."""
+MAX_BATCH_BYTES = 256 << 20
+"""Bytes per task at most (as the ledger knows them), so that a time budget is not overrun by a batch."""
 
 
 class Pool(Protocol):
@@ -150,6 +153,18 @@ class Dispatch:
     checked: tuple[Checked, ...]
     not_checked: tuple[BagRecord, ...]
     """Due bags left: claimed by another run, or the time budget ran out."""
+    registered: int
+    """Bags anchored by their first check."""
+    moved: tuple[tuple[int, str], ...]
+    """(bag id, new path) of known bags that a first check found moved."""
+
+
+@dataclass
+class _Progress:
+    checked: list[Checked] = field(default_factory=list)
+    not_checked: list[BagRecord] = field(default_factory=list)
+    registered: int = 0
+    moved: list[tuple[int, str]] = field(default_factory=list)
 
 
 def run_checks(
@@ -161,23 +176,26 @@ def run_checks(
     agent: str,
     clock: Clock,
     not_checked_since: str,
-    time_budget: timedelta | None = None,
+    registered_at: str,
+    registrar: Registrar | None = None,
+    deadline: datetime | None = None,
     on_checked: Callable[[Checked], None] | None = None,
 ) -> Dispatch:
-    started_at = clock()
+    """Check the `due` bags. A bag without an anchor gets its first check, which also reads what
+    registration records; `registrar` decides whether it is new or a known bag that moved."""
     pending = deque(due)
-    in_flight: dict[Any, str] = {}
-    checked: list[Checked] = []
-    not_checked: list[BagRecord] = []
-    size = batch_size(len(due), pool)
+    in_flight: dict[Any, tuple[str, dict[int, BagRecord]]] = {}
+    done = _Progress()
     try:
         while pending or in_flight:
-            out_of_time = time_budget is not None and clock() - started_at >= time_budget
+            out_of_time = deadline is not None and clock() >= deadline
             if pending and out_of_time:
-                not_checked += pending
+                done.not_checked += pending
                 pending.clear()
             if pending and len(in_flight) < pool.depth:
-                batch = [pending.popleft() for _ in range(min(size, len(pending)))]
+                # Sized on what is left: batches shrink towards the end, so no worker idles while
+                # another still works through a large last batch.
+                batch = next_batch(pending, batch_size(len(pending), pool))
                 now = clock()
                 claimed = ledger.claim(
                     [bag.id for bag in batch],
@@ -186,23 +204,57 @@ def run_checks(
                     until=format_time(now + LEASE),
                     not_checked_since=not_checked_since,
                 )
-                not_checked += [bag for bag in batch if bag.id not in claimed]
-                tasks = tuple(CheckTask(bag.id, bag.path, bag.anchor) for bag in batch if bag.id in claimed)
+                mine = {bag.id: bag for bag in batch if bag.id in claimed}
+                done.not_checked += [bag for bag in batch if bag.id not in claimed]
+                tasks = tuple(CheckTask(bag.id, bag.path, bag.anchor) for bag in mine.values())
                 if tasks:
-                    in_flight[pool.submit(check_bags, tasks)] = format_time(now)
+                    in_flight[pool.submit(check_bags, tasks)] = (format_time(now), mine)
                 continue
             if not in_flight:
                 continue
-            for future in pool.wait_first(in_flight):
-                started = in_flight.pop(future)
-                results: tuple[CheckResult, ...] = future.result()
-                ended = format_time(clock())
-                ledger.record([(result, started, ended) for result in results], owner, agent=agent)
-                for result in results:
-                    item = Checked(result, started, ended)
-                    checked.append(item)
-                    if on_checked is not None:
-                        on_checked(item)
+            # Everything finished meanwhile goes into one transaction.
+            finished = [(future, *in_flight.pop(future)) for future in pool.wait_first(in_flight)]
+            ended = format_time(clock())
+            recordings = [
+                _recording(result, started, ended, bags[result.bag_id], registrar)
+                for future, started, bags in finished
+                for result in future.result()
+            ]
+            ledger.record(recordings, owner, agent=agent, now=registered_at)
+            for recording in recordings:
+                _tally(recording, done, on_checked)
     finally:
         ledger.release(owner)
-    return Dispatch(tuple(checked), tuple(not_checked))
+    return Dispatch(tuple(done.checked), tuple(done.not_checked), done.registered, tuple(done.moved))
+
+
+def next_batch(pending: deque[BagRecord], size: int) -> list[BagRecord]:
+    """Up to `size` bags, fewer when their known sizes add up to more than `MAX_BATCH_BYTES`."""
+    batch = [pending.popleft()]
+    total = batch[0].size or 0
+    while pending and len(batch) < size and total + (pending[0].size or 0) <= MAX_BATCH_BYTES:
+        total += pending[0].size or 0
+        batch.append(pending.popleft())
+    return batch
+
+
+def _recording(
+    result: CheckResult, started: str, ended: str, bag: BagRecord, registrar: Registrar | None
+) -> Recording:
+    if isinstance(result.registration, Identity) and registrar is not None:
+        return Recording(result, started, ended, registrar.resolve(bag.path, bag.kind, result.registration))
+    return Recording(result, started, ended)
+
+
+def _tally(recording: Recording, done: _Progress, on_checked: Callable[[Checked], None] | None) -> None:
+    result = replace(recording.result, registration=None)
+    if isinstance(recording.first, NewBag):
+        done.registered += 1
+    elif recording.first is not None:
+        bag_id, path = recording.first
+        done.moved.append((bag_id, path))
+        result = replace(result, bag_id=bag_id)
+    item = Checked(result, recording.started, recording.ended)
+    done.checked.append(item)
+    if on_checked is not None:
+        on_checked(item)

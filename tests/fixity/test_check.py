@@ -8,16 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from preservation.fixity import _bagfiles, check
-from preservation.fixity._bagfiles import open_bag
-from preservation.fixity.check import check_bag, compute_anchor
+from preservation.bagit.reader import Entry
+from preservation.fixity import check
+from preservation.fixity.check import check_bag
+from preservation.fixity.discover import Found, identify
 from preservation.fixity.model import CheckResult, CheckTask
 from tests.fixity.bags import make_bag, refresh_tag_manifests, rewrite_consistently, tar_bag, zip_bag
 
 
 def _anchor(path: Path) -> dict[str, str]:
-    with open_bag(path) as bag:
-        return compute_anchor(bag)
+    identity = identify(Found(str(path), "directory"))
+    assert identity is not None and not isinstance(identity, str)
+    return identity.anchor
 
 
 def _check(path: Path, anchor: dict[str, str] | None = None) -> CheckResult:
@@ -107,16 +109,16 @@ def test_folder_in_place_of_a_file_is_unreadable(bag: Path) -> None:
 def _flaky_open(monkeypatch: pytest.MonkeyPatch, failures: int) -> list[str]:
     """Make opening data/photo.jpg raise OSError `failures` times; returns the attempts."""
     attempts: list[str] = []
-    real_open = _bagfiles.DirectoryBag.open
+    real_open = Entry.open
 
-    def open_(self: _bagfiles.DirectoryBag, name: str):  # type: ignore[no-untyped-def]
-        if name == "data/photo.jpg":
-            attempts.append(name)
+    def open_(self: Entry):  # type: ignore[no-untyped-def]
+        if self.path == "data/photo.jpg":
+            attempts.append(self.path)
             if len(attempts) <= failures:
                 raise OSError(5, "Input/output error")
-        return real_open(self, name)
+        return real_open(self)
 
-    monkeypatch.setattr(_bagfiles.DirectoryBag, "open", open_)
+    monkeypatch.setattr(Entry, "open", open_)
     return attempts
 
 
@@ -209,3 +211,14 @@ def test_damaged_zip_member_fails(bag: Path, tmp_path: Path) -> None:
 def test_check_module_reads_bags_only_through_bagfiles() -> None:
     source = Path(check.__file__).read_text()
     assert "tarfile.open" not in source and "zipfile.ZipFile" not in source
+
+
+@pytest.mark.parametrize(("failures", "outcome"), [(1, "pass"), (99, "error")])
+def test_tar_io_error_is_retried_by_reading_the_bag_again(
+    bag: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failures: int, outcome: str
+) -> None:
+    anchor = _anchor(bag)
+    archive = tar_bag(bag, tmp_path / "bag.tar")
+    attempts = _flaky_open(monkeypatch, failures=failures)
+    result = _check(archive, anchor)
+    assert (result.outcome, len(attempts)) == (outcome, 2)

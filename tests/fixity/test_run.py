@@ -193,3 +193,58 @@ def test_dask_local_cluster_gives_the_local_results(tmp_path: Path) -> None:
     dask = api.run_fixity([tmp_path / "root"], tmp_path / "dask.sqlite", dask_local=2)
     assert sorted(dask.checked, key=lambda c: c.bag) == sorted(local.checked, key=lambda c: c.bag)
     assert dask.counts() == local.counts() == {"pass": 3, "fail": 1}
+
+
+def test_first_check_registers_so_tag_files_are_read_once(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from preservation.fixity import discover
+
+    make_bags(tmp_path / "root", 3)
+    ledger = tmp_path / "l.sqlite"
+    identified: list[int] = []
+    real = discover.identify_all
+    monkeypatch.setattr(
+        discover, "identify_all", lambda found: (identified.append(len(found)), real(found))[1]
+    )
+    result = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1, budget=Budget(max_bags=2))
+    assert (result.registered, len(result.checked), result.skipped) == (3, 2, 1)
+    assert identified == [1]  # only the bag beyond the budget is read for registration alone
+    with Ledger(ledger) as db:
+        bags = db.bags()
+    assert all(bag.anchor and bag.identity for bag in bags)
+
+
+def test_dask_scheduler_address_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from distributed import LocalCluster
+
+    from preservation.cli import main
+
+    bags = make_bags(tmp_path / "root", 4)
+    (bags[2] / "data" / "photo.jpg").write_bytes(b"changed")
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        argv = ["fixity", "run", str(tmp_path / "root"), "--ledger", str(tmp_path / "l.sqlite")]
+        code = main([*argv, "--dask", cluster.scheduler_address, "--format", "json"])
+        prefixes = cluster.scheduler.task_prefixes  # the scheduler runs in this process
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert {item["bag"]: item["outcome"] for item in document["checked"]} == {
+        str(bag.resolve()): "fail" if bag == bags[2] else "pass" for bag in bags
+    }
+    assert "check_bags" in prefixes  # the checks ran on the cluster's workers
+
+
+def test_batches_are_cut_by_bytes_as_well_as_by_count() -> None:
+    from collections import deque
+
+    from preservation.fixity.model import BagRecord
+    from preservation.fixity.runner import MAX_BATCH_BYTES, next_batch
+
+    def bag(i: int, size: int | None) -> BagRecord:
+        return BagRecord(i, None, f"/b{i}", "directory", {}, "t", None, "unchecked", size)
+
+    big = MAX_BATCH_BYTES // 2 + 1
+    pending = deque([bag(0, big), bag(1, big), bag(2, None), bag(3, 10), bag(4, 10)])
+    assert [b.id for b in next_batch(pending, 8)] == [0]
+    assert [b.id for b in next_batch(pending, 3)] == [1, 2, 3]
+    assert [b.id for b in next_batch(pending, 3)] == [4]
