@@ -16,11 +16,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 def decode(data: bytes, source: Path) -> tuple[str, str]:
     """Return (text, encoding): NFC-normalised, LF line ends, no BOM. Raise ReleaseError for non-text."""
-    if not data.strip():
-        raise ReleaseError(source, "empty file: no text to read")
     if b"\x00" in data:
         raise ReleaseError(source, "binary file: contains NUL bytes, not a text or HTML document")
     text, encoding = _decode_bytes(data, source)
+    # Judged on the text, so that a file holding only a byte-order mark counts as empty too.
+    if not text.strip():
+        raise ReleaseError(source, "empty file: no text to read")
     if _CONTROL.search(text):
         raise ReleaseError(source, "binary file: contains control characters, not a text or HTML document")
     return normalise(text), encoding

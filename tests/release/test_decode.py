@@ -34,6 +34,7 @@ def test_decomposed_umlauts_are_composed():
     [
         (b"", "empty file"),
         (b" \r\n\t\n", "empty file"),
+        (b"\xef\xbb\xbf\r\n", "empty file"),
         (b"Text\x00mit NUL", "binary file: contains NUL"),
         (b"Text\x1b[0m mit Steuerzeichen", "binary file: contains control characters"),
         (b"\x81\x8d\x8f", "neither UTF-8 nor Windows-1252"),
