@@ -118,22 +118,28 @@ def _event_counts(ledger: Path) -> dict[str, int]:
 
 
 _SLOW_RUN = """
-import sys, time
+import os, pathlib, sys, time
 from preservation.fixity import check
 real = check.check_bag
 check.check_bag = lambda task: (time.sleep({delay}), real(task))[1]
 from preservation.cli import main
+gate = {gate!r}
+if gate:
+    pathlib.Path(gate + f".ready-{{os.getpid()}}").touch()
+    while not os.path.exists(gate):
+        time.sleep(0.01)
 raise SystemExit(main(sys.argv[1:]))
 """
 
 
-def _spawn(root: Path, ledger: Path, delay: float) -> subprocess.Popen[bytes]:
-    """A real `preservation fixity run` process, slowed down per bag so that it can be caught mid-run."""
+def _spawn(root: Path, ledger: Path, delay: float, gate: Path | None = None) -> subprocess.Popen[bytes]:
+    """A real `preservation fixity run` process, slowed down per bag so that it can be caught mid-run;
+    with a `gate`, it announces itself ready and starts only once the gate file exists."""
     return subprocess.Popen(
         [
             sys.executable,
             "-c",
-            _SLOW_RUN.format(delay=delay),
+            _SLOW_RUN.format(delay=delay, gate=str(gate) if gate else ""),
             "fixity",
             "run",
             str(root),
@@ -178,7 +184,13 @@ def test_two_concurrent_runs_never_check_a_bag_twice(tmp_path: Path) -> None:
     make_bags(tmp_path / "root", 16)
     ledger = tmp_path / "l.sqlite"
     api.run_fixity([tmp_path / "root"], ledger, jobs=1, budget=Budget(max_bags=1))  # create and register
-    runs = [_spawn(tmp_path / "root", ledger, delay=0.03) for _ in range(2)]
+    gate = tmp_path / "gate"
+    runs = [_spawn(tmp_path / "root", ledger, delay=0.05, gate=gate) for _ in range(2)]
+    # Start both at once: under load, interpreter start-up alone can outlast a whole run.
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("gate.ready-*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    gate.touch()
     outputs = [run.communicate(timeout=60) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     counts = [len(json.loads(out)["checked"]) for out, _ in outputs]
