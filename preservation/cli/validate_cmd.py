@@ -14,6 +14,7 @@ from preservation.profile import load_profile
 from preservation.validate.api import discover, validate_bag
 from preservation.validate.profile_rules import ProfileRules, load_bagit_profile, rules_from_profile
 from preservation.validate.report import render_json, render_junit, render_text
+from preservation.validate.scan import Mode
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    mode = "fast" if args.fast else "completeness" if args.completeness_only else "full"
+    mode: Mode = "fast" if args.fast else "completeness" if args.completeness_only else "full"
     try:
         profile = _profile_rules(args)
         bags = discover(args.paths)
