@@ -14,6 +14,7 @@ import hashlib
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal, cast
 
@@ -34,7 +35,7 @@ from preservation.bagit.parse import (
 )
 from preservation.bagit.reader import BagReader, DirectoryBag, Entry, Kind
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
-from preservation.validate.hashpool import LocalHasher
+from preservation.validate.hashpool import INLINE_FILES, LocalHasher, start_pool
 from preservation.validate.hashpool import Result as HashResult
 from preservation.validate.profile_rules import ProfileRules
 
@@ -45,6 +46,9 @@ TAG_LIMIT = 1 << 20
 LIST_LIMIT = 256 << 20
 """Manifests and fetch.txt list every file: ~250 bytes a line allows a million files."""
 CHUNK = 1 << 20
+EARLY_POOL_BYTES = INLINE_FILES * 128
+"""A payload manifest this long lists more files than are hashed inline (a line is ~100-200 bytes), so the
+worker pool will be needed: it is started before the manifest is read (see `hashpool.start_pool`)."""
 
 
 @dataclass(frozen=True)
@@ -243,12 +247,16 @@ class _Scanner:
     """A bag folder's path on disk."""
     result: Scan = field(default_factory=Scan)
     _hasher: LocalHasher | None = None
+    _pool: ProcessPoolExecutor | None = None
+    """Started early for a large bag folder; handed to `_hasher`, which shuts it down."""
 
     def tag(self, entry: Entry) -> None:
         path = entry.path
         found = manifest_algorithm(path)
         declaration = self.result.declaration
         if found is not None and not found[0] and declaration is not None:
+            if self._wants_pool(entry):
+                self._pool = start_pool(self.jobs)
             self.result.plain = False  # a manifest after the payload began (tars): compare item by item
             self.result.tags[path] = _guarded(entry, lambda s: self._stream_manifest(path, found[1], s))
             return
@@ -256,6 +264,16 @@ class _Scanner:
         self.result.tags[path] = tag
         if path == "bagit.txt" and tag.data is not None:
             self.result.declaration = parse_bagit_txt(tag.data)
+
+    def _wants_pool(self, entry: Entry) -> bool:
+        return (
+            self.jobs > 1
+            and self.mode == "full"
+            and self._pool is None
+            and self._hasher is None
+            and entry.local_path is not None
+            and entry.size >= EARLY_POOL_BYTES
+        )
 
     def _stream_manifest(self, path: str, algorithm: str, stream: BinaryIO) -> TagFile:
         declaration = self.result.declaration
@@ -278,7 +296,7 @@ class _Scanner:
             known = [m.algorithm for m in result.listing.manifests.values() if m.algorithm in DIGEST_LENGTHS]
             result.algorithms = tuple(dict.fromkeys(known)) or ALGORITHMS
             result.plain = result.algorithms == tuple(m.algorithm for m in result.listing.manifests.values())
-            self._hasher = LocalHasher(result.algorithms, self.jobs)
+            self._hasher = LocalHasher(result.algorithms, self.jobs, pool=self._pool)
         if local_path is not None:
             self._record(self._hasher.add(path, local_path, size))
         else:
@@ -306,6 +324,8 @@ class _Scanner:
     def finish(self) -> Scan:
         if self._hasher is not None:
             self._record(self._hasher.finish())
+        elif self._pool is not None:  # started for a payload that never came
+            self._pool.shutdown(cancel_futures=True)
         return self.result
 
 
