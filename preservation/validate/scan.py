@@ -26,7 +26,7 @@ from preservation.bagit.parse import (
     Problem,
     TagValues,
     manifest_algorithm,
-    manifest_lines,
+    manifest_digests,
     parse_bagit_txt,
     parse_fetch,
     parse_manifest,
@@ -97,13 +97,12 @@ class Listing:
         if compact:
             self._offsets.append(full + length)
         rows = self.rows
-        for number, path, hexdigest in manifest_lines(data, algorithm, encoding, manifest.problems):
+        for number, path, digest in manifest_digests(data, algorithm, encoding, manifest.problems):
             if not path.startswith("data/"):
                 if path in manifest.outside:
                     manifest.problems.append(problem("manifest.duplicate", number, path=path))
                 manifest.outside.append(path)
                 continue
-            digest = bytes.fromhex(hexdigest) if length else b""
             row = rows.get(path)
             if row is None:
                 rows[path] = digest if compact and index == 0 else (None,) * index + (digest,)
