@@ -2,10 +2,10 @@
 sized, hashed and compared as it streams by.
 
 A tar can be read once only and its members come in any order, so everything the checks need is gathered
-here. Memory is what completeness needs and no more: per listed path its expected raw digests, per payload
-file its size; per-file digests are kept only for files no manifest named when they were hashed (extras,
-other Unicode normalizations, a tar whose manifests come after its payload). Checks then work on
-`BagContext`.
+here. Memory is what completeness needs and no more: one row per listed path, its expected raw digests and,
+once the file is found, its size (one str and one bytes object per file); per-file digests are kept only
+for files no manifest named when they were hashed (extras, other Unicode normalizations, a tar whose
+manifests come after its payload). Checks then work on `BagContext`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal, cast
@@ -63,7 +63,9 @@ class TagFile:
 Row = bytes | tuple[bytes | None, ...]
 """A listed path's expected raw digests: the manifests' digests concatenated when every manifest so far lists
 it with a known algorithm (the common case, one object), else one item per manifest (None: not listed,
-b"": listed under an algorithm we cannot hash)."""
+b"": listed under an algorithm we cannot hash). A concatenated row of a file found in the payload ends with
+its size (`SIZE` bytes): no second copy of the path and no int object per file."""
+SIZE = 8
 
 
 @dataclass
@@ -83,8 +85,13 @@ class Listing:
 
     manifests: dict[str, PayloadManifest] = field(default_factory=dict)
     rows: dict[str, Row] = field(default_factory=dict)
+    found: dict[str, int] = field(default_factory=dict)
+    """Sizes of payload files whose row is not concatenated, or that no manifest lists (yet)."""
     _offsets: list[int] = field(default_factory=lambda: [0])
-    """Where each manifest's digest starts in a concatenated row; ends with the row length."""
+    """Where each manifest's digest starts in a concatenated row; ends with the row length. A row whose
+    length is not one of these carries a size (digests are at least 16 bytes, so none is offset + SIZE)."""
+    sized: int = 0
+    """Rows that carry a size."""
 
     def add(
         self, name: str, data: bytes | BinaryIO, algorithm: str, encoding: str, version_1_0: bool
@@ -110,19 +117,49 @@ class Listing:
             if compact and type(row) is bytes and len(row) == full:
                 rows[path] = row + digest
                 continue
+            if compact and type(row) is bytes and len(row) == full + SIZE:  # found before this manifest came
+                rows[path] = row[:full] + digest + row[full:]
+                continue
             items = self.items(row)
             if len(items) > index:  # this manifest listed it already
                 same = items[index] == digest
                 code = "manifest.duplicate-legacy" if same and not version_1_0 else "manifest.duplicate"
                 manifest.problems.append(problem(code, number, path=path))
             else:
+                if self.carries_size(row):  # the size leaves with the concatenated form
+                    self.found[path] = int.from_bytes(row[-SIZE:], "little")
+                    self.sized -= 1
                 rows[path] = items + (None,) * (index - len(items)) + (digest,)
+
+    def carries_size(self, row: Row) -> bool:
+        return type(row) is bytes and len(row) not in self._offsets
+
+    def record(self, path: str, size: int) -> None:
+        """A payload file found, with its size."""
+        row = self.rows.get(path)
+        if type(row) is bytes and not self.carries_size(row):
+            self.rows[path] = row + size.to_bytes(SIZE, "little")
+            self.sized += 1
+        else:
+            self.found[path] = size
+
+    def size(self, path: str) -> int | None:
+        """The size of a payload file found; None when no such file was found."""
+        size = self.found.get(path)
+        if size is not None:
+            return size
+        row = self.rows.get(path)
+        if row is not None and self.carries_size(row):
+            return int.from_bytes(row[-SIZE:], "little")
+        return None
 
     def items(self, row: Row) -> tuple[bytes | None, ...]:
         """`row` as one item per manifest that lists it (trailing manifests that do not are left out)."""
         if type(row) is not bytes:
             return cast(tuple[bytes | None, ...], row)
         offsets = self._offsets
+        if len(row) not in offsets:
+            row = row[:-SIZE]
         return tuple(row[offsets[i] : offsets[i + 1]] for i in range(offsets.index(len(row))))
 
     def expected(self, path: str, index: int) -> bytes | None:
@@ -139,6 +176,31 @@ class Listing:
         return [name for name, m in self.manifests.items() if m.index >= len(items) or items[m.index] is None]
 
 
+class PayloadSizes(Mapping[str, int]):
+    """Payload regular files (data/…) → size: those a manifest lists in the order first listed, then the
+    others in reader order. A view of `Listing`, which holds the sizes."""
+
+    def __init__(self, listing: Listing) -> None:
+        self._listing = listing
+
+    def __getitem__(self, path: str) -> int:
+        size = self._listing.size(path)
+        if size is None:
+            raise KeyError(path)
+        return size
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self._listing.size(path) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        carries_size = self._listing.carries_size
+        yield from (path for path, row in self._listing.rows.items() if carries_size(row))
+        yield from self._listing.found
+
+    def __len__(self) -> int:
+        return self._listing.sized + len(self._listing.found)
+
+
 @dataclass
 class Mismatch:
     path: str
@@ -152,8 +214,6 @@ class Scan:
     kinds: dict[str, Kind] = field(default_factory=dict)
     """Every entry except the payload's regular files, which are in `sizes`."""
     tags: dict[str, TagFile] = field(default_factory=dict)
-    sizes: dict[str, int] = field(default_factory=dict)
-    """Payload regular files (data/…) → size, in reader order."""
     listing: Listing = field(default_factory=Listing)
     declaration: Declaration | None = None
     algorithms: tuple[str, ...] = ()
@@ -164,6 +224,11 @@ class Scan:
     """Digests of payload files no manifest listed when they were hashed."""
     plain: bool = False
     """`algorithms` are the manifests' own in manifest order, so a concatenated row compares whole."""
+
+    @property
+    def sizes(self) -> PayloadSizes:
+        """Payload regular files (data/…) → size."""
+        return PayloadSizes(self.listing)
 
     def paths(self) -> Iterator[str]:
         """Every entry's path: tag files, folders and special entries, then the payload's regular files."""
@@ -288,7 +353,7 @@ class _Scanner:
     def payload(self, path: str, size: int, local_path: str | None, entry: Entry | None) -> None:
         result = self.result
         if self.mode != "full":
-            result.sizes[path] = size
+            result.listing.record(path, size)
             return
         if self._hasher is None:
             # Manifests seen so far decide; a tar that puts them after the payload gets every algorithm.
@@ -310,7 +375,6 @@ class _Scanner:
                     size = os.lstat(os.path.join(self.root, path)).st_size
                 except OSError:
                     size = 0
-            result.sizes[path] = size
             if error is not None:
                 result.unreadable[path] = error
             elif digests is not None:
@@ -319,6 +383,7 @@ class _Scanner:
                     result.unlisted[path] = digests
                 else:
                     result.mismatches += found
+            result.listing.record(path, size)
 
     def finish(self) -> Scan:
         if self._hasher is not None:
