@@ -1,0 +1,33 @@
+"""A found file's size rides on its manifest row; manifests merged after the file was found keep it."""
+
+from __future__ import annotations
+
+import hashlib
+
+from preservation.validate.scan import Listing, PayloadSizes
+
+
+def _line(algorithm: str, path: str) -> bytes:
+    return f"{hashlib.new(algorithm, path.encode()).hexdigest()}  {path}\n".encode()
+
+
+def test_sizes_survive_manifests_merged_after_the_files_were_found() -> None:
+    listing = Listing()
+    listing.add(
+        "manifest-sha256.txt", _line("sha256", "data/a") + _line("sha256", "data/b"), "sha256", "utf-8", True
+    )
+    listing.record("data/a", 5)
+    listing.record("data/extra", 7)
+    # data/a keeps the concatenated form; data/b, missing from md5 but listed by sha512, becomes a tuple row.
+    listing.add("manifest-md5.txt", _line("md5", "data/a"), "md5", "utf-8", True)
+    listing.record("data/b", 6)
+    listing.add(
+        "manifest-sha512.txt", _line("sha512", "data/a") + _line("sha512", "data/b"), "sha512", "utf-8", True
+    )
+    sizes = PayloadSizes(listing)
+    assert dict(sizes) == {"data/a": 5, "data/b": 6, "data/extra": 7}
+    assert len(sizes) == 3 and "data/c" not in sizes
+    assert listing.expected("data/a", 2) == hashlib.sha512(b"data/a").digest()
+    assert listing.expected("data/a", 1) == hashlib.md5(b"data/a").digest()
+    assert listing.lacking("data/b") == ["manifest-md5.txt"]
+    assert listing.lacking("data/a") == []
