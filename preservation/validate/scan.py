@@ -96,6 +96,47 @@ class Listing:
     def add(
         self, name: str, data: bytes | BinaryIO, algorithm: str, encoding: str, version_1_0: bool
     ) -> None:
+        merge = self._merger(name, algorithm, version_1_0)
+        problems = self.manifests[name].problems
+        for number, path, digest in manifest_digests(data, algorithm, encoding, problems):
+            merge(number, path, digest)
+
+    def add_pair(
+        self,
+        first: tuple[str, BinaryIO, str],
+        second: tuple[str, BinaryIO, str],
+        encoding: str,
+        version_1_0: bool,
+    ) -> None:
+        """`add` both (name, stream, algorithm), read side by side: while they list the same new paths in the
+        same order, as the tools that write both do, each row is built once, whole. Built in two steps, the
+        first step's half rows are freed among the paths and that memory stays with the process (15 MiB
+        for 200,000 files). From the first line where they differ, the rest is merged as `add` would."""
+        (name, stream, algorithm), (other, other_stream, other_algorithm) = first, second
+        merge = self._merger(name, algorithm, version_1_0)
+        merge_other = self._merger(other, other_algorithm, version_1_0)
+        lines = manifest_digests(stream, algorithm, encoding, self.manifests[name].problems)
+        other_problems = self.manifests[other].problems
+        other_lines = manifest_digests(other_stream, other_algorithm, encoding, other_problems)
+        rows = self.rows
+        held = None
+        for number, path, digest in lines:
+            held = next(other_lines, None)
+            if held is not None and held[1] == path and path not in rows and path.startswith("data/"):
+                rows[path] = digest + held[2]
+                held = None
+                continue
+            merge(number, path, digest)
+            break
+        for number, path, digest in lines:
+            merge(number, path, digest)
+        if held is not None:
+            merge_other(*held)
+        for number, path, digest in other_lines:
+            merge_other(number, path, digest)
+
+    def _merger(self, name: str, algorithm: str, version_1_0: bool) -> Callable[[int, str, bytes], None]:
+        """Register manifest `name`; the function that merges one of its lines into `rows`."""
         index = len(self.manifests)
         manifest = self.manifests[name] = PayloadManifest(algorithm, index)
         length = DIGEST_LENGTHS.get(algorithm, 0) // 2
@@ -104,22 +145,23 @@ class Listing:
         if compact:
             self._offsets.append(full + length)
         rows = self.rows
-        for number, path, digest in manifest_digests(data, algorithm, encoding, manifest.problems):
+
+        def merge(number: int, path: str, digest: bytes) -> None:
             if not path.startswith("data/"):
                 if path in manifest.outside:
                     manifest.problems.append(problem("manifest.duplicate", number, path=path))
                 manifest.outside.append(path)
-                continue
+                return
             row = rows.get(path)
             if row is None:
                 rows[path] = digest if compact and index == 0 else (None,) * index + (digest,)
-                continue
+                return
             if compact and type(row) is bytes and len(row) == full:
                 rows[path] = row + digest
-                continue
+                return
             if compact and type(row) is bytes and len(row) == full + SIZE:  # found before this manifest came
                 rows[path] = row[:full] + digest + row[full:]
-                continue
+                return
             items = self.items(row)
             if len(items) > index:  # this manifest listed it already
                 same = items[index] == digest
@@ -130,6 +172,8 @@ class Listing:
                     self.found[path] = int.from_bytes(row[-SIZE:], "little")
                     self.sized -= 1
                 rows[path] = items + (None,) * (index - len(items)) + (digest,)
+
+        return merge
 
     def carries_size(self, row: Row) -> bool:
         return type(row) is bytes and len(row) not in self._offsets
@@ -270,22 +314,36 @@ class _HashingReader:
         self.limit = limit
         self.size = 0
         self.hashers = [hashlib.new(name) for name in ALGORITHMS]
+        self.error: str | None = None
+        """Why reading failed: the parser saw an early end; the file is reported unreadable."""
 
     def read(self, size: int = CHUNK) -> bytes:
-        if self.size > self.limit:
+        if self.size > self.limit or self.error is not None:
             return b""
-        chunk = self.stream.read(size)
+        chunk = self._next(size)
+        return b"" if self.size > self.limit else chunk
+
+    def _next(self, size: int) -> bytes:
+        try:
+            chunk = self.stream.read(size)
+        except (OSError, zipfile.BadZipFile, EOFError) as exc:
+            self.error = _reason(exc)
+            return b""
         self.size += len(chunk)
         for hasher in self.hashers:
             hasher.update(chunk)
-        return b"" if self.size > self.limit else chunk
+        return chunk
 
-    def drain(self) -> Digests:
-        while chunk := self.stream.read(CHUNK):
-            self.size += len(chunk)
-            for hasher in self.hashers:
-                hasher.update(chunk)
-        return Digests(self.size, {n: h.hexdigest() for n, h in zip(ALGORITHMS, self.hashers, strict=True)})
+    def finish(self) -> TagFile:
+        """Read and hash the rest; the manifest's `TagFile`."""
+        while self.error is None and self._next(CHUNK):
+            pass
+        if self.error is not None:
+            return TagFile(None, None, self.error)
+        digests = Digests(
+            self.size, {n: h.hexdigest() for n, h in zip(ALGORITHMS, self.hashers, strict=True)}
+        )
+        return TagFile(None, digests, oversize=self.size > LIST_LIMIT)
 
 
 def _read_tag(stream: BinaryIO, limit: int) -> TagFile:
@@ -321,6 +379,11 @@ class _Scanner:
         if found is not None and not found[0] and declaration is not None:
             if self._wants_pool(entry):
                 self._pool = start_pool(self.jobs)
+            if path in self.result.tags:  # read beside the manifest before it
+                return
+            partner = self._partner(entry, found[1])
+            if partner is not None and self._stream_pair(entry, found[1], partner):
+                return
             self.result.plain = False  # a manifest after the payload began (tars): compare item by item
             self.result.tags[path] = _guarded(entry, lambda s: self._stream_manifest(path, found[1], s))
             return
@@ -339,16 +402,60 @@ class _Scanner:
             and entry.size >= EARLY_POOL_BYTES
         )
 
-    def _stream_manifest(self, path: str, algorithm: str, stream: BinaryIO) -> TagFile:
+    def _reading(self) -> tuple[str, bool]:
+        """The encoding and BagIt 1.0 rules for payload manifests."""
         declaration = self.result.declaration
         assert declaration is not None
+        return declaration.encoding or "utf-8", declaration.version is None or declaration.version >= (1, 0)
+
+    def _stream_manifest(self, path: str, algorithm: str, stream: BinaryIO) -> TagFile:
         reader = _HashingReader(stream, LIST_LIMIT)
-        version_1_0 = declaration.version is None or declaration.version >= (1, 0)
-        encoding = declaration.encoding or "utf-8"
-        # Past the limit the parser sees an early end: what it read stays merged, the file is reported.
-        self.result.listing.add(path, cast(BinaryIO, reader), algorithm, encoding, version_1_0)
-        digests = reader.drain()
-        return TagFile(None, digests, oversize=digests.size > LIST_LIMIT)
+        # Past the limit or a read error the parser sees an early end: what it read stays merged.
+        self.result.listing.add(path, cast(BinaryIO, reader), algorithm, *self._reading())
+        return reader.finish()
+
+    def _partner(self, entry: Entry, algorithm: str) -> tuple[Entry, str] | None:
+        """For the first payload manifest of a bag folder, the next one (by name, the walk's order) when both
+        algorithms are known: the two are read side by side (`Listing.add_pair`)."""
+        if self.root is None or self.result.listing.manifests or algorithm not in DIGEST_LENGTHS:
+            return None
+        try:
+            names = sorted(os.listdir(self.root))
+        except OSError:
+            return None
+        for name in names:
+            found = manifest_algorithm(name)
+            if name > entry.path and found is not None and not found[0] and found[1] in DIGEST_LENGTHS:
+                try:
+                    partner = DirectoryBag._entry(name, os.path.join(self.root, name))
+                except OSError:
+                    return None
+                return (partner, found[1]) if partner.kind == "file" else None
+        return None
+
+    def _stream_pair(self, entry: Entry, algorithm: str, partner: tuple[Entry, str]) -> bool:
+        """Both manifests read and merged; False (nothing read) when either cannot be opened."""
+        other, other_algorithm = partner
+        try:
+            stream = entry.open()
+        except OSError:
+            return False
+        with stream:
+            try:
+                other_stream = other.open()
+            except OSError:
+                return False
+            with other_stream:
+                reader = _HashingReader(stream, LIST_LIMIT)
+                other_reader = _HashingReader(other_stream, LIST_LIMIT)
+                self.result.listing.add_pair(
+                    (entry.path, cast(BinaryIO, reader), algorithm),
+                    (other.path, cast(BinaryIO, other_reader), other_algorithm),
+                    *self._reading(),
+                )
+                self.result.tags[entry.path] = reader.finish()
+                self.result.tags[other.path] = other_reader.finish()
+        return True
 
     def payload(self, path: str, size: int, local_path: str | None, entry: Entry | None) -> None:
         result = self.result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 from preservation.validate.scan import Listing, PayloadSizes
 
@@ -31,3 +32,31 @@ def test_sizes_survive_manifests_merged_after_the_files_were_found() -> None:
     assert listing.expected("data/a", 1) == hashlib.md5(b"data/a").digest()
     assert listing.lacking("data/b") == ["manifest-md5.txt"]
     assert listing.lacking("data/a") == []
+
+
+def _manifest(algorithm: str, paths: list[str]) -> bytes:
+    return b"".join(_line(algorithm, path) for path in paths)
+
+
+def test_manifests_read_side_by_side_merge_as_one_after_the_other() -> None:
+    cases = [
+        (["data/a", "data/b"], ["data/a", "data/b"]),
+        (["data/a", "data/b", "data/c"], ["data/a", "data/c", "data/b"]),  # order differs midway
+        (["data/a", "data/a", "data/b"], ["data/a", "data/a", "data/b"]),  # duplicates in both
+        (["data/a", "bagit.txt", "data/b"], ["data/a", "bagit.txt", "data/x"]),  # outside data/, one each
+        (["data/a"], ["data/a", "data/b"]),
+        (["data/a", "data/b"], []),
+    ]
+    for first, second in cases:
+        paired, sequential = Listing(), Listing()
+        one, other = _manifest("sha256", first), _manifest("sha512", second)
+        paired.add_pair(
+            ("manifest-sha256.txt", io.BytesIO(one), "sha256"),
+            ("manifest-sha512.txt", io.BytesIO(other), "sha512"),
+            "utf-8",
+            True,
+        )
+        sequential.add("manifest-sha256.txt", one, "sha256", "utf-8", True)
+        sequential.add("manifest-sha512.txt", other, "sha512", "utf-8", True)
+        assert list(paired.rows.items()) == list(sequential.rows.items()), (first, second)
+        assert paired.manifests == sequential.manifests, (first, second)
