@@ -2,6 +2,11 @@
 
 The walk stays in the validating process; files go to worker processes in batches and their digests come
 back as batches finish, so memory holds a few batches, not the bag. Small bags never start a pool.
+
+Workers are forked: no interpreter start-up and no re-import of the caller's main module (spawn and
+forkserver both re-import it, which for the command line is most of the package). A worker's RSS counts
+every page of the parent at the fork, so `start_pool` is called before the manifests are read, while the
+parent holds little more than the interpreter.
 """
 
 from __future__ import annotations
@@ -64,19 +69,28 @@ def hash_local(rel: str, path: str, size_hint: int, algorithms: tuple[str, ...])
     return rel, size, tuple(h.digest() for h in hashers), None
 
 
+def start_pool(jobs: int) -> ProcessPoolExecutor:
+    """A pool whose `jobs` workers are forked now, with the parent as small as it is at this moment."""
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool.submit(int)  # with fork, the first submit starts every worker
+    return pool
+
+
 def _hash_batch(batch: list[tuple[str, str, int]], algorithms: tuple[str, ...]) -> list[Result]:
     return [hash_local(rel, path, size, algorithms) for rel, path, size in batch]
 
 
 @dataclass
 class LocalHasher:
-    """Feed files with `add`, then drain with `finish`; both yield results as they become available."""
+    """Feed files with `add`, then drain with `finish`; both yield results as they become available.
+
+    `pool` may be given already started (`start_pool`); `finish` shuts it down either way."""
 
     algorithms: tuple[str, ...]
     jobs: int = 1
     _seen: int = 0
     _batch: list[tuple[str, str, int]] = field(default_factory=list)
-    _pool: ProcessPoolExecutor | None = None
+    pool: ProcessPoolExecutor | None = None
     _pending: set[Future[list[Result]]] = field(default_factory=set)
 
     def add(self, rel: str, path: str, size: int) -> Iterator[Result]:
@@ -93,9 +107,9 @@ class LocalHasher:
                 yield from future.result()
 
     def _submit(self) -> None:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
-        self._pending.add(self._pool.submit(_hash_batch, self._batch, self.algorithms))
+        if self.pool is None:
+            self.pool = start_pool(self.jobs)
+        self._pending.add(self.pool.submit(_hash_batch, self._batch, self.algorithms))
         self._batch = []
 
     def finish(self) -> Iterator[Result]:
@@ -107,6 +121,6 @@ class LocalHasher:
                 for future in done:
                     yield from future.result()
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+                self.pool = None

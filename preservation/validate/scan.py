@@ -2,10 +2,10 @@
 sized, hashed and compared as it streams by.
 
 A tar can be read once only and its members come in any order, so everything the checks need is gathered
-here. Memory is what completeness needs and no more: per listed path its expected raw digests, per payload
-file its size; per-file digests are kept only for files no manifest named when they were hashed (extras,
-other Unicode normalizations, a tar whose manifests come after its payload). Checks then work on
-`BagContext`.
+here. Memory is what completeness needs and no more: one row per listed path, its expected raw digests and,
+once the file is found, its size (one str and one bytes object per file); per-file digests are kept only
+for files no manifest named when they were hashed (extras, other Unicode normalizations, a tar whose
+manifests come after its payload). Checks then work on `BagContext`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal, cast
 
@@ -25,7 +26,7 @@ from preservation.bagit.parse import (
     Problem,
     TagValues,
     manifest_algorithm,
-    manifest_lines,
+    manifest_digests,
     parse_bagit_txt,
     parse_fetch,
     parse_manifest,
@@ -34,7 +35,7 @@ from preservation.bagit.parse import (
 )
 from preservation.bagit.reader import BagReader, DirectoryBag, Entry, Kind
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
-from preservation.validate.hashpool import LocalHasher
+from preservation.validate.hashpool import INLINE_FILES, LocalHasher, start_pool
 from preservation.validate.hashpool import Result as HashResult
 from preservation.validate.profile_rules import ProfileRules
 
@@ -45,6 +46,9 @@ TAG_LIMIT = 1 << 20
 LIST_LIMIT = 256 << 20
 """Manifests and fetch.txt list every file: ~250 bytes a line allows a million files."""
 CHUNK = 1 << 20
+EARLY_POOL_BYTES = INLINE_FILES * 128
+"""A payload manifest this long lists more files than are hashed inline (a line is ~100-200 bytes), so the
+worker pool will be needed: it is started before the manifest is read (see `hashpool.start_pool`)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,9 @@ class TagFile:
 Row = bytes | tuple[bytes | None, ...]
 """A listed path's expected raw digests: the manifests' digests concatenated when every manifest so far lists
 it with a known algorithm (the common case, one object), else one item per manifest (None: not listed,
-b"": listed under an algorithm we cannot hash)."""
+b"": listed under an algorithm we cannot hash). A concatenated row of a file found in the payload ends with
+its size (`SIZE` bytes): no second copy of the path and no int object per file."""
+SIZE = 8
 
 
 @dataclass
@@ -79,12 +85,58 @@ class Listing:
 
     manifests: dict[str, PayloadManifest] = field(default_factory=dict)
     rows: dict[str, Row] = field(default_factory=dict)
+    found: dict[str, int] = field(default_factory=dict)
+    """Sizes of payload files whose row is not concatenated, or that no manifest lists (yet)."""
     _offsets: list[int] = field(default_factory=lambda: [0])
-    """Where each manifest's digest starts in a concatenated row; ends with the row length."""
+    """Where each manifest's digest starts in a concatenated row; ends with the row length. A row whose
+    length is not one of these carries a size (digests are at least 16 bytes, so none is offset + SIZE)."""
+    sized: int = 0
+    """Rows that carry a size."""
 
     def add(
         self, name: str, data: bytes | BinaryIO, algorithm: str, encoding: str, version_1_0: bool
     ) -> None:
+        merge = self._merger(name, algorithm, version_1_0)
+        problems = self.manifests[name].problems
+        for number, path, digest in manifest_digests(data, algorithm, encoding, problems):
+            merge(number, path, digest)
+
+    def add_pair(
+        self,
+        first: tuple[str, BinaryIO, str],
+        second: tuple[str, BinaryIO, str],
+        encoding: str,
+        version_1_0: bool,
+    ) -> None:
+        """`add` both (name, stream, algorithm), read side by side: while they list the same new paths in the
+        same order, as the tools that write both do, each row is built once, whole. Built in two steps, the
+        first step's half rows are freed among the paths and that memory stays with the process (15 MiB
+        for 200,000 files). From the first line where they differ, the rest is merged as `add` would."""
+        (name, stream, algorithm), (other, other_stream, other_algorithm) = first, second
+        merge = self._merger(name, algorithm, version_1_0)
+        merge_other = self._merger(other, other_algorithm, version_1_0)
+        lines = manifest_digests(stream, algorithm, encoding, self.manifests[name].problems)
+        other_problems = self.manifests[other].problems
+        other_lines = manifest_digests(other_stream, other_algorithm, encoding, other_problems)
+        rows = self.rows
+        held = None
+        for number, path, digest in lines:
+            held = next(other_lines, None)
+            if held is not None and held[1] == path and path not in rows and path.startswith("data/"):
+                rows[path] = digest + held[2]
+                held = None
+                continue
+            merge(number, path, digest)
+            break
+        for number, path, digest in lines:
+            merge(number, path, digest)
+        if held is not None:
+            merge_other(*held)
+        for number, path, digest in other_lines:
+            merge_other(number, path, digest)
+
+    def _merger(self, name: str, algorithm: str, version_1_0: bool) -> Callable[[int, str, bytes], None]:
+        """Register manifest `name`; the function that merges one of its lines into `rows`."""
         index = len(self.manifests)
         manifest = self.manifests[name] = PayloadManifest(algorithm, index)
         length = DIGEST_LENGTHS.get(algorithm, 0) // 2
@@ -93,33 +145,65 @@ class Listing:
         if compact:
             self._offsets.append(full + length)
         rows = self.rows
-        for number, path, hexdigest in manifest_lines(data, algorithm, encoding, manifest.problems):
+
+        def merge(number: int, path: str, digest: bytes) -> None:
             if not path.startswith("data/"):
                 if path in manifest.outside:
                     manifest.problems.append(problem("manifest.duplicate", number, path=path))
                 manifest.outside.append(path)
-                continue
-            digest = bytes.fromhex(hexdigest) if length else b""
+                return
             row = rows.get(path)
             if row is None:
                 rows[path] = digest if compact and index == 0 else (None,) * index + (digest,)
-                continue
+                return
             if compact and type(row) is bytes and len(row) == full:
                 rows[path] = row + digest
-                continue
+                return
+            if compact and type(row) is bytes and len(row) == full + SIZE:  # found before this manifest came
+                rows[path] = row[:full] + digest + row[full:]
+                return
             items = self.items(row)
             if len(items) > index:  # this manifest listed it already
                 same = items[index] == digest
                 code = "manifest.duplicate-legacy" if same and not version_1_0 else "manifest.duplicate"
                 manifest.problems.append(problem(code, number, path=path))
             else:
+                if self.carries_size(row):  # the size leaves with the concatenated form
+                    self.found[path] = int.from_bytes(row[-SIZE:], "little")
+                    self.sized -= 1
                 rows[path] = items + (None,) * (index - len(items)) + (digest,)
+
+        return merge
+
+    def carries_size(self, row: Row) -> bool:
+        return type(row) is bytes and len(row) not in self._offsets
+
+    def record(self, path: str, size: int) -> None:
+        """A payload file found, with its size."""
+        row = self.rows.get(path)
+        if type(row) is bytes and not self.carries_size(row):
+            self.rows[path] = row + size.to_bytes(SIZE, "little")
+            self.sized += 1
+        else:
+            self.found[path] = size
+
+    def size(self, path: str) -> int | None:
+        """The size of a payload file found; None when no such file was found."""
+        size = self.found.get(path)
+        if size is not None:
+            return size
+        row = self.rows.get(path)
+        if row is not None and self.carries_size(row):
+            return int.from_bytes(row[-SIZE:], "little")
+        return None
 
     def items(self, row: Row) -> tuple[bytes | None, ...]:
         """`row` as one item per manifest that lists it (trailing manifests that do not are left out)."""
         if type(row) is not bytes:
             return cast(tuple[bytes | None, ...], row)
         offsets = self._offsets
+        if len(row) not in offsets:
+            row = row[:-SIZE]
         return tuple(row[offsets[i] : offsets[i + 1]] for i in range(offsets.index(len(row))))
 
     def expected(self, path: str, index: int) -> bytes | None:
@@ -136,6 +220,31 @@ class Listing:
         return [name for name, m in self.manifests.items() if m.index >= len(items) or items[m.index] is None]
 
 
+class PayloadSizes(Mapping[str, int]):
+    """Payload regular files (data/…) → size: those a manifest lists in the order first listed, then the
+    others in reader order. A view of `Listing`, which holds the sizes."""
+
+    def __init__(self, listing: Listing) -> None:
+        self._listing = listing
+
+    def __getitem__(self, path: str) -> int:
+        size = self._listing.size(path)
+        if size is None:
+            raise KeyError(path)
+        return size
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self._listing.size(path) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        carries_size = self._listing.carries_size
+        yield from (path for path, row in self._listing.rows.items() if carries_size(row))
+        yield from self._listing.found
+
+    def __len__(self) -> int:
+        return self._listing.sized + len(self._listing.found)
+
+
 @dataclass
 class Mismatch:
     path: str
@@ -149,8 +258,6 @@ class Scan:
     kinds: dict[str, Kind] = field(default_factory=dict)
     """Every entry except the payload's regular files, which are in `sizes`."""
     tags: dict[str, TagFile] = field(default_factory=dict)
-    sizes: dict[str, int] = field(default_factory=dict)
-    """Payload regular files (data/…) → size, in reader order."""
     listing: Listing = field(default_factory=Listing)
     declaration: Declaration | None = None
     algorithms: tuple[str, ...] = ()
@@ -161,6 +268,11 @@ class Scan:
     """Digests of payload files no manifest listed when they were hashed."""
     plain: bool = False
     """`algorithms` are the manifests' own in manifest order, so a concatenated row compares whole."""
+
+    @property
+    def sizes(self) -> PayloadSizes:
+        """Payload regular files (data/…) → size."""
+        return PayloadSizes(self.listing)
 
     def paths(self) -> Iterator[str]:
         """Every entry's path: tag files, folders and special entries, then the payload's regular files."""
@@ -202,22 +314,36 @@ class _HashingReader:
         self.limit = limit
         self.size = 0
         self.hashers = [hashlib.new(name) for name in ALGORITHMS]
+        self.error: str | None = None
+        """Why reading failed: the parser saw an early end; the file is reported unreadable."""
 
     def read(self, size: int = CHUNK) -> bytes:
-        if self.size > self.limit:
+        if self.size > self.limit or self.error is not None:
             return b""
-        chunk = self.stream.read(size)
+        chunk = self._next(size)
+        return b"" if self.size > self.limit else chunk
+
+    def _next(self, size: int) -> bytes:
+        try:
+            chunk = self.stream.read(size)
+        except (OSError, zipfile.BadZipFile, EOFError) as exc:
+            self.error = _reason(exc)
+            return b""
         self.size += len(chunk)
         for hasher in self.hashers:
             hasher.update(chunk)
-        return b"" if self.size > self.limit else chunk
+        return chunk
 
-    def drain(self) -> Digests:
-        while chunk := self.stream.read(CHUNK):
-            self.size += len(chunk)
-            for hasher in self.hashers:
-                hasher.update(chunk)
-        return Digests(self.size, {n: h.hexdigest() for n, h in zip(ALGORITHMS, self.hashers, strict=True)})
+    def finish(self) -> TagFile:
+        """Read and hash the rest; the manifest's `TagFile`."""
+        while self.error is None and self._next(CHUNK):
+            pass
+        if self.error is not None:
+            return TagFile(None, None, self.error)
+        digests = Digests(
+            self.size, {n: h.hexdigest() for n, h in zip(ALGORITHMS, self.hashers, strict=True)}
+        )
+        return TagFile(None, digests, oversize=self.size > LIST_LIMIT)
 
 
 def _read_tag(stream: BinaryIO, limit: int) -> TagFile:
@@ -243,12 +369,21 @@ class _Scanner:
     """A bag folder's path on disk."""
     result: Scan = field(default_factory=Scan)
     _hasher: LocalHasher | None = None
+    _pool: ProcessPoolExecutor | None = None
+    """Started early for a large bag folder; handed to `_hasher`, which shuts it down."""
 
     def tag(self, entry: Entry) -> None:
         path = entry.path
         found = manifest_algorithm(path)
         declaration = self.result.declaration
         if found is not None and not found[0] and declaration is not None:
+            if self._wants_pool(entry):
+                self._pool = start_pool(self.jobs)
+            if path in self.result.tags:  # read beside the manifest before it
+                return
+            partner = self._partner(entry, found[1])
+            if partner is not None and self._stream_pair(entry, found[1], partner):
+                return
             self.result.plain = False  # a manifest after the payload began (tars): compare item by item
             self.result.tags[path] = _guarded(entry, lambda s: self._stream_manifest(path, found[1], s))
             return
@@ -257,28 +392,82 @@ class _Scanner:
         if path == "bagit.txt" and tag.data is not None:
             self.result.declaration = parse_bagit_txt(tag.data)
 
-    def _stream_manifest(self, path: str, algorithm: str, stream: BinaryIO) -> TagFile:
+    def _wants_pool(self, entry: Entry) -> bool:
+        return (
+            self.jobs > 1
+            and self.mode == "full"
+            and self._pool is None
+            and self._hasher is None
+            and entry.local_path is not None
+            and entry.size >= EARLY_POOL_BYTES
+        )
+
+    def _reading(self) -> tuple[str, bool]:
+        """The encoding and BagIt 1.0 rules for payload manifests."""
         declaration = self.result.declaration
         assert declaration is not None
+        return declaration.encoding or "utf-8", declaration.version is None or declaration.version >= (1, 0)
+
+    def _stream_manifest(self, path: str, algorithm: str, stream: BinaryIO) -> TagFile:
         reader = _HashingReader(stream, LIST_LIMIT)
-        version_1_0 = declaration.version is None or declaration.version >= (1, 0)
-        encoding = declaration.encoding or "utf-8"
-        # Past the limit the parser sees an early end: what it read stays merged, the file is reported.
-        self.result.listing.add(path, cast(BinaryIO, reader), algorithm, encoding, version_1_0)
-        digests = reader.drain()
-        return TagFile(None, digests, oversize=digests.size > LIST_LIMIT)
+        # Past the limit or a read error the parser sees an early end: what it read stays merged.
+        self.result.listing.add(path, cast(BinaryIO, reader), algorithm, *self._reading())
+        return reader.finish()
+
+    def _partner(self, entry: Entry, algorithm: str) -> tuple[Entry, str] | None:
+        """For the first payload manifest of a bag folder, the next one (by name, the walk's order) when both
+        algorithms are known: the two are read side by side (`Listing.add_pair`)."""
+        if self.root is None or self.result.listing.manifests or algorithm not in DIGEST_LENGTHS:
+            return None
+        try:
+            names = sorted(os.listdir(self.root))
+        except OSError:
+            return None
+        for name in names:
+            found = manifest_algorithm(name)
+            if name > entry.path and found is not None and not found[0] and found[1] in DIGEST_LENGTHS:
+                try:
+                    partner = DirectoryBag._entry(name, os.path.join(self.root, name))
+                except OSError:
+                    return None
+                return (partner, found[1]) if partner.kind == "file" else None
+        return None
+
+    def _stream_pair(self, entry: Entry, algorithm: str, partner: tuple[Entry, str]) -> bool:
+        """Both manifests read and merged; False (nothing read) when either cannot be opened."""
+        other, other_algorithm = partner
+        try:
+            stream = entry.open()
+        except OSError:
+            return False
+        with stream:
+            try:
+                other_stream = other.open()
+            except OSError:
+                return False
+            with other_stream:
+                reader = _HashingReader(stream, LIST_LIMIT)
+                other_reader = _HashingReader(other_stream, LIST_LIMIT)
+                self.result.listing.add_pair(
+                    (entry.path, cast(BinaryIO, reader), algorithm),
+                    (other.path, cast(BinaryIO, other_reader), other_algorithm),
+                    *self._reading(),
+                )
+                self.result.tags[entry.path] = reader.finish()
+                self.result.tags[other.path] = other_reader.finish()
+        return True
 
     def payload(self, path: str, size: int, local_path: str | None, entry: Entry | None) -> None:
         result = self.result
         if self.mode != "full":
-            result.sizes[path] = size
+            result.listing.record(path, size)
             return
         if self._hasher is None:
             # Manifests seen so far decide; a tar that puts them after the payload gets every algorithm.
             known = [m.algorithm for m in result.listing.manifests.values() if m.algorithm in DIGEST_LENGTHS]
             result.algorithms = tuple(dict.fromkeys(known)) or ALGORITHMS
             result.plain = result.algorithms == tuple(m.algorithm for m in result.listing.manifests.values())
-            self._hasher = LocalHasher(result.algorithms, self.jobs)
+            self._hasher = LocalHasher(result.algorithms, self.jobs, pool=self._pool)
         if local_path is not None:
             self._record(self._hasher.add(path, local_path, size))
         else:
@@ -293,7 +482,6 @@ class _Scanner:
                     size = os.lstat(os.path.join(self.root, path)).st_size
                 except OSError:
                     size = 0
-            result.sizes[path] = size
             if error is not None:
                 result.unreadable[path] = error
             elif digests is not None:
@@ -302,10 +490,13 @@ class _Scanner:
                     result.unlisted[path] = digests
                 else:
                     result.mismatches += found
+            result.listing.record(path, size)
 
     def finish(self) -> Scan:
         if self._hasher is not None:
             self._record(self._hasher.finish())
+        elif self._pool is not None:  # started for a payload that never came
+            self._pool.shutdown(cancel_futures=True)
         return self.result
 
 

@@ -29,14 +29,18 @@ def check(bag: BagContext) -> Iterator[Finding]:
 
 
 def _clashes(bag: BagContext) -> Iterator[Finding]:
+    # An ASCII name is its own NFC, so two ASCII names never clash in normalization: `by_nfc` holds the
+    # non-ASCII names and the ASCII names one of them normalizes to, not every file of a large bag.
+    targets = {nfc(p) for p in bag.scan.paths() if not p.isascii()}
     by_nfc: dict[str, str] = {}
     by_case: dict[str, str] = {}
     for path in bag.scan.paths():
         key = nfc(path)
-        if key in by_nfc:
-            yield finding("name.normalization-clash", path, other=by_nfc[key])
-            continue
-        by_nfc[key] = path
+        if not path.isascii() or key in targets:
+            if key in by_nfc:
+                yield finding("name.normalization-clash", path, other=by_nfc[key])
+                continue
+            by_nfc[key] = path
         folded = key.casefold()
         if folded == key:  # keep one string, not an equal copy, per file of a large bag
             folded = key
