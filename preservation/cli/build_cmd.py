@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from preservation.build import BuildOutcome, BuildSummary, build_bags
 from preservation.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -17,6 +17,9 @@ from preservation.cli.common import (
     profile_from_args,
 )
 from preservation.errors import PreservationError
+
+if TYPE_CHECKING:
+    from preservation.build import BuildOutcome, BuildSummary
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,6 +65,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every command's module is loaded to build the parser, and the
+    # build's dependencies would slow down (and enlarge) every other command.
+    from preservation.build import build_bags
+
     profile = profile_from_args(args)
     missing = [str(path) for path in args.sources if not path.exists()]
     if missing:

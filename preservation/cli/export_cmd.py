@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from preservation.cli import common
 from preservation.errors import PreservationError
-from preservation.export import ExportResult, Rejected, TransferReport, export_bags, verify_transfer
-from preservation.export.api import Outcome, choose_serialization
-from preservation.export.serialize import SERIALIZATIONS
+from preservation.profile import SERIALIZATION_MIME
 from preservation.validate.api import looks_like_bag
+
+if TYPE_CHECKING:
+    from preservation.export import ExportResult, Rejected, TransferReport
+    from preservation.export.api import Outcome
 
 EXPORT_EXAMPLE = """\
 example:
@@ -53,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_profile_option(export)
     export.add_argument(
         "--serialization",
-        choices=SERIALIZATIONS,
+        choices=tuple(SERIALIZATION_MIME),
         help="file format of each bag (default: the profile's default); the profile must accept it",
     )
     export.add_argument("--jobs", type=int, default=2, metavar="N", help="validation processes (default 2)")
@@ -95,6 +98,11 @@ def find_bags(paths: list[Path]) -> list[Path]:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    # Imported here: the parser of every command is built on each call, and the export's
+    # dependencies would slow down every other command.
+    from preservation.export import Rejected, export_bags
+    from preservation.export.api import choose_serialization
+
     profile = common.profile_from_args(args)
     bags = find_bags(args.bags)
     try:
@@ -134,6 +142,8 @@ def _summary(result: ExportResult) -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from preservation.export import verify_transfer
+
     profile = common.profile_from_args(args)
     bar = tqdm(unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
     try:

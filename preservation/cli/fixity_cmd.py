@@ -7,13 +7,16 @@ import re
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from preservation.cli import common
 from preservation.cli.common import Progress, positive_int
-from preservation.fixity import api
 from preservation.fixity.model import FixityError
 from preservation.fixity.report import render_text
 from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
+
+if TYPE_CHECKING:
+    from preservation.fixity import api
 
 EXIT_INCOMPLETE = 3
 """No bag failed, but some could not be checked."""
@@ -97,6 +100,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
+    from preservation.fixity import api  # lazily: see build_cmd.run
+
     progress = Progress(unit="bag")
     try:
         result = api.run_fixity(
@@ -146,6 +151,8 @@ def _run_text(result: api.RunResult) -> str:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from preservation.fixity import api  # lazily: see build_cmd.run
+
     try:
         summary = api.status(args.ledger, period=args.older_than)
     except FixityError as exc:
@@ -158,6 +165,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
+    from preservation.fixity import api  # lazily: see build_cmd.run
+
     try:
         found = api.history(args.bag, args.ledger)
     except FixityError as exc:
