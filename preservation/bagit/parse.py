@@ -27,7 +27,14 @@ _TEXT_ENCODINGS = frozenset(
 )
 _BAD = "\udcff"
 """Stands in for undecodable bytes; a lone surrogate can never come out of a valid decoding."""
-codecs.register_error("preservation.mark", lambda exc: (_BAD, exc.end))  # type: ignore[arg-type,return-value]
+
+
+def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)  # registered for decoding only
+    return _BAD, error.end
+
+
+codecs.register_error("preservation.mark", _mark_undecodable)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BAGIT_LINE = re.compile(r"^(?P<label>[^:]*?)(?P<space>[ \t]*):(?P<value>.*)$")
 _HEX_DIGITS = "0123456789abcdefABCDEF"

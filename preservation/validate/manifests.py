@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from preservation.bagit.parse import DIGEST_LENGTHS
+from preservation.bagit.parse import DIGEST_LENGTHS, Manifest
 from preservation.bagit.paths import nfc
 from preservation.validate.findings import Finding, finding, from_problem
-from preservation.validate.scan import BagContext
+from preservation.validate.scan import BagContext, PayloadManifest
 
 
 def check(bag: BagContext) -> Iterator[Finding]:
@@ -16,7 +16,8 @@ def check(bag: BagContext) -> Iterator[Finding]:
     )
     if not bag.manifests and not any(broken):
         yield finding("manifest.missing")
-    for name, manifest in {**bag.manifests, **bag.tagmanifests}.items():
+    every: list[tuple[str, PayloadManifest | Manifest]] = [*bag.manifests.items(), *bag.tagmanifests.items()]
+    for name, manifest in every:
         yield from (from_problem(p, name) for p in manifest.problems)
         if manifest.algorithm not in DIGEST_LENGTHS:
             yield finding("manifest.algorithm-unknown", name, algorithm=manifest.algorithm)

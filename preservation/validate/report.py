@@ -66,9 +66,9 @@ def render_text(reports: Sequence[BagReport], strict: bool = False, colour: bool
         verdict = "valid" if report.passes(strict) else "INVALID"
         lines.append(f"{report.path} ({report.serialization}): {verdict}")
         for finding in report.findings:
-            severity = finding.severity
+            severity: str = finding.severity
             if colour:
-                severity = f"{_COLOURS[severity]}{severity}{_RESET}"
+                severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
             where = f"{finding.file}: " if finding.file else ""
             lines.append(f"  {severity} [{finding.code}] {where}{finding.message}")
     return "\n".join(lines) + "\n"

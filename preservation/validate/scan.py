@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal, cast
+from typing import BinaryIO, Literal, TypeGuard, cast
 
 from preservation.bagit.parse import (
     DIGEST_LENGTHS,
@@ -175,7 +175,7 @@ class Listing:
 
         return merge
 
-    def carries_size(self, row: Row) -> bool:
+    def carries_size(self, row: Row) -> TypeGuard[bytes]:
         return type(row) is bytes and len(row) not in self._offsets
 
     def record(self, path: str, size: int) -> None:
