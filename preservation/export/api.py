@@ -36,7 +36,7 @@ from preservation.export.transfer import (
 )
 from preservation.profile import SERIALIZATION_MIME, Profile
 from preservation.validate.api import BagReport, validate_bag
-from preservation.validate.profile_rules import rules_from_profile
+from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 
 BATCH = 32
 """Bag files made durable together: one syncfs and one journal fsync per batch rather than per file."""
@@ -132,7 +132,8 @@ def export_bags(
         todo = [plan for plan in plans if not _kept(plan, out_dir, journal, report)]
         writer = JournalWriter(out_dir / JOURNAL, settings)
         try:
-            _export_all(todo, _validated(todo, profile, jobs), out_dir, chosen, epoch, writer, report)
+            verdicts = _validated(todo, rules_from_profile(profile), jobs)
+            _export_all(todo, verdicts, out_dir, chosen, epoch, writer, report)
         finally:
             writer.close()
         exported = tuple(o for o in outcomes if isinstance(o, Exported))
@@ -234,17 +235,19 @@ def _kept(plan: _Plan, out_dir: Path, journal: Journal | None, report: Callable[
     return True
 
 
-def validate_for_export(bag: Path, profile: Profile) -> BagReport:
-    """Full validation: structure, checksums, the profile and the bag's metadata."""
-    return validate_bag(bag, mode="full", profile=rules_from_profile(profile))
+def validate_for_export(bag: Path, rules: ProfileRules) -> BagReport:
+    """Full validation: structure, checksums, the profile and the bag's metadata. `rules` come from
+    `rules_from_profile`, made once per run: that checks the profile against a JSON schema, which took
+    longer than validating a small bag."""
+    return validate_bag(bag, mode="full", profile=rules)
 
 
-def _reasons(plan: _Plan, profile: Profile) -> tuple[str, ...]:
+def _reasons(plan: _Plan, rules: ProfileRules) -> tuple[str, ...]:
     """Why the bag must not be exported; () when it may. Runs in a worker process with `jobs` > 1."""
     if plan.problem is not None:
         return (plan.problem,)
     try:
-        report = validate_for_export(plan.bag, profile)
+        report = validate_for_export(plan.bag, rules)
     except PreservationError as exc:
         return (str(exc),)
     return tuple(
@@ -254,14 +257,13 @@ def _reasons(plan: _Plan, profile: Profile) -> tuple[str, ...]:
     )
 
 
-def _validated(plans: Sequence[_Plan], profile: Profile, jobs: int) -> Iterator[tuple[str, ...]]:
+def _validated(plans: Sequence[_Plan], rules: ProfileRules, jobs: int) -> Iterator[tuple[str, ...]]:
     if jobs <= 1 or len(plans) <= 1:
-        return (_reasons(plan, profile) for plan in plans)
+        return (_reasons(plan, rules) for plan in plans)
     # Not fork: the parent may hold threads (tqdm's monitor, pygfried's Go runtime) that a fork breaks.
     context = multiprocessing.get_context("forkserver")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-    profiles = [profile] * len(plans)
-    return _drain(pool, pool.map(_reasons, plans, profiles, chunksize=8))
+    return _drain(pool, pool.map(_reasons, plans, [rules] * len(plans), chunksize=8))
 
 
 def _drain(pool: ProcessPoolExecutor, results: Iterator[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:

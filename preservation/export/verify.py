@@ -19,6 +19,7 @@ from preservation.export.transfer import FIXED_FILES, JOURNAL, MANIFEST, TRANSFE
 from preservation.hashing import hash_file
 from preservation.profile import Profile
 from preservation.validate.api import BagReport
+from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 
 Kind = Literal["missing", "unexpected", "changed", "unreadable", "invalid-bag", "manifest", "list"]
 
@@ -72,10 +73,11 @@ def verify_transfer(
     listed = dict(sorted(manifest.entries.items()))
     problems += _folder_contents(folder, listed)
     reports: list[BagReport] = []
+    rules = rules_from_profile(profile)
     for name, digest in listed.items():
         if on_file is not None:
             on_file(name)
-        found = list(_check_bag_file(folder, name, digest, profile, reports))
+        found = list(_check_bag_file(folder, name, digest, rules, reports))
         problems += found
     problems += _list_agrees(folder, listed)
     return TransferReport(folder, tuple(listed), tuple(problems), tuple(reports))
@@ -98,7 +100,7 @@ def _folder_contents(folder: Path, listed: dict[str, str]) -> Iterator[TransferP
 
 
 def _check_bag_file(
-    folder: Path, name: str, digest: str, profile: Profile, reports: list[BagReport]
+    folder: Path, name: str, digest: str, rules: ProfileRules, reports: list[BagReport]
 ) -> Iterator[TransferProblem]:
     path = folder / name
     if "/" in name or not path.is_file():
@@ -111,7 +113,7 @@ def _check_bag_file(
     if actual != digest:
         yield TransferProblem("changed", name, f"SHA-512 is {actual}, the manifest says {digest}")
     try:
-        report = validate_for_export(path, profile)
+        report = validate_for_export(path, rules)
     except PreservationError as exc:
         yield TransferProblem("invalid-bag", name, exc.message)
         return
