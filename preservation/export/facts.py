@@ -34,26 +34,29 @@ class BagFacts:
 def read_facts(bag: Path, members: tuple[Member, ...]) -> BagFacts:
     """Facts of a bag that validated: bag-info.txt first, dc.xml for what bag-info lacks, the folder name
     as the last resort for the identifier."""
-    tags = {m.path: m.source for m in members if not m.is_dir and not _in_data(m.path)}
-    fingerprint = hashlib.sha256()
-    contents: dict[str, bytes] = {}
-    for path in sorted(tags, key=lambda p: p.encode()):
-        data = tags[path].read_bytes()
-        contents[path] = data
-        fingerprint.update(path.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    contents = {m.path: m.source.read_bytes() for m in members if not m.is_dir and not in_payload(m.path)}
     info = parse_tag_values(contents.get("bag-info.txt", b""), "utf-8")
     dc = _dc_values(contents.get(DC_FILE))
     return BagFacts(
         identifier=info.get("External-Identifier") or dc.get("identifier") or bag.name,
         title=dc.get("title") or info.get("External-Description") or "",
         issued=dc.get("issued") or "",
-        payload_files=sum(1 for m in members if not m.is_dir and _in_data(m.path)),
+        payload_files=sum(1 for m in members if not m.is_dir and in_payload(m.path)),
         bagging_date=info.get("Bagging-Date") or "",
-        fingerprint=fingerprint.hexdigest(),
+        fingerprint=fingerprint(contents),
     )
 
 
-def _in_data(path: str) -> bool:
+def fingerprint(tag_files: dict[str, bytes]) -> str:
+    """`BagFacts.fingerprint` of these tag files (path → bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(tag_files, key=lambda p: p.encode()):
+        data = tag_files[path]
+        digest.update(path.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def in_payload(path: str) -> bool:
     return path == "data" or path.startswith("data/")
 
 

@@ -18,7 +18,7 @@ import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,15 +94,24 @@ def _order(member: Member) -> tuple[bool, tuple[bytes, ...]]:
     return in_data, tuple(os.fsencode(part) for part in parts)
 
 
+Reader = Callable[[Member], Iterator[bytes]]
+"""A file member's bytes: `read_member`, or a wrapper that also looks at them (export's `Witness`)."""
+
+
 def serialize(
-    members: tuple[Member, ...], root: str, serialization: Serialization, mtime: int
+    members: tuple[Member, ...],
+    root: str,
+    serialization: Serialization,
+    mtime: int,
+    read: Reader | None = None,
 ) -> Iterator[bytes]:
     """The serialized bag as chunks; `root` is the single top-level folder (RFC 8493 §4: the bag's name)."""
+    read = read or read_member
     if serialization == "tar":
-        return tar_chunks(members, root, mtime)
+        return tar_chunks(members, root, mtime, read)
     if serialization == "tar.gz":
-        return gzip_chunks(tar_chunks(members, root, mtime))
-    return zip_chunks(members, root, mtime)
+        return gzip_chunks(tar_chunks(members, root, mtime, read))
+    return zip_chunks(members, root, mtime, read)
 
 
 def tar_size(members: tuple[Member, ...], root: str, mtime: int) -> int:
@@ -153,7 +162,10 @@ def _ustar_header(name: bytes, mode: int, size: int, mtime: int, is_dir: bool) -
     return head + b"%06o\0 " % checksum + tail
 
 
-def tar_chunks(members: tuple[Member, ...], root: str, mtime: int) -> Iterator[bytes]:
+def tar_chunks(
+    members: tuple[Member, ...], root: str, mtime: int, read: Reader | None = None
+) -> Iterator[bytes]:
+    read = read or read_member
     written = 0
     for member in members:
         header = _tar_header(member, root, mtime)
@@ -162,7 +174,7 @@ def tar_chunks(members: tuple[Member, ...], root: str, mtime: int) -> Iterator[b
         if member.is_dir:
             continue
         copied = 0
-        for chunk in _read(member):
+        for chunk in read(member):
             copied += len(chunk)
             yield chunk
         padding = _padded(copied) - copied
@@ -173,7 +185,7 @@ def tar_chunks(members: tuple[Member, ...], root: str, mtime: int) -> Iterator[b
     yield bytes(end)
 
 
-def _read(member: Member) -> Iterator[bytes]:
+def read_member(member: Member) -> Iterator[bytes]:
     """The file's bytes; BagError if it changed size since it was listed (the header already says it)."""
     copied = 0
     try:
@@ -225,9 +237,12 @@ class _Collector:
         yield from parts
 
 
-def zip_chunks(members: tuple[Member, ...], root: str, mtime: int) -> Iterator[bytes]:
+def zip_chunks(
+    members: tuple[Member, ...], root: str, mtime: int, read: Reader | None = None
+) -> Iterator[bytes]:
     """Stored (not deflated) entries: no dependence on the zlib version, and the photos that make up most
     of the bytes would not shrink. Creator system 3 (Unix) so that the modes in external_attr count."""
+    read = read or read_member
     moment = max(datetime.fromtimestamp(mtime, UTC), ZIP_EPOCH)
     date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     sink = _Collector()
@@ -243,7 +258,7 @@ def zip_chunks(members: tuple[Member, ...], root: str, mtime: int) -> Iterator[b
                 info.external_attr = (stat.S_IFREG | FILE_MODE) << 16
                 info.file_size = member.size  # decides ZIP64 up front, as the stream cannot seek back
                 with archive.open(info, "w") as entry:
-                    for chunk in _read(member):
+                    for chunk in read(member):
                         entry.write(chunk)
                         yield from sink.drain()
             yield from sink.drain()

@@ -14,11 +14,10 @@ from typing import Literal
 
 from preservation.bagit.parse import parse_manifest
 from preservation.errors import PreservationError
-from preservation.export.api import validate_for_export
 from preservation.export.transfer import FIXED_FILES, JOURNAL, MANIFEST, TRANSFER_LIST, parse_transfer_list
 from preservation.hashing import hash_file
 from preservation.profile import Profile
-from preservation.validate.api import BagReport
+from preservation.validate.api import BagReport, validate_bag
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 
 Kind = Literal["missing", "unexpected", "changed", "unreadable", "invalid-bag", "manifest", "list"]
@@ -97,6 +96,13 @@ def _folder_contents(folder: Path, listed: dict[str, str]) -> Iterator[TransferP
     for name in sorted(present - set(listed) - set(FIXED_FILES)):
         hint = " (left by an export that was interrupted)" if name == JOURNAL else ""
         yield TransferProblem("unexpected", name, f"not listed in the manifest{hint}")
+
+
+def validate_for_export(bag: Path, rules: ProfileRules) -> BagReport:
+    """Full validation: structure, checksums, the profile and the bag's metadata. `rules` come from
+    `rules_from_profile`, made once per run: that checks the profile against a JSON schema, which took
+    longer than validating a small bag."""
+    return validate_bag(bag, mode="full", profile=rules)
 
 
 def _check_bag_file(
