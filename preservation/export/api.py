@@ -10,7 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -300,15 +301,18 @@ def _export_all(
     writer: JournalWriter,
     report: Callable[[Outcome], None],
 ) -> None:
-    """Serialize the admitted bags, publishing them in batches (see BATCH, BATCH_BYTES)."""
+    """Serialize the admitted bags, publishing them in batches (see BATCH, BATCH_BYTES) while the next
+    batch is written."""
     batch: list[_Staged] = []
+    publisher = _Publisher(out_dir, writer, report)
     try:
         for admission in admissions:
             if admission.reasons:
                 report(Rejected(admission.bag, admission.reasons))
                 continue
-            if batch and admission.size >= BATCH_BYTES:
-                _publish(batch, out_dir, writer, report)  # a large bag does not hold back small ones
+            if admission.size >= BATCH_BYTES:
+                publisher.start(batch)  # a large bag does not hold back small ones
+                publisher.wait()
                 batch = []
             staged = _stage_one(admission, out_dir, chosen, epoch)
             if isinstance(staged, Rejected):
@@ -316,11 +320,13 @@ def _export_all(
                 continue
             batch.append(staged)
             if len(batch) >= BATCH or _bytes(batch) >= BATCH_BYTES:
-                _publish(batch, out_dir, writer, report)
+                publisher.start(batch)
                 batch = []
-        _publish(batch, out_dir, writer, report)
+        publisher.start(batch)
         batch = []
+        publisher.wait()
     finally:
+        publisher.close()
         for staged in batch:  # an error or interrupt before they were published
             staged.temp.unlink(missing_ok=True)
 
@@ -329,18 +335,52 @@ def _bytes(batch: list[_Staged]) -> int:
     return sum(staged.item.size for staged in batch)
 
 
-def _publish(
-    batch: list[_Staged], out_dir: Path, writer: JournalWriter, report: Callable[[Outcome], None]
-) -> None:
+class _Publisher:
+    """Publishes one batch at a time on a thread: the syncfs waits on the disk, not the CPU, so the next
+    batch is serialized meanwhile. Outcomes are reported on the caller's thread, in `wait`."""
+
+    def __init__(self, out_dir: Path, writer: JournalWriter, report: Callable[[Outcome], None]) -> None:
+        self.out_dir = out_dir
+        self.writer = writer
+        self.report = report
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
+        self._running: Future[None] | None = None
+        self._batch: list[_Staged] = []
+
+    def start(self, batch: list[_Staged]) -> None:
+        """Publish `batch` in the background, once the batch before it is published."""
+        self.wait()
+        if batch:
+            self._batch = batch
+            self._running = self._thread.submit(_publish, batch, self.out_dir, self.writer)
+
+    def wait(self) -> None:
+        """Until the running batch is published; its publishing's error is raised here."""
+        if self._running is None:
+            return
+        running, self._running = self._running, None
+        running.result()
+        batch, self._batch = self._batch, []
+        for staged in batch:
+            self.report(Exported(staged.bag, staged.item, resumed=False))
+
+    def close(self) -> None:
+        """After an error or interrupt: let the running batch finish (a rename must not be cut off), and
+        remove what of it was not renamed into place."""
+        if self._running is not None:
+            wait_for([self._running])
+        self._thread.shutdown()
+        for staged in self._batch:
+            staged.temp.unlink(missing_ok=True)
+
+
+def _publish(batch: list[_Staged], out_dir: Path, writer: JournalWriter) -> None:
     """Bag files durable (one syncfs), then journalled (one fsync), then renamed into place: a file under
     its final name is always complete and its digests always recorded."""
-    if not batch:
-        return
     make_durable(out_dir)
     writer.record([Entry(s.bag.name, s.fingerprint, s.item) for s in batch])
     for staged in batch:
         place(staged.temp, out_dir / staged.item.file)
-        report(Exported(staged.bag, staged.item, resumed=False))
     fsync_dir(out_dir)
 
 
