@@ -1,12 +1,13 @@
 """Whether a bag may be exported, with one read of each payload file.
 
 `admit` validates a bag fully except for its payload checksums — structure, completeness, tag manifests,
-the profile and the metadata — and lists and reads what serializing it needs. The payload checksums are
-verified by `Witness` from the bytes as they are serialized: each payload file is hashed with its
-manifests' algorithms on its way into the archive. Those bytes are also checked against what was
-validated (every tag file, the payload file list and sizes), so a bag that changes after it was
-validated is caught too; the caller discards the archive of a bag with any reason (it is written under a
-temporary name) and rejects the bag with them.
+the profile and the metadata — and takes the members to serialize from that validation's listing, so the
+archive holds exactly the files that were validated. The payload checksums are verified by `Witness`
+from the bytes as they are serialized: each payload file is hashed with its manifests' algorithms on its
+way into the archive. Every tag file written is compared with the one validated, and the transfer facts
+are read from the tag files written; so a bag that changes after it was validated is caught too. The
+caller discards the archive of a bag with any reason (it is written under a temporary name) and rejects
+the bag with them.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from pathlib import Path
 from preservation.bagit.paths import nfc
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError, PreservationError
-from preservation.export.facts import BagFacts, fingerprint, in_payload, read_facts
-from preservation.export.serialize import Member, list_members, read_member
+from preservation.export.facts import BagFacts, facts_of, in_payload
+from preservation.export.serialize import Member, ordered, read_member
 from preservation.validate.api import validate_bag
 from preservation.validate.findings import Finding, finding
 from preservation.validate.profile_rules import ProfileRules
 from preservation.validate.registry import FAMILIES
-from preservation.validate.scan import BagContext, build_context
+from preservation.validate.scan import BagContext, Scan, build_context
 
 TAG_DIGEST = "sha256"
 
@@ -38,8 +39,6 @@ class Expected:
     """Tag file → its SHA-256 (hex) when validated."""
     payload: dict[str, tuple[tuple[str, bytes], ...]]
     """Payload file (name on disk) → (algorithm, raw digest) of each manifest that lists it."""
-    fingerprint: str
-    """`BagFacts.fingerprint`: the tag files the facts were read from."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,8 @@ class Admission:
     reasons: tuple[str, ...]
     """Why the bag must not be exported; () when it may (if its bytes then agree with `expected`)."""
     members: tuple[Member, ...] = ()
-    facts: BagFacts | None = None
+    bagging_date: str = ""
+    """bag-info.txt's Bagging-Date as validated ("" when absent); it decides the members' mtime."""
     expected: Expected | None = None
 
     @property
@@ -76,40 +76,36 @@ def admit(bag: Path, rules: ProfileRules) -> Admission:
         report = validate_bag(bag, mode="full", profile=rules)
         return Admission(bag, tuple(reason(f) for f in report.findings if f.severity == "error"))
     try:
-        members = list_members(bag)
-        facts = read_facts(bag, members)
-    except (BagError, OSError) as exc:
+        members = _members(bag, context.scan)
+    except BagError as exc:
         return Admission(bag, (str(exc),))
-    expected, changed = _expected(context, members, facts)
-    if changed:
-        return Admission(bag, (f"{bag}: changed while it was validated ({changed}); export it again",))
-    return Admission(bag, (), members, facts, expected)
+    # bag-info.txt only, as the transfer facts read it (a BagIt 0.96 package-info.txt gives no date).
+    info = context.info if context.info_file == "bag-info.txt" else None
+    bagging_date = (info.get("Bagging-Date") if info else None) or ""
+    return Admission(bag, (), members, bagging_date, _expected(context))
 
 
-def _expected(context: BagContext, members: tuple[Member, ...], facts: BagFacts) -> tuple[Expected, str]:
-    """What was validated, and the first difference between it and `members` ("" when none)."""
+def _members(bag: Path, scan: Scan) -> tuple[Member, ...]:
+    """The validated listing as members to serialize: no second walk of the bag, nothing unvalidated."""
+    found = [Member("", True, 0, bag)]
+    for path, kind in scan.kinds.items():
+        if kind == "dir":
+            found.append(Member(path, True, 0, bag / path))
+        elif kind == "file" and (digests := scan.tags[path].digests) is not None:
+            found.append(Member(path, False, digests.size, bag / path))
+        else:  # a symlink or device, an unreadable tag file: validation errors, so not reached
+            raise BagError(bag / path, "neither a regular file nor a folder; cannot serialize it")
+    found += (Member(path, False, size, bag / path) for path, size in scan.sizes.items())
+    return ordered(found)
+
+
+def _expected(context: BagContext) -> Expected:
     scan = context.scan
-    listed = {m.path: m.size for m in members if m.path and not m.is_dir}
-    folders = {m.path for m in members if m.path and m.is_dir}
-    validated_folders = {p for p, kind in scan.kinds.items() if kind == "dir"}
     tags = {p: t.digests.values[TAG_DIGEST] for p, t in scan.tags.items() if t.digests is not None}
-    on_disk = {p: s for p, s in listed.items() if in_payload(p)}
-    changed = next(
-        (
-            f"{what}: {', '.join(sorted(then ^ now)[:3])}"
-            for what, then, now in (
-                ("folders", validated_folders, folders),
-                ("tag files", set(tags), set(listed) - set(on_disk)),
-                ("payload files", set(scan.sizes.items()), set(on_disk.items())),
-            )
-            if then != now
-        ),
-        "",
-    )
     listing = scan.listing
     by_nfc = {nfc(p): p for p in listing.rows}  # a name on disk in another normalization (a warning)
     payload = {}
-    for path in on_disk:
+    for path in scan.sizes:
         row = listing.rows.get(path) or listing.rows.get(by_nfc.get(nfc(path), ""))
         items = listing.items(row) if row is not None else ()
         payload[path] = tuple(
@@ -117,24 +113,25 @@ def _expected(context: BagContext, members: tuple[Member, ...], facts: BagFacts)
             for m in listing.manifests.values()
             if m.index < len(items) and items[m.index]  # None: not listed; b"": unknown algorithm
         )
-    return Expected(tags, payload, facts.fingerprint), changed
+    return Expected(tags, payload)
 
 
 class Witness:
-    """Checks a bag's bytes as they are serialized (see the module docstring): pass `read` to
-    `serialize`, then ask `reasons()` once the archive is complete."""
+    """Checks an admitted bag's bytes as they are serialized (see the module's docstring): pass `read`
+    to `serialize`, then ask `reasons()` and `facts()` once the archive is complete."""
 
-    def __init__(self, bag: Path, expected: Expected) -> None:
-        self.bag = bag
-        self.expected = expected
+    def __init__(self, admission: Admission) -> None:
+        assert admission.expected is not None
+        self.admission = admission
+        self.expected = admission.expected
         self._tag_data: dict[str, bytes] = {}
         self._reasons: list[str] = []
 
     def read(self, member: Member) -> Iterator[bytes]:
         if not in_payload(member.path):
-            data = b"".join(read_member(member))  # tag files are small; kept for the fingerprint
+            data = b"".join(read_member(member))  # tag files are small; kept for the facts
             self._tag_data[member.path] = data
-            if hashlib.new(TAG_DIGEST, data).hexdigest() != self.expected.tags.get(member.path):
+            if hashlib.new(TAG_DIGEST, data).hexdigest() != self.expected.tags[member.path]:
                 self._reasons.append(f"{member.source}: changed since it was validated; export it again")
             yield data
             return
@@ -157,6 +154,10 @@ class Witness:
                 self._reasons.append(reason(item))
 
     def reasons(self) -> tuple[str, ...]:
-        if fingerprint(self._tag_data) != self.expected.fingerprint:
-            self._reasons.append(f"{self.bag}: tag files changed while it was exported; export it again")
-        return tuple(dict.fromkeys(self._reasons))
+        return tuple(self._reasons)
+
+    def facts(self) -> BagFacts:
+        """The transfer facts, from the tag files as written."""
+        members = self.admission.members
+        payload_files = sum(1 for m in members if not m.is_dir and in_payload(m.path))
+        return facts_of(self.admission.bag.name, self._tag_data, payload_files)

@@ -32,18 +32,23 @@ class BagFacts:
 
 
 def read_facts(bag: Path, members: tuple[Member, ...]) -> BagFacts:
-    """Facts of a bag that validated: bag-info.txt first, dc.xml for what bag-info lacks, the folder name
-    as the last resort for the identifier."""
+    """`facts_of` the bag's tag files as they are on disk."""
     contents = {m.path: m.source.read_bytes() for m in members if not m.is_dir and not in_payload(m.path)}
-    info = parse_tag_values(contents.get("bag-info.txt", b""), "utf-8")
-    dc = _dc_values(contents.get(DC_FILE))
+    return facts_of(bag.name, contents, sum(1 for m in members if not m.is_dir and in_payload(m.path)))
+
+
+def facts_of(name: str, tag_files: dict[str, bytes], payload_files: int) -> BagFacts:
+    """Facts of a bag that validated, from its tag files (path → bytes): bag-info.txt first, dc.xml for
+    what bag-info lacks, the folder `name` as the last resort for the identifier."""
+    info = parse_tag_values(tag_files.get("bag-info.txt", b""), "utf-8")
+    dc = _dc_values(tag_files.get(DC_FILE))
     return BagFacts(
-        identifier=info.get("External-Identifier") or dc.get("identifier") or bag.name,
+        identifier=info.get("External-Identifier") or dc.get("identifier") or name,
         title=dc.get("title") or info.get("External-Description") or "",
         issued=dc.get("issued") or "",
-        payload_files=sum(1 for m in members if not m.is_dir and in_payload(m.path)),
+        payload_files=payload_files,
         bagging_date=info.get("Bagging-Date") or "",
-        fingerprint=fingerprint(contents),
+        fingerprint=fingerprint(tag_files),
     )
 
 

@@ -18,7 +18,7 @@ import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,7 +85,12 @@ def list_members(bag: Path) -> tuple[Member, ...]:
                 found.append(Member(rel, False, info.st_size, Path(entry.path)))
             else:
                 raise BagError(entry.path, "neither a regular file nor a folder; cannot serialize it")
-    return tuple(sorted(found, key=_order))
+    return ordered(found)
+
+
+def ordered(members: Iterable[Member]) -> tuple[Member, ...]:
+    """`members` in serialization order (see the module's docstring)."""
+    return tuple(sorted(members, key=_order))
 
 
 def _order(member: Member) -> tuple[bool, tuple[bytes, ...]]:
