@@ -4,8 +4,8 @@
 the profile and the metadata — and takes the members to serialize from that validation's listing, so the
 archive holds exactly the files that were validated. The payload checksums are verified by `Witness`
 from the bytes as they are serialized: each payload file is hashed with its manifests' algorithms on its
-way into the archive. Every tag file written is compared with the one validated, and the transfer facts
-are read from the tag files written; so a bag that changes after it was validated is caught too. The
+way into the archive. Every tag file written is compared with the one validated (whose bag-info.txt and
+dc.xml gave the transfer facts), so a bag that changes after it was validated is caught too. The
 caller discards the archive of a bag with any reason (it is written under a temporary name) and rejects
 the bag with them.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from preservation.bagit.paths import nfc
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError, PreservationError
-from preservation.export.facts import BagFacts, facts_of, in_payload
+from preservation.export.facts import DC_FILE, BagFacts, facts_of, fingerprint, in_payload
 from preservation.export.serialize import Member, ordered, read_member
 from preservation.validate.api import validate_bag
 from preservation.validate.findings import Finding, finding
@@ -47,8 +47,9 @@ class Admission:
     reasons: tuple[str, ...]
     """Why the bag must not be exported; () when it may (if its bytes then agree with `expected`)."""
     members: tuple[Member, ...] = ()
-    bagging_date: str = ""
-    """bag-info.txt's Bagging-Date as validated ("" when absent); it decides the members' mtime."""
+    facts: BagFacts | None = None
+    """From the validated bag-info.txt and dc.xml; the fingerprint ("" here) is the Witness's to fill in,
+    from the tag files written."""
     expected: Expected | None = None
 
     @property
@@ -79,10 +80,10 @@ def admit(bag: Path, rules: ProfileRules) -> Admission:
         members = _members(bag, context.scan)
     except BagError as exc:
         return Admission(bag, (str(exc),))
-    # bag-info.txt only, as the transfer facts read it (a BagIt 0.96 package-info.txt gives no date).
-    info = context.info if context.info_file == "bag-info.txt" else None
-    bagging_date = (info.get("Bagging-Date") if info else None) or ""
-    return Admission(bag, (), members, bagging_date, _expected(context))
+    # Parsed here, in the worker: the Witness checks that the tag files written are these.
+    tags = {p: t.data for p in ("bag-info.txt", DC_FILE) if (t := context.scan.tags.get(p)) and t.data}
+    facts = facts_of(bag.name, tags, len(context.scan.sizes), fingerprint="")
+    return Admission(bag, (), members, facts, _expected(context))
 
 
 def _members(bag: Path, scan: Scan) -> tuple[Member, ...]:
@@ -129,7 +130,7 @@ class Witness:
 
     def read(self, member: Member) -> Iterator[bytes]:
         if not in_payload(member.path):
-            data = b"".join(read_member(member))  # tag files are small; kept for the facts
+            data = b"".join(read_member(member))  # tag files are small; kept for the fingerprint
             self._tag_data[member.path] = data
             if hashlib.new(TAG_DIGEST, data).hexdigest() != self.expected.tags[member.path]:
                 self._reasons.append(f"{member.source}: changed since it was validated; export it again")
@@ -157,7 +158,6 @@ class Witness:
         return tuple(self._reasons)
 
     def facts(self) -> BagFacts:
-        """The transfer facts, from the tag files as written."""
-        members = self.admission.members
-        payload_files = sum(1 for m in members if not m.is_dir and in_payload(m.path))
-        return facts_of(self.admission.bag.name, self._tag_data, payload_files)
+        """The admission's facts with the fingerprint of the tag files written."""
+        assert self.admission.facts is not None
+        return replace(self.admission.facts, fingerprint=fingerprint(self._tag_data))

@@ -23,7 +23,7 @@ from preservation.export.admission import Admission, Witness, admit
 from preservation.export.facts import read_facts
 from preservation.export.files import make_durable, place, remove_temporaries, stage_file, write_file
 from preservation.export.journal import Entry, Journal, JournalWriter, Settings, read_journal
-from preservation.export.serialize import SUFFIX, Serialization, list_members, serialize, tar_size
+from preservation.export.serialize import SUFFIX, Serialization, list_members, serialize
 from preservation.export.transfer import (
     FIXED_FILES,
     JOURNAL,
@@ -268,9 +268,10 @@ def _stage_one(
     """Serialize an admitted bag under a temporary name, verifying it on the way (`Witness`); a bag whose
     bytes disagree with its manifests or with what was validated is removed and rejected."""
     bag, members = admission.bag, admission.members
-    mtime = bag_mtime(admission.bagging_date, epoch)
+    assert admission.facts is not None
+    mtime = bag_mtime(admission.facts.bagging_date, epoch)
     file = bag.name + SUFFIX[chosen]
-    hint = tar_size(members, bag.name, mtime) if chosen != "zip" else admission.size
+    hint = admission.size  # near enough: it only chooses how to hash (threads for large files)
     witness = Witness(admission)
     chunks = serialize(members, bag.name, chosen, mtime, witness.read)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,14 +33,16 @@ class BagFacts:
 
 
 def read_facts(bag: Path, members: tuple[Member, ...]) -> BagFacts:
-    """`facts_of` the bag's tag files as they are on disk."""
+    """The facts of a bag from its tag files as they are on disk."""
     contents = {m.path: m.source.read_bytes() for m in members if not m.is_dir and not in_payload(m.path)}
-    return facts_of(bag.name, contents, sum(1 for m in members if not m.is_dir and in_payload(m.path)))
+    payload_files = sum(1 for m in members if not m.is_dir and in_payload(m.path))
+    return facts_of(bag.name, contents, payload_files, fingerprint(contents))
 
 
-def facts_of(name: str, tag_files: dict[str, bytes], payload_files: int) -> BagFacts:
-    """Facts of a bag that validated, from its tag files (path → bytes): bag-info.txt first, dc.xml for
-    what bag-info lacks, the folder `name` as the last resort for the identifier."""
+def facts_of(name: str, tag_files: Mapping[str, bytes], payload_files: int, fingerprint: str) -> BagFacts:
+    """Facts of a bag that validated, from its tag files (path → bytes; only bag-info.txt and dc.xml are
+    read): bag-info.txt first, dc.xml for what bag-info lacks, the folder `name` as the last resort for
+    the identifier."""
     info = parse_tag_values(tag_files.get("bag-info.txt", b""), "utf-8")
     dc = _dc_values(tag_files.get(DC_FILE))
     return BagFacts(
@@ -48,7 +51,7 @@ def facts_of(name: str, tag_files: dict[str, bytes], payload_files: int) -> BagF
         issued=dc.get("issued") or "",
         payload_files=payload_files,
         bagging_date=info.get("Bagging-Date") or "",
-        fingerprint=fingerprint(tag_files),
+        fingerprint=fingerprint,
     )
 
 
