@@ -94,7 +94,7 @@ def _members(bag: Path, scan: Scan) -> tuple[Member, ...]:
             found.append(Member(path, True, 0, bag / path))
         elif kind == "file" and (digests := scan.tags[path].digests) is not None:
             found.append(Member(path, False, digests.size, bag / path))
-        else:  # a symlink or device, an unreadable tag file: validation errors, so not reached
+        else:  # a symlink, device or unreadable tag file: already a validation error; never guess
             raise BagError(bag / path, "neither a regular file nor a folder; cannot serialize it")
     found += (Member(path, False, size, bag / path) for path, size in scan.sizes.items())
     return ordered(found)
