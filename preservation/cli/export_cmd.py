@@ -23,9 +23,11 @@ example:
   preservation export bags/ --out transfer-2024-03
   preservation verify-transfer transfer-2024-03
 
-Every bag is validated in full first; an invalid bag is listed with its reasons and not exported, the
-others are. Each bag becomes one file (<bag>.tar by default) with one top-level folder named like the bag;
-the same bag always gives the same bytes (member times from SOURCE_DATE_EPOCH when set, else from the
+Every bag is validated in full; an invalid bag is listed with its reasons and not exported, the others
+are. Payload checksums are verified from the bytes as they are written (each file is read once), and a
+bag that fails them is discarded before it gets its final name.
+Each bag becomes one file (<bag>.tar by default) with one top-level folder named like the bag; the
+same bag always gives the same bytes (member times from SOURCE_DATE_EPOCH when set, else from the
 bag's Bagging-Date). Beside them: transfer-list.csv, manifest-sha512.txt and README.txt.
 An interrupted export is resumed by running the same command again; a complete transfer folder is never
 overwritten.

@@ -10,7 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +19,11 @@ from pathlib import Path
 from preservation.bagit.writer import exclusive_output, fsync_dir
 from preservation.clock import source_date_epoch
 from preservation.errors import BagError, PreservationError
-from preservation.export.facts import BagFacts, read_facts
+from preservation.export.admission import Admission, Witness, admit
+from preservation.export.facts import read_facts
 from preservation.export.files import make_durable, place, remove_temporaries, stage_file, write_file
 from preservation.export.journal import Entry, Journal, JournalWriter, Settings, read_journal
-from preservation.export.serialize import SUFFIX, Member, Serialization, list_members, serialize, tar_size
+from preservation.export.serialize import SUFFIX, Serialization, list_members, serialize
 from preservation.export.transfer import (
     FIXED_FILES,
     JOURNAL,
@@ -35,8 +37,7 @@ from preservation.export.transfer import (
     sort_items,
 )
 from preservation.profile import SERIALIZATION_MIME, Profile
-from preservation.validate.api import BagReport, validate_bag
-from preservation.validate.profile_rules import rules_from_profile
+from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 
 BATCH = 32
 """Bag files made durable together: one syncfs and one journal fsync per batch rather than per file."""
@@ -107,11 +108,12 @@ def export_bags(
     *,
     jobs: int = 1,
 ) -> ExportResult:
-    """Validate every bag fully and export the valid ones into `out_dir`; see the module's docstring.
+    """Validate every bag fully and export the valid ones into `out_dir`; see the module's docstring and,
+    for how validation and serialization share one read of the payload, `admission`'s.
 
     ExportError (before anything is written) for an unaccepted serialization, two bags with one name, a
     complete transfer folder, a folder holding other files, or an interrupted export of other bags.
-    `jobs` > 1 validates bags in that many worker processes while this one serializes.
+    `jobs` > 1 validates and lists bags in that many worker processes while this one serializes.
     """
     chosen = choose_serialization(profile, serialization)
     bags = sorted((Path(b) for b in bags), key=lambda b: os.fsencode(b.name))
@@ -128,11 +130,11 @@ def export_bags(
     with exclusive_output(out_dir):
         removed = remove_temporaries(out_dir)
         journal = _check_folder(out_dir, bags, chosen, settings)
-        plans = [_plan(bag, chosen) for bag in bags]
-        todo = [plan for plan in plans if not _kept(plan, out_dir, journal, report)]
+        todo = [bag for bag in bags if not _kept(bag, chosen, out_dir, journal, report)]
         writer = JournalWriter(out_dir / JOURNAL, settings)
         try:
-            _export_all(todo, _validated(todo, profile, jobs), out_dir, chosen, epoch, writer, report)
+            admissions = _admitted(todo, rules_from_profile(profile), jobs)
+            _export_all(admissions, out_dir, chosen, epoch, writer, report)
         finally:
             writer.close()
         exported = tuple(o for o in outcomes if isinstance(o, Exported))
@@ -142,29 +144,6 @@ def export_bags(
             (out_dir / JOURNAL).unlink(missing_ok=True)
     rejected = tuple(o for o in outcomes if isinstance(o, Rejected))
     return ExportResult(out_dir, chosen, exported, rejected, removed, bool(exported))
-
-
-@dataclass(frozen=True)
-class _Plan:
-    bag: Path
-    file: str
-    members: tuple[Member, ...] | None
-    facts: BagFacts | None
-    problem: str | None = None
-    """Why the bag cannot even be listed (a symlink, an unreadable folder); it is then rejected."""
-
-    @property
-    def size(self) -> int:
-        return sum(m.size for m in self.members or ())
-
-
-def _plan(bag: Path, serialization: Serialization) -> _Plan:
-    file = bag.name + SUFFIX[serialization]
-    try:
-        members = list_members(bag)
-        return _Plan(bag, file, members, read_facts(bag, members))
-    except (BagError, OSError) as exc:
-        return _Plan(bag, file, None, None, str(exc))
 
 
 def _check_names(bags: Sequence[Path]) -> None:
@@ -218,65 +197,58 @@ def _describe(settings: Settings) -> str:
     return f"{settings.serialization}, SOURCE_DATE_EPOCH {'unset' if epoch is None else epoch}"
 
 
-def _kept(plan: _Plan, out_dir: Path, journal: Journal | None, report: Callable[[Outcome], None]) -> bool:
+def _kept(
+    bag: Path,
+    chosen: Serialization,
+    out_dir: Path,
+    journal: Journal | None,
+    report: Callable[[Outcome], None],
+) -> bool:
     """Keep a bag file an interrupted run finished, if the bag is unchanged; ExportError if it changed."""
-    final = out_dir / plan.file
-    entry = journal.entries.get(plan.file) if journal is not None else None
+    file = bag.name + SUFFIX[chosen]
+    final = out_dir / file
+    entry = journal.entries.get(file) if journal is not None else None
     if entry is None or not final.exists():
         return False
-    if plan.facts is None or entry.fingerprint != plan.facts.fingerprint:
+    try:
+        fingerprint = read_facts(bag, list_members(bag)).fingerprint
+    except (BagError, OSError):
+        fingerprint = None
+    if entry.fingerprint != fingerprint:
         raise ExportError(
-            plan.bag, f"changed since the interrupted export wrote {final}; choose a new transfer folder"
+            bag, f"changed since the interrupted export wrote {final}; choose a new transfer folder"
         )
     if final.stat().st_size != entry.item.size:
         raise ExportError(final, "its size differs from what the interrupted export recorded")
-    report(Exported(plan.bag, entry.item, resumed=True))
+    report(Exported(bag, entry.item, resumed=True))
     return True
 
 
-def validate_for_export(bag: Path, profile: Profile) -> BagReport:
-    """Full validation: structure, checksums, the profile and the bag's metadata."""
-    return validate_bag(bag, mode="full", profile=rules_from_profile(profile))
-
-
-def _reasons(plan: _Plan, profile: Profile) -> tuple[str, ...]:
-    """Why the bag must not be exported; () when it may. Runs in a worker process with `jobs` > 1."""
-    if plan.problem is not None:
-        return (plan.problem,)
-    try:
-        report = validate_for_export(plan.bag, profile)
-    except PreservationError as exc:
-        return (str(exc),)
-    return tuple(
-        f"[{f.code}] {f.file + ': ' if f.file else ''}{f.message}"
-        for f in report.findings
-        if f.severity == "error"
-    )
-
-
-def _validated(plans: Sequence[_Plan], profile: Profile, jobs: int) -> Iterator[tuple[str, ...]]:
-    if jobs <= 1 or len(plans) <= 1:
-        return (_reasons(plan, profile) for plan in plans)
+def _admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[Admission]:
+    """Each bag's admission, in order, while the caller serializes the ones before it."""
+    if jobs <= 1 or len(bags) <= 1:
+        return (admit(bag, rules) for bag in bags)
     # Not fork: the parent may hold threads (tqdm's monitor, pygfried's Go runtime) that a fork breaks.
     context = multiprocessing.get_context("forkserver")
+    # Workers fork from a server that imported the validator once, instead of each importing it (~0.5 s).
+    context.set_forkserver_preload(["preservation.export.admission"])
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-    profiles = [profile] * len(plans)
-    return _drain(pool, pool.map(_reasons, plans, profiles, chunksize=8))
+    return _drain(pool, pool.map(admit, bags, [rules] * len(bags), chunksize=8))
 
 
-def _drain(pool: ProcessPoolExecutor, results: Iterator[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
+def _drain(pool: ProcessPoolExecutor, results: Iterator[Admission]) -> Iterator[Admission]:
     with pool:
         yield from results
 
 
-def bag_mtime(facts: BagFacts, epoch: datetime | None) -> int:
+def bag_mtime(bagging_date: str, epoch: datetime | None) -> int:
     """The one mtime of every member: SOURCE_DATE_EPOCH when set; else the bag's Bagging-Date at midnight
     UTC — a property of the bag itself, so copying the bag or exporting it on another day changes
     nothing (file mtimes would); 0 for a bag without a readable Bagging-Date."""
     if epoch is not None:
         return int(epoch.timestamp())
     try:
-        day = datetime.strptime(facts.bagging_date, "%Y-%m-%d").replace(tzinfo=UTC)
+        day = datetime.strptime(bagging_date, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         return 0
     return int(day.timestamp())
@@ -284,26 +256,35 @@ def bag_mtime(facts: BagFacts, epoch: datetime | None) -> int:
 
 @dataclass(frozen=True)
 class _Staged:
-    plan: _Plan
+    bag: Path
+    fingerprint: str
     temp: Path
     item: TransferItem
 
 
 def _stage_one(
-    plan: _Plan, out_dir: Path, chosen: Serialization, epoch: datetime | None
+    admission: Admission, out_dir: Path, chosen: Serialization, epoch: datetime | None
 ) -> _Staged | Rejected:
-    assert plan.members is not None and plan.facts is not None
-    facts = plan.facts
-    mtime = bag_mtime(facts, epoch)
-    root = plan.bag.name
-    hint = tar_size(plan.members, root, mtime) if chosen != "zip" else sum(m.size for m in plan.members)
-    chunks = serialize(plan.members, root, chosen, mtime)
+    """Serialize an admitted bag under a temporary name, verifying it on the way (`Witness`); a bag whose
+    bytes disagree with its manifests or with what was validated is removed and rejected."""
+    bag, members = admission.bag, admission.members
+    assert admission.facts is not None
+    mtime = bag_mtime(admission.facts.bagging_date, epoch)
+    file = bag.name + SUFFIX[chosen]
+    hint = admission.size  # near enough: it only chooses how to hash (threads for large files)
+    witness = Witness(admission)
+    chunks = serialize(members, bag.name, chosen, mtime, witness.read)
     try:
-        temp, digests = stage_file(out_dir, plan.file, chunks, hint, fsync=False)
+        temp, digests = stage_file(out_dir, file, chunks, hint, fsync=False)
     except BagError as exc:
-        return Rejected(plan.bag, (str(exc),))
+        return Rejected(bag, (str(exc),))
+    reasons = witness.reasons()
+    if reasons:
+        temp.unlink()
+        return Rejected(bag, reasons)
+    facts = witness.facts()
     item = TransferItem(
-        file=plan.file,
+        file=file,
         size=digests.size,
         sha256=digests.values["sha256"],
         sha512=digests.values["sha512"],
@@ -312,39 +293,43 @@ def _stage_one(
         issued=facts.issued,
         payload_files=facts.payload_files,
     )
-    return _Staged(plan, temp, item)
+    return _Staged(bag, facts.fingerprint, temp, item)
 
 
 def _export_all(
-    todo: Sequence[_Plan],
-    verdicts: Iterator[tuple[str, ...]],
+    admissions: Iterator[Admission],
     out_dir: Path,
     chosen: Serialization,
     epoch: datetime | None,
     writer: JournalWriter,
     report: Callable[[Outcome], None],
 ) -> None:
-    """Serialize the valid bags, publishing them in batches (see BATCH, BATCH_BYTES)."""
+    """Serialize the admitted bags, publishing them in batches (see BATCH, BATCH_BYTES) while the next
+    batch is written."""
     batch: list[_Staged] = []
+    publisher = _Publisher(out_dir, writer, report)
     try:
-        for plan, verdict in zip(todo, verdicts, strict=True):
-            if verdict:
-                report(Rejected(plan.bag, verdict))
+        for admission in admissions:
+            if admission.reasons:
+                report(Rejected(admission.bag, admission.reasons))
                 continue
-            if batch and plan.size >= BATCH_BYTES:
-                _publish(batch, out_dir, writer, report)  # a large bag does not hold back small ones
+            if admission.size >= BATCH_BYTES:
+                publisher.start(batch)  # a large bag does not hold back small ones
+                publisher.wait()
                 batch = []
-            staged = _stage_one(plan, out_dir, chosen, epoch)
+            staged = _stage_one(admission, out_dir, chosen, epoch)
             if isinstance(staged, Rejected):
                 report(staged)
                 continue
             batch.append(staged)
             if len(batch) >= BATCH or _bytes(batch) >= BATCH_BYTES:
-                _publish(batch, out_dir, writer, report)
+                publisher.start(batch)
                 batch = []
-        _publish(batch, out_dir, writer, report)
+        publisher.start(batch)
         batch = []
+        publisher.wait()
     finally:
+        publisher.close()
         for staged in batch:  # an error or interrupt before they were published
             staged.temp.unlink(missing_ok=True)
 
@@ -353,18 +338,52 @@ def _bytes(batch: list[_Staged]) -> int:
     return sum(staged.item.size for staged in batch)
 
 
-def _publish(
-    batch: list[_Staged], out_dir: Path, writer: JournalWriter, report: Callable[[Outcome], None]
-) -> None:
+class _Publisher:
+    """Publishes one batch at a time on a thread: the syncfs waits on the disk, not the CPU, so the next
+    batch is serialized meanwhile. Outcomes are reported on the caller's thread, in `wait`."""
+
+    def __init__(self, out_dir: Path, writer: JournalWriter, report: Callable[[Outcome], None]) -> None:
+        self.out_dir = out_dir
+        self.writer = writer
+        self.report = report
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
+        self._running: Future[None] | None = None
+        self._batch: list[_Staged] = []
+
+    def start(self, batch: list[_Staged]) -> None:
+        """Publish `batch` in the background, once the batch before it is published."""
+        self.wait()
+        if batch:
+            self._batch = batch
+            self._running = self._thread.submit(_publish, batch, self.out_dir, self.writer)
+
+    def wait(self) -> None:
+        """Until the running batch is published; its publishing's error is raised here."""
+        if self._running is None:
+            return
+        running, self._running = self._running, None
+        running.result()
+        batch, self._batch = self._batch, []
+        for staged in batch:
+            self.report(Exported(staged.bag, staged.item, resumed=False))
+
+    def close(self) -> None:
+        """After an error or interrupt: let the running batch finish (a rename must not be cut off), and
+        remove what of it was not renamed into place."""
+        if self._running is not None:
+            wait_for([self._running])
+        self._thread.shutdown()
+        for staged in self._batch:
+            staged.temp.unlink(missing_ok=True)
+
+
+def _publish(batch: list[_Staged], out_dir: Path, writer: JournalWriter) -> None:
     """Bag files durable (one syncfs), then journalled (one fsync), then renamed into place: a file under
     its final name is always complete and its digests always recorded."""
-    if not batch:
-        return
     make_durable(out_dir)
-    writer.record([Entry(s.plan.bag.name, s.plan.facts.fingerprint, s.item) for s in batch if s.plan.facts])
+    writer.record([Entry(s.bag.name, s.fingerprint, s.item) for s in batch])
     for staged in batch:
-        place(staged.temp, out_dir / staged.plan.file)
-        report(Exported(staged.plan.bag, staged.item, resumed=False))
+        place(staged.temp, out_dir / staged.item.file)
     fsync_dir(out_dir)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,28 +33,38 @@ class BagFacts:
 
 
 def read_facts(bag: Path, members: tuple[Member, ...]) -> BagFacts:
-    """Facts of a bag that validated: bag-info.txt first, dc.xml for what bag-info lacks, the folder name
-    as the last resort for the identifier."""
-    tags = {m.path: m.source for m in members if not m.is_dir and not _in_data(m.path)}
-    fingerprint = hashlib.sha256()
-    contents: dict[str, bytes] = {}
-    for path in sorted(tags, key=lambda p: p.encode()):
-        data = tags[path].read_bytes()
-        contents[path] = data
-        fingerprint.update(path.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
-    info = parse_tag_values(contents.get("bag-info.txt", b""), "utf-8")
-    dc = _dc_values(contents.get(DC_FILE))
+    """The facts of a bag from its tag files as they are on disk."""
+    contents = {m.path: m.source.read_bytes() for m in members if not m.is_dir and not in_payload(m.path)}
+    payload_files = sum(1 for m in members if not m.is_dir and in_payload(m.path))
+    return facts_of(bag.name, contents, payload_files, fingerprint(contents))
+
+
+def facts_of(name: str, tag_files: Mapping[str, bytes], payload_files: int, fingerprint: str) -> BagFacts:
+    """Facts of a bag that validated, from its tag files (path → bytes; only bag-info.txt and dc.xml are
+    read): bag-info.txt first, dc.xml for what bag-info lacks, the folder `name` as the last resort for
+    the identifier."""
+    info = parse_tag_values(tag_files.get("bag-info.txt", b""), "utf-8")
+    dc = _dc_values(tag_files.get(DC_FILE))
     return BagFacts(
-        identifier=info.get("External-Identifier") or dc.get("identifier") or bag.name,
+        identifier=info.get("External-Identifier") or dc.get("identifier") or name,
         title=dc.get("title") or info.get("External-Description") or "",
         issued=dc.get("issued") or "",
-        payload_files=sum(1 for m in members if not m.is_dir and _in_data(m.path)),
+        payload_files=payload_files,
         bagging_date=info.get("Bagging-Date") or "",
-        fingerprint=fingerprint.hexdigest(),
+        fingerprint=fingerprint,
     )
 
 
-def _in_data(path: str) -> bool:
+def fingerprint(tag_files: dict[str, bytes]) -> str:
+    """`BagFacts.fingerprint` of these tag files (path → bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(tag_files, key=lambda p: p.encode()):
+        data = tag_files[path]
+        digest.update(path.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def in_payload(path: str) -> bool:
     return path == "data" or path.startswith("data/")
 
 

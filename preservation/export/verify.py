@@ -14,11 +14,11 @@ from typing import Literal
 
 from preservation.bagit.parse import parse_manifest
 from preservation.errors import PreservationError
-from preservation.export.api import validate_for_export
 from preservation.export.transfer import FIXED_FILES, JOURNAL, MANIFEST, TRANSFER_LIST, parse_transfer_list
 from preservation.hashing import hash_file
 from preservation.profile import Profile
-from preservation.validate.api import BagReport
+from preservation.validate.api import BagReport, validate_bag
+from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 
 Kind = Literal["missing", "unexpected", "changed", "unreadable", "invalid-bag", "manifest", "list"]
 
@@ -72,10 +72,11 @@ def verify_transfer(
     listed = dict(sorted(manifest.entries.items()))
     problems += _folder_contents(folder, listed)
     reports: list[BagReport] = []
+    rules = rules_from_profile(profile)
     for name, digest in listed.items():
         if on_file is not None:
             on_file(name)
-        found = list(_check_bag_file(folder, name, digest, profile, reports))
+        found = list(_check_bag_file(folder, name, digest, rules, reports))
         problems += found
     problems += _list_agrees(folder, listed)
     return TransferReport(folder, tuple(listed), tuple(problems), tuple(reports))
@@ -97,8 +98,15 @@ def _folder_contents(folder: Path, listed: dict[str, str]) -> Iterator[TransferP
         yield TransferProblem("unexpected", name, f"not listed in the manifest{hint}")
 
 
+def validate_for_export(bag: Path, rules: ProfileRules) -> BagReport:
+    """Full validation: structure, checksums, the profile and the bag's metadata. `rules` come from
+    `rules_from_profile`, made once per run: that checks the profile against a JSON schema, which took
+    longer than validating a small bag."""
+    return validate_bag(bag, mode="full", profile=rules)
+
+
 def _check_bag_file(
-    folder: Path, name: str, digest: str, profile: Profile, reports: list[BagReport]
+    folder: Path, name: str, digest: str, rules: ProfileRules, reports: list[BagReport]
 ) -> Iterator[TransferProblem]:
     path = folder / name
     if "/" in name or not path.is_file():
@@ -111,7 +119,7 @@ def _check_bag_file(
     if actual != digest:
         yield TransferProblem("changed", name, f"SHA-512 is {actual}, the manifest says {digest}")
     try:
-        report = validate_for_export(path, profile)
+        report = validate_for_export(path, rules)
     except PreservationError as exc:
         yield TransferProblem("invalid-bag", name, exc.message)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import tarfile
 import zipfile
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from preservation.errors import BagError
 from preservation.export.serialize import (
     SERIALIZATIONS,
+    Member,
+    _tar_header,
     list_members,
     serialize,
     tar_chunks,
@@ -111,3 +114,21 @@ def test_a_file_that_grows_while_serialized_is_an_error(tmp_path: Path) -> None:
     (bag / "data" / "z.txt").write_bytes(b"z" * 800)
     with pytest.raises(BagError, match="changed size while being serialized"):
         b"".join(tar_chunks(members, bag.name, MTIME))
+
+
+def test_headers_are_those_tarfile_writes() -> None:
+    """The hand-made USTAR header equals tarfile's PAX_FORMAT one; beyond USTAR's limits (a name of 101
+    characters with a folder's slash, not ASCII, 8 GiB, the year 2242) tarfile still writes it."""
+    roots = ["bag", "bag-ä", "b" * 60]
+    paths = ["", "data/a.txt", "data/" + "y" * 38, "data/" + "z" * 39, "data/ü.txt"]
+    sizes = [0, 700, 8**11 - 1, 8**11]
+    for root, path, size, mtime in itertools.product(roots, paths, sizes, [0, MTIME, 8**11 - 1, 8**11]):
+        for member in (Member(path, True, 0, Path()), Member(path, False, size, Path())):
+            info = tarfile.TarInfo(f"{root}/{path}" if path else root)
+            info.type = tarfile.DIRTYPE if member.is_dir else tarfile.REGTYPE
+            info.mode = 0o755 if member.is_dir else 0o644
+            info.size, info.mtime = member.size, mtime
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            expected = info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+            assert _tar_header(member, root, mtime) == expected, (root, path, size, mtime)

@@ -1,0 +1,163 @@
+"""Whether a bag may be exported, with one read of each payload file.
+
+`admit` validates a bag fully except for its payload checksums — structure, completeness, tag manifests,
+the profile and the metadata — and takes the members to serialize from that validation's listing, so the
+archive holds exactly the files that were validated. The payload checksums are verified by `Witness`
+from the bytes as they are serialized: each payload file is hashed with its manifests' algorithms on its
+way into the archive. Every tag file written is compared with the one validated (whose bag-info.txt and
+dc.xml gave the transfer facts), so a bag that changes after it was validated is caught too. The
+caller discards the archive of a bag with any reason (it is written under a temporary name) and rejects
+the bag with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from preservation.bagit.paths import nfc
+from preservation.bagit.reader import open_bag
+from preservation.errors import BagError, PreservationError
+from preservation.export.facts import DC_FILE, BagFacts, facts_of, fingerprint, in_payload
+from preservation.export.serialize import Member, ordered, read_member
+from preservation.validate.api import validate_bag
+from preservation.validate.findings import Finding, finding
+from preservation.validate.profile_rules import ProfileRules
+from preservation.validate.registry import FAMILIES
+from preservation.validate.scan import BagContext, Scan, build_context
+
+TAG_DIGEST = "sha256"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the serialized bytes must show: the bag as it was validated."""
+
+    tags: dict[str, str]
+    """Tag file → its SHA-256 (hex) when validated."""
+    payload: dict[str, tuple[tuple[str, bytes], ...]]
+    """Payload file (name on disk) → (algorithm, raw digest) of each manifest that lists it."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    bag: Path
+    reasons: tuple[str, ...]
+    """Why the bag must not be exported; () when it may (if its bytes then agree with `expected`)."""
+    members: tuple[Member, ...] = ()
+    facts: BagFacts | None = None
+    """From the validated bag-info.txt and dc.xml; the fingerprint ("" here) is the Witness's to fill in,
+    from the tag files written."""
+    expected: Expected | None = None
+
+    @property
+    def size(self) -> int:
+        return sum(m.size for m in self.members)
+
+
+def reason(item: Finding) -> str:
+    return f"[{item.code}] {item.file + ': ' if item.file else ''}{item.message}"
+
+
+def admit(bag: Path, rules: ProfileRules) -> Admission:
+    """Validate `bag` (all but payload checksums) and plan its serialization. Runs in a worker process
+    with `jobs` > 1."""
+    try:
+        context = build_context(open_bag(bag), "completeness", rules)
+    except (ValueError, PreservationError) as exc:
+        return Admission(bag, (str(exc),))
+    # The completeness scan hashes every tag file but no payload; the checks of full mode over it find all
+    # that full validation finds (tag manifests included) except payload checksums, which `Witness` checks.
+    full = replace(context, mode="full")
+    families = [f for f in FAMILIES if "full" in f.modes]
+    if any(f.severity == "error" for family in families for f in family.check(full)):
+        # Invalid anyway: validate in full for every reason, checksums included, as the validator gives them.
+        report = validate_bag(bag, mode="full", profile=rules)
+        return Admission(bag, tuple(reason(f) for f in report.findings if f.severity == "error"))
+    try:
+        members = _members(bag, context.scan)
+    except BagError as exc:
+        return Admission(bag, (str(exc),))
+    # Parsed here, in the worker: the Witness checks that the tag files written are these.
+    tags = {p: t.data for p in ("bag-info.txt", DC_FILE) if (t := context.scan.tags.get(p)) and t.data}
+    facts = facts_of(bag.name, tags, len(context.scan.sizes), fingerprint="")
+    return Admission(bag, (), members, facts, _expected(context))
+
+
+def _members(bag: Path, scan: Scan) -> tuple[Member, ...]:
+    """The validated listing as members to serialize: no second walk of the bag, nothing unvalidated."""
+    found = [Member("", True, 0, bag)]
+    for path, kind in scan.kinds.items():
+        if kind == "dir":
+            found.append(Member(path, True, 0, bag / path))
+        elif kind == "file" and (digests := scan.tags[path].digests) is not None:
+            found.append(Member(path, False, digests.size, bag / path))
+        else:  # a symlink, device or unreadable tag file: already a validation error; never guess
+            raise BagError(bag / path, "neither a regular file nor a folder; cannot serialize it")
+    found += (Member(path, False, size, bag / path) for path, size in scan.sizes.items())
+    return ordered(found)
+
+
+def _expected(context: BagContext) -> Expected:
+    scan = context.scan
+    tags = {p: t.digests.values[TAG_DIGEST] for p, t in scan.tags.items() if t.digests is not None}
+    listing = scan.listing
+    by_nfc = {nfc(p): p for p in listing.rows}  # a name on disk in another normalization (a warning)
+    payload = {}
+    for path in scan.sizes:
+        row = listing.rows.get(path) or listing.rows.get(by_nfc.get(nfc(path), ""))
+        items = listing.items(row) if row is not None else ()
+        payload[path] = tuple(
+            (m.algorithm, items[m.index])
+            for m in listing.manifests.values()
+            if m.index < len(items) and items[m.index]  # None: not listed; b"": unknown algorithm
+        )
+    return Expected(tags, payload)
+
+
+class Witness:
+    """Checks an admitted bag's bytes as they are serialized (see the module's docstring): pass `read`
+    to `serialize`, then ask `reasons()` and `facts()` once the archive is complete."""
+
+    def __init__(self, admission: Admission) -> None:
+        assert admission.expected is not None
+        self.admission = admission
+        self.expected = admission.expected
+        self._tag_data: dict[str, bytes] = {}
+        self._reasons: list[str] = []
+
+    def read(self, member: Member) -> Iterator[bytes]:
+        if not in_payload(member.path):
+            data = b"".join(read_member(member))  # tag files are small; kept for the fingerprint
+            self._tag_data[member.path] = data
+            if hashlib.new(TAG_DIGEST, data).hexdigest() != self.expected.tags[member.path]:
+                self._reasons.append(f"{member.source}: changed since it was validated; export it again")
+            yield data
+            return
+        digests = self.expected.payload[member.path]
+        hashers = [hashlib.new(algorithm) for algorithm, _ in digests]
+        for chunk in read_member(member):
+            for hasher in hashers:
+                hasher.update(chunk)
+            yield chunk
+        for (algorithm, digest), hasher in zip(digests, hashers, strict=True):
+            actual = hasher.digest()
+            if actual != digest:
+                item = finding(
+                    "manifest.checksum-mismatch",
+                    member.path,
+                    algorithm=algorithm,
+                    expected=digest.hex(),
+                    actual=actual.hex(),
+                )
+                self._reasons.append(reason(item))
+
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(self._reasons)
+
+    def facts(self) -> BagFacts:
+        """The admission's facts with the fingerprint of the tag files written."""
+        assert self.admission.facts is not None
+        return replace(self.admission.facts, fingerprint=fingerprint(self._tag_data))
