@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Protocol
 
 CHUNK = 1 << 20
 PARALLEL_THRESHOLD = 8 << 20
@@ -36,8 +36,14 @@ def new_hashers(algorithms: Iterable[str]) -> dict[str, hashlib._Hash]:
     return {name: hashlib.new(name) for name in algorithms}
 
 
+class Readable(Protocol):
+    """What the engine reads from: a binary file, or any object handing out chunks through ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 def hash_stream(
-    stream: BinaryIO,
+    stream: Readable,
     algorithms: Iterable[str],
     *,
     size_hint: int | None = None,
@@ -60,7 +66,7 @@ def hash_stream(
 
 
 def _hash_parallel(
-    stream: BinaryIO, hashers: dict[str, hashlib._Hash], sink: Callable[[bytes], object] | None
+    stream: Readable, hashers: dict[str, hashlib._Hash], sink: Callable[[bytes], object] | None
 ) -> Digests:
     """Read on this thread; each algorithm consumes the same chunks on a long-lived thread of its own.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -77,7 +77,7 @@ class JournalWriter:
         """Append a batch of entries with one fsync."""
         self._append(*({"bag": e.bag, "fingerprint": e.fingerprint, "item": asdict(e.item)} for e in entries))
 
-    def _append(self, *documents: dict[str, object]) -> None:
+    def _append(self, *documents: Mapping[str, object]) -> None:
         self._file.write("".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n" for d in documents))
         self._file.flush()
         os.fsync(self._file.fileno())

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal, cast
 
 from preservation.errors import BagError
 
@@ -251,7 +251,7 @@ def zip_chunks(
     moment = max(datetime.fromtimestamp(mtime, UTC), ZIP_EPOCH)
     date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     sink = _Collector()
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(cast(IO[bytes], sink), "w", zipfile.ZIP_STORED) as archive:
         for member in members:
             name = _member_name(root, member) + ("/" if member.is_dir else "")
             info = zipfile.ZipInfo(name, date_time)

@@ -61,6 +61,8 @@ def test_killed_build_leaves_only_complete_bags_and_a_rerun_finishes(tmp_path, s
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the build finished before it could be killed"
     published = final_bags(out)
+    # Usually a bag was being staged when the signal landed; its folder must be cleaned up by the re-run.
+    unfinished = temporaries(out)
     for bag in published:
         bagit.Bag(str(bag)).validate()
 
@@ -71,6 +73,7 @@ def test_killed_build_leaves_only_complete_bags_and_a_rerun_finishes(tmp_path, s
     assert f"{RELEASES - published_before} built, {published_before} up to date".encode() in stdout
     assert len(final_bags(out)) == RELEASES
     assert temporaries(out) == []
-    assert b"removed" in stdout, "the re-run should report the unfinished bags it cleaned up"
+    if unfinished:
+        assert f"removed {len(unfinished)} unfinished".encode() in stdout
     for bag in final_bags(out):
         bagit.Bag(str(bag)).validate()
