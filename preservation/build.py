@@ -7,7 +7,6 @@ An existing bag is never touched: the same payload means "up to date", a differe
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -38,6 +37,7 @@ from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, pla
 from preservation.profile import Profile
 from preservation.release import read_sources
 from preservation.release.model import ReadFailure, Release
+from preservation.workers import worker_context
 
 Status = Literal["built", "up-to-date", "conflict", "failed"]
 
@@ -185,11 +185,7 @@ class _Stager:
 
     def _submit(self, releases: list[Release]) -> None:
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            # Workers fork from a server that has imported the build's modules once, instead of each
-            # importing them (~0.5 s). Not fork: pygfried's Go runtime (see formats) does not survive one.
-            context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=worker_context())
         self._futures.append(self._pool.submit(stage_chunk, releases, *self._args))
 
 

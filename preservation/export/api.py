@@ -7,7 +7,6 @@ and exports the rest. A complete transfer folder (its manifest-sha512.txt exists
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -38,6 +37,7 @@ from preservation.export.transfer import (
 )
 from preservation.profile import SERIALIZATION_MIME, Profile
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
+from preservation.workers import worker_context
 
 BATCH = 32
 """Bag files made durable together: one syncfs and one journal fsync per batch rather than per file."""
@@ -228,11 +228,7 @@ def _admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[
     """Each bag's admission, in order, while the caller serializes the ones before it."""
     if jobs <= 1 or len(bags) <= 1:
         return (admit(bag, rules) for bag in bags)
-    # Not fork: the parent may hold threads (tqdm's monitor, pygfried's Go runtime) that a fork breaks.
-    context = multiprocessing.get_context("forkserver")
-    # Workers fork from a server that imported the validator once, instead of each importing it (~0.5 s).
-    context.set_forkserver_preload(["preservation.export.admission"])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context())
     return _drain(pool, pool.map(admit, bags, [rules] * len(bags), chunksize=8))
 
 

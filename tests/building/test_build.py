@@ -233,9 +233,12 @@ def test_two_sources_with_one_identifier_build_once_and_conflict_once(tmp_path, 
     assert "already taken" in (summary.outcomes[1].message or "")
 
 
-def test_importing_the_build_does_not_load_pygfried():
-    """The forkserver preloads preservation.build; had it loaded pygfried (the Go runtime), every worker
+def test_the_worker_preload_does_not_load_pygfried():
+    """The forkserver preloads these modules; had they loaded pygfried (the Go runtime), every worker
     forked from it would hang in its first identification."""
-    check = "import sys, preservation.build; sys.exit('pygfried' in sys.modules)"
+    check = (
+        "import sys, importlib; from preservation.workers import PRELOAD; "
+        "[importlib.import_module(m) for m in PRELOAD]; sys.exit('pygfried' in sys.modules)"
+    )
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", check], cwd=root, check=False).returncode == 0
