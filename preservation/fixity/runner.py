@@ -7,6 +7,7 @@ rest unclaimed and a time budget stops dispatching promptly.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -29,6 +30,10 @@ MAX_BATCH = 64
 """Bags per task at most on a process pool or Dask: for small bags a hand-off costs more than hashing."""
 MAX_BATCH_BYTES = 256 << 20
 """Bytes per task at most (as the ledger knows them), so that a time budget is not overrun by a batch."""
+
+
+WORKER_NICENESS = 5
+"""Added to the niceness of local hashing workers (see `open_pool`)."""
 
 
 class Pool(Protocol):
@@ -135,7 +140,9 @@ def open_pool(
     if jobs <= 1:
         yield InlinePool()
         return
-    with ProcessPoolExecutor(max_workers=jobs) as executor:
+    # Hashing workers yield the CPU to the coordinator, whose ledger writes and claims sit on the run's
+    # critical path: with as many workers as cores, it would otherwise queue behind them for each one.
+    with ProcessPoolExecutor(max_workers=jobs, initializer=os.nice, initargs=(WORKER_NICENESS,)) as executor:
         yield ProcessPool(executor, jobs)
 
 
