@@ -137,15 +137,20 @@ def _check_consistency(data: dict[str, Any], source: Path | str) -> None:
         raise ProfileError(source, "key 'serialization.accept': must list at least one format")
 
 
+def read_profile_text(source: Path, kind: str) -> str:
+    """The text of a profile file (`kind` names it in messages); ProfileError when it cannot be read."""
+    try:
+        return source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError(source, f"{kind} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(source, f"cannot read the {kind}: {exc}") from None
+
+
 def load_profile(path: Path | str | None = None) -> Profile:
     """Load and validate a YAML profile; the default profile when no path is given."""
     source = Path(path) if path is not None else DEFAULT_PROFILE
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError(source, "profile not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(source, f"cannot read profile: {exc}") from None
+    text = read_profile_text(source, "profile")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

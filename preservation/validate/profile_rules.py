@@ -16,7 +16,7 @@ import jsonschema
 
 from preservation.bagit_profile import export_bagit_profile
 from preservation.errors import ProfileError
-from preservation.profile import Profile
+from preservation.profile import Profile, read_profile_text
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 # The structure the checks rely on; unknown keys stay allowed (profiles carry extensions such as Other-Info).
@@ -146,12 +146,7 @@ def rules_from_profile(profile: Profile) -> ProfileRules:
 def load_bagit_profile(path: Path | str) -> ProfileRules:
     """Load a BagIt Profile JSON file; ProfileError naming the file for unreadable or malformed input."""
     source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError(source, "BagIt Profile not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(source, f"cannot read the BagIt Profile: {exc}") from None
+    text = read_profile_text(source, "BagIt Profile")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
