@@ -119,12 +119,6 @@ def serialize(
     return zip_chunks(members, root, mtime, read)
 
 
-def tar_size(members: tuple[Member, ...], root: str, mtime: int) -> int:
-    """The exact length of `tar_chunks` without reading any file: headers plus padded contents."""
-    total = sum(len(_tar_header(m, root, mtime)) + _padded(m.size) for m in members)
-    return _padded_record(total + 2 * BLOCK)
-
-
 def _padded(size: int) -> int:
     return -(-size // BLOCK) * BLOCK
 

@@ -18,7 +18,6 @@ from preservation.export.serialize import (
     list_members,
     serialize,
     tar_chunks,
-    tar_size,
 )
 
 MTIME = 1_700_000_000
@@ -61,7 +60,7 @@ def test_tar_members_have_fixed_owner_modes_and_time(tmp_path: Path) -> None:
     bag = _bag(tmp_path)
     members = list_members(bag)
     data = b"".join(tar_chunks(members, bag.name, MTIME))
-    assert len(data) == tar_size(members, bag.name, MTIME)
+    assert len(data) % tarfile.RECORDSIZE == 0
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         infos = archive.getmembers()
         assert {i.name.split("/")[0] for i in infos} == {"bag-ä"}
