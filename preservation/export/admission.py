@@ -22,10 +22,9 @@ from preservation.bagit.reader import open_bag
 from preservation.errors import BagError, PreservationError
 from preservation.export.facts import DC_FILE, BagFacts, facts_of, fingerprint, in_payload
 from preservation.export.serialize import Member, ordered, read_member
-from preservation.validate.api import validate_bag
+from preservation.validate.api import families_for, validate_bag
 from preservation.validate.findings import Finding, finding
 from preservation.validate.profile_rules import ProfileRules
-from preservation.validate.registry import FAMILIES
 from preservation.validate.scan import BagContext, Scan, build_context
 
 TAG_DIGEST = "sha256"
@@ -71,7 +70,7 @@ def admit(bag: Path, rules: ProfileRules) -> Admission:
     # The completeness scan hashes every tag file but no payload; the checks of full mode over it find all
     # that full validation finds (tag manifests included) except payload checksums, which `Witness` checks.
     full = replace(context, mode="full")
-    families = [f for f in FAMILIES if "full" in f.modes]
+    families = families_for("full", with_profile=True)
     if any(f.severity == "error" for family in families for f in family.check(full)):
         # Invalid anyway: validate in full for every reason, checksums included, as the validator gives them.
         report = validate_bag(bag, mode="full", profile=rules)

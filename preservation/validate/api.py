@@ -12,7 +12,7 @@ from preservation.errors import BagError
 from preservation.validate.crosscheck import cross_check as bagit_python_cross_check
 from preservation.validate.findings import Finding
 from preservation.validate.profile_rules import ProfileRules
-from preservation.validate.registry import FAMILIES
+from preservation.validate.registry import FAMILIES, Family
 from preservation.validate.scan import Mode, build_context
 
 BAG_MARKERS = ("bagit.txt", "bag-info.txt", "package-info.txt")
@@ -55,13 +55,18 @@ def validate_bag(
     except ValueError as exc:
         raise BagError(source, str(exc).partition(": ")[2]) from None
     context = build_context(reader, mode, profile, jobs)
-    families = [f for f in FAMILIES if mode in f.modes and (f.name != "profile" or profile is not None)]
+    families = families_for(mode, with_profile=profile is not None)
     findings = [f for family in families for f in family.check(context)]
     names = [family.name for family in families]
     if cross_check:
         findings += bagit_python_cross_check(source, reader.serialization, mode, findings)
         names.append("crosscheck")
     return BagReport(str(source), reader.serialization, tuple(findings), tuple(names))
+
+
+def families_for(mode: Mode, *, with_profile: bool) -> list[Family]:
+    """The families of checks that `mode` runs; the profile family only when there is a profile."""
+    return [f for f in FAMILIES if mode in f.modes and (f.name != "profile" or with_profile)]
 
 
 def looks_like_bag(folder: Path) -> bool:
