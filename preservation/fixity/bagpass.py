@@ -7,6 +7,7 @@ small files are read with a single read. Parsing is `preservation.bagit.parse`'s
 
 from __future__ import annotations
 
+import re
 import tarfile
 import zipfile
 import zlib
@@ -18,6 +19,12 @@ from typing import BinaryIO, TypeVar
 from preservation.bagit.parse import Problem, manifest_algorithm
 from preservation.bagit.reader import BagReader, Entry, Kind
 from preservation.hashing import ALGORITHMS, CHUNK, Digests, hash_bytes, hash_stream
+
+KEPT_TAG_FILE = re.compile(r"^(bagit|bag-info|package-info|fetch|(tag)?manifest-[^/]+)\.txt$")
+"""Tag files a check parses, and so keeps whole; every other tag file is only hashed as it goes by."""
+MAX_KEPT_TAG_FILE = 256 << 20
+"""A kept tag file larger than this is reported unreadable rather than loaded: a hostile bag must not be
+able to exhaust a worker's memory (a manifest of 256 MiB lists about a million files)."""
 
 ARCHIVE_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, tarfile.TarError)
 """Raised by a decompressor or a CRC check: the archive itself says a member's bytes are damaged."""
@@ -32,7 +39,9 @@ class BagPass:
     kinds: dict[str, Kind] = field(default_factory=dict)
     """Every entry the reader yielded, by bag-relative path."""
     tags: dict[str, bytes] = field(default_factory=dict)
-    """Regular files outside ``data/`` that could be read."""
+    """The tag files a check parses (`KEPT_TAG_FILE`), whole."""
+    tag_digests: dict[str, Digests] = field(default_factory=dict)
+    """The other tag files (metadata, notices, …), hashed with every algorithm we know."""
     payload: dict[str, Digests] = field(default_factory=dict)
     """Payload files listed in a manifest (all of them when the manifests came after the payload)."""
     unreadable: dict[str, str] = field(default_factory=dict)
@@ -77,7 +86,10 @@ def read_bag(reader: BagReader, expected: Expected, *, retries: int = 1, payload
         if entry.kind != "file":
             continue
         if not in_payload:
-            _guarded(found, entry, retries, partial(_read, entry), found.tags)
+            if KEPT_TAG_FILE.match(entry.path):
+                _guarded(found, entry, retries, partial(_read, entry), found.tags)
+            else:
+                _guarded(found, entry, retries, partial(_hash, entry, ALGORITHMS), found.tag_digests)
             continue
         if not payload:
             continue
@@ -106,8 +118,21 @@ def _guarded(
 
 
 def _read(entry: Entry) -> bytes:
+    too_large = OSError(f"larger than the {MAX_KEPT_TAG_FILE} bytes a tag file may have here")
+    if entry.size > MAX_KEPT_TAG_FILE:
+        raise too_large
     with entry.open() as stream:
-        return read_all(stream, entry.size)
+        data = stream.read(entry.size + 1) if entry.size < CHUNK else b""
+        if len(data) <= entry.size < CHUNK:
+            return data
+        # Bounded whatever the entry's size said: a file may grow, an archive header may understate.
+        chunks, total = [data], len(data)
+        while chunk := stream.read(CHUNK):
+            total += len(chunk)
+            if total > MAX_KEPT_TAG_FILE:
+                raise too_large
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _hash(entry: Entry, algorithms: Iterable[str]) -> Digests:

@@ -14,7 +14,7 @@ from typing import cast
 from preservation.bagit.parse import Problem as ReaderProblem
 from preservation.bagit.reader import BagReader, open_bag
 from preservation.fixity.anchor import compare_anchor, compute_anchor
-from preservation.fixity.bagpass import BagPass, read_bag, top_level_manifests
+from preservation.fixity.bagpass import KEPT_TAG_FILE, BagPass, read_bag, top_level_manifests
 from preservation.fixity.discover import registration
 from preservation.fixity.expect import Expectations, expectations
 from preservation.fixity.model import (
@@ -56,12 +56,18 @@ def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
         found, expected = _read(reader, 0)
     problems = [_from_reader(item) for item in found.reader_problems]
     problems += [Problem("unreadable", name, why) for name, why in sorted(found.unreadable.items())]
+    if any(KEPT_TAG_FILE.match(name) for name in found.unreadable):
+        # Without its bag-info or manifests the bag cannot be compared at all: it could not be checked
+        # (error), and anchor or completeness "differences" would only be echoes of that.
+        return _result(task, problems, 0)
     anchor = compute_anchor(found.tags, expected.manifests)
     if task.anchor is not None:
         recorded = {name: digest for name, digest in task.anchor.items() if name not in found.unreadable}
         problems += compare_anchor(recorded, anchor)
     problems += _compare(found, expected)
-    size = sum(len(data) for data in found.tags.values()) + sum(d.size for d in found.payload.values())
+    size = sum(len(data) for data in found.tags.values()) + sum(
+        d.size for hashed in (found.tag_digests, found.payload) for d in hashed.values()
+    )
     if task.anchor is not None:
         return _result(task, problems, size)
     # The first check reads what registration records: the tag files are read once.
@@ -135,7 +141,7 @@ def _verify_all(found: BagPass, listed: Mapping[str, Mapping[str, str]], kind: P
             problems.append(Problem(kind, name, found.damaged[name]))
             continue
         data = found.tags.get(name)
-        digests = found.payload.get(name)
+        digests = found.payload.get(name) or found.tag_digests.get(name)
         if data is not None:
             values = dict(hash_bytes(data, listed[name]).values)
         elif digests is not None:

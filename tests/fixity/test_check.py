@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from preservation.bagit.reader import Entry
-from preservation.fixity import check
+from preservation.fixity import bagpass, check
 from preservation.fixity.check import check_bag
 from preservation.fixity.discover import Found, identify
 from preservation.fixity.model import CheckResult, CheckTask
@@ -222,3 +222,28 @@ def test_tar_io_error_is_retried_by_reading_the_bag_again(
     attempts = _flaky_open(monkeypatch, failures=failures)
     result = _check(archive, anchor)
     assert (result.outcome, len(attempts)) == (outcome, 2)
+
+
+def test_other_tag_files_are_hashed_as_they_pass_and_still_checked(bag: Path) -> None:
+    notice = bag / "archival-notice.txt"
+    notice.write_bytes(b"Achtung! " * 400_000)  # 3.6 MB: more than one read chunk
+    refresh_tag_manifests(bag)
+    anchor = _anchor(bag)
+    assert _check(bag, anchor).outcome == "pass"
+    data = bytearray(notice.read_bytes())
+    data[-1] ^= 0x01
+    notice.write_bytes(bytes(data))
+    result = _check(bag, anchor)
+    assert (result.outcome, _kinds(result)) == ("fail", [("tag-changed", "archival-notice.txt")])
+
+
+def test_a_tag_file_over_the_cap_is_unreadable_not_loaded(bag: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    anchor = _anchor(bag)
+    monkeypatch.setattr(bagpass, "MAX_KEPT_TAG_FILE", 100)  # the manifests are larger than this
+    result = _check(bag, anchor)
+    assert result.outcome == "error"  # could not check, which is not the same as failed
+    assert _kinds(result) == [
+        ("unreadable", name)
+        for name in ("bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt")
+        + ("tagmanifest-sha256.txt", "tagmanifest-sha512.txt")
+    ]
