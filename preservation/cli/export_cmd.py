@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="file format of each bag (default: the profile's default); the profile must accept it",
     )
     export.add_argument("--jobs", type=int, default=2, metavar="N", help="validation processes (default 2)")
-    export.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+    export.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary line")
     export.set_defaults(func=run_export)
 
     verify = subparsers.add_parser(
@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     verify.add_argument("transfer", type=Path, metavar="TRANSFER_DIR")
     common.add_profile_option(verify)
     common.add_format_option(verify, "text", "json")
-    verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    verify.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     verify.set_defaults(func=run_verify)
 
 

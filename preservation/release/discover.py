@@ -52,11 +52,11 @@ def discover(source: Path) -> Iterator[Found | Unreadable]:
         else:
             yield Found(source)
         return
-    found = False
+    said = False  # a folder that yielded nothing at all gets one line saying so
     for item in _folder(source):
-        found = found or isinstance(item, Found)
+        said = True
         yield item
-    if not found:
+    if not said:
         yield Unreadable(source, "folder holds no release document (.txt, .html, .htm)")
 
 
@@ -69,6 +69,10 @@ def _folder(folder: Path) -> Iterator[Found | Unreadable]:
         entries = [e for e in _entries(folder) if not is_junk(e)]
     except OSError as exc:
         yield Unreadable(folder, f"cannot list folder: {exc.strerror or exc}")
+        return
+    if any(e.name == "bagit.txt" for e in entries):
+        # E.g. the output of an earlier build given as a source: its tag files are not releases.
+        yield Unreadable(folder, "is a BagIt bag, not a release source; give the releases it was built from")
         return
     documents = [e for e in entries if e.is_file() and is_document(e)]
     if len(documents) == 1:

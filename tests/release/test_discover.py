@@ -56,3 +56,14 @@ def test_empty_folder_is_a_failure(tmp_path, profile):
     assert list(read_sources([tmp_path], profile)) == [
         ReadFailure(tmp_path, "folder holds no release document (.txt, .html, .htm)")
     ]
+
+
+def test_a_bag_given_as_a_source_is_refused_not_read_as_releases(tmp_path, profile):
+    from preservation.build import build_bags
+
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    build_bags([samples / "2020-10-05-laubsammlung.txt"], tmp_path / "bags", profile)
+    (bag,) = (tmp_path / "bags").iterdir()
+    results = list(read_sources([tmp_path / "bags"], profile))
+    assert [(type(r), r.source) for r in results] == [(ReadFailure, bag)]
+    assert "is a BagIt bag, not a release source" in results[0].message
