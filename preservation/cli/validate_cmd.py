@@ -26,9 +26,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "or --bagit-profile the bags are also checked against that profile; with neither, against "
             "RFC 8493 only."
         ),
-        epilog="Exit codes: 0 every bag valid, 1 any bag invalid, 2 usage error or a path that is not a bag.",
+        epilog=(
+            "Examples:\n"
+            "  preservation validate bags/ --profile profiles/state-archive.yaml\n"
+            "  preservation validate transfer/04161.tar --format junit --output validate.xml --strict\n\n"
+            "Exit codes: 0 every bag valid, 1 any bag invalid, 2 usage error or a path that is not a bag."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="a bag folder, a .tar, .tar.gz/.tgz or .zip bag (read as a stream), or a folder of bags",
+    )
     common.add_format_option(parser, "text", "json", "junit")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here (atomically)")
     depth = parser.add_mutually_exclusive_group()
