@@ -9,7 +9,7 @@ Two phases, so that a caller can group the durability work of many bags (as data
   place without ever replacing an existing path, and fsyncs the parent folders so the renames last.
 
 After a crash or kill there is never a half bag under a final name: only temporary folders, which the
-next run removes on entering `exclusive_output`. `write_bag` does both phases for a single bag.
+next run removes on entering `exclusive_output`. `publish_one(stage_bag(...))` does both for a single bag.
 """
 
 from __future__ import annotations
@@ -252,26 +252,8 @@ def discard(staged: StagedBag) -> None:
     shutil.rmtree(staged.temp, ignore_errors=True)
 
 
-def write_bag(
-    target: Path,
-    payload: Sequence[PayloadItem],
-    bag_info: Sequence[tuple[str, str | None]],
-    *,
-    manifest_algorithms: Sequence[str],
-    tagmanifest_algorithms: Sequence[str],
-    tag_files: TagFiles | None = None,
-    mtime: int | None = None,
-) -> BagResult:
-    """Stage and publish one bag; BagError when it cannot be published."""
-    staged = stage_bag(
-        target,
-        payload,
-        bag_info,
-        manifest_algorithms=manifest_algorithms,
-        tagmanifest_algorithms=tagmanifest_algorithms,
-        tag_files=tag_files,
-        mtime=mtime,
-    )
+def publish_one(staged: StagedBag) -> BagResult:
+    """Publish a single staged bag; BagError when it cannot be published."""
     published = publish([staged])
     if published.failures:
         raise published.failures[0]

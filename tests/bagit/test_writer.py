@@ -26,8 +26,8 @@ from preservation.bagit.writer import (
     discard,
     exclusive_output,
     publish,
+    publish_one,
     stage_bag,
-    write_bag,
 )
 from preservation.errors import BagError
 
@@ -55,14 +55,16 @@ def write(
     mtime: int | None = EPOCH,
 ) -> BagResult:
     target.parent.mkdir(parents=True, exist_ok=True)
-    return write_bag(
-        target,
-        payload,
-        BAG_INFO,
-        manifest_algorithms=ALGORITHMS,
-        tagmanifest_algorithms=ALGORITHMS,
-        tag_files=tags,
-        mtime=mtime,
+    return publish_one(
+        stage_bag(
+            target,
+            payload,
+            BAG_INFO,
+            manifest_algorithms=ALGORITHMS,
+            tagmanifest_algorithms=ALGORITHMS,
+            tag_files=tags,
+            mtime=mtime,
+        )
     )
 
 
@@ -275,8 +277,8 @@ def slow(stream, algorithms, *, size_hint=None, sink=None):
 writer.hash_stream = slow
 src, out = Path(sys.argv[1]), Path(sys.argv[2])
 with writer.exclusive_output(out):
-    writer.write_bag(out / "r", [writer.SourceFile(src, "data/big.bin")], [],
-                     manifest_algorithms=["sha256"], tagmanifest_algorithms=["sha256"])
+    writer.publish_one(writer.stage_bag(out / "r", [writer.SourceFile(src, "data/big.bin")], [],
+                       manifest_algorithms=["sha256"], tagmanifest_algorithms=["sha256"]))
 """
 
 
