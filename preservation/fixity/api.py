@@ -207,7 +207,7 @@ class BagHistory:
                     "registered_at": bag.registered_at,
                     "last_checked_at": bag.last_checked_at,
                     "status": bag.status,
-                    "anchor": dict(bag.anchor or {}),
+                    "anchor": bag.anchor.digests if bag.anchor else {},
                 }
                 for bag in self.bags
             ],

@@ -62,7 +62,9 @@ def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
         return _result(task, problems, 0)
     anchor = compute_anchor(found.tags, expected.manifests)
     if task.anchor is not None:
-        recorded = {name: digest for name, digest in task.anchor.items() if name not in found.unreadable}
+        recorded = {
+            name: digest for name, digest in task.anchor.digests.items() if name not in found.unreadable
+        }
         problems += compare_anchor(recorded, anchor)
     problems += _compare(found, expected)
     size = sum(len(data) for data in found.tags.values()) + sum(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from preservation.fixity.anchor import compute_anchor
 from preservation.fixity.bagpass import BagPass, read_bag
 from preservation.fixity.expect import declared_encoding
 from preservation.fixity.ledger import NewBag
-from preservation.fixity.model import BagKind, BagRecord, Identity
+from preservation.fixity.model import Anchor, BagKind, BagRecord, Identity
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def registration(
     oxum = (info.get("Payload-Oxum") or "").partition(".")[0]
     size = os.path.getsize(path) if kind != "directory" else int(oxum) if oxum.isdigit() else None
     anchor = compute_anchor(read.tags) if anchor is None else anchor
-    return Identity(info.get("External-Identifier") or None, anchor, size)
+    return Identity(info.get("External-Identifier") or None, Anchor.of(anchor), size)
 
 
 def identify_all(found: Sequence[Found]) -> tuple[Identity | str | None, ...]:
@@ -128,14 +128,14 @@ class Registrar:
         exists: Callable[[str], bool] = os.path.lexists,
     ) -> None:
         self._exists = exists
-        self._movable: dict[tuple[str | None, str], list[BagRecord]] = {}
+        self._movable: dict[tuple[str | None, Anchor], list[BagRecord]] = {}
         for bag in known:
             if bag.anchor is not None and bag.path not in found_paths:
-                self._movable.setdefault(_key(bag.identity, bag.anchor), []).append(bag)
+                self._movable.setdefault((bag.identity, bag.anchor), []).append(bag)
 
     def resolve(self, path: str, kind: BagKind, identity: Identity) -> NewBag | tuple[int, str]:
         """A `NewBag` to register, or (id of the known bag, `path`) for a move."""
-        movable = self._movable.get(_key(identity.identity, identity.anchor), [])
+        movable = self._movable.get((identity.identity, identity.anchor), [])
         for bag in movable:
             if not self._exists(bag.path):
                 movable.remove(bag)
@@ -162,6 +162,3 @@ def plan_registration(
                 moved.append(decision)
     return Registration(tuple(new), tuple(moved), tuple(unreadable))
 
-
-def _key(identity: str | None, anchor: Mapping[str, str]) -> tuple[str | None, str]:
-    return identity, repr(sorted(anchor.items()))

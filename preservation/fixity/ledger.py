@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from preservation.fixity.model import (
+    Anchor,
     BagKind,
     BagRecord,
     CheckResult,
@@ -73,15 +74,12 @@ _R = TypeVar("_R")
 
 
 def _timed(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Add the call's duration to the ledger's `seconds`, so a run can report the ledger's own share."""
+    """Count the call's duration in the ledger's `seconds` (see `Ledger._clocked`)."""
 
     @wraps(method)
     def timed(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        start = time.perf_counter()
-        try:
+        with args[0]._clocked():  # type: ignore[attr-defined]
             return method(*args, **kwargs)
-        finally:
-            args[0].seconds += time.perf_counter() - start  # type: ignore[attr-defined]
 
     return timed
 
@@ -91,7 +89,7 @@ class NewBag:
     identity: str | None
     path: str
     kind: BagKind
-    anchor: dict[str, str]
+    anchor: Anchor
     size: int | None
 
 
@@ -128,7 +126,8 @@ class Ledger:
     def __init__(self, path: Path, *, busy_timeout_ms: int = 60_000) -> None:
         self.path = path
         self.seconds = 0.0
-        """Time spent inside ledger calls."""
+        """Time spent inside ledger calls, so that a run can report the ledger's own share."""
+        self._clock_started: float | None = None
         try:
             self._db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -150,7 +149,28 @@ class Ledger:
         self.close()
 
     @contextmanager
+    def _clocked(self) -> Iterator[None]:
+        if self._clock_started is not None:
+            yield  # inside a transaction or call already being timed
+            return
+        self._clock_started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds += time.perf_counter() - self._clock_started
+            self._clock_started = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make the ledger calls inside one transaction: committed together, or not at all."""
+        with self._clocked(), self._write():
+            yield
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        if self._db.in_transaction:
+            yield self._db  # part of the caller's `transaction()`
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -291,7 +311,7 @@ class Ledger:
                 identity = anchor = size = None
                 if isinstance(check.first, NewBag):
                     identity, size = check.first.identity, check.first.size
-                    anchor = json.dumps(check.first.anchor, sort_keys=True)
+                    anchor = check.first.anchor.text
                 elif check.first is not None:
                     bag_id = _move(db, *check.first, now) or bag_id
                 problems = (
@@ -335,14 +355,14 @@ def _anchor(db: sqlite3.Connection, bag: NewBag, now: str) -> bool:
     cursor = db.execute(
         "UPDATE bags SET identity = ?, anchor = ?, size = COALESCE(size, ?)"
         " WHERE path = ? AND anchor = 'null'",
-        (bag.identity, json.dumps(bag.anchor, sort_keys=True), bag.size, bag.path),
+        (bag.identity, bag.anchor.text, bag.size, bag.path),
     )
     if cursor.rowcount:
         return True
     cursor = db.execute(
         "INSERT OR IGNORE INTO bags (identity, path, kind, anchor, registered_at, size)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (bag.identity, bag.path, bag.kind, json.dumps(bag.anchor, sort_keys=True), now, bag.size),
+        (bag.identity, bag.path, bag.kind, bag.anchor.text, now, bag.size),
     )
     return cursor.rowcount > 0
 
@@ -371,7 +391,7 @@ def _bag(row: tuple[Any, ...]) -> BagRecord:
         identity,
         path,
         kind,
-        None if anchor == "null" else json.loads(anchor),
+        None if anchor == "null" else Anchor(anchor),
         registered_at,
         last_checked_at,
         status,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from preservation.errors import PreservationError
@@ -59,11 +61,32 @@ def outcome_of(problems: Iterable[Problem]) -> Outcome:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """The sha512 of each anchoring tag file, kept in the ledger as canonical JSON text.
+
+    It travels between ledger and workers as that text: the coordinating process, whose time is the
+    ledger's, neither encodes nor decodes it; the workers that compare it do.
+    """
+
+    text: str
+
+    @classmethod
+    def of(cls, digests: Mapping[str, str]) -> Anchor:
+        return cls(json.dumps(dict(digests), sort_keys=True))
+
+    @cached_property
+    def digests(self) -> dict[str, str]:
+        """Tag file name → digest."""
+        decoded: dict[str, str] = json.loads(self.text)
+        return decoded
+
+
+@dataclass(frozen=True)
 class Identity:
     """What registration records of a bag: its External-Identifier, anchor and size."""
 
     identity: str | None
-    anchor: dict[str, str]
+    anchor: Anchor
     size: int | None
 
 
@@ -73,7 +96,7 @@ class CheckTask:
 
     bag_id: int
     path: str
-    anchor: Mapping[str, str] | None
+    anchor: Anchor | None
     """None for a bag not yet in the ledger: its first check also reads what registration records."""
 
 
@@ -95,9 +118,9 @@ class BagRecord:
     """External-Identifier from bag-info.txt."""
     path: str
     kind: BagKind
-    anchor: Mapping[str, str] | None
-    """sha512 per anchoring tag file, taken at registration and kept outside the bag; None until the
-    first check of a bag entered when found."""
+    anchor: Anchor | None
+    """Taken at registration and kept outside the bag; None until the first check of a bag entered when
+    found."""
     registered_at: str
     last_checked_at: str | None
     status: str

@@ -192,44 +192,51 @@ def run_checks(
     registration records; `registrar` decides whether it is new or a known bag that moved."""
     pending = deque(due)
     in_flight: dict[Any, tuple[str, dict[int, BagRecord]]] = {}
+    finished: list[Recording] = []
     done = _Progress()
     try:
-        while pending or in_flight:
-            out_of_time = deadline is not None and clock() >= deadline
-            if pending and out_of_time:
+        while True:
+            if pending and deadline is not None and clock() >= deadline:
                 done.not_checked += pending
                 pending.clear()
-            if pending and len(in_flight) < pool.depth:
-                # Sized on what is left: batches shrink towards the end, so no worker idles while
-                # another still works through a large last batch.
-                batch = next_batch(pending, batch_size(len(pending), pool))
-                now = clock()
+            # Sized on what is left: batches shrink towards the end, so no worker idles while another
+            # still works through a large last batch.
+            batches: list[list[BagRecord]] = []
+            while pending and len(in_flight) + len(batches) < pool.depth:
+                batches.append(next_batch(pending, batch_size(len(pending), pool)))
+            now = clock()
+            # The checks just finished are committed with the claim of the bags that replace them.
+            with ledger.transaction():
+                if finished:
+                    ledger.record(finished, owner, agent=agent, now=registered_at)
                 claimed = ledger.claim(
-                    [bag.id for bag in batch],
+                    [bag.id for batch in batches for bag in batch],
                     owner,
                     now=format_time(now),
                     until=format_time(now + LEASE),
                     not_checked_since=not_checked_since,
                 )
+            for recording in finished:
+                _tally(recording, done, on_checked)
+            finished = []
+            for batch in batches:
                 mine = {bag.id: bag for bag in batch if bag.id in claimed}
                 done.not_checked += [bag for bag in batch if bag.id not in claimed]
                 tasks = tuple(CheckTask(bag.id, bag.path, bag.anchor) for bag in mine.values())
                 if tasks:
                     in_flight[pool.submit(check_bags, tasks)] = (format_time(now), mine)
-                continue
             if not in_flight:
-                continue
+                if pending:
+                    continue  # every bag of these batches was claimed by another run
+                break
             # Everything finished meanwhile goes into one transaction.
-            finished = [(future, *in_flight.pop(future)) for future in pool.wait_first(in_flight)]
+            results = [(future, *in_flight.pop(future)) for future in pool.wait_first(in_flight)]
             ended = format_time(clock())
-            recordings = [
+            finished = [
                 _recording(result, started, ended, bags[result.bag_id], registrar)
-                for future, started, bags in finished
+                for future, started, bags in results
                 for result in future.result()
             ]
-            ledger.record(recordings, owner, agent=agent, now=registered_at)
-            for recording in recordings:
-                _tally(recording, done, on_checked)
     finally:
         ledger.release(owner)
     return Dispatch(tuple(done.checked), tuple(done.not_checked), done.registered, tuple(done.moved))

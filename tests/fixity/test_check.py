@@ -12,17 +12,17 @@ from preservation.bagit.reader import Entry
 from preservation.fixity import bagpass, check
 from preservation.fixity.check import check_bag
 from preservation.fixity.discover import Found, identify
-from preservation.fixity.model import CheckResult, CheckTask
+from preservation.fixity.model import Anchor, CheckResult, CheckTask
 from tests.fixity.bags import make_bag, refresh_tag_manifests, rewrite_consistently, tar_bag, zip_bag
 
 
-def _anchor(path: Path) -> dict[str, str]:
+def _anchor(path: Path) -> Anchor:
     identity = identify(Found(str(path), "directory"))
     assert identity is not None and not isinstance(identity, str)
     return identity.anchor
 
 
-def _check(path: Path, anchor: dict[str, str] | None = None) -> CheckResult:
+def _check(path: Path, anchor: Anchor | None = None) -> CheckResult:
     return check_bag(CheckTask(1, str(path), anchor if anchor is not None else _anchor(path)))
 
 
@@ -42,7 +42,7 @@ def test_intact_bag_passes_and_counts_bytes(bag: Path) -> None:
 
 
 def test_anchor_is_the_tag_manifests(bag: Path) -> None:
-    assert sorted(_anchor(bag)) == ["tagmanifest-sha256.txt", "tagmanifest-sha512.txt"]
+    assert sorted(_anchor(bag).digests) == ["tagmanifest-sha256.txt", "tagmanifest-sha512.txt"]
 
 
 def test_flipped_byte_fails_naming_the_file(bag: Path) -> None:

@@ -253,7 +253,7 @@ def test_batches_are_cut_by_bytes_as_well_as_by_count() -> None:
     from preservation.fixity.runner import MAX_BATCH_BYTES, next_batch
 
     def bag(i: int, size: int | None) -> BagRecord:
-        return BagRecord(i, None, f"/b{i}", "directory", {}, "t", None, "unchecked", size)
+        return BagRecord(i, None, f"/b{i}", "directory", None, "t", None, "unchecked", size)
 
     big = MAX_BATCH_BYTES // 2 + 1
     pending = deque([bag(0, big), bag(1, big), bag(2, None), bag(3, 10), bag(4, 10)])

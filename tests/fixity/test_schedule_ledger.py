@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from preservation.fixity.ledger import SCHEMA_VERSION, Ledger, NewBag
-from preservation.fixity.model import BagRecord, FixityError, format_time
+from preservation.fixity.model import Anchor, BagRecord, FixityError, format_time
 from preservation.fixity.schedule import Budget, select
 from tests.fixity.bags import T0
 
@@ -21,7 +21,7 @@ def _bag(id: int, last: int | None, size: int = 100, registered: int = 0) -> Bag
         f"urn:{id}",
         f"/b/{id}",
         "directory",
-        {},
+        Anchor.of({}),
         format_time(T0 + timedelta(seconds=registered)),
         when,
         "pass",
@@ -54,7 +54,7 @@ def test_budgets() -> None:
 
 
 def _new(path: str) -> NewBag:
-    return NewBag("urn:x", path, "directory", {"tagmanifest-sha512.txt": "ab"}, 10)
+    return NewBag("urn:x", path, "directory", Anchor.of({"tagmanifest-sha512.txt": "ab"}), 10)
 
 
 def test_schema_wal_and_version(tmp_path: Path) -> None:
