@@ -117,8 +117,11 @@ def run_fixity(
         found = discover.find_bags(resolved)
         # Bags at unknown paths are entered without an anchor, so that they are claimed like any other;
         # their first check also reads what registration records: the tag files are read once.
-        ledger.add_found([(f.path, f.kind) for f in found], since)
         known = ledger.bags()
+        unknown = discover.unknown(found, known)
+        if unknown:
+            ledger.add_found([(f.path, f.kind) for f in unknown], since)
+            known = ledger.bags()
         candidates = [bag for bag in known if discover.is_under(bag.path, resolved)]
         selection = schedule.select(
             candidates, now=run_start, older_than=older_than, check_all=check_all, budget=budget

@@ -161,4 +161,3 @@ def plan_registration(
             else:
                 moved.append(decision)
     return Registration(tuple(new), tuple(moved), tuple(unreadable))
-

@@ -20,6 +20,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+from preservation.fixity import schema
 from preservation.fixity.model import (
     Anchor,
     BagKind,
@@ -31,42 +32,6 @@ from preservation.fixity.model import (
     Problem,
 )
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE bags (
-    id INTEGER PRIMARY KEY,
-    identity TEXT,
-    path TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL CHECK (kind IN ('directory', 'tar', 'zip')),
-    anchor TEXT NOT NULL,
-    registered_at TEXT NOT NULL,
-    last_checked_at TEXT,
-    status TEXT NOT NULL DEFAULT 'unchecked' CHECK (status IN ('unchecked', 'pass', 'fail', 'error')),
-    size INTEGER,
-    claimed_by TEXT,
-    claimed_until TEXT
-);
-CREATE INDEX bags_identity ON bags (identity);
-CREATE TABLE events (
-    id INTEGER PRIMARY KEY,
-    bag INTEGER NOT NULL REFERENCES bags (id),
-    started TEXT NOT NULL,
-    ended TEXT NOT NULL,
-    bytes INTEGER NOT NULL,
-    outcome TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error')),
-    problems TEXT NOT NULL,
-    agent TEXT NOT NULL
-);
-CREATE INDEX events_bag ON events (bag, started);
-CREATE TABLE moves (
-    id INTEGER PRIMARY KEY,
-    bag INTEGER NOT NULL REFERENCES bags (id),
-    from_path TEXT NOT NULL,
-    to_path TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-"""
 _BAG_COLUMNS = "id, identity, path, kind, anchor, registered_at, last_checked_at, status, size"
 
 _P = ParamSpec("_P")
@@ -100,6 +65,8 @@ class Recording:
     result: CheckResult
     started: str
     ended: str
+    size: int | None
+    """The bag's size as the ledger knew it before this check."""
     first: NewBag | tuple[int, str] | None = None
     """For a first check: anchor the bag, or record that known bag (id, new path) moved here."""
 
@@ -133,8 +100,8 @@ class Ledger:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()  # before foreign keys are on: an upgrade rebuilds tables
             self._db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
         except sqlite3.Error as exc:
             raise FixityError(path, f"cannot open the fixity ledger: {exc}") from None
 
@@ -183,17 +150,17 @@ class Ledger:
         with self._write() as db:
             exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone()
             if not exists:
-                # Statement by statement: executescript() would COMMIT the open transaction first.
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+                schema.create(db)
                 return
             (version,) = db.execute("SELECT version FROM schema_version").fetchone()
-            if version != SCHEMA_VERSION:
+            if version > schema.VERSION:
                 raise FixityError(
-                    self.path, f"ledger schema version {version}, this software reads {SCHEMA_VERSION}"
+                    self.path,
+                    f"ledger schema version {version} was written by a newer version of this software,"
+                    f" which reads up to {schema.VERSION}",
                 )
+            if version < schema.VERSION:
+                schema.upgrade(db, version)
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -304,35 +271,51 @@ class Ledger:
         recorded at `now` for a bag found moved); one transaction."""
         events = []
         updates = []
+        # Most checks change only a bag's status and time: one statement per outcome updates them all.
+        unchanged: dict[tuple[str, str], list[int]] = {}
         with self._write() as db:
             for check in checks:
                 result = check.result
                 bag_id = result.bag_id
-                identity = anchor = size = None
-                if isinstance(check.first, NewBag):
-                    identity, size = check.first.identity, check.first.size
-                    anchor = check.first.anchor.text
-                elif check.first is not None:
-                    bag_id = _move(db, *check.first, now) or bag_id
                 problems = (
                     json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
                     if result.problems
                     else "[]"  # the common case, without the cost of the encoder
                 )
+                if check.first is None and result.bytes_read in (0, check.size):
+                    unchanged.setdefault((result.outcome, check.ended), []).append(bag_id)
+                else:
+                    identity = anchor = None
+                    size = result.bytes_read
+                    if isinstance(check.first, NewBag):
+                        identity, anchor = check.first.identity, check.first.anchor.text
+                        size = size or check.first.size or 0
+                    elif check.first is not None:
+                        bag_id = _move(db, *check.first, now) or bag_id
+                    updates.append((result.outcome, check.ended, size, owner, anchor, identity, bag_id))
                 events.append(
                     (bag_id, check.started, check.ended, result.bytes_read, result.outcome, problems, agent)
                 )
-                size = result.bytes_read or size
-                updates.append((result.outcome, check.ended, size, owner, anchor, identity, bag_id))
             db.executemany(
                 "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 events,
             )
-            # One update per bag: the outcome, the claim given back and, after a first check, the anchor.
-            # A gone bag read 0 bytes: the size known from before stays for --max-bytes planning.
+            # The claim is given back with the outcome.
+            release = (
+                "claimed_by = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_by END,"
+                " claimed_until = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_until END"
+            )
+            for (outcome, ended), ids in unchanged.items():
+                db.execute(
+                    f"UPDATE bags SET status = ?, last_checked_at = ?, {release}"
+                    f" WHERE id IN ({','.join('?' * len(ids))})",
+                    (outcome, ended, owner, owner, *ids),
+                )
+            # After a first check, also the anchor; a gone bag read 0 bytes: the size known from before
+            # stays for --max-bytes planning.
             db.executemany(
-                "UPDATE bags SET status = ?1, last_checked_at = ?2, size = COALESCE(?3, size),"
+                "UPDATE bags SET status = ?1, last_checked_at = ?2, size = COALESCE(NULLIF(?3, 0), size),"
                 " claimed_by = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_by END,"
                 " claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END,"
                 " identity = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?6 ELSE identity END,"

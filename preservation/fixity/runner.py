@@ -256,8 +256,9 @@ def _recording(
     result: CheckResult, started: str, ended: str, bag: BagRecord, registrar: Registrar | None
 ) -> Recording:
     if isinstance(result.registration, Identity) and registrar is not None:
-        return Recording(result, started, ended, registrar.resolve(bag.path, bag.kind, result.registration))
-    return Recording(result, started, ended)
+        first = registrar.resolve(bag.path, bag.kind, result.registration)
+        return Recording(result, started, ended, bag.size, first)
+    return Recording(result, started, ended, bag.size)
 
 
 def _tally(recording: Recording, done: _Progress, on_checked: Callable[[Checked], None] | None) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from preservation.fixity.ledger import SCHEMA_VERSION, Ledger, NewBag
+from preservation.fixity import schema
+from preservation.fixity.ledger import Ledger, NewBag
 from preservation.fixity.model import Anchor, BagRecord, FixityError, format_time
 from preservation.fixity.schedule import Budget, select
 from tests.fixity.bags import T0
@@ -62,12 +63,96 @@ def test_schema_wal_and_version(tmp_path: Path) -> None:
         ledger.register([_new("/a")], [], format_time(T0))
     db = sqlite3.connect(tmp_path / "l.sqlite")
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert db.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+    assert db.execute("SELECT version FROM schema_version").fetchone() == (schema.VERSION,)
     db.execute("UPDATE schema_version SET version = 99")
     db.commit()
     db.close()
     with pytest.raises(FixityError, match="schema version 99"):
         Ledger(tmp_path / "l.sqlite")
+
+
+# What version 1 of this software wrote; kept verbatim to test the upgrade of real old ledgers.
+_VERSION_1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE bags (
+    id INTEGER PRIMARY KEY,
+    identity TEXT,
+    path TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('directory', 'tar', 'zip')),
+    anchor TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    last_checked_at TEXT,
+    status TEXT NOT NULL DEFAULT 'unchecked' CHECK (status IN ('unchecked', 'pass', 'fail', 'error')),
+    size INTEGER,
+    claimed_by TEXT,
+    claimed_until TEXT
+);
+CREATE INDEX bags_identity ON bags (identity);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    bag INTEGER NOT NULL REFERENCES bags (id),
+    started TEXT NOT NULL,
+    ended TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error')),
+    problems TEXT NOT NULL,
+    agent TEXT NOT NULL
+);
+CREATE INDEX events_bag ON events (bag, started);
+CREATE TABLE moves (
+    id INTEGER PRIMARY KEY,
+    bag INTEGER NOT NULL REFERENCES bags (id),
+    from_path TEXT NOT NULL,
+    to_path TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+INSERT INTO schema_version VALUES (1);
+INSERT INTO bags VALUES (1, 'urn:a', '/new/a', 'directory', '{"tagmanifest-sha512.txt": "ab"}',
+    '2026-01-01T00:00:00.000000Z', '2026-02-01T00:00:00.000000Z', 'fail', 10, NULL, NULL);
+INSERT INTO events VALUES (1, 1, '2026-02-01T00:00:00.000000Z', '2026-02-01T00:00:01.000000Z', 10, 'fail',
+    '[{"kind": "changed", "file": "data/a.txt", "detail": "sha512 differs"}]', 'preservation 0.1.0');
+INSERT INTO moves VALUES (1, 1, '/old/a', '/new/a', '2026-01-15T00:00:00.000000Z');
+"""
+
+
+def test_a_version_1_ledger_is_upgraded_keeping_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(_VERSION_1)
+    old.close()
+    with Ledger(path) as ledger:
+        [bag] = ledger.bags()
+        [event] = ledger.events()
+        [move] = ledger.moves(1)
+    assert (bag.identity, bag.path, bag.status, bag.size) == ("urn:a", "/new/a", "fail", 10)
+    assert bag.anchor == Anchor.of({"tagmanifest-sha512.txt": "ab"})
+    assert (event.outcome, [p.file for p in event.problems]) == ("fail", ["data/a.txt"])
+    assert (move.from_path, move.to_path) == ("/old/a", "/new/a")
+    Ledger(tmp_path / "fresh.sqlite").close()
+    # The same tables and indexes as a ledger made new (renaming a table makes SQLite quote its name).
+    definitions = "SELECT type, name, replace(sql, '\"', '') FROM sqlite_master ORDER BY name"
+    db = sqlite3.connect(path)
+    fresh = sqlite3.connect(tmp_path / "fresh.sqlite")
+    assert db.execute(definitions).fetchall() == fresh.execute(definitions).fetchall()
+    assert db.execute("SELECT version FROM schema_version").fetchone() == (schema.VERSION,)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO bags (path, kind, anchor, registered_at) VALUES ('/b', 'folder', 'null', 't')",
+        "UPDATE bags SET status = 'ok'",
+        "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
+        " VALUES (1, 't', 't', 0, 'passed', '[]', 'x')",
+        "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
+        " VALUES (99, 't', 't', 0, 'pass', '[]', 'x')",
+    ],
+)
+def test_the_ledger_refuses_rows_outside_its_vocabulary(tmp_path: Path, statement: str) -> None:
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        ledger.register([_new("/a")], [], format_time(T0))
+        with pytest.raises(sqlite3.IntegrityError):
+            ledger._db.execute(statement)
 
 
 def test_claims_are_exclusive_across_connections(tmp_path: Path) -> None:

@@ -1,0 +1,76 @@
+"""The ledger's tables, and the upgrade of a ledger written by an earlier version.
+
+Version 2 spells each CHECK constraint as a chain of ORs: SQLite evaluates a constant ``IN (...)`` list
+by building a temporary table for every row written, which tripled the cost of each insert and update.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+VERSION = 2
+
+_TABLES = {
+    "schema_version": "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+    "bags": """CREATE TABLE bags (
+    id INTEGER PRIMARY KEY,
+    identity TEXT,
+    path TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind = 'directory' OR kind = 'tar' OR kind = 'zip'),
+    anchor TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    last_checked_at TEXT,
+    status TEXT NOT NULL DEFAULT 'unchecked'
+        CHECK (status = 'unchecked' OR status = 'pass' OR status = 'fail' OR status = 'error'),
+    size INTEGER,
+    claimed_by TEXT,
+    claimed_until TEXT
+)""",
+    "events": """CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    bag INTEGER NOT NULL REFERENCES bags (id),
+    started TEXT NOT NULL,
+    ended TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome = 'pass' OR outcome = 'fail' OR outcome = 'error'),
+    problems TEXT NOT NULL,
+    agent TEXT NOT NULL
+)""",
+    "moves": """CREATE TABLE moves (
+    id INTEGER PRIMARY KEY,
+    bag INTEGER NOT NULL REFERENCES bags (id),
+    from_path TEXT NOT NULL,
+    to_path TEXT NOT NULL,
+    at TEXT NOT NULL
+)""",
+}
+_INDEXES = {
+    "bags": ["CREATE INDEX bags_identity ON bags (identity)"],
+    "events": ["CREATE INDEX events_bag ON events (bag, started)"],
+}
+_CHANGED_IN = {2: ("bags", "events")}
+"""Tables whose definition each version changed: an upgrade rebuilds them."""
+
+
+def create(db: sqlite3.Connection) -> None:
+    """Make the tables of an empty ledger, inside the caller's transaction."""
+    for table, statement in _TABLES.items():
+        db.execute(statement)
+        for index in _INDEXES.get(table, []):
+            db.execute(index)
+    db.execute("INSERT INTO schema_version VALUES (?)", (VERSION,))
+
+
+def upgrade(db: sqlite3.Connection, version: int) -> None:
+    """Bring a ledger of an earlier `version` to `VERSION`, keeping every row, inside the caller's
+    transaction. Foreign keys must be off (SQLite's procedure for changing a table's definition)."""
+    for table in sorted({t for v, tables in _CHANGED_IN.items() if v > version for t in tables}):
+        db.execute(_TABLES[table].replace(f"CREATE TABLE {table} ", f"CREATE TABLE {table}_new ", 1))
+        db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        for index in _INDEXES.get(table, []):
+            db.execute(index)
+    if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
+        raise sqlite3.IntegrityError("foreign key violations after the upgrade")
+    db.execute("UPDATE schema_version SET version = ?", (VERSION,))
