@@ -111,7 +111,7 @@ def run_fixity(
     run_start = clock()
     since = format_time(run_start)
     with (
-        Ledger(ledger_path) as ledger,
+        Ledger(ledger_path, background_checkpoints=True) as ledger,
         open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool,
     ):
         found = discover.find_bags(resolved)

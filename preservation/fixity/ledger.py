@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from preservation.fixity import schema
+from preservation.fixity.checkpoint import Checkpointer
 from preservation.fixity.model import (
     Anchor,
     BagKind,
@@ -90,7 +91,10 @@ def _owner_dead(owner: str) -> bool:
 
 
 class Ledger:
-    def __init__(self, path: Path, *, busy_timeout_ms: int = 60_000) -> None:
+    def __init__(
+        self, path: Path, *, busy_timeout_ms: int = 60_000, background_checkpoints: bool = False
+    ) -> None:
+        """`background_checkpoints`: for a long run of commits that must not stall (see `checkpoint`)."""
         self.path = path
         self.seconds = 0.0
         """Time spent inside ledger calls, so that a run can report the ledger's own share."""
@@ -102,11 +106,17 @@ class Ledger:
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()  # before foreign keys are on: an upgrade rebuilds tables
             self._db.execute("PRAGMA foreign_keys = ON")
+            self._checkpointer = None
+            if background_checkpoints:
+                self._db.execute("PRAGMA wal_autocheckpoint = 0")
+                self._checkpointer = Checkpointer(path)
         except sqlite3.Error as exc:
             raise FixityError(path, f"cannot open the fixity ledger: {exc}") from None
 
     @_timed
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self._db.close()
 
     def __enter__(self) -> Ledger:

@@ -262,13 +262,15 @@ def _recording(
 
 
 def _tally(recording: Recording, done: _Progress, on_checked: Callable[[Checked], None] | None) -> None:
-    result = replace(recording.result, registration=None)
+    # What registration read is in the ledger now: not kept for the whole run.
+    changes: dict[str, Any] = {"registration": None} if recording.result.registration is not None else {}
     if isinstance(recording.first, NewBag):
         done.registered += 1
     elif recording.first is not None:
         bag_id, path = recording.first
         done.moved.append((bag_id, path))
-        result = replace(result, bag_id=bag_id)
+        changes["bag_id"] = bag_id
+    result = replace(recording.result, **changes) if changes else recording.result
     item = Checked(result, recording.started, recording.ended)
     done.checked.append(item)
     if on_checked is not None:

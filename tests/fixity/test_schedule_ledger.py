@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from preservation.fixity import schema
+from preservation.fixity.checkpoint import Checkpointer
 from preservation.fixity.ledger import Ledger, NewBag
 from preservation.fixity.model import Anchor, BagRecord, FixityError, format_time
 from preservation.fixity.schedule import Budget, select
@@ -166,3 +169,32 @@ def test_claims_are_exclusive_across_connections(tmp_path: Path) -> None:
         assert first == set(ids[:3]) and second == {ids[3]}
         later = format_time(T0 + timedelta(hours=2))  # the lease has run out
         assert two.claim(ids[:1], "host:1:b", now=later, until=later, not_checked_since=since) == {ids[0]}
+
+
+def test_checkpoints_run_beside_a_writer_that_never_checkpoints(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE t (x BLOB)")
+    for _ in range(20):
+        writer.executemany("INSERT INTO t VALUES (?)", [(os.urandom(1024),)] * 50)
+    assert path.stat().st_size < 64 << 10  # everything is still in the log
+    checkpointer = Checkpointer(path, interval=0.01)
+    try:
+        deadline = time.monotonic() + 10
+        while path.stat().st_size < 1 << 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        checkpointer.close()
+    assert path.stat().st_size >= 1 << 20
+    writer.close()
+
+
+def test_a_ledger_with_background_checkpoints_leaves_no_log_behind(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    with Ledger(path, background_checkpoints=True) as ledger:
+        ledger.register([_new(f"/b/{i}") for i in range(500)], [], format_time(T0))
+    assert not Path(f"{path}-wal").exists()
+    with Ledger(path) as ledger:
+        assert len(ledger.bags()) == 500
