@@ -83,19 +83,25 @@ def discover(paths: Sequence[Path | str]) -> list[Path]:
     bags: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if (path.is_file() and is_serialized_bag_name(path)) or (path.is_dir() and looks_like_bag(path)):
-            bags.append(path)
-        elif path.is_dir():
-            children = sorted(path.iterdir())
-            found = [c for c in children if (c.is_dir() and looks_like_bag(c)) or is_serialized_bag_name(c)]
-            if not found:
-                raise BagError(path, "not a bag, and no bags in it")
-            bags.extend(found)
-        elif not path.exists():
-            raise BagError(path, "no such file or folder")
-        else:
-            raise BagError(path, "not a bag folder, .tar, .tar.gz, .tgz or .zip")
+        try:
+            bags.extend(_bags_at(path))
+        except OSError as exc:  # a folder that cannot be listed, a path under one
+            raise BagError(path, f"cannot be read: {exc.strerror}") from None
     return bags
+
+
+def _bags_at(path: Path) -> list[Path]:
+    if (path.is_file() and is_serialized_bag_name(path)) or (path.is_dir() and looks_like_bag(path)):
+        return [path]
+    if path.is_dir():
+        children = sorted(path.iterdir())
+        found = [c for c in children if (c.is_dir() and looks_like_bag(c)) or is_serialized_bag_name(c)]
+        if not found:
+            raise BagError(path, "not a bag, and no bags in it")
+        return found
+    if not path.exists():
+        raise BagError(path, "no such file or folder")
+    raise BagError(path, "not a bag folder, .tar, .tar.gz, .tgz or .zip")
 
 
 def validate_paths(

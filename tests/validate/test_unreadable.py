@@ -6,15 +6,19 @@ child that has given up root, against a bag whose file has mode 000. The parent 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from preservation.cli import main
 from preservation.validate.api import validate_bag
 from tests.validate.conftest import make_good_bag
 
@@ -30,8 +34,8 @@ def open_tmp() -> Iterator[Path]:
     shutil.rmtree(folder)
 
 
-def validate_as_unprivileged(bag: Path) -> list[tuple[str, str | None]]:
-    validate_bag(bag)  # loads every module the child needs while it may still read them
+def run_unprivileged(call: Callable[[], Any]) -> Any:
+    """`call()` in a forked child that has given up root; its result must be JSON."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -41,15 +45,20 @@ def validate_as_unprivileged(bag: Path) -> list[tuple[str, str | None]]:
                 os.setgroups([])
                 os.setgid(NOBODY)
                 os.setuid(NOBODY)
-            report = validate_bag(bag)
-            os.write(write, json.dumps([(f.code, f.file) for f in report.findings]).encode())
+            os.write(write, json.dumps(call()).encode())
         finally:
             os._exit(0)
     os.close(write)
     with os.fdopen(read, "rb") as stream:
         data = stream.read()
     os.waitpid(pid, 0)
-    return [tuple(item) for item in json.loads(data)]
+    return json.loads(data)
+
+
+def validate_as_unprivileged(bag: Path) -> list[tuple[str, str | None]]:
+    validate_bag(bag)  # loads every module the child needs while it may still read them
+    findings = run_unprivileged(lambda: [(f.code, f.file) for f in validate_bag(bag).findings])
+    return [tuple(item) for item in findings]
 
 
 def test_a_file_without_read_permission_is_unreadable_not_changed(open_tmp: Path) -> None:
@@ -58,3 +67,20 @@ def test_a_file_without_read_permission_is_unreadable_not_changed(open_tmp: Path
         path.chmod(0o755 if path.is_dir() else 0o644)
     (bag / "data" / "a.txt").chmod(0)
     assert validate_as_unprivileged(bag) == [("payload.unreadable", "data/a.txt")]
+
+
+def test_a_folder_that_cannot_be_listed_is_named_in_one_line(open_tmp: Path) -> None:
+    locked = open_tmp / "bags"
+    make_good_bag(locked / "bag")
+    locked.chmod(0)
+
+    def validate_cli() -> list[Any]:
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["validate", str(locked), str(locked / "bag")])
+        return [code, stderr.getvalue()]
+
+    main(["validate", str(open_tmp / "no such bag")])  # loads the CLI's modules while root
+    code, stderr = run_unprivileged(validate_cli)
+    assert code == 2
+    assert stderr.strip().splitlines() == [f"preservation: {locked}: cannot be read: Permission denied"]
