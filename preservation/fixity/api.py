@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -106,8 +107,14 @@ def run_fixity(
     started = time.perf_counter()
     resolved = [root.resolve() for root in roots]
     for root in resolved:
-        if not root.is_dir():
-            raise FixityError(root, "not a folder")
+        try:
+            os.listdir(root)
+        except FileNotFoundError:
+            raise FixityError(root, "no such folder") from None
+        except NotADirectoryError:
+            raise FixityError(root, "not a folder") from None
+        except OSError as exc:  # a run that saw no bags in it would pass without checking any
+            raise FixityError(root, f"cannot be read: {exc.strerror}") from None
     run_start = clock()
     since = format_time(run_start)
     with (

@@ -41,8 +41,12 @@ def check_bags(tasks: Sequence[CheckTask]) -> tuple[CheckResult, ...]:
 def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
     """Check one bag completely; every problem names its file. Never raises for problems of the bag."""
     location = Path(task.path)
-    if not os.path.lexists(location):
+    try:
+        os.lstat(location)
+    except (FileNotFoundError, NotADirectoryError):
         return _result(task, [Problem("unreadable", None, "bag is gone: nothing at its recorded path")], 0)
+    except OSError as exc:  # e.g. a folder on the way that may not be entered: not gone, unreadable
+        return _result(task, [Problem("unreadable", None, f"bag cannot be reached: {exc.strerror}")], 0)
     try:
         reader = open_bag(location)
     except ValueError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -12,13 +14,16 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from preservation.cli import main
 from preservation.fixity import api
 from preservation.fixity.ledger import Ledger
 from preservation.fixity.schedule import Budget
 from tests.fixity.bags import Clock, make_bag, make_bags, tar_bag, zip_bag
+from tests.unprivileged import run_unprivileged
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -260,3 +265,38 @@ def test_batches_are_cut_by_bytes_as_well_as_by_count() -> None:
     assert [b.id for b in next_batch(pending, 8)] == [0]
     assert [b.id for b in next_batch(pending, 3)] == [1, 2, 3]
     assert [b.id for b in next_batch(pending, 3)] == [4]
+
+
+def test_a_root_that_cannot_be_read_stops_the_run_instead_of_passing_empty(open_tmp: Path) -> None:
+    make_bags(open_tmp / "root", 1)
+    (open_tmp / "root").chmod(0)
+    ledger = open_tmp / "l.sqlite"
+    main(["fixity", "run", str(open_tmp / "absent"), "--ledger", str(ledger)])  # loads the modules as root
+
+    def run() -> list[Any]:
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["fixity", "run", str(open_tmp / "root"), "--ledger", str(ledger)])
+        return [code, stderr.getvalue()]
+
+    code, stderr = run_unprivileged(run)
+    assert code == 2
+    assert stderr.splitlines() == [f"preservation: {open_tmp / 'root'}: cannot be read: Permission denied"]
+
+
+def test_a_bag_behind_a_folder_that_may_not_be_entered_is_unreadable_not_gone(open_tmp: Path) -> None:
+    (bag,) = make_bags(open_tmp / "root" / "shelf", 1)
+    ledger = open_tmp / "l.sqlite"
+    clock = Clock()
+    api.run_fixity([open_tmp / "root"], ledger, clock=clock, jobs=1)
+    ledger.chmod(0o666)
+    (open_tmp / "root").chmod(0o755)
+    (open_tmp / "root" / "shelf").chmod(0)
+
+    def run() -> list[list[Any]]:
+        result = api.run_fixity([open_tmp / "root"], ledger, clock=clock, jobs=1, check_all=True)
+        return [[c.bag, c.outcome, [p.detail for p in c.problems]] for c in result.checked]
+
+    assert run_unprivileged(run) == [
+        [str(bag.resolve()), "error", ["bag cannot be reached: Permission denied"]]
+    ]

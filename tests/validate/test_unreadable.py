@@ -1,58 +1,16 @@
-"""A file the validator may not read is reported as unreadable, never as a checksum mismatch.
-
-Tests run as root in CI, and root reads every file whatever its mode; so the validation runs in a forked
-child that has given up root, against a bag whose file has mode 000. The parent keeps its privileges.
-"""
+"""What the validator may not read is reported as unreadable, never as a checksum mismatch or a traceback."""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from preservation.cli import main
 from preservation.validate.api import validate_bag
+from tests.unprivileged import run_unprivileged
 from tests.validate.conftest import make_good_bag
-
-NOBODY = 65534
-
-
-@pytest.fixture
-def open_tmp() -> Iterator[Path]:
-    """A folder an unprivileged user can traverse (pytest's own tmp folders are private to root)."""
-    folder = Path(tempfile.mkdtemp(prefix="preservation-unreadable-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder)
-
-
-def run_unprivileged(call: Callable[[], Any]) -> Any:
-    """`call()` in a forked child that has given up root; its result must be JSON."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        try:
-            if os.geteuid() == 0:
-                os.setgroups([])
-                os.setgid(NOBODY)
-                os.setuid(NOBODY)
-            os.write(write, json.dumps(call()).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as stream:
-        data = stream.read()
-    os.waitpid(pid, 0)
-    return json.loads(data)
 
 
 def validate_as_unprivileged(bag: Path) -> list[tuple[str, str | None]]:
