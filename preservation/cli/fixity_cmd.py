@@ -140,6 +140,7 @@ def _run_text(result: api.RunResult) -> str:
             lines.append(f"{item.outcome.upper()} {item.bag}")
             lines += [f"  {p.kind:<15} {p.file or '(bag)'}: {p.detail}" for p in item.problems]
     lines += [f"moved: {old} -> {new}" for old, new in result.moved]
+    lines += [f"not a bag ({reason}), skipped until it changes: {path}" for path, reason in result.not_bags]
     counts = result.counts()
     lines.append(
         f"checked {len(result.checked)} of {result.known} bags: {counts['pass']} pass, "

@@ -53,6 +53,8 @@ class RunResult:
     registered: int
     moved: tuple[tuple[str, str], ...]
     """(from, to) paths of bags recognised as moved."""
+    not_bags: tuple[tuple[str, str], ...]
+    """(path, reason): archives found this run that hold no bag; later runs skip them until they change."""
     bytes_read: int
     seconds: float
     ledger_seconds: float
@@ -72,6 +74,7 @@ class RunResult:
             "skipped": self.skipped,
             "registered": self.registered,
             "moved": [{"from": old, "to": new} for old, new in self.moved],
+            "not_bags": [{"path": path, "reason": reason} for path, reason in self.not_bags],
             "bytes": self.bytes_read,
             "seconds": round(self.seconds, 3),
             "ledger_seconds": round(self.ledger_seconds, 3),
@@ -125,7 +128,7 @@ def run_fixity(
         # Bags at unknown paths are entered without an anchor, so that they are claimed like any other;
         # their first check also reads what registration records: the tag files are read once.
         known = ledger.bags()
-        unknown = discover.unknown(found, known)
+        unknown = discover.unknown(found, known, ledger.not_bags())
         if unknown:
             ledger.add_found([(f.path, f.kind) for f in unknown], since)
             known = ledger.bags()
@@ -142,7 +145,7 @@ def run_fixity(
             map_batches(pool, discover.identify_all, [discover.Found(b.path, b.kind) for b in later]),
             registrar,
         )
-        registered = ledger.register(plan.new, plan.moved, since)
+        registered = ledger.register(plan.new, plan.moved, since, plan.not_bags)
         current = {bag.id: bag for bag in ledger.bags()} if plan.moved else {}
         due = [current.get(bag.id, bag) for bag in selection.due]
         # A known bag missing from its path may turn up moved among the new ones: check it after them.
@@ -172,15 +175,18 @@ def run_fixity(
     ]
     old_paths = {bag.id: bag.path for bag in known}
     moved = plan.moved + first.moved
+    not_bags = tuple((path, found.reason) for path, found in plan.not_bags) + first.not_bags
     return RunResult(
         checked=tuple(checked),
         skipped=len(selection.deferred)
         - len(plan.unreadable)
+        - len(plan.not_bags)
         + len(first.not_checked)
         + len(second.not_checked),
-        known=len(candidates) - len(moved),
+        known=len(candidates) - len(moved) - len(not_bags),
         registered=registered + first.registered,
         moved=tuple((old_paths[bag_id], new) for bag_id, new in moved),
+        not_bags=not_bags,
         bytes_read=sum(c.result.bytes_read for c in dispatched),
         seconds=time.perf_counter() - started,
         ledger_seconds=ledger_seconds,

@@ -22,6 +22,7 @@ from preservation.fixity.model import (
     CheckResult,
     CheckTask,
     Identity,
+    NotABag,
     Problem,
     ProblemKind,
     outcome_of,
@@ -42,7 +43,7 @@ def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
     """Check one bag completely; every problem names its file. Never raises for problems of the bag."""
     location = Path(task.path)
     try:
-        os.lstat(location)
+        before = os.lstat(location)
     except (FileNotFoundError, NotADirectoryError):
         return _result(task, [Problem("unreadable", None, "bag is gone: nothing at its recorded path")], 0)
     except OSError as exc:  # e.g. a folder on the way that may not be entered: not gone, unreadable
@@ -78,7 +79,7 @@ def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
         return _result(task, problems, size)
     # The first check reads what registration records: the tag files are read once.
     kind = cast(BagKind, reader.serialization)
-    first = registration(task.path, kind, found, encoding=expected.encoding, anchor=anchor)
+    first = registration(task.path, kind, found, before=before, encoding=expected.encoding, anchor=anchor)
     return _result(task, problems, size, first)
 
 
@@ -103,7 +104,7 @@ def _result(
     task: CheckTask,
     problems: list[Problem],
     bytes_read: int,
-    registration: Identity | str | None = None,
+    registration: Identity | NotABag | str | None = None,
 ) -> CheckResult:
     return CheckResult(
         task.bag_id, task.path, outcome_of(problems), tuple(problems), bytes_read, registration

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from preservation.fixity.anchor import compute_anchor
 from preservation.fixity.bagpass import BagPass, read_bag
 from preservation.fixity.expect import declared_encoding
 from preservation.fixity.ledger import NewBag
-from preservation.fixity.model import Anchor, BagKind, BagRecord, Identity
+from preservation.fixity.model import Anchor, BagKind, BagRecord, Identity, NotABag
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,17 @@ def is_under(path: str, roots: Iterable[Path]) -> bool:
     return any(path == str(root) or path.startswith(str(root).rstrip(os.sep) + os.sep) for root in roots)
 
 
-def identify(found: Found) -> Identity | str | None:
+def identify(found: Found) -> Identity | NotABag | str:
     """What registration records, read from the tag files only (for bags beyond this run's budget)."""
     try:
+        before = os.stat(found.path)
         reader = open_bag(Path(found.path))
-    except ValueError:
-        return None
-    return registration(found.path, found.kind, read_bag(reader, lambda _: None, payload=False))
+    except OSError as exc:
+        return f"cannot be registered: {exc.strerror}"
+    except ValueError as exc:  # replaced since it was found, by something of another kind
+        return f"cannot be registered: {exc}"
+    read = read_bag(reader, lambda _: None, payload=False)
+    return registration(found.path, found.kind, read, before=before)
 
 
 def registration(
@@ -70,11 +74,13 @@ def registration(
     kind: BagKind,
     read: BagPass,
     *,
+    before: os.stat_result,
     encoding: str | None = None,
     anchor: dict[str, str] | None = None,
-) -> Identity | str | None:
+) -> Identity | NotABag | str:
     """What registration records, from a pass over the bag; a reason (str) when the bag cannot be read,
-    None when the location holds no bag. `encoding` and `anchor`: when the caller has them already."""
+    `NotABag` when the location holds no bag. `before`: the path's status taken before the pass.
+    `encoding` and `anchor`: when the caller has them already."""
     trouble = [f"{name}: {why}" for name, why in (read.unreadable | read.damaged).items()]
     trouble += [
         f"archive unreadable: {dict(item.params).get('reason')}"
@@ -84,7 +90,8 @@ def registration(
     if trouble:
         return f"cannot be registered: {'; '.join(trouble)}"
     if "bagit.txt" not in read.tags:
-        return None
+        where = "in its top-level folder" if kind != "directory" else "in the folder"
+        return NotABag(before.st_size, before.st_mtime_ns, f"no bagit.txt {where}")
     # A bag-info.txt in an encoding we cannot read still gives its ASCII labels; the check reports it.
     encoding = encoding or declared_encoding(read.tags) or "utf-8"
     info = parse_tag_values(read.tags.get("bag-info.txt", b""), encoding)
@@ -94,7 +101,7 @@ def registration(
     return Identity(info.get("External-Identifier") or None, Anchor.of(anchor), size)
 
 
-def identify_all(found: Sequence[Found]) -> tuple[Identity | str | None, ...]:
+def identify_all(found: Sequence[Found]) -> tuple[Identity | NotABag | str, ...]:
     """`identify` each; runs in worker processes."""
     return tuple(identify(item) for item in found)
 
@@ -106,11 +113,27 @@ class Registration:
     """(bag id, new path)."""
     unreadable: tuple[tuple[str, str], ...]
     """(path, reason): bags found but not readable enough to register."""
+    not_bags: tuple[tuple[str, NotABag], ...]
+    """Archives (or folders) found that hold no bag."""
 
 
-def unknown(found: Sequence[Found], known: Sequence[BagRecord]) -> list[Found]:
+def unknown(
+    found: Sequence[Found], known: Sequence[BagRecord], not_bags: Mapping[str, tuple[int, int]]
+) -> list[Found]:
+    """The found paths the ledger does not know, leaving out those remembered as holding no bag (by
+    size and modification time) that have not changed since."""
     paths = {bag.path for bag in known}
-    return [item for item in found if item.path not in paths]
+    return [item for item in found if item.path not in paths and not _unchanged(item.path, not_bags)]
+
+
+def _unchanged(path: str, not_bags: Mapping[str, tuple[int, int]]) -> bool:
+    if path not in not_bags:
+        return False
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (info.st_size, info.st_mtime_ns) == not_bags[path]
 
 
 class Registrar:
@@ -144,20 +167,23 @@ class Registrar:
 
 
 def plan_registration(
-    bags: Sequence[BagRecord], identities: Sequence[Identity | str | None], registrar: Registrar
+    bags: Sequence[BagRecord], identities: Sequence[Identity | NotABag | str], registrar: Registrar
 ) -> Registration:
-    """Which of the unanchored `bags` are new and which are known bags that moved, given their
-    `identities` (an `Identity`, a reason why the bag is unreadable, or None for no bag)."""
+    """Which of the unanchored `bags` are new, which are known bags that moved and which are no bags,
+    given their `identities` (see `registration`)."""
     new: list[NewBag] = []
     moved: list[tuple[int, str]] = []
     unreadable: list[tuple[str, str]] = []
+    not_bags: list[tuple[str, NotABag]] = []
     for bag, identity in zip(bags, identities, strict=True):
         if isinstance(identity, str):
             unreadable.append((bag.path, identity))
-        elif identity is not None:
+        elif isinstance(identity, NotABag):
+            not_bags.append((bag.path, identity))
+        else:
             decision = registrar.resolve(bag.path, bag.kind, identity)
             if isinstance(decision, NewBag):
                 new.append(decision)
             else:
                 moved.append(decision)
-    return Registration(tuple(new), tuple(moved), tuple(unreadable))
+    return Registration(tuple(new), tuple(moved), tuple(unreadable), tuple(not_bags))

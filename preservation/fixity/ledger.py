@@ -30,6 +30,7 @@ from preservation.fixity.model import (
     Event,
     FixityError,
     Move,
+    NotABag,
     Problem,
 )
 
@@ -68,8 +69,9 @@ class Recording:
     ended: str
     size: int | None
     """The bag's size as the ledger knew it before this check."""
-    first: NewBag | tuple[int, str] | None = None
-    """For a first check: anchor the bag, or record that known bag (id, new path) moved here."""
+    first: NewBag | tuple[int, str] | NotABag | None = None
+    """For a first check: anchor the bag, record that known bag (id, new path) moved here, or forget the
+    entry made when the path was found, as it holds no bag."""
 
 
 def new_owner() -> str:
@@ -216,6 +218,12 @@ class Ledger:
         ]
 
     @_timed
+    def not_bags(self) -> dict[str, tuple[int, int]]:
+        """Paths found to hold no bag, with the (size, modification time in ns) they had then."""
+        rows = self._db.execute("SELECT path, size, modified_ns FROM not_bags")
+        return {path: (size, modified) for path, size, modified in rows}
+
+    @_timed
     def moves(self, bag_id: int) -> list[Move]:
         rows = self._db.execute(
             "SELECT bag, from_path, to_path, at FROM moves WHERE bag = ? ORDER BY id", (bag_id,)
@@ -233,16 +241,25 @@ class Ledger:
                 "INSERT OR IGNORE INTO bags (path, kind, anchor, registered_at) VALUES (?, ?, 'null', ?)",
                 [(path, kind, now) for path, kind in found],
             )
+            # A path remembered as no bag is entered again once it changed: it may be one now.
+            db.execute("DELETE FROM not_bags WHERE path IN (SELECT path FROM bags)")
 
     @_timed
-    def register(self, bags: Sequence[NewBag], moved: Sequence[tuple[int, str]], now: str) -> int:
-        """Anchor new bags and record moves (bag id, new path) in one transaction; returns bags anchored.
-
-        A path another run registered meanwhile is left as it is.
-        """
+    def register(
+        self,
+        bags: Sequence[NewBag],
+        moved: Sequence[tuple[int, str]],
+        now: str,
+        not_bags: Sequence[tuple[str, NotABag]] = (),
+    ) -> int:
+        """Anchor new bags, record moves (bag id, new path) and forget the entries of paths that hold no
+        bag, in one transaction; returns bags anchored. A path another run registered meanwhile is left
+        as it is."""
         with self._write() as db:
             for bag_id, new_path in moved:
                 _move(db, bag_id, new_path, now)
+            for path, found in not_bags:
+                _forget(db, path, found, now)
             return sum(_anchor(db, bag, now) for bag in bags)
 
     @_timed
@@ -292,6 +309,9 @@ class Ledger:
                     if result.problems
                     else "[]"  # the common case, without the cost of the encoder
                 )
+                if isinstance(check.first, NotABag):
+                    _forget(db, result.path, check.first, now)
+                    continue
                 if check.first is None and result.bytes_read in (0, check.size):
                     unchanged.setdefault((result.outcome, check.ended), []).append(bag_id)
                 else:
@@ -358,6 +378,21 @@ def _anchor(db: sqlite3.Connection, bag: NewBag, now: str) -> bool:
         (bag.identity, bag.path, bag.kind, bag.anchor.text, now, bag.size),
     )
     return cursor.rowcount > 0
+
+
+def _forget(db: sqlite3.Connection, path: str, found: NotABag, now: str) -> None:
+    """Drop the unanchored entry made at `path` when it was found, and remember that it holds no bag.
+
+    Events of such an entry (a ledger of version 1 recorded the failed reads of non-bags) go with it.
+    """
+    db.execute(
+        "DELETE FROM events WHERE bag IN (SELECT id FROM bags WHERE path = ? AND anchor = 'null')", (path,)
+    )
+    db.execute("DELETE FROM bags WHERE path = ? AND anchor = 'null'", (path,))
+    db.execute(
+        "INSERT OR REPLACE INTO not_bags (path, size, modified_ns, reason, found_at) VALUES (?, ?, ?, ?, ?)",
+        (path, found.size, found.modified_ns, found.reason, now),
+    )
 
 
 def _move(db: sqlite3.Connection, bag_id: int, new_path: str, now: str) -> int | None:

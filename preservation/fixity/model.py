@@ -91,6 +91,18 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class NotABag:
+    """What a first look found at a path taken for a bag: no bagit.txt where RFC 8493 wants it.
+
+    Remembered with the file's size and modification time, so that later runs skip it until it changes.
+    """
+
+    size: int
+    modified_ns: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class CheckTask:
     """What a worker needs to check one bag; plain and picklable, so it travels to Dask workers."""
 
@@ -107,8 +119,9 @@ class CheckResult:
     outcome: Outcome
     problems: tuple[Problem, ...]
     bytes_read: int
-    registration: Identity | str | None = None
-    """First checks only: what to register, why the bag cannot be registered, or None for no bag."""
+    registration: Identity | NotABag | str | None = None
+    """First checks only: what to register, that the path holds no bag, or why the bag cannot be
+    registered (str). None for the checks of registered bags."""
 
 
 @dataclass(frozen=True)

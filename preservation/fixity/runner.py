@@ -19,7 +19,15 @@ from typing import Any, Protocol
 from preservation.fixity.check import check_bags
 from preservation.fixity.discover import Registrar
 from preservation.fixity.ledger import Ledger, NewBag, Recording
-from preservation.fixity.model import BagRecord, CheckResult, CheckTask, Clock, Identity, format_time
+from preservation.fixity.model import (
+    BagRecord,
+    CheckResult,
+    CheckTask,
+    Clock,
+    Identity,
+    NotABag,
+    format_time,
+)
 
 LEASE = timedelta(hours=6)
 """How long a claim holds against runs on other hosts; on the same host a dead run's claims are taken over
@@ -164,6 +172,8 @@ class Dispatch:
     """Bags anchored by their first check."""
     moved: tuple[tuple[int, str], ...]
     """(bag id, new path) of known bags that a first check found moved."""
+    not_bags: tuple[tuple[str, str], ...]
+    """(path, reason) of paths entered when found whose first check found no bag there."""
 
 
 @dataclass
@@ -172,6 +182,7 @@ class _Progress:
     not_checked: list[BagRecord] = field(default_factory=list)
     registered: int = 0
     moved: list[tuple[int, str]] = field(default_factory=list)
+    not_bags: list[tuple[str, str]] = field(default_factory=list)
 
 
 def run_checks(
@@ -239,7 +250,9 @@ def run_checks(
             ]
     finally:
         ledger.release(owner)
-    return Dispatch(tuple(done.checked), tuple(done.not_checked), done.registered, tuple(done.moved))
+    return Dispatch(
+        tuple(done.checked), tuple(done.not_checked), done.registered, tuple(done.moved), tuple(done.not_bags)
+    )
 
 
 def next_batch(pending: deque[BagRecord], size: int) -> list[BagRecord]:
@@ -258,10 +271,15 @@ def _recording(
     if isinstance(result.registration, Identity) and registrar is not None:
         first = registrar.resolve(bag.path, bag.kind, result.registration)
         return Recording(result, started, ended, bag.size, first)
+    if isinstance(result.registration, NotABag):
+        return Recording(result, started, ended, bag.size, result.registration)
     return Recording(result, started, ended, bag.size)
 
 
 def _tally(recording: Recording, done: _Progress, on_checked: Callable[[Checked], None] | None) -> None:
+    if isinstance(recording.first, NotABag):
+        done.not_bags.append((recording.result.path, recording.first.reason))
+        return  # no bag, so no check of one
     # What registration read is in the ledger now: not kept for the whole run.
     changes: dict[str, Any] = {"registration": None} if recording.result.registration is not None else {}
     if isinstance(recording.first, NewBag):

@@ -1,7 +1,8 @@
 """The ledger's tables, and the upgrade of a ledger written by an earlier version.
 
-Version 2 spells each CHECK constraint as a chain of ORs: SQLite evaluates a constant ``IN (...)`` list
-by building a temporary table for every row written, which tripled the cost of each insert and update.
+Version 2 spells each CHECK constraint as a chain of ORs (SQLite evaluates a constant ``IN (...)`` list
+by building a temporary table for every row written, which tripled the cost of each insert and update),
+and remembers the archives found that hold no bag (``not_bags``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ _TABLES = {
     to_path TEXT NOT NULL,
     at TEXT NOT NULL
 )""",
+    "not_bags": """CREATE TABLE not_bags (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    modified_ns INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    found_at TEXT NOT NULL
+)""",
 }
 _INDEXES = {
     "bags": ["CREATE INDEX bags_identity ON bags (identity)"],
@@ -63,7 +71,14 @@ def create(db: sqlite3.Connection) -> None:
 
 def upgrade(db: sqlite3.Connection, version: int) -> None:
     """Bring a ledger of an earlier `version` to `VERSION`, keeping every row, inside the caller's
-    transaction. Foreign keys must be off (SQLite's procedure for changing a table's definition)."""
+    transaction: tables added since are created, tables whose definition changed are rebuilt. Foreign
+    keys must be off (SQLite's procedure for changing a table's definition)."""
+    existing = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table, statement in _TABLES.items():
+        if table not in existing:
+            db.execute(statement)
+            for index in _INDEXES.get(table, []):
+                db.execute(index)
     for table in sorted({t for v, tables in _CHANGED_IN.items() if v > version for t in tables}):
         db.execute(_TABLES[table].replace(f"CREATE TABLE {table} ", f"CREATE TABLE {table}_new ", 1))
         db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")

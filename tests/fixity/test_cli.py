@@ -86,3 +86,18 @@ def test_sizes_and_durations() -> None:
         parse_size("500M") == 500 * 1024**2 and parse_size("2GiB") == 2 * 1024**3 and parse_size("10") == 10
     )
     assert parse_duration("90d") == timedelta(days=90) and parse_duration("2h") == timedelta(hours=2)
+
+
+def test_an_archive_holding_no_bag_is_named_and_does_not_fail_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_bags(tmp_path / "root", 1)
+    shutil.make_archive(str(tmp_path / "root" / "scans"), "zip", tmp_path, "root")  # no bag at its top
+    root, ledger = str(tmp_path / "root"), str(tmp_path / "l.sqlite")
+    code, out = _run(capsys, "fixity", "run", root, "--ledger", ledger)
+    assert code == 0
+    assert (
+        f"not a bag (no bagit.txt in its top-level folder), skipped until it changes: {root}/scans.zip" in out
+    )
+    code, out = _run(capsys, "fixity", "run", root, "--ledger", ledger, "--all", "--format", "json")
+    assert (code, json.loads(out)["summary"]["not_bags"]) == (0, [])

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,43 @@ def test_a_bag_behind_a_folder_that_may_not_be_entered_is_unreadable_not_gone(op
     assert run_unprivileged(run) == [
         [str(bag.resolve()), "error", ["bag cannot be reached: Permission denied"]]
     ]
+
+
+def _stray_zip(path: Path) -> Path:
+    """An archive that holds photos, not a bag."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("photos/a.jpg", b"\xff\xd8 not a bag")
+    return path
+
+
+def test_an_archive_that_holds_no_bag_is_reported_once_not_failed_every_night(
+    tmp_path: Path, clock: Clock
+) -> None:
+    make_bags(tmp_path / "root", 2)
+    stray = _stray_zip(tmp_path / "root" / "photos.zip")
+    ledger = tmp_path / "l.sqlite"
+    first = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1)
+    assert first.counts() == {"pass": 2} and first.known == 2
+    assert first.not_bags == ((str(stray), "no bagit.txt in its top-level folder"),)
+    assert [bag.path for bag in Ledger(ledger).bags() if bag.path == str(stray)] == []
+
+    again = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1, check_all=True)
+    assert (again.counts(), again.not_bags) == ({"pass": 2}, ())  # remembered: not read again
+
+    # Changed, it is looked at again; now holding a bag, it is registered and checked like any other.
+    stray.unlink()
+    zip_bag(make_bag(tmp_path / "src" / "photos", "urn:ks:photos"), tmp_path / "root" / "photos")
+    third = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1, check_all=True)
+    assert (third.counts(), third.registered, third.not_bags) == ({"pass": 3}, 1, ())
+
+
+def test_an_archive_beyond_the_budget_that_holds_no_bag_is_remembered_too(
+    tmp_path: Path, clock: Clock
+) -> None:
+    make_bags(tmp_path / "root", 2)
+    stray = _stray_zip(tmp_path / "root" / "zz-photos.zip")  # entered last, so beyond a budget of 1
+    ledger = tmp_path / "l.sqlite"
+    first = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1, budget=Budget(max_bags=1))
+    assert (len(first.checked), first.skipped) == (1, 1)  # the other bag, anchored from its tag files
+    assert first.not_bags == ((str(stray), "no bagit.txt in its top-level folder"),)
+    assert len(Ledger(ledger).bags()) == 2
