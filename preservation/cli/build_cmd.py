@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from preservation.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
+    HelpFormatter,
     Progress,
     UsageError,
     add_profile_option,
@@ -42,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Exit codes: 0 every release built or up to date, 1 any failed or conflicted, "
             "2 usage or profile error."
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "sources",

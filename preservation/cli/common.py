@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,25 @@ from preservation.profile import DEFAULT_PROFILE, Profile, load_profile
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Prose wrapped to the terminal's width; indented lines (examples) kept as they are written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines: list[str] = []
+        prose: list[str] = []
+        for line in [*text.splitlines(), ""]:
+            if line.strip() and not line.startswith("  "):
+                prose.append(line.strip())
+                continue
+            if prose:
+                lines.append(
+                    textwrap.fill(" ".join(prose), width, initial_indent=indent, subsequent_indent=indent)
+                )
+                prose.clear()
+            lines.append(indent + line if line.strip() else "")
+        return "\n".join(lines).rstrip("\n")
 
 
 class UsageError(Exception):

@@ -19,16 +19,18 @@ if TYPE_CHECKING:
     from preservation.export.api import Outcome
 
 EXPORT_EXAMPLE = """\
-example:
+Examples:
   preservation export bags/ --out transfer-2024-03
   preservation verify-transfer transfer-2024-03
 
 Every bag is validated in full; an invalid bag is listed with its reasons and not exported, the others
 are. Payload checksums are verified from the bytes as they are written (each file is read once), and a
 bag that fails them is discarded before it gets its final name.
+
 Each bag becomes one file (<bag>.tar by default) with one top-level folder named like the bag; the
 same bag always gives the same bytes (member times from SOURCE_DATE_EPOCH when set, else from the
 bag's Bagging-Date). Beside them: transfer-list.csv, manifest-sha512.txt and README.txt.
+
 An interrupted export is resumed by running the same command again; a complete transfer folder is never
 overwritten.
 
@@ -36,7 +38,7 @@ Exit codes: 0 every bag exported, 1 some bag invalid (the rest exported), 2 usag
 a serialization the profile does not accept, or a transfer folder that cannot be written to."""
 
 VERIFY_EXAMPLE = """\
-example:
+Examples:
   preservation verify-transfer transfer-2024-03 --format json
 
 Checks manifest-sha512.txt (every listed file present with that SHA-512, nothing unexpected), that
@@ -51,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="validate bags and export them as a transfer package for the state archive",
         description="Validate bags and write them, serialized deterministically, into a transfer folder.",
         epilog=EXPORT_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=common.HelpFormatter,
     )
     export.add_argument("bags", nargs="+", type=Path, metavar="BAGS", help="bag folders or folders of bags")
     export.add_argument("--out", type=Path, required=True, metavar="TRANSFER_DIR", help="new or empty folder")
@@ -70,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="verify a transfer folder on arrival (manifest, files, every bag)",
         description="Verify a transfer folder written by `preservation export`.",
         epilog=VERIFY_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=common.HelpFormatter,
     )
     verify.add_argument("transfer", type=Path, metavar="TRANSFER_DIR")
     common.add_profile_option(verify)

@@ -53,8 +53,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     actions = parser.add_subparsers(dest="fixity_command", metavar="ACTION", required=True)
 
-    run = actions.add_parser("run", help="find bags under ROOTs, register new ones, check those due")
-    run.add_argument("roots", nargs="+", type=Path, metavar="ROOT")
+    run = actions.add_parser(
+        "run",
+        help="find bags under ROOTs, register new ones, check those due",
+        description=(
+            "Find the bags under each ROOT, register the new ones in the ledger (their External-Identifier "
+            "and the digests of their tag manifests, kept outside the bag), and verify every file of each "
+            "bag that is due: never-checked bags first, then those unchecked longest, until a budget is "
+            "spent. Each check is recorded as it completes, so a run that is stopped loses only the checks "
+            "in flight and the next run goes on. Made to run unattended from cron or a systemd timer."
+        ),
+        epilog=(
+            "Examples:\n"
+            "  preservation fixity run /archive/bags --ledger fixity.sqlite\n"
+            "  preservation fixity run /archive/bags --ledger fixity.sqlite --time-budget 6h --report r.html"
+            "\n"
+            "  preservation fixity run /archive/bags --ledger fixity.sqlite --all --format json\n\n"
+            "Exit codes: 0 every checked bag passed, 1 some bag failed (its content differs from what was "
+            "recorded), 3 no failure but some bags could not be checked (gone, unreadable), 2 usage error "
+            "or a ROOT or ledger that cannot be used."
+        ),
+        formatter_class=common.HelpFormatter,
+    )
+    run.add_argument(
+        "roots",
+        nargs="+",
+        type=Path,
+        metavar="ROOT",
+        help="a folder searched for bags: folders holding bagit.txt, and .tar, .tar.gz, .tgz, .zip files",
+    )
     run.add_argument("--ledger", type=Path, required=True, help="the SQLite ledger (created if missing)")
     run.add_argument(
         "--older-than",
@@ -84,7 +111,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument("--report", type=Path, metavar="HTML", help="also write the self-contained HTML report")
     run.set_defaults(func=_run)
 
-    status = actions.add_parser("status", help="summarise the ledger")
+    status = actions.add_parser(
+        "status",
+        help="summarise the ledger",
+        description="Bags known, checked within the period, overdue, failing, in error; the oldest check.",
+    )
     status.add_argument("--ledger", type=Path, required=True)
     status.add_argument(
         "--older-than", type=parse_duration, default=DEFAULT_PERIOD, metavar="AGE", help="the period (90d)"
@@ -92,8 +123,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_format_option(status, "text", "json")
     status.set_defaults(func=_status)
 
-    history = actions.add_parser("history", help="the checks of one bag (path or External-Identifier)")
-    history.add_argument("bag", metavar="BAG")
+    history = actions.add_parser(
+        "history",
+        help="the checks of one bag (path or External-Identifier)",
+        description=(
+            "Every check and move recorded for one bag. With --format premis: a PREMIS 3 document with one "
+            "fixity check event per check, valid against the PREMIS schema, to show an auditor."
+        ),
+    )
+    history.add_argument("bag", metavar="BAG", help="the bag's path, or its External-Identifier")
     history.add_argument("--ledger", type=Path, required=True)
     common.add_format_option(history, "text", "json", "premis")
     history.set_defaults(func=_history)

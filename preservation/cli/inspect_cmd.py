@@ -10,12 +10,13 @@ from typing import Any
 from preservation.cli import common
 from preservation.release import ReadFailure, Release, read_sources
 
-EXAMPLE = """example:
+EXAMPLE = """Examples:
   preservation inspect samples
   preservation inspect export/2019 extra/04161/index.html.de --format json > inspect.json
 
 A SOURCE is a release document (.txt, .html, .htm, .html.de), a folder holding exactly one release
 document (its other files are the attachments), or a collection folder searched recursively.
+
 Exit codes: 0 every release was read, 1 any release failed, 2 usage or profile error."""
 
 
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Nothing is written; use it to check an export before building bags."
         ),
         epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=common.HelpFormatter,
     )
     parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="release file or folder")
     common.add_profile_option(parser)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from preservation.bagit_profile import export_bagit_profile
-from preservation.cli.common import EXIT_OK, print_json, profile_from_args
+from preservation.cli.common import EXIT_OK, HelpFormatter, print_json, profile_from_args
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Print the standard BagIt Profile (specification 1.4.0) JSON of a profile, for DART, "
             "dart-runner, bagit-profile and other tools that validate bags against BagIt Profiles."
         ),
-        epilog="Example: preservation profile export profiles/state-archive.yaml > state-archive.json",
+        epilog="Examples:\n  preservation profile export profiles/state-archive.yaml > state-archive.json",
+        formatter_class=HelpFormatter,
     )
     export.add_argument(
         "profile",

@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "  preservation validate transfer/04161.tar --format junit --output validate.xml --strict\n\n"
             "Exit codes: 0 every bag valid, 1 any bag invalid, 2 usage error or a path that is not a bag."
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=common.HelpFormatter,
     )
     parser.add_argument(
         "paths",
