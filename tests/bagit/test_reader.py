@@ -7,6 +7,7 @@ import os
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -43,7 +44,7 @@ def test_directory(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("suffix, mode", [(".tar", "w"), (".tar.gz", "w:gz"), (".tgz", "w:gz")])
-def test_tar(tmp_path: Path, suffix: str, mode: str) -> None:
+def test_tar(tmp_path: Path, suffix: str, mode: Literal["w", "w:gz"]) -> None:
     folder = make_folder(tmp_path / "bag")
     target = tmp_path / f"bag{suffix}"
     with tarfile.open(target, mode) as archive:

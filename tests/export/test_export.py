@@ -164,7 +164,9 @@ def test_flipped_byte_is_named(transfer: Path, capsys: pytest.CaptureFixture[str
     target.write_bytes(bytes(data))
     code, document = _verify_json(transfer, capsys)
     assert code == 1 and document["valid"] is False
-    problems = {(p["kind"], p["file"]) for p in document["problems"]}  # type: ignore[union-attr,index]
+    reported = document["problems"]
+    assert isinstance(reported, list)
+    problems = {(p["kind"], p["file"]) for p in reported}
     assert ("changed", target.name) in problems
     assert ("invalid-bag", target.name) in problems
     assert {file for _, file in problems} == {target.name}

@@ -7,10 +7,13 @@ import shutil
 import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import bagit
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+TarWriteMode = Literal["w", "w:gz"]
 
 
 def make_bag(folder: Path, identity: str, files: dict[str, bytes] | None = None) -> Path:
@@ -34,7 +37,7 @@ def make_bags(root: Path, count: int, prefix: str = "bag") -> list[Path]:
     return [make_bag(root / f"{prefix}{i:03d}", f"urn:ks:{prefix}:{i}") for i in range(count)]
 
 
-def tar_bag(bag: Path, target: Path, mode: str = "w") -> Path:
+def tar_bag(bag: Path, target: Path, mode: TarWriteMode = "w") -> Path:
     with tarfile.open(target, mode) as archive:
         archive.add(bag, arcname=bag.name)
     return target

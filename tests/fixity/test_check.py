@@ -12,13 +12,20 @@ from preservation.bagit.reader import Entry
 from preservation.fixity import bagpass, check
 from preservation.fixity.check import check_bag
 from preservation.fixity.discover import Found, identify
-from preservation.fixity.model import Anchor, CheckResult, CheckTask
-from tests.fixity.bags import make_bag, refresh_tag_manifests, rewrite_consistently, tar_bag, zip_bag
+from preservation.fixity.model import Anchor, CheckResult, CheckTask, Identity
+from tests.fixity.bags import (
+    TarWriteMode,
+    make_bag,
+    refresh_tag_manifests,
+    rewrite_consistently,
+    tar_bag,
+    zip_bag,
+)
 
 
 def _anchor(path: Path) -> Anchor:
     identity = identify(Found(str(path), "directory"))
-    assert identity is not None and not isinstance(identity, str)
+    assert isinstance(identity, Identity)
     return identity.anchor
 
 
@@ -174,7 +181,7 @@ def test_encoded_paths_are_decoded(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", ["w", "w:gz"])
-def test_tar_bags(bag: Path, tmp_path: Path, mode: str) -> None:
+def test_tar_bags(bag: Path, tmp_path: Path, mode: TarWriteMode) -> None:
     anchor = _anchor(bag)
     archive = tar_bag(bag, tmp_path / ("bag.tar" if mode == "w" else "bag.tar.gz"), mode)
     assert _check(archive, anchor).outcome == "pass"

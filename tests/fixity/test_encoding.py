@@ -6,7 +6,7 @@ from pathlib import Path
 
 from preservation.fixity.check import check_bag
 from preservation.fixity.discover import Found, identify
-from preservation.fixity.model import CheckTask
+from preservation.fixity.model import CheckTask, Identity
 from tests.fixity.bags import make_bag, refresh_tag_manifests
 
 
@@ -23,7 +23,7 @@ def _latin1_bag(tmp_path: Path) -> Path:
 def test_declared_encoding_is_honoured(tmp_path: Path) -> None:
     bag = _latin1_bag(tmp_path)
     identity = identify(Found(str(bag), "directory"))
-    assert identity is not None and not isinstance(identity, str)
+    assert isinstance(identity, Identity)
     assert identity.identity == "urn:ks:ä"
     result = check_bag(CheckTask(1, str(bag), identity.anchor))
     assert (result.outcome, result.problems) == ("pass", ())
@@ -34,7 +34,7 @@ def test_unreadable_declared_encoding_never_passes(tmp_path: Path) -> None:
     (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: KOI-9\n")
     refresh_tag_manifests(bag)
     identity = identify(Found(str(bag), "directory"))
-    assert identity is not None and not isinstance(identity, str)
+    assert isinstance(identity, Identity)
     result = check_bag(CheckTask(1, str(bag), identity.anchor))
     assert result.outcome == "error"
     assert ("unreadable", "bagit.txt") in [(p.kind, p.file) for p in result.problems]

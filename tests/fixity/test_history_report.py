@@ -65,7 +65,8 @@ def test_premis_history_is_valid_with_one_event_per_check(audited: tuple[Path, C
         "fail",
         "fail",
     ]
-    assert "data/release.txt" in events[1].findtext(f".//{P}eventOutcomeDetailNote")
+    note = events[1].findtext(f".//{P}eventOutcomeDetailNote")
+    assert note is not None and "data/release.txt" in note
     assert {e.findtext(f"{P}linkingObjectIdentifier/{P}linkingObjectIdentifierValue") for e in events} == {
         "urn:ks:bag:1"
     }

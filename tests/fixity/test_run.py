@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import pytest
 from preservation.cli import main
 from preservation.fixity import api
 from preservation.fixity.ledger import Ledger
+from preservation.fixity.model import Identity, NotABag
 from preservation.fixity.schedule import Budget
 from tests.fixity.bags import Clock, make_bag, make_bags, tar_bag, zip_bag
 from tests.unprivileged import run_unprivileged
@@ -222,9 +224,12 @@ def test_first_check_registers_so_tag_files_are_read_once(
     ledger = tmp_path / "l.sqlite"
     identified: list[int] = []
     real = discover.identify_all
-    monkeypatch.setattr(
-        discover, "identify_all", lambda found: (identified.append(len(found)), real(found))[1]
-    )
+
+    def counting(found: Sequence[discover.Found]) -> tuple[Identity | NotABag | str, ...]:
+        identified.append(len(found))
+        return real(found)
+
+    monkeypatch.setattr(discover, "identify_all", counting)
     result = api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1, budget=Budget(max_bags=2))
     assert (result.registered, len(result.checked), result.skipped) == (3, 2, 1)
     assert identified == [1]  # only the bag beyond the budget is read for registration alone

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import pytest
 from lxml import etree
@@ -30,7 +32,10 @@ def test_fields(tmp_path: Path, profile: Profile) -> None:
     root = etree.fromstring(xml)
 
     def one(path: str) -> etree._Element:
-        (element,) = root.xpath(path, namespaces=NS)
+        found = root.xpath(path, namespaces=NS)
+        assert isinstance(found, list)
+        (element,) = found
+        assert isinstance(element, etree._Element)
         return element
 
     assert one("dc:title").text == "Neue Radwege in der Innenstadt"
@@ -44,7 +49,9 @@ def test_fields(tmp_path: Path, profile: Profile) -> None:
     assert (one("dc:language").text, one("dc:language").get(XSI_TYPE)) == ("de", "dcterms:RFC4646")
     assert (one("dc:type").text, one("dc:type").get(XSI_TYPE)) == ("Text", "dcterms:DCMIType")
     assert (one("dc:format").text, one("dc:format").get(XSI_TYPE)) == ("text/html", "dcterms:IMT")
-    assert root.xpath("dc:identifier/text()", namespaces=NS)[0] == "04161"
+    identifiers = root.xpath("dc:identifier/text()", namespaces=NS)
+    assert isinstance(identifiers, list)
+    assert identifiers[0] == "04161"
     assert one("dc:rights").text == profile.notice
     assert one("dcterms:spatial").text == "Kaiserslautern"
 
@@ -63,6 +70,7 @@ def test_invalid_record_raises(tmp_path: Path, profile: Profile) -> None:
 def _with_sprache(xml: bytes) -> bytes:
     root = etree.fromstring(xml)
     container = root if root.tag == "metadata" else root.find(".//mets:xmlData/metadata", NS)
+    assert container is not None
     etree.SubElement(container, f"{{{NS['dc']}}}sprache").text = "deutsch"
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
@@ -89,9 +97,11 @@ def test_dc_in_mets_equals_dc_xml(package: Package) -> None:
     source = next(f for f in package.payload if f.role == "source")
     dc = etree.fromstring(build_dc(package.release, package.profile, source.format.mime))
     embedded = etree.fromstring(build_mets(package)).find(".//mets:dmdSec//mets:xmlData/metadata", NS)
+    assert embedded is not None
 
     def fields(root: etree._Element) -> list[tuple[str, dict[str, str], str | None]]:
-        return [(e.tag, dict(e.attrib), e.text) for e in root]
+        # lxml-stubs types attribute names and values as str | bytes; lxml always gives str.
+        return [(e.tag, dict(cast(Mapping[str, str], e.attrib)), e.text) for e in root]
 
     assert fields(embedded) == fields(dc)
 

@@ -117,9 +117,9 @@ def test_identify_known_scans_each_name_and_content_once(
     monkeypatch.setattr(formats, "identify_format", counting)
     data = png_bytes(srgb_chunk())
     digests = {"sha256": hashlib.sha256(data).hexdigest()}
-    same = [
-        write(tmp_path / str(n), "logo.png", data) for n in range(3) if (tmp_path / str(n)).mkdir() is None
-    ]
+    for n in range(3):
+        (tmp_path / str(n)).mkdir()
+    same = [write(tmp_path / str(n), "logo.png", data) for n in range(3)]
     other_name = write(tmp_path, "logo.jpg", data)
     found = [identify_known(path, len(data), digests) for path in [*same, other_name]]
     assert scanned == [same[0], other_name]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -27,8 +28,10 @@ def mets(package: Package) -> etree._Element:
     return etree.fromstring(xml)
 
 
-def xp(root: etree._Element, path: str) -> list:
-    return root.xpath(path, namespaces=NS)
+def xp(root: etree._Element, path: str) -> list[Any]:
+    found = root.xpath(path, namespaces=NS)
+    assert isinstance(found, list), f"{path} does not select a node-set"
+    return found
 
 
 def test_header(mets: etree._Element, package: Package) -> None:

@@ -41,7 +41,8 @@ def test_strict_junit_and_atomic_output(tmp_path: Path) -> None:
     suites = etree.fromstring(out.read_bytes())
     cases = suites.findall("testsuite/testcase")
     assert [c.get("name") for c in cases] == ["structure", "manifests", "warnings", "metadata"]
-    assert cases[2].find("failure").get("type") == "name.os-junk"
+    failure = cases[2].find("failure")
+    assert failure is not None and failure.get("type") == "name.os-junk"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
