@@ -101,19 +101,20 @@ class Ledger:
         self.seconds = 0.0
         """Time spent inside ledger calls, so that a run can report the ledger's own share."""
         self._clock_started: float | None = None
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()  # before foreign keys are on: an upgrade rebuilds tables
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._checkpointer = None
-            if background_checkpoints:
-                self._db.execute("PRAGMA wal_autocheckpoint = 0")
-                self._checkpointer = Checkpointer(path)
-        except sqlite3.Error as exc:
-            raise FixityError(path, f"cannot open the fixity ledger: {exc}") from None
+        with self._clocked():
+            try:
+                self._db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+                self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()  # before foreign keys are on: an upgrade rebuilds tables
+                self._db.execute("PRAGMA foreign_keys = ON")
+                self._checkpointer = None
+                if background_checkpoints:
+                    self._db.execute("PRAGMA wal_autocheckpoint = 0")
+                    self._checkpointer = Checkpointer(path)
+            except sqlite3.Error as exc:
+                raise FixityError(path, f"cannot open the fixity ledger: {exc}") from None
 
     @_timed
     def close(self) -> None:
