@@ -8,6 +8,7 @@ read: symlinks are reported as entries and never followed, unsafe archive member
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tarfile
@@ -15,10 +16,13 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal, cast
+from typing import TYPE_CHECKING, BinaryIO, Literal, cast
 
 from preservation.bagit.parse import Problem, problem
 from preservation.bagit.paths import unsafe_reason
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 Kind = Literal["file", "dir", "symlink", "hardlink", "device"]
 
@@ -150,14 +154,22 @@ class TarBag(_ArchiveBag):
     """A .tar, .tar.gz or .tgz read as one stream (``r|*``): never extracted, never seeked."""
 
     serialization = "tar"
+    observe: Callable[[bytes], object] | None = None
+    """Given every byte of the file, in order, as `entries()` reads it (the padding after the last
+    member too): a digest of the whole file costs no second read."""
 
     def entries(self) -> Iterator[Entry]:
         try:
-            with tarfile.open(self.source, mode="r|*") as archive:
-                for member in archive:
-                    rel = self._member_path(member.name, member.isdir())
-                    if rel:
-                        yield self._entry(archive, member, rel)
+            with open(self.source, "rb") as raw:
+                stream = raw if self.observe is None else _Observed(raw, self.observe)
+                with tarfile.open(fileobj=stream, mode="r|*") as archive:
+                    for member in archive:
+                        rel = self._member_path(member.name, member.isdir())
+                        if rel:
+                            yield self._entry(archive, member, rel)
+                if self.observe is not None:
+                    while chunk := raw.read(1 << 20):
+                        self.observe(chunk)
         except (tarfile.TarError, OSError, EOFError) as exc:
             self.problems.append(problem("serialization.unreadable", reason=str(exc)))
 
@@ -173,6 +185,24 @@ class TarBag(_ArchiveBag):
             opener = lambda: archive.extractfile(member)  # noqa: E731
             return Entry(rel, "file", member.size, opener, reopenable=False)  # type: ignore[arg-type]
         return Entry(rel, "device", 0)
+
+
+class _Observed(io.RawIOBase):
+    """A file whose bytes are shown to `observe` as they are read."""
+
+    def __init__(self, raw: io.BufferedReader, observe: Callable[[bytes], object]) -> None:
+        super().__init__()
+        self._raw = raw
+        self._observe = observe
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer)
+        count = self._raw.readinto(view)
+        self._observe(view[:count].tobytes())
+        return count
 
 
 @dataclass
@@ -210,16 +240,23 @@ class ZipBag(_ArchiveBag):
         return Entry(rel, "file", info.file_size, lambda: cast(BinaryIO, archive.open(info)))
 
 
-def open_bag(path: Path) -> BagReader:
-    """The reader for a bag folder or a serialized bag, chosen by what the path is and its suffix."""
+def open_bag(path: Path, *, observe: Callable[[bytes], object] | None = None) -> BagReader:
+    """The reader for a bag folder or a serialized bag, chosen by what the path is and its suffix.
+    `observe`: for a tar, see `TarBag.observe`; other kinds are not read in file order."""
     name = path.name.lower()
+    if observe is not None and not is_tar_name(path):
+        raise ValueError(f"{path}: only a tar is read in one pass from start to end")
     if path.is_dir():
         return DirectoryBag(path)
-    if name.endswith((".tar", ".tar.gz", ".tgz")):
-        return TarBag(path)
+    if is_tar_name(path):
+        return TarBag(path, observe=observe)
     if name.endswith(".zip"):
         return ZipBag(path)
     raise ValueError(f"{path}: not a bag folder, .tar, .tar.gz, .tgz or .zip")
+
+
+def is_tar_name(path: Path) -> bool:
+    return path.name.lower().endswith((".tar", ".tar.gz", ".tgz"))
 
 
 def is_serialized_bag_name(path: Path) -> bool:

@@ -6,6 +6,7 @@ names its file; nothing stops at the first one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from preservation.bagit.parse import parse_manifest
+from preservation.bagit.reader import is_tar_name
 from preservation.errors import PreservationError
 from preservation.export.transfer import FIXED_FILES, JOURNAL, MANIFEST, TRANSFER_LIST, parse_transfer_list
 from preservation.hashing import hash_file
@@ -98,11 +100,13 @@ def _folder_contents(folder: Path, listed: dict[str, str]) -> Iterator[TransferP
         yield TransferProblem("unexpected", name, f"not listed in the manifest{hint}")
 
 
-def validate_for_export(bag: Path, rules: ProfileRules) -> BagReport:
+def validate_for_export(
+    bag: Path, rules: ProfileRules, observe: Callable[[bytes], object] | None = None
+) -> BagReport:
     """Full validation: structure, checksums, the profile and the bag's metadata. `rules` come from
     `rules_from_profile`, made once per run: that checks the profile against a JSON schema, which took
-    longer than validating a small bag."""
-    return validate_bag(bag, mode="full", profile=rules)
+    longer than validating a small bag. `observe`: see `validate_bag`."""
+    return validate_bag(bag, mode="full", profile=rules, observe=observe)
 
 
 def _check_bag_file(
@@ -111,17 +115,22 @@ def _check_bag_file(
     path = folder / name
     if "/" in name or not path.is_file():
         return  # reported as missing (or, for a path with folders, as not in this folder)
+    # A tar is validated and hashed in one read, so the bytes checked are the bytes the manifest covers.
+    whole = _WholeFile() if is_tar_name(path) else None
     try:
-        actual = hash_file(path, ["sha512"]).values["sha512"]
+        report: BagReport | None = validate_for_export(path, rules, whole)
+    except PreservationError as exc:
+        report = None
+        invalid = exc.message
+    try:
+        actual = whole.hexdigest(path) if whole is not None else hash_file(path, ["sha512"]).values["sha512"]
     except OSError as exc:
         yield TransferProblem("unreadable", name, f"cannot read: {exc.strerror}")
         return
     if actual != digest:
         yield TransferProblem("changed", name, f"SHA-512 is {actual}, the manifest says {digest}")
-    try:
-        report = validate_for_export(path, rules)
-    except PreservationError as exc:
-        yield TransferProblem("invalid-bag", name, exc.message)
+    if report is None:
+        yield TransferProblem("invalid-bag", name, invalid)
         return
     reports.append(report)
     errors = [f for f in report.findings if f.severity == "error"]
@@ -129,6 +138,23 @@ def _check_bag_file(
         details = "; ".join(f"[{f.code}] {f.file + ': ' if f.file else ''}{f.message}" for f in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         yield TransferProblem("invalid-bag", name, f"not a valid bag: {details}{more}")
+
+
+class _WholeFile:
+    """The SHA-512 of a file from the bytes a reader saw; read again only where the reader stopped short."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha512()
+        self._seen = 0
+
+    def __call__(self, data: bytes) -> None:
+        self._hash.update(data)
+        self._seen += len(data)
+
+    def hexdigest(self, path: Path) -> str:
+        if self._seen == path.stat().st_size:
+            return self._hash.hexdigest()
+        return hash_file(path, ["sha512"]).values["sha512"]
 
 
 def _list_agrees(folder: Path, listed: dict[str, str]) -> Iterator[TransferProblem]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,17 +41,18 @@ def validate_bag(
     profile: ProfileRules | None = None,
     cross_check: bool = False,
     jobs: int = 1,
+    observe: Callable[[bytes], object] | None = None,
 ) -> BagReport:
     """Run every family of checks that applies to `mode`; nothing stops at the first error.
 
     ``full`` verifies everything; ``completeness`` compares file lists without checksums; ``fast`` only
     checks structure and Payload-Oxum (like bagit-python's fast validation). With a `profile`, the bag is
     also checked against it; without, RFC 8493 only. `cross_check` adds bagit-python's opinion; `jobs`
-    processes hash the payload of a bag folder.
+    processes hash the payload of a bag folder. `observe`: a tar's bytes, as in `TarBag.observe`.
     """
     source = Path(path)
     try:
-        reader = open_bag(source)
+        reader = open_bag(source, observe=observe)
     except ValueError as exc:
         raise BagError(source, str(exc).partition(": ")[2]) from None
     context = build_context(reader, mode, profile, jobs)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from preservation.cli import main
-from preservation.export import ExportError, export_bags, verify_transfer
+from preservation.export import ExportError, export_bags, verify, verify_transfer
 from preservation.export.transfer import COLUMNS, JOURNAL, MANIFEST, README, TRANSFER_LIST
 from preservation.profile import Profile, load_profile
 
@@ -170,6 +170,36 @@ def test_flipped_byte_is_named(transfer: Path, capsys: pytest.CaptureFixture[str
     assert ("changed", target.name) in problems
     assert ("invalid-bag", target.name) in problems
     assert {file for _, file in problems} == {target.name}
+
+
+@pytest.mark.parametrize("kind", ["tar", "tar.gz"])
+def test_a_tar_is_hashed_and_validated_in_one_read(
+    tmp_path: Path, built_bags: list[Path], profile: Profile, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    out = tmp_path / "transfer"
+    export_bags(built_bags, out, profile, kind, environ=ENV)
+
+    def second_read(path: object, algorithms: object) -> object:
+        raise AssertionError(f"{path} read a second time to be hashed")
+
+    monkeypatch.setattr(verify, "hash_file", second_read)
+    report = verify_transfer(out, profile)
+    assert report.ok, report.problems
+    assert len(report.bags) == len(built_bags)
+
+
+def test_a_changed_byte_after_the_last_member_is_caught(
+    transfer: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = sorted(transfer.glob("*.tar"))[0]
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0x01  # in the padding after the end-of-archive blocks: no reader of members sees it
+    target.write_bytes(bytes(data))
+    code, document = _verify_json(transfer, capsys)
+    assert code == 1
+    reported = document["problems"]
+    assert isinstance(reported, list)
+    assert [(p["kind"], p["file"]) for p in reported] == [("changed", target.name)]
 
 
 def test_missing_and_unexpected_files_are_named(transfer: Path, capsys: pytest.CaptureFixture[str]) -> None:
