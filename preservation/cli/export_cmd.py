@@ -42,7 +42,8 @@ Examples:
   preservation verify-transfer transfer-2024-03 --format json
 
 Checks manifest-sha512.txt (every listed file present with that SHA-512, nothing unexpected), that
-transfer-list.csv agrees with it, and validates every bag file as a stream, without unpacking it.
+transfer-list.csv agrees with it, and validates every bag file as a stream, without unpacking it; a
+tar is hashed and validated in the same read.
 
 Exit codes: 0 all verified, 1 some file missing, changed, unexpected or invalid, 2 not a transfer folder."""
 
