@@ -2,6 +2,7 @@
 
 The model is built from a Package alone (no I/O, no clock), so identifiers and dates are deterministic.
 Vocabulary follows the Library of Congress preservation vocabularies (id.loc.gov/vocabulary/preservation).
+The serializers also write the fixity history (preservation.fixity.premis): one PREMIS writer for both.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from lxml import etree
 
@@ -17,6 +19,7 @@ from preservation.package.model import FileFormat, Package, PayloadFile, object_
 PREMIS_NS = "http://www.loc.gov/premis/v3"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 PREMIS_VERSION = "3.0"
+EVENT_TYPE_VOCABULARY = "http://id.loc.gov/vocabulary/preservation/eventType"
 
 ALGORITHM_NAMES = {
     "md5": "MD5",
@@ -28,6 +31,8 @@ ALGORITHM_NAMES = {
 """BagIt algorithm names → the spelling of PREMIS (LoC cryptographicHashFunctions) and METS CHECKSUMTYPE."""
 
 _ROLE_ORDER = {"source": 0, "attachment": 1, "rendition": 2}
+
+TimeSpec = Literal["seconds", "microseconds"]
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,26 @@ class PremisObject:
 
 
 @dataclass(frozen=True)
+class Representation:
+    """A PREMIS representation object: a whole bag, as the fixity history knows it."""
+
+    identifier: Identifier
+    original_name: str
+
+
+@dataclass(frozen=True)
 class Event:
     identifier: Identifier
     type: str
     datetime: datetime
     detail: str
     outcome: str
-    outcome_detail: str | None
+    outcome_details: tuple[str, ...]
+    """One eventOutcomeDetail note each."""
     agents: tuple[Link, ...]
     objects: tuple[Link, ...]
+    type_uri: str | None = None
+    """The term's URI in EVENT_TYPE_VOCABULARY, if the type is to be marked as taken from it."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +191,7 @@ def premis_record(package: Package) -> PremisRecord:
                     when,
                     f"plain-text rendition derived from {f.derived_from}",
                     "success",
-                    None,
+                    (),
                     by_software,
                     (Link(ids[f.derived_from], "source"), Link(ids[f.path], "outcome")),
                 )
@@ -188,7 +204,7 @@ def premis_record(package: Package) -> PremisRecord:
                 when,
                 f"{algorithms} of the file as written into the bag",
                 "success",
-                None,
+                (),
                 by_software,
                 target,
             )
@@ -201,7 +217,7 @@ def premis_record(package: Package) -> PremisRecord:
                 when,
                 f"format identified with {f.format.tool}",
                 "success" if f.format.puid else "no match",
-                f.format.basis,
+                (f.format.basis,) if f.format.basis else (),
                 (Link(identifying.identifier, "executing program"),),
                 target,
             )
@@ -213,7 +229,7 @@ def premis_record(package: Package) -> PremisRecord:
             when,
             f"BagIt bag of release {release_id} for {package.profile.collection}",
             "success",
-            None,
+            (),
             (Link(software.identifier, "executing program"), Link(org_agent.identifier, "implementer")),
             tuple(Link(ids[f.path]) for f in files),
         )
@@ -226,11 +242,11 @@ def _algorithm_order(algorithm: str) -> tuple[int, str]:
     return (known.index(algorithm), "") if algorithm in known else (len(known), algorithm)
 
 
-def iso_utc(moment: datetime) -> str:
+def iso_utc(moment: datetime, timespec: TimeSpec = "seconds") -> str:
     """xsd:dateTime in UTC with a ``Z``; a naive datetime is taken as UTC (the package model's convention)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 # --- serialization ----------------------------------------------------------------------------------------
@@ -253,7 +269,9 @@ def _identifier(parent: etree._Element, element: str, identifier: Identifier) ->
 
 def _root(parent: etree._Element, name: str) -> etree._Element:
     element = _sub(parent, name)
-    element.set("version", PREMIS_VERSION)
+    # A record standing alone (as in METS) names its version; inside premis:premis, the container does.
+    if parent.tag != f"{{{PREMIS_NS}}}premis":
+        element.set("version", PREMIS_VERSION)
     return element
 
 
@@ -293,17 +311,30 @@ def object_element(parent: etree._Element, obj: PremisObject) -> etree._Element:
     return element
 
 
-def event_element(parent: etree._Element, event: Event) -> etree._Element:
-    """Append ``premis:event`` to ``parent``."""
+def representation_element(parent: etree._Element, representation: Representation) -> etree._Element:
+    """Append ``premis:object`` (a representation) to ``parent``."""
+    element = _root(parent, "object")
+    element.set(f"{{{XSI_NS}}}type", "premis:representation")
+    _identifier(element, "objectIdentifier", representation.identifier)
+    _sub(element, "originalName", representation.original_name)
+    return element
+
+
+def event_element(parent: etree._Element, event: Event, timespec: TimeSpec = "seconds") -> etree._Element:
+    """Append ``premis:event`` to ``parent``, its date to `timespec` (builds date to the second)."""
     element = _root(parent, "event")
     _identifier(element, "eventIdentifier", event.identifier)
-    _sub(element, "eventType", event.type)
-    _sub(element, "eventDateTime", iso_utc(event.datetime))
+    event_type = _sub(element, "eventType", event.type)
+    if event.type_uri:
+        event_type.set("authority", "eventType")
+        event_type.set("authorityURI", EVENT_TYPE_VOCABULARY)
+        event_type.set("valueURI", event.type_uri)
+    _sub(element, "eventDateTime", iso_utc(event.datetime, timespec))
     _sub(_sub(element, "eventDetailInformation"), "eventDetail", event.detail)
     outcome = _sub(element, "eventOutcomeInformation")
     _sub(outcome, "eventOutcome", event.outcome)
-    if event.outcome_detail:
-        _sub(_sub(outcome, "eventOutcomeDetail"), "eventOutcomeDetailNote", event.outcome_detail)
+    for note in event.outcome_details:
+        _sub(_sub(outcome, "eventOutcomeDetail"), "eventOutcomeDetailNote", note)
     for kind, links in (("Agent", event.agents), ("Object", event.objects)):
         for link in links:
             container = _identifier(element, f"linking{kind}Identifier", link.identifier)
