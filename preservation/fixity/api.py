@@ -26,7 +26,6 @@ from preservation.fixity.model import (
     format_time,
     utc_now,
 )
-from preservation.fixity.premis import history_document
 from preservation.fixity.runner import Checked, map_batches, open_pool, run_checks
 
 AGENT = f"{SOFTWARE_NAME} {__version__}"
@@ -245,6 +244,9 @@ class BagHistory:
         }
 
     def premis(self) -> bytes:
+        # Imported when asked for: it brings the bag metadata modules, which a check run never needs.
+        from preservation.fixity.premis import history_document
+
         return history_document(self.bags, self.events, software=SOFTWARE_NAME, version=__version__)
 
 
