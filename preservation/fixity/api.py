@@ -265,7 +265,13 @@ def write_report(
     ledger_path: Path, out: Path, *, period: timedelta = schedule.DEFAULT_PERIOD, clock: Clock = utc_now
 ) -> None:
     with _existing(ledger_path) as ledger:
+        bags = ledger.bags()
         html = report.render_html(
-            ledger.bags(), ledger.events(), now=clock(), period=period, title="Fixity report"
+            bags,
+            ledger.checks_per_day(),
+            ledger.latest_events(bag.id for bag in bags if bag.status in ("fail", "error")),
+            now=clock(),
+            period=period,
+            title="Fixity report",
         )
     out.write_text(html, encoding="utf-8")

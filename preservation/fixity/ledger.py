@@ -35,6 +35,7 @@ from preservation.fixity.model import (
 )
 
 _BAG_COLUMNS = "id, identity, path, kind, anchor, registered_at, last_checked_at, status, size"
+_EVENT_COLUMNS = "id, bag, started, ended, bytes, outcome, problems, agent"
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -197,26 +198,41 @@ class Ledger:
 
     @_timed
     def events(self, bag_ids: Iterable[int] | None = None) -> list[Event]:
-        query = "SELECT id, bag, started, ended, bytes, outcome, problems, agent FROM events"
+        query = f"SELECT {_EVENT_COLUMNS} FROM events"
         if bag_ids is None:
             rows = self._db.execute(query + " ORDER BY started, id").fetchall()
         else:
             ids = list(bag_ids)
             marks = ",".join("?" * len(ids))
             rows = self._db.execute(query + f" WHERE bag IN ({marks}) ORDER BY started, id", ids).fetchall()
-        return [
-            Event(
-                id,
-                bag,
-                started,
-                ended,
-                size,
-                outcome,
-                tuple(Problem.from_json(p) for p in json.loads(problems)),
-                agent,
-            )
-            for id, bag, started, ended, size, outcome, problems, agent in rows
-        ]
+        return _events(rows)
+
+    @_timed
+    def latest_events(self, bag_ids: Iterable[int]) -> dict[int, Event]:
+        """The most recent check of each of the bags."""
+        ids = list(bag_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE id IN"
+            f" (SELECT MAX(id) FROM events WHERE bag IN ({marks}) GROUP BY bag)",
+            ids,
+        ).fetchall()
+        return {event.bag_id: event for event in _events(rows)}
+
+    @_timed
+    def checks_per_day(self) -> dict[str, dict[str, int]]:
+        """Checks per UTC day (``YYYY-MM-DD``) and outcome, oldest day first: counted by the database,
+        so that a history of years is never loaded whole."""
+        rows = self._db.execute(
+            "SELECT substr(ended, 1, 10) AS day, outcome, COUNT(*) FROM events GROUP BY day, outcome"
+            " ORDER BY day"
+        )
+        days: dict[str, dict[str, int]] = {}
+        for day, outcome, count in rows:
+            days.setdefault(day, {})[outcome] = count
+        return days
 
     @_timed
     def not_bags(self) -> dict[str, tuple[int, int]]:
@@ -426,3 +442,19 @@ def _bag(row: tuple[Any, ...]) -> BagRecord:
         status,
         size,
     )
+
+
+def _events(rows: Iterable[tuple[Any, ...]]) -> list[Event]:
+    return [
+        Event(
+            id,
+            bag,
+            started,
+            ended,
+            size,
+            outcome,
+            tuple(Problem.from_json(p) for p in json.loads(problems)),
+            agent,
+        )
+        for id, bag, started, ended, size, outcome, problems, agent in rows
+    ]

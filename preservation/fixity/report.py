@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -61,24 +61,40 @@ def render_text(summary: StatusSummary) -> str:
     )
 
 
-def checks_per_day(events: Sequence[Event]) -> dict[str, Counter[str]]:
-    days: dict[str, Counter[str]] = {}
-    for event in events:
-        days.setdefault(event.ended[:10], Counter())[event.outcome] += 1
-    return dict(sorted(days.items()))
+MAX_BARS = 160
+"""Bars the chart has room for (4 px each): a longer history is shown by week, month or year."""
+_PERIODS: tuple[tuple[str, Callable[[date], str]], ...] = (
+    ("day", date.isoformat),
+    ("week", lambda day: "{}-W{:02d}".format(*day.isocalendar()[:2])),
+    ("month", lambda day: day.isoformat()[:7]),
+    ("year", lambda day: day.isoformat()[:4]),
+)
 
 
-def _chart(days: dict[str, Counter[str]]) -> str:
-    """Stacked bars per day, one colour per outcome; inline SVG so the page needs nothing else."""
+def by_period(days: Mapping[str, Mapping[str, int]]) -> tuple[str, dict[str, Counter[str]]]:
+    """The checks per day (``YYYY-MM-DD`` → outcome → count) in the shortest period that fits the chart."""
+    for period, label in _PERIODS:
+        bars: dict[str, Counter[str]] = {}
+        for day, counts in sorted(days.items()):
+            bars.setdefault(label(date.fromisoformat(day)), Counter()).update(counts)
+        if len(bars) <= MAX_BARS:
+            return period, bars
+    return "year", bars  # more than 160 years: narrow bars, still inside the chart
+
+
+def _chart(days: Mapping[str, Mapping[str, int]]) -> str:
+    """Stacked bars per period, one colour per outcome; inline SVG so the page needs nothing else."""
     width, height, gap = 640, 200, 2
     if not days:
         return '<p class="empty">No checks recorded yet.</p>'
-    peak = max(sum(counts.values()) for counts in days.values())
-    bar = max(2.0, (width - gap * len(days)) / len(days))
+    period, bars = by_period(days)
+    peak = max(sum(counts.values()) for counts in bars.values())
+    bar = (width - gap * len(bars)) / len(bars)
     parts = [
-        f'<svg width="{width}" height="{height + 20}" role="img" aria-label="Checks per day by outcome">'
+        f'<svg width="{width}" height="{height + 20}" role="img"'
+        f' aria-label="Checks per {period} by outcome" data-period="{period}">'
     ]
-    for index, (day, counts) in enumerate(days.items()):
+    for index, (label, counts) in enumerate(bars.items()):
         x = index * (bar + gap)
         y = float(height)
         for outcome in OUTCOMES:
@@ -87,11 +103,11 @@ def _chart(days: dict[str, Counter[str]]) -> str:
                 y -= h
                 parts.append(
                     f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}"'
-                    f' fill="{_COLOURS[outcome]}" data-day="{day}" data-outcome="{outcome}"'
+                    f' fill="{_COLOURS[outcome]}" data-period="{label}" data-outcome="{outcome}"'
                     f' data-count="{counts[outcome]}">'
-                    f"<title>{day}: {counts[outcome]} {outcome}</title></rect>"
+                    f"<title>{label}: {counts[outcome]} {outcome}</title></rect>"
                 )
-    first, last = next(iter(days)), next(reversed(days))
+    first, last = next(iter(bars)), next(reversed(bars))
     parts.append(f'<text x="0" y="{height + 15}" font-size="11">{first}</text>')
     parts.append(f'<text x="{width}" y="{height + 15}" font-size="11" text-anchor="end">{last}</text>')
     parts.append("</svg>")
@@ -99,13 +115,20 @@ def _chart(days: dict[str, Counter[str]]) -> str:
 
 
 def render_html(
-    bags: Sequence[BagRecord], events: Sequence[Event], *, now: datetime, period: timedelta, title: str
+    bags: Sequence[BagRecord],
+    days: Mapping[str, Mapping[str, int]],
+    latest: Mapping[int, Event],
+    *,
+    now: datetime,
+    period: timedelta,
+    title: str,
 ) -> str:
+    """The report from the bags, their checks per day and outcome (`Ledger.checks_per_day`) and the
+    latest check of each failing bag or bag in error."""
     summary = summarize(bags, now=now, period=period)
-    latest: dict[int, Event] = {}
-    for event in events:
-        latest[event.bag_id] = event
-    totals = Counter(event.outcome for event in events)
+    totals: Counter[str] = Counter()
+    for counts in days.values():
+        totals.update(counts)
     rows = []
     for bag in sorted(bags, key=lambda b: b.path):
         if bag.status not in ("fail", "error") or bag.id not in latest:
@@ -146,7 +169,7 @@ oldest check {escape(summary.oldest_check or "-")}.</p>
 <dl>{"".join(f'<dt>{name.replace("-", " ")}</dt><dd id="{name}">{n}</dd>' for name, n in figures)}</dl>
 <h2>Checks over time by outcome</h2>
 <p class="legend">{legend}</p>
-{_chart(checks_per_day(events))}
+{_chart(days)}
 <h2>Failing bags and bags in error ({len(rows)})</h2>
 <table id="failing"><thead><tr>
 <th>bag</th><th>identifier</th><th>status</th><th>checked</th><th>problems</th>

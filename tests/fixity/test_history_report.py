@@ -10,9 +10,10 @@ import pytest
 from lxml import etree
 
 import preservation
-from preservation.fixity import api
-from preservation.fixity.ledger import Ledger
-from tests.fixity.bags import Clock, make_bags
+from preservation.fixity import api, report
+from preservation.fixity.ledger import Ledger, NewBag, Recording
+from preservation.fixity.model import Anchor, CheckResult, Outcome, format_time
+from tests.fixity.bags import T0, Clock, make_bags
 
 SCHEMAS = Path(preservation.__file__).parent / "metadata" / "schemas"
 P = "{http://www.loc.gov/premis/v3}"
@@ -141,3 +142,48 @@ def test_html_report_matches_the_ledger(audited: tuple[Path, Clock, list[Path]],
     failing_rows = {row[0]: " ".join(row) for row in page.rows}
     assert set(failing_rows) == {str(bags[1].resolve()), str(bags[2].resolve())}
     assert "data/release.txt" in failing_rows[str(bags[1].resolve())]
+
+
+def test_years_of_daily_checks_fit_the_chart_by_week(tmp_path: Path) -> None:
+    """Three years of nightly runs: the chart turns to weeks and every bar stays inside it."""
+    ledger_path = tmp_path / "l.sqlite"
+    days = [T0 + timedelta(days=n) for n in range(3 * 365)]
+    with Ledger(ledger_path) as ledger:
+        ledger.register([NewBag("urn:a", "/b/a", "directory", Anchor.of({"t": "0"}), 1)], [], format_time(T0))
+        (bag,) = ledger.bags()
+        outcome_of_day: list[Outcome] = ["pass", "pass", "error", "pass", "fail"]
+        ledger.record(
+            [
+                Recording(
+                    CheckResult(bag.id, bag.path, outcome_of_day[n % 5], (), 1),
+                    format_time(day),
+                    format_time(day),
+                    1,
+                )
+                for n, day in enumerate(days)
+            ],
+            "owner",
+            agent="preservation test",
+            now=format_time(T0),
+        )
+    out = tmp_path / "report.html"
+    api.write_report(ledger_path, out, clock=lambda: days[-1])
+    page = _Page()
+    page.feed(out.read_text())
+    assert 100 < len({bar["data-period"] for bar in page.bars}) <= 160
+    assert all(
+        str(bar["data-period"]).startswith(("2026-W", "2027-W", "2028-W", "2029-W")) for bar in page.bars
+    )
+    assert all(float(bar["x"] or 0) + float(bar["width"] or 0) <= 640 for bar in page.bars)
+    for outcome in ("pass", "error", "fail"):
+        expected = sum(1 for n in range(len(days)) if outcome_of_day[n % 5] == outcome)
+        assert int(page.ids[f"checks-{outcome}"]) == expected
+        assert sum(int(b["data-count"] or 0) for b in page.bars if b["data-outcome"] == outcome) == expected
+
+
+@pytest.mark.parametrize(("span", "period"), [(90, "day"), (160, "day"), (400, "week"), (3650, "month")])
+def test_the_chart_takes_the_shortest_period_that_fits(span: int, period: str) -> None:
+    days = {(T0 + timedelta(days=n)).date().isoformat(): {"pass": 2} for n in range(span)}
+    chosen, bars = report.by_period(days)
+    assert chosen == period and len(bars) <= report.MAX_BARS
+    assert sum(counts["pass"] for counts in bars.values()) == 2 * span
