@@ -197,14 +197,13 @@ class Ledger:
         return [_bag(row) for row in rows]
 
     @_timed
-    def events(self, bag_ids: Iterable[int] | None = None) -> list[Event]:
-        query = f"SELECT {_EVENT_COLUMNS} FROM events"
-        if bag_ids is None:
-            rows = self._db.execute(query + " ORDER BY started, id").fetchall()
-        else:
-            ids = list(bag_ids)
-            marks = ",".join("?" * len(ids))
-            rows = self._db.execute(query + f" WHERE bag IN ({marks}) ORDER BY started, id", ids).fetchall()
+    def events(self, bag_ids: Iterable[int]) -> list[Event]:
+        """Every check of the bags, oldest first."""
+        ids = list(bag_ids)
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE bag IN ({marks}) ORDER BY started, id", ids
+        ).fetchall()
         return _events(rows)
 
     @_timed

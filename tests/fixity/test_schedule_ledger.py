@@ -125,7 +125,7 @@ def test_a_version_1_ledger_is_upgraded_keeping_every_row(tmp_path: Path) -> Non
     old.close()
     with Ledger(path) as ledger:
         [bag] = ledger.bags()
-        [event] = ledger.events()
+        [event] = ledger.events([bag.id])
         [move] = ledger.moves(1)
     assert (bag.identity, bag.path, bag.status, bag.size) == ("urn:a", "/new/a", "fail", 10)
     assert bag.anchor == Anchor.of({"tagmanifest-sha512.txt": "ab"})
