@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,14 +143,7 @@ class Registrar:
     moved. Two live copies with the same identity (replicas) stay two bags.
     """
 
-    def __init__(
-        self,
-        found_paths: Collection[str],
-        known: Sequence[BagRecord],
-        *,
-        exists: Callable[[str], bool] = os.path.lexists,
-    ) -> None:
-        self._exists = exists
+    def __init__(self, found_paths: Collection[str], known: Sequence[BagRecord]) -> None:
         self._movable: dict[tuple[str | None, Anchor], list[BagRecord]] = {}
         for bag in known:
             if bag.anchor is not None and bag.path not in found_paths:
@@ -160,10 +153,21 @@ class Registrar:
         """A `NewBag` to register, or (id of the known bag, `path`) for a move."""
         movable = self._movable.get((identity.identity, identity.anchor), [])
         for bag in movable:
-            if not self._exists(bag.path):
+            if is_gone(bag.path):
                 movable.remove(bag)
                 return bag.id, path
         return NewBag(identity.identity, path, kind, identity.anchor, identity.size)
+
+
+def is_gone(path: str) -> bool:
+    """Nothing at `path`; a path that cannot be reached (a folder that may not be entered) is not gone."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def plan_registration(

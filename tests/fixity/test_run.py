@@ -346,3 +346,25 @@ def test_an_archive_beyond_the_budget_that_holds_no_bag_is_remembered_too(
     assert (len(first.checked), first.skipped) == (1, 1)  # the other bag, anchored from its tag files
     assert first.not_bags == ((str(stray), "no bagit.txt in its top-level folder"),)
     assert len(Ledger(ledger).bags()) == 2
+
+
+def test_a_copy_of_a_bag_that_cannot_be_reached_is_a_replica_not_a_move(open_tmp: Path) -> None:
+    (bag,) = make_bags(open_tmp / "root" / "shelf", 1)
+    ledger = open_tmp / "l.sqlite"
+    clock = Clock()
+    api.run_fixity([open_tmp / "root"], ledger, clock=clock, jobs=1)
+    shutil.copytree(bag, open_tmp / "root" / "copies" / bag.name)
+    (open_tmp / "root" / "copies").chmod(0o777)
+    ledger.chmod(0o666)
+    (open_tmp / "root" / "shelf").chmod(0)  # the original is still there, only out of reach
+
+    def run() -> list[Any]:
+        result = api.run_fixity([open_tmp / "root"], ledger, clock=clock, jobs=1, check_all=True)
+        return [result.registered, [list(move) for move in result.moved]]
+
+    assert run_unprivileged(run) == [1, []]
+    with Ledger(ledger) as db:
+        assert sorted(b.path for b in db.bags()) == [
+            str(open_tmp / "root" / "copies" / bag.name),
+            str(bag.resolve()),
+        ]
