@@ -290,23 +290,29 @@ class Ledger:
             return set()
         with self._write() as db:
             marks = ",".join("?" * len(bag_ids))
+            due = f"id IN ({marks}) AND (last_checked_at IS NULL OR last_checked_at < ?)"
+            claimed = db.execute(
+                f"UPDATE bags SET claimed_by = ?, claimed_until = ? WHERE {due}"
+                " AND (claimed_by IS NULL OR claimed_until < ?)",
+                (owner, until, *bag_ids, not_checked_since, now),
+            ).rowcount
+            if claimed == len(bag_ids):
+                return set(bag_ids)  # the common case: none was held or checked meanwhile
             rows = db.execute(
-                f"SELECT id, claimed_by, claimed_until FROM bags WHERE id IN ({marks})"
-                " AND (last_checked_at IS NULL OR last_checked_at < ?)",
-                (*bag_ids, not_checked_since),
+                f"SELECT id, claimed_by, claimed_until FROM bags WHERE {due}", (*bag_ids, not_checked_since)
             ).fetchall()
-            free = [
-                bag_id
-                for bag_id, holder, lease in rows
-                if holder is None or lease < now or (holder != owner and _owner_dead(holder))
+            mine = {bag_id for bag_id, holder, lease in rows if (holder, lease) == (owner, until)}
+            # Claims of a run on this host that died are taken over at once, whatever their lease.
+            orphaned = [
+                bag_id for bag_id, holder, _ in rows if holder not in (None, owner) and _owner_dead(holder)
             ]
-            if free:
-                marks = ",".join("?" * len(free))
+            if orphaned:
+                marks = ",".join("?" * len(orphaned))
                 db.execute(
                     f"UPDATE bags SET claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
-                    (owner, until, *free),
+                    (owner, until, *orphaned),
                 )
-            return set(free)
+            return mine | set(orphaned)
 
     @_timed
     def record(self, checks: Sequence[Recording], owner: str, *, agent: str, now: str) -> None:

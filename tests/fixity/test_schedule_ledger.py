@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 
 from preservation.fixity import schema
 from preservation.fixity.checkpoint import Checkpointer
-from preservation.fixity.ledger import Ledger, NewBag
+from preservation.fixity.ledger import Ledger, NewBag, new_owner
 from preservation.fixity.model import Anchor, BagRecord, FixityError, format_time
 from preservation.fixity.schedule import Budget, select
 from tests.fixity.bags import T0
@@ -169,6 +172,21 @@ def test_claims_are_exclusive_across_connections(tmp_path: Path) -> None:
         assert first == set(ids[:3]) and second == {ids[3]}
         later = format_time(T0 + timedelta(hours=2))  # the lease has run out
         assert two.claim(ids[:1], "host:1:b", now=later, until=later, not_checked_since=since) == {ids[0]}
+
+
+def test_claims_of_a_dead_run_on_this_host_are_taken_over_before_their_lease_ends(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        ledger.register([_new(f"/b{i}") for i in range(3)], [], format_time(T0))
+        ids = [bag.id for bag in ledger.bags()]
+        now, until, since = format_time(T0), format_time(T0 + timedelta(hours=6)), format_time(T0)
+        finished = subprocess.Popen([sys.executable, "-c", ""])
+        finished.wait()
+        dead = f"{socket.gethostname()}:{finished.pid}:0"
+        assert ledger.claim(ids[:2], dead, now=now, until=until, not_checked_since=since) == set(ids[:2])
+        live = new_owner()
+        assert ledger.claim(ids, live, now=now, until=until, not_checked_since=since) == set(ids)
+        other_host = "elsewhere:1:0"  # a run on another machine: only its lease can tell it is gone
+        assert ledger.claim(ids, other_host, now=now, until=until, not_checked_since=since) == set()
 
 
 def test_checkpoints_run_beside_a_writer_that_never_checkpoints(tmp_path: Path) -> None:
