@@ -126,8 +126,13 @@ def exclusive_output(out_dir: Path) -> Iterator[tuple[Path, ...]]:
     The lock (flock on the folder itself, so no lock file is left behind) is what makes removing those
     folders safe: no other run can be writing into them. The kernel drops it when its holder dies.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except (FileExistsError, NotADirectoryError):
+        raise BagError(out_dir, "cannot be the output folder: a file of that name is in the way") from None
+    except OSError as exc:
+        raise BagError(out_dir, f"cannot be the output folder: {exc.strerror}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -206,6 +206,16 @@ def test_cli_build_usage_errors_exit_2(tmp_path, capsys):
     assert caught.value.code == 2
 
 
+def test_cli_build_refuses_an_output_path_that_is_a_file(sources, tmp_path, capsys):
+    in_the_way = tmp_path / "bags"
+    in_the_way.write_text("notes")
+    assert main(["build", str(sources), "--out", str(in_the_way)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"preservation: {in_the_way}: cannot be the output folder: a file of that name is in the way"
+    ]
+    assert in_the_way.read_text() == "notes"
+
+
 def test_profile_export_is_consistent_with_the_built_bags(sample_bags, profile, capsys):
     assert main(["profile", "export", str(profile.source)]) == 0
     exported = json.loads(capsys.readouterr().out)

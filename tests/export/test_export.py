@@ -117,6 +117,18 @@ def test_folder_of_bags_and_refusing_a_complete_transfer(
     assert _files(out) == before
 
 
+def test_an_output_path_that_is_a_file_is_refused(
+    tmp_path: Path, bags: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_the_way = tmp_path / "transfer"
+    in_the_way.write_text("notes")
+    assert main(["export", str(bags[0]), "--out", str(in_the_way)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"preservation: {in_the_way}: cannot be the output folder: a file of that name is in the way"
+    ]
+    assert in_the_way.read_text() == "notes"
+
+
 def test_a_folder_with_other_files_is_refused(tmp_path: Path, bags: list[Path], profile: Profile) -> None:
     out = tmp_path / "t"
     out.mkdir()
