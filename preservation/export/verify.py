@@ -20,6 +20,7 @@ from preservation.export.transfer import FIXED_FILES, JOURNAL, MANIFEST, TRANSFE
 from preservation.hashing import hash_file
 from preservation.profile import Profile
 from preservation.validate.api import BagReport, validate_bag
+from preservation.validate.findings import from_problem
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 
 Kind = Literal["missing", "unexpected", "changed", "unreadable", "invalid-bag", "manifest", "list"]
@@ -68,7 +69,7 @@ def verify_transfer(
         raise TransferError(manifest_path, f"cannot read: {exc.strerror}") from None
     manifest = parse_manifest(data, "sha512", "utf-8", version_1_0=True)
     problems = [
-        TransferProblem("manifest", MANIFEST, f"line {p.line}: {p.code} {dict(p.params)}")
+        TransferProblem("manifest", MANIFEST, f"[{p.code}] {from_problem(p, MANIFEST).message}")
         for p in manifest.problems
     ]
     listed = dict(sorted(manifest.entries.items()))

@@ -214,6 +214,17 @@ def test_a_changed_byte_after_the_last_member_is_caught(
     assert [(p["kind"], p["file"]) for p in reported] == [("changed", target.name)]
 
 
+def test_a_malformed_manifest_line_is_named_with_its_line(transfer: Path) -> None:
+    manifest = transfer / MANIFEST
+    lines = manifest.read_text().count("\n")
+    with manifest.open("a") as stream:
+        stream.write("zz  extra.tar\n")
+    report = verify_transfer(transfer, load_profile(None))
+    assert [(p.kind, p.file, p.message) for p in report.problems if p.kind == "manifest"] == [
+        ("manifest", MANIFEST, f"[manifest.malformed] line {lines + 1}: 'zz' is no sha512")
+    ]
+
+
 def test_missing_and_unexpected_files_are_named(transfer: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gone = sorted(transfer.glob("*.tar"))[0]
     gone.unlink()
