@@ -13,6 +13,7 @@ import os
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 Kind = Literal["file", "dir", "symlink", "hardlink", "device"]
+
+ARCHIVE_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, tarfile.TarError)
+"""Raised while an archive member is read when the archive itself is damaged (truncated, a failed CRC or
+decompression), besides OSError for the file."""
 
 
 @dataclass(frozen=True)

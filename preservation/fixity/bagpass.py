@@ -8,16 +8,13 @@ small files are read with a single read. Parsing is `preservation.bagit.parse`'s
 from __future__ import annotations
 
 import re
-import tarfile
-import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import BinaryIO, TypeVar
 
 from preservation.bagit.parse import Problem, manifest_algorithm
-from preservation.bagit.reader import BagReader, Entry, Kind
+from preservation.bagit.reader import ARCHIVE_DAMAGE, BagReader, Entry, Kind
 from preservation.hashing import ALGORITHMS, CHUNK, Digests, hash_bytes, hash_stream
 
 KEPT_TAG_FILE = re.compile(r"^(bagit|bag-info|package-info|fetch|(tag)?manifest-[^/]+)\.txt$")
@@ -26,8 +23,6 @@ MAX_KEPT_TAG_FILE = 256 << 20
 """A kept tag file larger than this is reported unreadable rather than loaded: a hostile bag must not be
 able to exhaust a worker's memory (a manifest of 256 MiB lists about a million files)."""
 
-ARCHIVE_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, tarfile.TarError)
-"""Raised by a decompressor or a CRC check: the archive itself says a member's bytes are damaged."""
 _T = TypeVar("_T")
 
 Expected = Callable[[Mapping[str, bytes]], Mapping[str, Mapping[str, str]] | None]

@@ -16,6 +16,7 @@ from preservation.validate.registry import FAMILIES, Family
 from preservation.validate.scan import Mode, build_context
 
 BAG_MARKERS = ("bagit.txt", "bag-info.txt", "package-info.txt")
+UNREADABLE = "serialization.unreadable"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ def validate_bag(
     context = build_context(reader, mode, profile, jobs)
     families = families_for(mode, with_profile=profile is not None)
     findings = [f for family in families for f in family.check(context)]
+    if not any(context.scan.paths()) and any(p.code == UNREADABLE for p in context.reader_problems):
+        # Nothing could be read: "bagit.txt is missing" and the like would only echo that.
+        findings = [f for f in findings if f.code == UNREADABLE]
     names = [family.name for family in families]
     if cross_check:
         findings += bagit_python_cross_check(source, reader.serialization, mode, findings)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from preservation.bagit.parse import (
     parse_tag_values,
     problem,
 )
-from preservation.bagit.reader import BagReader, DirectoryBag, Entry, Kind
+from preservation.bagit.reader import ARCHIVE_DAMAGE, BagReader, DirectoryBag, Entry, Kind
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
 from preservation.validate.hashpool import INLINE_FILES, LocalHasher, start_pool
 from preservation.validate.hashpool import Result as HashResult
@@ -326,7 +325,7 @@ class _HashingReader:
     def _next(self, size: int) -> bytes:
         try:
             chunk = self.stream.read(size)
-        except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        except (OSError, *ARCHIVE_DAMAGE) as exc:
             self.error = _reason(exc)
             return b""
         self.size += len(chunk)
@@ -535,7 +534,7 @@ def _guarded(entry: Entry, read: Callable[[BinaryIO], TagFile]) -> TagFile:
     try:
         with entry.open() as stream:
             return read(stream)
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+    except (OSError, *ARCHIVE_DAMAGE) as exc:
         return TagFile(None, None, _reason(exc))
 
 
@@ -543,7 +542,7 @@ def _hash_payload(entry: Entry, algorithms: tuple[str, ...]) -> HashResult:
     try:
         with entry.open() as stream:
             digests = hash_stream(stream, algorithms, size_hint=entry.size)
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+    except (OSError, *ARCHIVE_DAMAGE) as exc:
         return entry.path, entry.size, None, _reason(exc)
     return entry.path, digests.size, tuple(bytes.fromhex(digests.values[n]) for n in algorithms), None
 

@@ -225,6 +225,33 @@ def test_serialized_good_and_corrupted(good_bag: Path, tmp_path: Path, name: str
     assert named(report, "payload.missing") == {"data/sub/b.txt"}
 
 
+@pytest.mark.parametrize("name", ["bag.tar", "bag.tar.gz", "bag.zip"])
+def test_an_archive_that_cannot_be_read_at_all_says_only_that(tmp_path: Path, name: str) -> None:
+    target = tmp_path / name
+    target.write_bytes(bytes(range(256)) * 20)
+    assert codes(validate_bag(target)) == ["serialization.unreadable"]
+
+
+def test_a_truncated_tar_still_names_what_it_lacks(good_bag: Path, tmp_path: Path) -> None:
+    whole = _serialize(good_bag, tmp_path / "bag.tar").read_bytes()
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(whole[: len(whole) // 2])  # ends inside a member
+    report = validate_bag(cut)
+    assert "serialization.unreadable" in codes(report)
+    assert named(report, "tagfile.missing") >= {"bagit.txt"}
+
+
+def test_a_damaged_zip_member_is_unreadable(good_bag: Path, tmp_path: Path) -> None:
+    target = _serialize(good_bag, tmp_path / "bag.zip")
+    data = bytearray(target.read_bytes())
+    with zipfile.ZipFile(target) as archive:
+        member = archive.getinfo(f"{good_bag.name}/data/a.txt")
+    data[member.header_offset + 30 + len(member.filename) + len(member.extra)] ^= 0xFF
+    target.write_bytes(bytes(data))
+    report = validate_bag(target)
+    assert [(f.code, f.file) for f in report.findings] == [("payload.unreadable", "data/a.txt")]
+
+
 def test_zip_slip_and_huge_tag_member_stay_bounded(good_bag: Path, tmp_path: Path) -> None:
     extra = {"../evil.txt": b"x", "bag/huge-tag.txt": bytes(50 << 20)}
     target = _serialize(good_bag, tmp_path / "bag.zip", extra)
