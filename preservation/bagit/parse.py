@@ -58,7 +58,7 @@ def codec_for(declared: str) -> str | None:
     """The Python codec for a declared Tag-File-Character-Encoding, or None when we do not read it."""
     try:
         name = codecs.lookup(declared.strip()).name
-    except LookupError:
+    except (LookupError, ValueError, UnicodeError):  # unknown; a NUL or a lone surrogate in the name
         return None
     return name if name in _TEXT_ENCODINGS or name.startswith("iso8859-") else None
 

@@ -175,7 +175,8 @@ class TarBag(_ArchiveBag):
                 if self.observe is not None:
                     while chunk := raw.read(1 << 20):
                         self.observe(chunk)
-        except (tarfile.TarError, OSError, EOFError) as exc:
+        # TypeError: tarfile's reading of a gzip header cut short (it calls ord() on an empty read).
+        except (tarfile.TarError, OSError, EOFError, TypeError) as exc:
             self.problems.append(problem("serialization.unreadable", reason=str(exc)))
 
     @staticmethod
@@ -219,7 +220,7 @@ class ZipBag(_ArchiveBag):
     def entries(self) -> Iterator[Entry]:
         try:
             archive = zipfile.ZipFile(self.source)
-        except (zipfile.BadZipFile, OSError) as exc:
+        except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:  # the last: a newer zip version
             self.problems.append(problem("serialization.unreadable", reason=str(exc)))
             return
         with archive:
@@ -242,7 +243,16 @@ class ZipBag(_ArchiveBag):
             return Entry(rel, "dir", 0)
         if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # zips from Windows carry no type bits
             return Entry(rel, "device", 0)
-        return Entry(rel, "file", info.file_size, lambda: cast(BinaryIO, archive.open(info)))
+        return Entry(rel, "file", info.file_size, lambda: _open_member(archive, info))
+
+
+def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
+    """A zip member's stream; a member this reader cannot decode (Deflate64 from Windows, encryption, a
+    newer zip version) is an OSError like any other file that cannot be read."""
+    try:
+        return cast(BinaryIO, archive.open(info))
+    except (NotImplementedError, RuntimeError) as exc:  # zipfile's way of saying "unsupported"
+        raise OSError(f"the zip member cannot be decoded here: {exc}") from None
 
 
 def open_bag(path: Path, *, observe: Callable[[bytes], object] | None = None) -> BagReader:

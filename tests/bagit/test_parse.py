@@ -53,6 +53,7 @@ def test_bagit_txt_good(text: str, version: tuple[int, int]) -> None:
         (b"Tag-File-Character-Encoding: UTF-8\nBagIt-Version: 1.0\n", "bagit.malformed"),
         (b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\nX: y\n", "bagit.malformed"),
         (b"\xff\xfe garbage", "bagit.malformed"),
+        (b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF\x00-8\n", "encoding.unsupported"),
         (b"", "bagit.malformed"),
     ],
 )
@@ -69,6 +70,8 @@ def test_codecs() -> None:
     assert codec_for("ISO-8859-1") == "iso8859-1"
     assert codec_for("utf-16") == "utf-16"
     assert codec_for("base64") is None
+    assert codec_for("utf\x00-8") is None  # codecs.lookup raises ValueError here, not LookupError
+    assert codec_for("utf-\ud800") is None  # ... and UnicodeEncodeError here
 
 
 def test_manifest_names() -> None:

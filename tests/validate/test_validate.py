@@ -232,6 +232,57 @@ def test_an_archive_that_cannot_be_read_at_all_says_only_that(tmp_path: Path, na
     assert codes(validate_bag(target)) == ["serialization.unreadable"]
 
 
+def test_a_gzip_header_cut_short_is_unreadable(tmp_path: Path) -> None:
+    target = tmp_path / "bag.tar.gz"
+    target.write_bytes(b"\x1f\x8b\x08")  # tarfile itself fails on this with a TypeError
+    assert codes(validate_bag(target)) == ["serialization.unreadable"]
+
+
+def _patch_zip_member(
+    target: Path, name: str, *, method: int | None = None, flags: int = 0, version: int | None = None
+) -> None:
+    """Set a member's compression method and OR `flags` into its flag bits, in both of its headers;
+    `version`: the zip version needed to extract it, in the central directory."""
+    data = bytearray(target.read_bytes())
+    with zipfile.ZipFile(target) as archive:
+        info = archive.getinfo(name)
+    local = info.header_offset
+    central = next(
+        offset
+        for offset in range(len(data))
+        if data[offset : offset + 4] == b"PK\x01\x02"
+        and data[offset + 46 : offset + 46 + len(name)] == name.encode()
+    )
+    for flag_at, method_at in ((local + 6, local + 8), (central + 8, central + 10)):
+        data[flag_at] |= flags
+        if method is not None:
+            data[method_at : method_at + 2] = method.to_bytes(2, "little")
+    if version is not None:
+        data[central + 6 : central + 8] = version.to_bytes(2, "little")
+    target.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("method", "flags"), [(9, 0), (0, 0x01)], ids=["Deflate64, as Windows writes", "encrypted"]
+)
+def test_a_zip_member_this_reader_cannot_decode_is_unreadable(
+    good_bag: Path, tmp_path: Path, method: int, flags: int
+) -> None:
+    target = _serialize(good_bag, tmp_path / "bag.zip")
+    _patch_zip_member(target, f"{good_bag.name}/data/a.txt", method=method, flags=flags)
+    report = validate_bag(target)
+    assert [(f.code, f.file) for f in report.findings] == [("payload.unreadable", "data/a.txt")]
+    assert "cannot be decoded here" in report.findings[0].message
+
+
+def test_a_zip_of_a_newer_version_than_this_reader_knows_is_unreadable(
+    good_bag: Path, tmp_path: Path
+) -> None:
+    target = _serialize(good_bag, tmp_path / "bag.zip")
+    _patch_zip_member(target, f"{good_bag.name}/data/a.txt", version=80)
+    assert codes(validate_bag(target)) == ["serialization.unreadable"]
+
+
 def test_a_truncated_tar_still_names_what_it_lacks(good_bag: Path, tmp_path: Path) -> None:
     whole = _serialize(good_bag, tmp_path / "bag.tar").read_bytes()
     cut = tmp_path / "cut.tar"
