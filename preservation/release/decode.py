@@ -14,6 +14,21 @@ from preservation.errors import ReleaseError
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+# Characters XML 1.0 cannot carry, which metadata fields must not hold: a form feed or vertical tab (page
+# breaks of old exports) becomes a space, the rest (from character references in HTML, or U+FFFE/U+FFFF)
+# is dropped.
+_XML_SPACE = re.compile(r"[\x0b\x0c]")
+_NOT_XML = re.compile(r"[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def for_xml(value: str) -> tuple[str, tuple[str, ...]]:
+    """`value` without the characters XML cannot carry, and those characters (``U+000C``) if any."""
+    found = sorted({f"U+{ord(c):04X}" for c in _XML_SPACE.findall(value) + _NOT_XML.findall(value)})
+    if not found:
+        return value, ()
+    return _NOT_XML.sub("", _XML_SPACE.sub(" ", value)), tuple(found)
+
+
 def decode(data: bytes, source: Path) -> tuple[str, str]:
     """Return (text, encoding): NFC-normalised, LF line ends, no BOM. Raise ReleaseError for non-text."""
     if b"\x00" in data:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from preservation.errors import ReleaseError
 from preservation.profile import Profile
-from preservation.release.decode import decode
+from preservation.release.decode import decode, for_xml
 from preservation.release.discover import Found, Unreadable, discover, is_html
 from preservation.release.html import html_to_text
 from preservation.release.identify import identifier, number_from_path
@@ -57,13 +57,20 @@ def read_found(found: Found, profile: Profile) -> Release:
         text, title_hint = content.text, content.title
     parsed = parse_text(text, document, profile.notice, title_hint)
     number = number_from_path(document.resolve()) or parsed.number
+    # The fields that go into bag-info and the XML metadata; the document itself is kept as it is.
+    warnings = list(found.warnings + parsed.warnings)
+    title = _for_xml("title", parsed.title, warnings)
+    if not title:
+        raise ReleaseError(document, "the title holds only characters that XML cannot carry")
+    author = parsed.author and _for_xml("author", parsed.author, warnings)
+    place = parsed.place and _for_xml("place", parsed.place, warnings)
     return Release(
         source=document,
-        identifier=identifier(number, parsed.issued, parsed.title),
-        title=parsed.title,
+        identifier=identifier(number, parsed.issued, title),
+        title=title,
         issued=parsed.issued,
-        author=parsed.author,
-        place=parsed.place,
+        author=author or None,
+        place=place or None,
         number=number,
         notice_in_source=parsed.notice_in_source,
         body=parsed.body,
@@ -71,8 +78,16 @@ def read_found(found: Found, profile: Profile) -> Release:
         encoding=encoding,
         attachments=found.attachments,
         root=found.root,
-        warnings=found.warnings + parsed.warnings,
+        warnings=tuple(warnings),
     )
+
+
+def _for_xml(name: str, value: str, warnings: list[str]) -> str:
+    clean, removed = for_xml(value)
+    if not removed:
+        return value
+    warnings.append(f"{name}: {', '.join(removed)} replaced or left out (XML cannot carry them)")
+    return " ".join(clean.split())
 
 
 def _read_bytes(document: Path) -> bytes:

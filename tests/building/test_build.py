@@ -252,3 +252,17 @@ def test_the_worker_preload_does_not_load_pygfried():
     )
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", check], cwd=root, check=False).returncode == 0
+
+
+def test_a_release_whose_title_holds_a_form_feed_builds_with_a_warning(tmp_path, profile, samples_dir):
+    source = tmp_path / "src" / "release.txt"
+    source.parent.mkdir()
+    text = (samples_dir / "2018-11-28-weihnachtsmarkt.txt").read_text(encoding="utf-8")
+    source.write_text(text.replace("Weihnachtsmarkt", "Weihnachts\x0cmarkt", 1), encoding="utf-8")
+    summary = build_bags([source], tmp_path / "bags", profile)
+    (outcome,) = summary.outcomes
+    assert outcome.status == "built", outcome
+    dc = etree.parse(str(outcome.bag / "metadata" / "dc.xml"))
+    title = dc.findtext("{http://purl.org/dc/elements/1.1/}title")
+    assert title is not None and "Weihnachts markt" in title
+    assert (outcome.bag / "data" / "release.txt").read_bytes() == source.read_bytes()  # kept as it was

@@ -87,3 +87,33 @@ def test_a_file_that_is_no_release_document(tmp_path, profile):
 def test_read_release_refuses_a_collection(samples_dir, profile):
     with pytest.raises(ReleaseError, match="a collection of 13 releases"):
         read_release(samples_dir, profile)
+
+
+SEED_LIKE = Path(__file__).parents[2] / "samples" / "2018-11-28-weihnachtsmarkt.txt"
+
+
+@pytest.mark.parametrize(
+    ("damaged", "code", "cleaned"),
+    [
+        ("Weihnachts\x0cmarkt", "U+000C", "Weihnachts markt"),
+        ("Weihnachts\ufffemarkt", "U+FFFE", "Weihnachtsmarkt"),
+    ],
+    ids=["form feed", "noncharacter"],
+)
+def test_a_title_with_characters_xml_cannot_carry_is_cleaned_with_a_warning(
+    tmp_path, profile, damaged, code, cleaned
+):
+    source = tmp_path / "release.txt"
+    source.write_text(SEED_LIKE.read_text(encoding="utf-8").replace("Weihnachtsmarkt", damaged, 1))
+    release = read_release(source, profile)
+    assert release.title == read_release(SEED_LIKE, profile).title.replace("Weihnachtsmarkt", cleaned, 1)
+    assert any(w.startswith(f"title: {code} ") for w in release.warnings)
+
+
+def test_an_html_title_with_a_control_character_reference_is_cleaned(tmp_path, profile):
+    html = next((Path(__file__).parents[2] / "samples").rglob("*.html"))
+    source = tmp_path / "release.html"
+    source.write_text(html.read_text(encoding="utf-8").replace("<h1>", "<h1>Achtung&#1; ", 1))
+    release = read_release(source, profile)
+    assert release.title.startswith("Achtung ") and "\x01" not in release.title
+    assert any(w.startswith("title: U+0001 ") for w in release.warnings)
