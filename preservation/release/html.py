@@ -9,6 +9,7 @@ from typing import cast
 import lxml.html
 from lxml import etree
 
+from preservation.release.decode import for_xml
 from preservation.release.notice import comparable, notice_paragraphs
 
 _FRAME = frozenset({"nav", "script", "style", "header", "footer", "aside", "noscript", "template", "form"})
@@ -22,16 +23,24 @@ _LINE_BREAK = "\ue001"
 """Private-use characters that mark breaks while whitespace from the markup is collapsed."""
 
 
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
 @dataclass(frozen=True)
 class HtmlContent:
     text: str
     """Paragraphs separated by blank lines, as a text export would have them."""
     title: str | None
     """The page's first h1 – the release title on the archive's pages."""
+    replaced: tuple[str, ...] = ()
+    """Characters XML cannot carry (``U+0001``) that the markup held or referred to: read as spaces."""
 
 
 def html_to_text(markup: str, notice: str) -> HtmlContent:
     """Headings, paragraphs and the notice block as text. Parsed offline: nothing is ever fetched."""
+    # lxml lets such characters into its tree but refuses them when text is set back, as the frame is
+    # taken apart; a space keeps the words apart and HTML collapses it.
+    markup, replaced = _xml_characters_only(markup)
     parser = lxml.html.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True)
     try:
         root = lxml.html.document_fromstring(markup.encode("utf-8"), parser=parser)
@@ -44,7 +53,22 @@ def html_to_text(markup: str, notice: str) -> HtmlContent:
     title = _collapse(_text_of(heading)) if heading is not None else None
     parts: list[str] = []
     _flatten(page, parts)
-    return HtmlContent(_layout("".join(parts)), title or None)
+    return HtmlContent(_layout("".join(parts)), title or None, replaced)
+
+
+def _xml_characters_only(markup: str) -> tuple[str, tuple[str, ...]]:
+    replaced: set[str] = set()
+
+    def reference(match: re.Match[str]) -> str:
+        code = int(match[1], 16) if match[1] else int(match[2])
+        character = chr(code) if code <= 0x10FFFF else "\ufffd"
+        _, unfit = for_xml(character)
+        replaced.update(unfit)
+        return " " if unfit else match[0]
+
+    markup = _CHARACTER_REFERENCE.sub(reference, markup)
+    clean, unfit = for_xml(markup)
+    return clean, tuple(sorted(replaced.union(unfit)))
 
 
 def _is_frame(element: etree._Element) -> bool:

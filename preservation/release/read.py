@@ -52,13 +52,16 @@ def read_found(found: Found, profile: Profile) -> Release:
     text, encoding = decode(data, document)
     html = is_html(document)
     title_hint = None
+    replaced: tuple[str, ...] = ()
     if html:
         content = html_to_text(text, profile.notice)
-        text, title_hint = content.text, content.title
+        text, title_hint, replaced = content.text, content.title, content.replaced
     parsed = parse_text(text, document, profile.notice, title_hint)
     number = number_from_path(document.resolve()) or parsed.number
     # The fields that go into bag-info and the XML metadata; the document itself is kept as it is.
     warnings = list(found.warnings + parsed.warnings)
+    if replaced:
+        warnings.append(f"markup: {', '.join(replaced)} replaced or left out (XML cannot carry them)")
     title = _for_xml("title", parsed.title, warnings)
     if not title:
         raise ReleaseError(document, "the title holds only characters that XML cannot carry")

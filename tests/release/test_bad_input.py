@@ -110,10 +110,19 @@ def test_a_title_with_characters_xml_cannot_carry_is_cleaned_with_a_warning(
     assert any(w.startswith(f"title: {code} ") for w in release.warnings)
 
 
-def test_an_html_title_with_a_control_character_reference_is_cleaned(tmp_path, profile):
+@pytest.mark.parametrize(
+    ("inserted", "code"),
+    [("&#1;", "U+0001"), ("&#x0C;", "U+000C"), ("&#65534;", "U+FFFE"), ("\x0c", "U+000C")],
+    ids=["reference to a control character", "hex reference to a form feed", "noncharacter", "raw form feed"],
+)
+def test_an_html_page_with_characters_xml_cannot_carry_is_read(tmp_path, profile, inserted, code):
     html = next((Path(__file__).parents[2] / "samples").rglob("*.html"))
+    markup = html.read_text(encoding="utf-8")
     source = tmp_path / "release.html"
-    source.write_text(html.read_text(encoding="utf-8").replace("<h1>", "<h1>Achtung&#1; ", 1))
+    # In the title and in a paragraph of the page frame, which the reader takes apart.
+    source.write_text(
+        markup.replace("<h1>", f"<h1>Achtung{inserted} ", 1).replace("</nav>", f"{inserted}</nav>", 1)
+    )
     release = read_release(source, profile)
-    assert release.title.startswith("Achtung ") and "\x01" not in release.title
-    assert any(w.startswith("title: U+0001 ") for w in release.warnings)
+    assert release.title.startswith("Achtung ") and inserted not in release.title
+    assert f"markup: {code} replaced or left out (XML cannot carry them)" in release.warnings
