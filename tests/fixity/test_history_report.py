@@ -13,6 +13,7 @@ import preservation
 from preservation.fixity import api, report
 from preservation.fixity.ledger import Ledger, NewBag, Recording
 from preservation.fixity.model import Anchor, CheckResult, Outcome, format_time
+from preservation.fixity.schedule import Budget
 from tests.fixity.bags import T0, Clock, make_bags
 
 SCHEMAS = Path(preservation.__file__).parent / "metadata" / "schemas"
@@ -77,9 +78,15 @@ def test_premis_history_is_valid_with_one_event_per_check(audited: tuple[Path, C
 
 
 def test_premis_of_a_bag_never_checked_is_valid(tmp_path: Path) -> None:
-    make_bags(tmp_path / "root", 1)
-    api.run_fixity([tmp_path / "root"], tmp_path / "l.sqlite", jobs=1, check_all=True)
-    premis_schema().assertValid(etree.fromstring(api.history("urn:ks:bag:0", tmp_path / "l.sqlite").premis()))
+    make_bags(tmp_path / "root", 2)
+    ledger = tmp_path / "l.sqlite"
+    api.run_fixity([tmp_path / "root"], ledger, jobs=1, budget=Budget(max_bags=1))  # registers both
+    history = api.history("urn:ks:bag:1", ledger)
+    assert len(history.bags) == 1 and history.events == ()
+    document = etree.fromstring(history.premis())
+    premis_schema().assertValid(document)
+    assert document.findall(f"{P}event") == []
+    assert document.findtext(f"{P}agent/{P}agentName") == preservation.SOFTWARE_NAME
 
 
 def test_status_figures(audited: tuple[Path, Clock, list[Path]]) -> None:
