@@ -62,11 +62,20 @@ _CHANGED_IN = {2: ("bags", "events")}
 
 def create(db: sqlite3.Connection) -> None:
     """Make the tables of an empty ledger, inside the caller's transaction."""
-    for table, statement in _TABLES.items():
-        db.execute(statement)
-        for index in _INDEXES.get(table, []):
-            db.execute(index)
+    for table in _TABLES:
+        _create(db, table)
+        _index(db, table)
     db.execute("INSERT INTO schema_version VALUES (?)", (VERSION,))
+
+
+def _create(db: sqlite3.Connection, table: str, name: str | None = None) -> None:
+    """`table` as this version defines it, under `name` when given."""
+    db.execute(_TABLES[table].replace(f"CREATE TABLE {table} ", f"CREATE TABLE {name or table} ", 1))
+
+
+def _index(db: sqlite3.Connection, table: str) -> None:
+    for index in _INDEXES.get(table, []):
+        db.execute(index)
 
 
 def upgrade(db: sqlite3.Connection, version: int) -> None:
@@ -74,18 +83,15 @@ def upgrade(db: sqlite3.Connection, version: int) -> None:
     transaction: tables added since are created, tables whose definition changed are rebuilt. Foreign
     keys must be off (SQLite's procedure for changing a table's definition)."""
     existing = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    for table, statement in _TABLES.items():
-        if table not in existing:
-            db.execute(statement)
-            for index in _INDEXES.get(table, []):
-                db.execute(index)
+    for table in _TABLES.keys() - existing:
+        _create(db, table)
+        _index(db, table)
     for table in sorted({t for v, tables in _CHANGED_IN.items() if v > version for t in tables}):
-        db.execute(_TABLES[table].replace(f"CREATE TABLE {table} ", f"CREATE TABLE {table}_new ", 1))
+        _create(db, table, f"{table}_new")
         db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
         db.execute(f"DROP TABLE {table}")
         db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
-        for index in _INDEXES.get(table, []):
-            db.execute(index)
+        _index(db, table)
     if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
         raise sqlite3.IntegrityError("foreign key violations after the upgrade")
     db.execute("UPDATE schema_version SET version = ?", (VERSION,))
