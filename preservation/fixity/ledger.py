@@ -326,15 +326,15 @@ class Ledger:
         with self._write() as db:
             for check in checks:
                 result = check.result
+                if isinstance(check.first, NotABag):
+                    _forget(db, result.path, check.first, now)
+                    continue
                 bag_id = result.bag_id
                 problems = (
                     json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
                     if result.problems
                     else "[]"  # the common case, without the cost of the encoder
                 )
-                if isinstance(check.first, NotABag):
-                    _forget(db, result.path, check.first, now)
-                    continue
                 if check.first is None and result.bytes_read in (0, check.size):
                     unchanged.setdefault((result.outcome, check.ended), []).append(bag_id)
                 else:
