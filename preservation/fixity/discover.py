@@ -59,7 +59,7 @@ def is_under(path: str, roots: Iterable[Path]) -> bool:
 def identify(found: Found) -> Identity | NotABag | str:
     """What registration records, read from the tag files only (for bags beyond this run's budget)."""
     try:
-        before = os.stat(found.path)
+        before = os.lstat(found.path)
         reader = open_bag(Path(found.path))
     except OSError as exc:
         return f"cannot be registered: {exc.strerror}"
