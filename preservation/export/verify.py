@@ -142,7 +142,7 @@ def _check_bag_file(
 
 
 class _WholeFile:
-    """The SHA-512 of a file from the bytes a reader saw; read again only where the reader stopped short."""
+    """The SHA-512 of a file from the bytes a reader saw; the file is read again if it stopped short."""
 
     def __init__(self) -> None:
         self._hash = hashlib.sha512()
