@@ -202,7 +202,7 @@ def status(
     ledger_path: Path, *, period: timedelta = schedule.DEFAULT_PERIOD, clock: Clock = utc_now
 ) -> report.StatusSummary:
     with _existing(ledger_path) as ledger:
-        return report.summarize(ledger.bags(), now=clock(), period=period)
+        return report.summarize(ledger.bags(), now=clock(), period=period, not_bags=len(ledger.not_bags()))
 
 
 @dataclass(frozen=True)

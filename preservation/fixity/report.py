@@ -26,12 +26,16 @@ class StatusSummary:
     oldest_check: str | None
     period_days: float
     now: str
+    not_bags: int = 0
+    """Paths the ledger remembers as holding no bag: runs skip them until they change."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def summarize(bags: Sequence[BagRecord], *, now: datetime, period: timedelta) -> StatusSummary:
+def summarize(
+    bags: Sequence[BagRecord], *, now: datetime, period: timedelta, not_bags: int = 0
+) -> StatusSummary:
     cutoff = format_time(now - period)
     checks = [bag.last_checked_at for bag in bags if bag.last_checked_at is not None]
     recent = sum(1 for when in checks if when >= cutoff)
@@ -45,6 +49,7 @@ def summarize(bags: Sequence[BagRecord], *, now: datetime, period: timedelta) ->
         oldest_check=min(checks, default=None),
         period_days=period.total_seconds() / 86400,
         now=format_time(now),
+        not_bags=not_bags,
     )
 
 
@@ -57,6 +62,7 @@ def render_text(summary: StatusSummary) -> str:
             f"failing:              {summary.failing}",
             f"in error:             {summary.in_error}",
             f"oldest check:         {summary.oldest_check or '-'}",
+            f"not bags, skipped:    {summary.not_bags}",
         ]
     )
 

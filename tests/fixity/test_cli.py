@@ -101,3 +101,7 @@ def test_an_archive_holding_no_bag_is_named_and_does_not_fail_the_run(
     )
     code, out = _run(capsys, "fixity", "run", root, "--ledger", ledger, "--all", "--format", "json")
     assert (code, json.loads(out)["summary"]["not_bags"]) == (0, [])
+    code, out = _run(capsys, "fixity", "status", "--ledger", ledger, "--format", "json")
+    assert (code, json.loads(out)["known"], json.loads(out)["not_bags"]) == (0, 1, 1)
+    code, out = _run(capsys, "fixity", "status", "--ledger", ledger)
+    assert "not bags, skipped:    1" in out.splitlines()
