@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "  preservation fixity run /archive/bags --ledger fixity.sqlite --all --format json\n\n"
             "Exit codes: 0 every checked bag passed, 1 some bag failed (its content differs from what was "
             "recorded), 3 no failure but some bags could not be checked (gone, unreadable), 2 usage error "
-            "or a ROOT or ledger that cannot be used."
+            "or a ROOT, ledger or Dask scheduler that cannot be used."
         ),
         formatter_class=common.HelpFormatter,
     )

@@ -24,6 +24,7 @@ from preservation.fixity.model import (
     CheckResult,
     CheckTask,
     Clock,
+    FixityError,
     Identity,
     NotABag,
     format_time,
@@ -134,7 +135,11 @@ def open_pool(
         from distributed import Client, LocalCluster  # imported only when asked for: it is slow to import
 
         if dask_address:
-            with Client(dask_address) as client:
+            try:
+                client = Client(dask_address)
+            except (OSError, ValueError) as exc:  # unreachable (after Dask's connect timeout), or no address
+                raise FixityError(dask_address, f"cannot connect to the Dask scheduler: {exc}") from None
+            with client:
                 yield DaskPool(client)
             return
         with (

@@ -23,7 +23,7 @@ import pytest
 from preservation.cli import main
 from preservation.fixity import api
 from preservation.fixity.ledger import Ledger
-from preservation.fixity.model import Identity, NotABag
+from preservation.fixity.model import FixityError, Identity, NotABag
 from preservation.fixity.schedule import Budget
 from tests.fixity.bags import Clock, make_bag, make_bags, tar_bag, zip_bag
 from tests.unprivileged import run_unprivileged
@@ -368,3 +368,15 @@ def test_a_copy_of_a_bag_that_cannot_be_reached_is_a_replica_not_a_move(open_tmp
             str(open_tmp / "root" / "copies" / bag.name),
             str(bag.resolve()),
         ]
+
+
+def test_a_dask_scheduler_that_cannot_be_reached_is_named_in_one_error(tmp_path: Path) -> None:
+    import dask
+
+    make_bags(tmp_path / "root", 1)
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        pytest.raises(FixityError, match="cannot connect to the Dask scheduler") as caught,
+    ):
+        api.run_fixity([tmp_path / "root"], tmp_path / "l.sqlite", dask_address="tcp://127.0.0.1:1")
+    assert caught.value.source == "tcp://127.0.0.1:1"
