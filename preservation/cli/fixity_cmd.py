@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from preservation.cli import common
 from preservation.cli.common import Progress, positive_int
+from preservation.errors import PreservationError
 from preservation.fixity.model import FixityError
 from preservation.fixity.report import render_text
 from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
@@ -140,6 +141,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _run(args: argparse.Namespace) -> int:
     from preservation.fixity import api  # lazily: see build_cmd.run
 
+    if args.report is not None and not args.report.parent.is_dir():
+        # Found out now rather than after a run of hours.
+        raise common.UsageError(f"{args.report}: the report's folder does not exist")
     progress = Progress(unit="bag")
     try:
         result = api.run_fixity(
@@ -155,8 +159,6 @@ def _run(args: argparse.Namespace) -> int:
             on_planned=progress.start,
             on_checked=lambda checked: progress.step(checked.result.outcome),
         )
-        if args.report:
-            api.write_report(args.ledger, args.report, period=args.older_than)
     except FixityError as exc:
         raise common.UsageError(str(exc)) from None
     finally:
@@ -165,6 +167,11 @@ def _run(args: argparse.Namespace) -> int:
         common.print_json(result.to_json())
     else:
         print(_run_text(result))
+    if args.report is not None:
+        try:
+            api.write_report(args.ledger, args.report, period=args.older_than)
+        except PreservationError as exc:  # the checks are in the ledger all the same
+            raise common.UsageError(str(exc)) from None
     counts = result.counts()
     if counts["fail"]:
         return common.EXIT_FAILED

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+from preservation import atomic
 from preservation.cli import common
 from preservation.errors import PreservationError
 from preservation.profile import load_profile
@@ -90,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
         colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_text(reports, args.strict, colour)
     if args.output is not None:
-        _write_atomically(args.output, text)
+        try:
+            atomic.write_text(args.output, text)
+        except PreservationError as exc:
+            raise common.UsageError(str(exc)) from None
     else:
         sys.stdout.write(text)
     return common.EXIT_OK if all(r.passes(args.strict) for r in reports) else common.EXIT_FAILED
@@ -108,20 +111,3 @@ def _profile_rules(args: argparse.Namespace) -> ProfileRules | None:
     if args.bagit_profile is not None:
         return load_bagit_profile(args.bagit_profile)
     return None
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    """Write beside the target, fsync, rename: a reader never sees half a report."""
-    try:
-        fd, temp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise common.UsageError(f"{target}: cannot write the report: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        os.unlink(temp)
-        raise

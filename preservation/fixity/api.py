@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from preservation import SOFTWARE_NAME, __version__
+from preservation import SOFTWARE_NAME, __version__, atomic
 from preservation.fixity import discover, report, schedule
 from preservation.fixity.ledger import Ledger, new_owner
 from preservation.fixity.model import (
@@ -274,4 +274,4 @@ def write_report(
             period=period,
             title="Fixity report",
         )
-    out.write_text(html, encoding="utf-8")
+    atomic.write_text(out, html)

@@ -105,3 +105,17 @@ def test_an_archive_holding_no_bag_is_named_and_does_not_fail_the_run(
     assert (code, json.loads(out)["known"], json.loads(out)["not_bags"]) == (0, 1, 1)
     code, out = _run(capsys, "fixity", "status", "--ledger", ledger)
     assert "not bags, skipped:    1" in out.splitlines()
+
+
+def test_a_report_into_a_missing_folder_is_refused_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_bags(tmp_path / "root", 1)
+    ledger = tmp_path / "l.sqlite"
+    report = tmp_path / "missing" / "r.html"
+    argv = ["fixity", "run", str(tmp_path / "root"), "--ledger", str(ledger), "--report", str(report)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"preservation: {report}: the report's folder does not exist"
+    ]
+    assert not ledger.exists()  # nothing was checked
