@@ -56,4 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (e.g. `head`) went away: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # what the commands do not expect, e.g. a full disk under the output
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"preservation: {where}{exc.strerror or exc}", file=sys.stderr)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more can be written there
+        return common.EXIT_USAGE
     return code
