@@ -220,7 +220,8 @@ class ZipBag(_ArchiveBag):
     def entries(self) -> Iterator[Entry]:
         try:
             archive = zipfile.ZipFile(self.source)
-        except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:  # the last: a newer zip version
+        # NotImplementedError: a newer zip version; UnicodeDecodeError: a name flagged UTF-8 that is not.
+        except (zipfile.BadZipFile, OSError, NotImplementedError, UnicodeDecodeError) as exc:
             self.problems.append(problem("serialization.unreadable", reason=str(exc)))
             return
         with archive:
@@ -248,10 +249,11 @@ class ZipBag(_ArchiveBag):
 
 def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
     """A zip member's stream; a member this reader cannot decode (Deflate64 from Windows, encryption, a
-    newer zip version) is an OSError like any other file that cannot be read."""
+    newer zip version, a local name flagged UTF-8 that is not) is an OSError like any other file that
+    cannot be read."""
     try:
         return cast(BinaryIO, archive.open(info))
-    except (NotImplementedError, RuntimeError) as exc:  # zipfile's way of saying "unsupported"
+    except (NotImplementedError, RuntimeError, UnicodeDecodeError) as exc:  # zipfile's "cannot"
         raise OSError(f"the zip member cannot be decoded here: {exc}") from None
 
 

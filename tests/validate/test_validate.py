@@ -283,6 +283,25 @@ def test_a_zip_of_a_newer_version_than_this_reader_knows_is_unreadable(
     assert codes(validate_bag(target)) == ["serialization.unreadable"]
 
 
+@pytest.mark.parametrize("where", ["local header", "both headers"])
+def test_a_zip_member_name_flagged_utf8_that_is_not_is_unreadable(
+    good_bag: Path, tmp_path: Path, where: str
+) -> None:
+    target = _serialize(good_bag, tmp_path / "bag.zip")
+    data = bytearray(target.read_bytes())
+    name = f"{good_bag.name}/data/a.txt".encode()
+    headers = [i for i in range(len(data)) if data[i : i + 4] in (b"PK\x03\x04", b"PK\x01\x02")]
+    for start in headers:
+        local = data[start : start + 4] == b"PK\x03\x04"
+        name_at, flag_at = (start + 30, start + 6) if local else (start + 46, start + 8)
+        if data[name_at : name_at + len(name)] == name and (local or where == "both headers"):
+            data[name_at + len(name) - 5] = 0x84  # "a" of a.txt: cp437 "ä", not UTF-8
+            data[flag_at + 1] |= 0x08  # bit 11: the name is UTF-8
+    target.write_bytes(bytes(data))
+    found = codes(validate_bag(target))
+    assert found == (["serialization.unreadable"] if where == "both headers" else ["payload.unreadable"])
+
+
 def test_a_truncated_tar_still_names_what_it_lacks(good_bag: Path, tmp_path: Path) -> None:
     whole = _serialize(good_bag, tmp_path / "bag.tar").read_bytes()
     cut = tmp_path / "cut.tar"
