@@ -33,7 +33,8 @@ class HtmlContent:
     title: str | None
     """The page's first h1 – the release title on the archive's pages."""
     replaced: tuple[str, ...] = ()
-    """Characters XML cannot carry (``U+0001``) that the markup held or referred to: read as spaces."""
+    """Characters XML cannot carry (``U+0001``) that the markup held or referred to: replaced by spaces
+    or left out."""
 
 
 def html_to_text(markup: str, notice: str) -> HtmlContent:
