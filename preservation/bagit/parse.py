@@ -26,7 +26,9 @@ _TEXT_ENCODINGS = frozenset(
     {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii", "cp1252"}
 )
 _BAD = "\udcff"
-"""Stands in for undecodable bytes; a lone surrogate can never come out of a valid decoding."""
+"""Stands in for undecodable bytes. No codec we read decodes valid bytes to a lone surrogate, so
+`_BAD in text` tells whether text holds any: a str search, where a regex for the surrogate range costs
+~10 ns a character (30 ms for a 20,000-line sha512 manifest)."""
 
 
 def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
@@ -35,7 +37,6 @@ def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error("preservation.mark", _mark_undecodable)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _BAGIT_LINE = re.compile(r"^(?P<label>[^:]*?)(?P<space>[ \t]*):(?P<value>.*)$")
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 _MANIFEST_NAME = re.compile(r"^(tag)?manifest-([A-Za-z0-9]+)\.txt$")
@@ -105,7 +106,7 @@ class LineReader:
             pieces = complete.split("\n")
             buffer = pieces.pop() + hold
             # One search per chunk; only a chunk holding an undecodable byte is searched line by line.
-            marked = _SURROGATE.search(complete) is not None
+            marked = _BAD in complete
             for piece in pieces:
                 number += 1
                 if skipping:
@@ -126,7 +127,7 @@ class LineReader:
             yield number, self._checked(number, buffer)
 
     def _checked(self, number: int, text: str) -> str:
-        if _SURROGATE.search(text):
+        if _BAD in text:
             self.problems.append(problem("encoding.invalid", number, encoding=self.encoding))
         return text
 
@@ -164,12 +165,12 @@ def _lines_in_memory(
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
-    suspicious = _SURROGATE.search(text) is not None
+    suspicious = _BAD in text
     for number, line in enumerate(lines, 1):
         if len(line) > max_line:
             problems.append(problem("tagfile.line-too-long", number, limit=max_line))
             continue
-        if suspicious and _SURROGATE.search(line):
+        if suspicious and _BAD in line:
             problems.append(problem("encoding.invalid", number, encoding=encoding))
         yield number, line
 

@@ -35,18 +35,16 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
     scan = bag.scan
     listing = scan.listing
     rows = listing.rows
-    sizes = scan.sizes
     # Symlinks and special files in data/ count as present (and are reported by the structure checks).
     special = {p for p, kind in scan.kinds.items() if p.startswith("data/") and kind != "dir"}
     # A name that differs only in normalization (a bag copied through macOS) is matched, with a warning.
-    unlisted = [p for p in sizes if p not in rows] + [p for p in special if p not in rows]
+    unlisted = listing.unlisted() + [p for p in special if p not in rows]
     unlisted_nfc = {nfc(p): p for p in unlisted}
     renamed: dict[str, str] = {}
     """Listed name → the name on disk, for the normalization mismatches."""
     fetched = {item.path for item in bag.fetch.items} if bag.fetch else set()
-    for path in rows:
-        if path in sizes or path in special:
-            continue
+    missing = [p for p in listing.missing() if p not in special]
+    for path in missing:
         if unlisted_nfc and (actual := unlisted_nfc.pop(nfc(path), None)) is not None:
             renamed[path] = actual
             yield finding("name.normalization-mismatch", actual, listed=path)
@@ -58,12 +56,10 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
     for path in sorted(set(unlisted) - set(renamed.values())):
         yield finding("payload.extra", path, manifests=", ".join(bag.manifests) or "any manifest")
     if len(bag.manifests) > 1:
+        absent = set(missing).difference(renamed)
         for path in rows:
-            actual = renamed.get(path, path)
-            if actual in sizes or actual in special:
-                lacking = listing.lacking(path)
-                if lacking:
-                    yield finding("payload.extra", actual, manifests=", ".join(lacking))
+            if path not in absent and (lacking := listing.lacking(path)):
+                yield finding("payload.extra", renamed.get(path, path), manifests=", ".join(lacking))
     if bag.mode == "full":
         yield from _checksums(bag, renamed)
 

@@ -196,6 +196,31 @@ class Listing:
             return int.from_bytes(row[-SIZE:], "little")
         return None
 
+    def sized_paths(self) -> Iterator[str]:
+        """The paths of the rows that carry a size, in first-listed order."""
+        offsets = self._offsets  # `carries_size` inlined: a call per row costs more than the test
+        return (path for path, row in self.rows.items() if type(row) is bytes and len(row) not in offsets)
+
+    def total(self) -> int:
+        """The sizes of the payload files found, summed."""
+        offsets = self._offsets  # the rows of `sized_paths`
+        carried = (row for row in self.rows.values() if type(row) is bytes and len(row) not in offsets)
+        return sum(int.from_bytes(row[-SIZE:], "little") for row in carried) + sum(self.found.values())
+
+    def missing(self) -> list[str]:
+        """Listed paths where no payload file was found, in first-listed order."""
+        offsets, found = self._offsets, self.found  # the rows `sized_paths` leaves out, less those in `found`
+        return [
+            path
+            for path, row in self.rows.items()
+            if (type(row) is not bytes or len(row) in offsets) and path not in found
+        ]
+
+    def unlisted(self) -> list[str]:
+        """Payload files found that no manifest lists, in the order found (a row that carries a size is
+        listed, so only `found` is searched)."""
+        return [path for path in self.found if path not in self.rows]
+
     def items(self, row: Row) -> tuple[bytes | None, ...]:
         """`row` as one item per manifest that lists it (trailing manifests that do not are left out)."""
         if type(row) is not bytes:
@@ -215,7 +240,10 @@ class Listing:
 
     def lacking(self, path: str) -> list[str]:
         """The manifests that do not list `path`."""
-        items = self.items(self.rows[path])
+        row, offsets = self.rows[path], self._offsets
+        if len(offsets) == len(self.manifests) + 1 and type(row) is bytes and len(row) >= offsets[-1]:
+            return []  # every manifest concatenated, and this row holds all their digests: none to split
+        items = self.items(row)
         return [name for name, m in self.manifests.items() if m.index >= len(items) or items[m.index] is None]
 
 
@@ -236,9 +264,12 @@ class PayloadSizes(Mapping[str, int]):
         return isinstance(path, str) and self._listing.size(path) is not None
 
     def __iter__(self) -> Iterator[str]:
-        carries_size = self._listing.carries_size
-        yield from (path for path, row in self._listing.rows.items() if carries_size(row))
+        yield from self._listing.sized_paths()
         yield from self._listing.found
+
+    def total(self) -> int:
+        """Every size, summed (`sum(self.values())` looks each path up again)."""
+        return self._listing.total()
 
     def __len__(self) -> int:
         return self._listing.sized + len(self._listing.found)

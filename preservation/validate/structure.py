@@ -48,7 +48,7 @@ def _tag_file_problems(bag: BagContext) -> Iterator[Finding]:
 
 def _payload_totals(bag: BagContext) -> tuple[int, int]:
     sizes = bag.scan.sizes
-    return sum(sizes.values()), len(sizes)
+    return sizes.total(), len(sizes)
 
 
 def _oxum(bag: BagContext) -> Iterator[Finding]:

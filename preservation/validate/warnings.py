@@ -19,24 +19,27 @@ def check(bag: BagContext) -> Iterator[Finding]:
     algorithms = sorted({m.algorithm for m in bag.manifests.values()})
     if algorithms and set(algorithms) <= WEAK_ALGORITHMS:
         yield finding("algorithm.weak-only", algorithms=", ".join(algorithms))
-    yield from _clashes(bag)
-    for path in bag.scan.paths():
-        name = posixpath.basename(path)
+    # Gone over three times: a list (8 bytes a path) is cheaper than running the generators again.
+    paths = list(bag.scan.paths())
+    yield from _clashes(paths)
+    for path in paths:
+        name = path.rpartition("/")[2]  # posixpath.basename, without its two calls per path
         if name in OS_JUNK or name.startswith("._") or name == "__MACOSX":
             yield finding("name.os-junk", path)
         if path.startswith("data/") and name == "bagit.txt":
             yield finding("bag.nested", posixpath.dirname(path) + "/")
 
 
-def _clashes(bag: BagContext) -> Iterator[Finding]:
+def _clashes(paths: list[str]) -> Iterator[Finding]:
     # An ASCII name is its own NFC, so two ASCII names never clash in normalization: `by_nfc` holds the
     # non-ASCII names and the ASCII names one of them normalizes to, not every file of a large bag.
-    targets = {nfc(p) for p in bag.scan.paths() if not p.isascii()}
+    targets = {nfc(p) for p in paths if not p.isascii()}
     by_nfc: dict[str, str] = {}
     by_case: dict[str, str] = {}
-    for path in bag.scan.paths():
-        key = nfc(path)
-        if not path.isascii() or key in targets:
+    for path in paths:
+        is_ascii = path.isascii()
+        key = path if is_ascii else nfc(path)
+        if not is_ascii or key in targets:
             if key in by_nfc:
                 yield finding("name.normalization-clash", path, other=by_nfc[key])
                 continue

@@ -8,6 +8,8 @@ import tracemalloc
 import pytest
 
 from preservation.bagit.parse import (
+    _BAD,
+    _TEXT_ENCODINGS,
     LineReader,
     codec_for,
     manifest_algorithm,
@@ -91,6 +93,16 @@ def test_bag_info_continuations_order_and_repeats(encoding: str) -> None:
         ("Contact-Name", "Anna"),
     )
     assert values.get_all("contact-name") == ["Jürgen", "Anna"]
+
+
+@pytest.mark.parametrize("encoding", sorted(_TEXT_ENCODINGS) + ["iso8859-1", "iso8859-15"])
+def test_a_surrogate_in_decoded_text_is_always_an_undecodable_byte(encoding: str) -> None:
+    # `_lines` looks for `_BAD` alone: a codec we read must never decode to any other surrogate.
+    surrogates = [b"\xed\xa0\x80", b"\x00\xd8A\x00", b"\xd8\x00\x00A", (0xD800).to_bytes(4, "little")]
+    text = b"".join([bytes(range(256)), *surrogates, (0xDFFF).to_bytes(4, "big")]).decode(
+        encoding, errors="preservation.mark"
+    )
+    assert {c for c in text if "\ud800" <= c <= "\udfff"} <= {_BAD}
 
 
 def test_bag_info_malformed_lines_and_bad_bytes() -> None:

@@ -60,3 +60,17 @@ def test_manifests_read_side_by_side_merge_as_one_after_the_other() -> None:
         sequential.add("manifest-sha512.txt", other, "sha512", "utf-8", True)
         assert list(paired.rows.items()) == list(sequential.rows.items()), (first, second)
         assert paired.manifests == sequential.manifests, (first, second)
+
+
+def test_missing_unlisted_and_total_agree_with_the_mapping() -> None:
+    listing = Listing()
+    listing.add(
+        "manifest-sha256.txt", _manifest("sha256", ["data/a", "data/b", "data/c"]), "sha256", "utf-8", True
+    )
+    for path, size in (("data/c", 3), ("data/x", 4), ("data/a", 5)):
+        listing.record(path, size)
+    sizes = PayloadSizes(listing)
+    assert list(sizes) == ["data/a", "data/c", "data/x"]
+    assert listing.missing() == ["data/b"]
+    assert listing.unlisted() == ["data/x"]
+    assert sizes.total() == sum(sizes.values()) == 12
