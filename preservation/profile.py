@@ -15,8 +15,9 @@ import yaml
 
 from preservation.errors import ProfileError
 
-DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "profiles" / "state-archive.yaml"
-"""The default profile: `profiles/state-archive.yaml` of the checkout the package is installed from."""
+DEFAULT_PROFILE = Path(str(resources.files("preservation").joinpath("profiles", "state-archive.yaml")))
+"""The default profile, shipped inside the package so that any install finds it; `profiles/state-archive.yaml`
+in the source tree links to it, for users to read and copy."""
 
 SERIALIZATION_MIME = {
     "tar": "application/x-tar",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,9 @@ def test_default_profile_carries_the_organisation_and_the_notice():
     )
 
 
-def test_loading_without_a_path_gives_the_default_profile():
-    assert load_profile().source == DEFAULT
+def test_loading_without_a_path_gives_the_profile_users_read_in_profiles():
+    assert load_profile().source.read_bytes() == DEFAULT.read_bytes()
+    assert dataclasses.replace(load_profile(), source=DEFAULT) == load_profile(DEFAULT)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from preservation.errors import PreservationError
-from preservation.profile import DEFAULT_PROFILE, Profile, load_profile
+from preservation.profile import Profile, load_profile
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -46,7 +46,8 @@ def add_profile_option(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="YAML",
-        help=f"the profile to apply (default: {DEFAULT_PROFILE.relative_to(DEFAULT_PROFILE.parents[1])})",
+        help="the profile to apply (default: the state-archive profile shipped with the package, "
+        "the same as profiles/state-archive.yaml in the source)",
     )
 
 
