@@ -99,7 +99,7 @@ def build_bags(
     # The output is locked before reading, so that workers can stage releases while the rest are read.
     with exclusive_output(out_dir) as removed, _Stager(out_dir, profile, created, mtime, env, jobs) as stager:
         claimed: dict[str, Path] = {}
-        for item in read_sources(sources, profile):
+        for item in read_sources(sources, profile, skip=[out_dir]):
             if isinstance(item, ReadFailure):
                 report(BuildOutcome(item.source, "failed", message=item.message))
             elif item.identifier in claimed:

@@ -266,3 +266,33 @@ def test_a_release_whose_title_holds_a_form_feed_builds_with_a_warning(tmp_path,
     title = dc.findtext("{http://purl.org/dc/elements/1.1/}title")
     assert title is not None and "Weihnachts markt" in title
     assert (outcome.bag / "data" / "release.txt").read_bytes() == source.read_bytes()  # kept as it was
+
+
+def test_build_dot_out_bags_can_be_run_again_and_again(sources, monkeypatch, capsys):
+    """The output folder inside the sources, and the bags in it, are never read as releases."""
+    monkeypatch.chdir(sources)
+    assert main(["build", ".", "--out", "bags", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == "13 built, 0 up to date, 0 conflicts, 0 failed"
+    before = tree_digest(sources / "bags")
+    assert main(["build", ".", "--out", "bags", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == "0 built, 13 up to date, 0 conflicts, 0 failed"
+    assert tree_digest(sources / "bags") == before
+
+
+def test_bags_below_a_source_and_the_output_inside_a_release_folder_are_not_read(
+    tmp_path, samples_dir, profile
+):
+    release = tmp_path / "release"
+    release.mkdir()
+    shutil.copy(samples_dir / "2020-10-05-laubsammlung.txt", release / "mitteilung.txt")
+    (release / "plan.csv").write_text("Ort;Tag\n", encoding="utf-8")
+    out = release / "bags"
+    first = build_bags([release], out, profile, environ=EPOCH)
+    assert first.count("built") == 1
+    copied = tmp_path / "collection"
+    shutil.copytree(out, copied / "earlier-output")  # a bag below a collection: not a release
+    shutil.copy(samples_dir / "2019-06-04-museumsnacht.txt", copied / "museumsnacht.txt")
+    again = build_bags([release, copied], out, profile, environ=EPOCH)
+    assert [o.status for o in again.outcomes] == ["built", "up-to-date"]
+    assert (out / first.outcomes[0].identifier / "data" / "plan.csv").is_file()
+    assert not (out / first.outcomes[0].identifier / "data" / "bags").exists()
