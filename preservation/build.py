@@ -3,10 +3,13 @@
 Releases are staged in worker processes (`jobs`), each into a temporary folder beside its final place;
 the coordinating process publishes finished bags in batches, so one durability step serves many bags.
 An existing bag is never touched: the same payload means "up to date", a different one is a conflict.
+Before staging, all releases are read and told apart (`preservation.release.identity`): a release read
+twice is a duplicate, different releases that share a derived identifier get one each.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -16,7 +19,6 @@ from pathlib import Path
 from typing import Literal
 
 from preservation import SOFTWARE_NAME, __version__
-from preservation.bagit.parse import parse_manifest
 from preservation.bagit.writer import (
     PayloadBytes,
     PayloadItem,
@@ -32,14 +34,17 @@ from preservation.errors import PreservationError
 from preservation.formats import identify_known, rendition_format
 from preservation.hashing import hash_bytes, hash_file
 from preservation.metadata import build_dc, build_mets
+from preservation.package.existing import BagsOnDisk, read_manifest
 from preservation.package.model import Package, PayloadFile
 from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, plan_package
 from preservation.profile import Profile
 from preservation.release import read_sources
+from preservation.release.identity import Content, Duplicate, distinguish, holds
 from preservation.release.model import ReadFailure, Release
+from preservation.validate.findings import finding
 from preservation.workers import worker_context
 
-Status = Literal["built", "up-to-date", "conflict", "failed"]
+Status = Literal["built", "up-to-date", "duplicate", "conflict", "failed"]
 
 BATCH = 32
 """Bags made durable together: large enough to share the flush, small enough to publish steadily."""
@@ -54,6 +59,8 @@ class BuildOutcome:
     identifier: str | None = None
     bag: Path | None = None
     message: str | None = None
+    warnings: tuple[str, ...] = ()
+    """What the build decided about the release's identity and said out loud (a content suffix)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ class BuildSummary:
 
     @property
     def ok(self) -> bool:
-        return all(outcome.status in ("built", "up-to-date") for outcome in self.outcomes)
+        return all(outcome.status in ("built", "up-to-date", "duplicate") for outcome in self.outcomes)
 
 
 def build_bags(
@@ -90,23 +97,40 @@ def build_bags(
     mtime = int(epoch.timestamp()) if epoch is not None else None
     env = dict(os.environ if environ is None else environ)
     outcomes: list[BuildOutcome] = []
+    said: dict[Path, tuple[str, ...]] = {}  # the warnings telling releases apart, by source
 
     def report(outcome: BuildOutcome) -> None:
+        if outcome.source in said:
+            outcome = dataclasses.replace(outcome, warnings=said[outcome.source])
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
 
-    # The output is locked before reading, so that workers can stage releases while the rest are read.
+    # The output is locked before reading: what it holds takes part in telling releases apart.
     with exclusive_output(out_dir) as removed, _Stager(out_dir, profile, created, mtime, env, jobs) as stager:
-        claimed: dict[str, Path] = {}
+        # Identities are settled once every release is read: which of two releases sharing an identifier
+        # gets a suffix must not depend on which was read first.
+        releases: list[Release] = []
         for item in read_sources(sources, profile, skip=[out_dir]):
             if isinstance(item, ReadFailure):
                 report(BuildOutcome(item.source, "failed", message=item.message))
-            elif item.identifier in claimed:
-                report(_duplicate(item, claimed[item.identifier]))
             else:
-                claimed[item.identifier] = item.source
-                stager.add(item)
+                releases.append(item)
+        claimed: dict[str, Path] = {}
+        told_apart = distinguish(releases, BagsOnDisk(out_dir, profile.manifest_algorithms[0]))
+        for release, told in zip(releases, told_apart, strict=True):
+            if isinstance(told, Release) and told.warnings != release.warnings:
+                said[told.source] = told.warnings[len(release.warnings) :]
+            if isinstance(told, ReadFailure):
+                report(BuildOutcome(told.source, "failed", message=told.message))
+            elif isinstance(told, Duplicate):
+                again = told.release
+                report(BuildOutcome(again.source, "duplicate", again.identifier, message=told.message))
+            elif told.identifier in claimed:
+                report(_taken(told, claimed[told.identifier]))
+            else:
+                claimed[told.identifier] = told.source
+                stager.add(told)
         if on_planned is not None:
             on_planned(len(claimed))
         pending: list[tuple[StagedBag, Release]] = []
@@ -122,13 +146,9 @@ def build_bags(
     return BuildSummary(tuple(sorted(outcomes, key=lambda o: str(o.source))), removed)
 
 
-def _duplicate(release: Release, first: Path) -> BuildOutcome:
-    return BuildOutcome(
-        release.source,
-        "conflict",
-        release.identifier,
-        message=f"identifier {release.identifier} is already taken by {first} in this run",
-    )
+def _taken(release: Release, first: Path) -> BuildOutcome:
+    message = finding("release.number-taken", identifier=release.identifier, other=first).message
+    return BuildOutcome(release.source, "conflict", release.identifier, message=message)
 
 
 Staged = tuple[Release, StagedBag | BuildOutcome]
@@ -301,23 +321,31 @@ def _digest(planned: PlannedFile, algorithm: str) -> str:
 
 
 def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> BuildOutcome:
-    """Up to date when the existing bag holds exactly the planned payload; a conflict otherwise."""
+    """Up to date when the existing bag holds the release's document and attachments (under their names;
+    files the tool derives may differ, made by an earlier version); a duplicate when it holds the same
+    bytes under another document name; a conflict otherwise."""
     release = plan.release
     algorithm = profile.manifest_algorithms[0]
     try:
-        data = (target / f"manifest-{algorithm}.txt").read_bytes()
+        existing = read_manifest(target, algorithm)
     except OSError as exc:
-        return BuildOutcome(
-            release.source,
-            "conflict",
-            release.identifier,
-            target,
-            f"{target} exists but its manifest-{algorithm}.txt is unreadable: {exc.strerror}",
+        problem = finding(
+            "release.bag-unreadable", bag=target, file=f"manifest-{algorithm}.txt", reason=exc.strerror
         )
-    existing = parse_manifest(data, algorithm, "utf-8", version_1_0=True).entries
+        return BuildOutcome(release.source, "conflict", release.identifier, target, problem.message)
     planned = {f.path: _digest(f, algorithm) for f in plan.payload}
     if planned == existing:
         return BuildOutcome(release.source, "up-to-date", release.identifier, target)
+    document = next(f.path for f in plan.payload if f.role == "source")
+    attachments = {f.path: planned[f.path] for f in plan.payload if f.role == "attachment"}
+    renditions = sum(1 for f in plan.payload if f.role == "rendition")
+    held_as = holds(existing, Content(planned[document], attachments), renditions)
+    if held_as == document:
+        return BuildOutcome(release.source, "up-to-date", release.identifier, target)
+    if held_as is not None:
+        other = f"the bag {target} (its {held_as})"
+        message = finding("release.duplicate", other=other).message
+        return BuildOutcome(release.source, "duplicate", release.identifier, target, message)
     changed = sorted(p for p in planned.keys() & existing.keys() if planned[p] != existing[p])
     added = sorted(planned.keys() - existing.keys())
     gone = sorted(existing.keys() - planned.keys())
@@ -326,10 +354,5 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
         for label, paths in (("changed", changed), ("new", added), ("no longer in source", gone))
         if paths
     )
-    return BuildOutcome(
-        release.source,
-        "conflict",
-        release.identifier,
-        target,
-        f"source differs from the existing bag {target} ({details}); the existing bag is left untouched",
-    )
+    message = finding("release.conflict", source=release.source, bag=target, details=details).message
+    return BuildOutcome(release.source, "conflict", release.identifier, target, message)

@@ -78,10 +78,11 @@ def run(args: argparse.Namespace) -> int:
 
     def heard(outcome: BuildOutcome) -> None:
         progress.step(outcome.status)
-        if args.verbose or outcome.status in ("failed", "conflict"):
-            print(
-                _line(outcome), file=sys.stdout if outcome.status in ("built", "up-to-date") else sys.stderr
-            )
+        problem = outcome.status in ("failed", "conflict")
+        if args.verbose or problem or (outcome.status == "duplicate" and not args.quiet):
+            print(_line(outcome), file=sys.stderr if problem else sys.stdout)
+        for warning in outcome.warnings:
+            print(f"warning: {outcome.source}: {warning}", file=sys.stderr)
 
     try:
         summary = build_bags(
@@ -102,8 +103,9 @@ def _line(outcome: BuildOutcome) -> str:
 
 
 def _summary(summary: BuildSummary) -> str:
+    duplicates = f"{summary.count('duplicate')} duplicates, " if summary.count("duplicate") else ""
     counts = (
-        f"{summary.count('built')} built, {summary.count('up-to-date')} up to date, "
+        f"{summary.count('built')} built, {summary.count('up-to-date')} up to date, {duplicates}"
         f"{summary.count('conflict')} conflicts, {summary.count('failed')} failed"
     )
     if summary.removed_temporaries:
