@@ -34,8 +34,15 @@ from preservation.errors import PreservationError
 from preservation.formats import identify_known, rendition_format
 from preservation.hashing import hash_bytes, hash_file
 from preservation.metadata import build_dc, build_mets
-from preservation.package.existing import BagsOnDisk, read_manifest
-from preservation.package.model import Package, PayloadFile
+from preservation.package.existing import (
+    BagsOnDisk,
+    bagging_date,
+    keep_as,
+    latest_kept,
+    predecessor,
+    read_manifest,
+)
+from preservation.package.model import Package, PayloadFile, Predecessor
 from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, plan_package
 from preservation.profile import Profile
 from preservation.release import read_sources
@@ -44,7 +51,7 @@ from preservation.release.model import ReadFailure, Release
 from preservation.validate.findings import finding
 from preservation.workers import worker_context
 
-Status = Literal["built", "up-to-date", "duplicate", "conflict", "failed"]
+Status = Literal["built", "replaced", "up-to-date", "duplicate", "conflict", "failed"]
 
 BATCH = 32
 """Bags made durable together: large enough to share the flush, small enough to publish steadily."""
@@ -74,7 +81,7 @@ class BuildSummary:
 
     @property
     def ok(self) -> bool:
-        return all(outcome.status in ("built", "up-to-date", "duplicate") for outcome in self.outcomes)
+        return all(outcome.status not in ("conflict", "failed") for outcome in self.outcomes)
 
 
 def build_bags(
@@ -84,10 +91,14 @@ def build_bags(
     *,
     jobs: int = 1,
     environ: Mapping[str, str] | None = None,
+    replace: bool = False,
     on_planned: Callable[[int], None] | None = None,
     on_outcome: Callable[[BuildOutcome], None] | None = None,
 ) -> BuildSummary:
     """Build a bag under `out_dir` for every release found in `sources`; never raises for bad input.
+
+    `replace`: a release whose source differs from its existing bag gets a new bag, and the old one is
+    kept under ``out_dir/.superseded/<identifier>/<bagging-date>/`` (see `preservation.bagit.writer`).
 
     `on_planned` hears how many releases will be bagged, `on_outcome` each result as it is known. Raises
     BagError only when `out_dir` itself cannot be used (e.g. another run is writing into it).
@@ -107,7 +118,10 @@ def build_bags(
             on_outcome(outcome)
 
     # The output is locked before reading: what it holds takes part in telling releases apart.
-    with exclusive_output(out_dir) as removed, _Stager(out_dir, profile, created, mtime, env, jobs) as stager:
+    with (
+        exclusive_output(out_dir) as removed,
+        _Stager(out_dir, profile, created, mtime, env, replace, jobs) as stager,
+    ):
         # Identities are settled once every release is read: which of two releases sharing an identifier
         # gets a suffix must not depend on which was read first.
         releases: list[Release] = []
@@ -168,9 +182,10 @@ class _Stager:
         created: datetime,
         mtime: int | None,
         env: dict[str, str],
+        replace: bool,
         jobs: int,
     ) -> None:
-        self._args = (out_dir, profile, created, mtime, env)
+        self._args = (out_dir, profile, created, mtime, env, replace)
         self._jobs = jobs
         self._chunk: list[Release] = []
         self._pool: ProcessPoolExecutor | None = None
@@ -216,9 +231,10 @@ def stage_chunk(
     created: datetime,
     mtime: int | None,
     environ: Mapping[str, str],
+    replace: bool = False,
 ) -> list[Staged]:
     """`stage_release` for several releases: one worker task."""
-    return [(r, stage_release(r, out_dir, profile, created, mtime, environ)) for r in releases]
+    return [(r, stage_release(r, out_dir, profile, created, mtime, environ, replace)) for r in releases]
 
 
 def _publish(pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOutcome], None]) -> None:
@@ -226,9 +242,14 @@ def _publish(pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOu
         return
     sources = {staged.result.path: release for staged, release in pending}
     published = publish([staged for staged, _ in pending])
+    replacing = {staged.result.path: staged.retire for staged, _ in pending if staged.retire is not None}
     for result in published.bags:
         release = sources[result.path]
-        report(BuildOutcome(release.source, "built", release.identifier, result.path))
+        if result.path in replacing:
+            kept = finding("release.replaced", kept=replacing[result.path]).message
+            report(BuildOutcome(release.source, "replaced", release.identifier, result.path, kept))
+        else:
+            report(BuildOutcome(release.source, "built", release.identifier, result.path))
     for failure in published.failures:
         target = Path(failure.source or "")
         release = sources[target]
@@ -242,21 +263,35 @@ def stage_release(
     created: datetime,
     mtime: int | None,
     environ: Mapping[str, str],
+    replace: bool = False,
 ) -> StagedBag | BuildOutcome:
-    """Stage one release's bag, or say why not (up to date, conflict, failure). Runs in a worker."""
+    """Stage one release's bag, or say why not (up to date, conflict, failure). Runs in a worker.
+
+    A bag that replaces another records it in its METS: the bag now in place (to be kept when this one
+    is published), or else the newest kept version, as when a replacement was killed half way.
+    """
     target = out_dir / release.identifier
     try:
         plan = plan_package(release, profile, created)
+        retire: Path | None = None
+        replaces: Predecessor | None
         if os.path.lexists(target):
-            return _compare_existing(plan, target, profile)
+            outcome = _compare_existing(plan, target, profile)
+            if not (replace and outcome.status == "conflict" and (target / "bagit.txt").is_file()):
+                return outcome
+            retire = keep_as(out_dir, release.identifier, bagging_date(target))
+            replaces = predecessor(target, retire, out_dir)
+        else:
+            replaces = latest_kept(out_dir, release.identifier)
         return stage_bag(
             target,
             [_payload_item(planned) for planned in plan.payload],
             plan.bag_info,
             manifest_algorithms=profile.manifest_algorithms,
             tagmanifest_algorithms=profile.tagmanifest_algorithms,
-            tag_files=lambda records: _tag_files(plan, profile, records, environ),
+            tag_files=lambda records: _tag_files(plan, profile, records, environ, replaces),
             mtime=mtime,
+            retire=retire,
         )
     except PreservationError as exc:
         return BuildOutcome(release.source, "failed", release.identifier, message=exc.message)
@@ -273,7 +308,11 @@ def _payload_item(planned: PlannedFile) -> PayloadItem:
 
 
 def _tag_files(
-    plan: PackagePlan, profile: Profile, records: tuple[PayloadRecord, ...], environ: Mapping[str, str]
+    plan: PackagePlan,
+    profile: Profile,
+    records: tuple[PayloadRecord, ...],
+    environ: Mapping[str, str],
+    replaces: Predecessor | None,
 ) -> dict[str, bytes]:
     by_path = {planned.path: planned for planned in plan.payload}
     payload = tuple(_payload_file(by_path[record.path], record, plan.created, environ) for record in records)
@@ -284,6 +323,7 @@ def _tag_files(
         payload=payload,
         software=SOFTWARE_NAME,
         software_version=__version__,
+        replaces=replaces,
     )
     source_mime = payload[0].format.mime
     return {
