@@ -13,12 +13,11 @@ from lxml import etree
 
 from preservation.bagit.parse import parse_manifest, parse_tag_values
 from preservation.errors import ReleaseError
+from preservation.package import SUPERSEDED
 from preservation.package.model import Predecessor
 from preservation.release.identity import SUFFIX, Content, content, holds
 from preservation.release.model import Release
 
-SUPERSEDED = ".superseded"
-"""Hidden, so that validating, exporting or checking the fixity of a folder of bags passes it by."""
 _SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 """Only the root element is read; no entities, DTDs or network, as for every XML we read."""
 _VERSION = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2}|undated)(?:\.(?P<n>[1-9]\d*))?$")

@@ -12,6 +12,7 @@ from lxml import etree
 import preservation.bagit.writer as writer
 from preservation.build import build_bags
 from preservation.cli import export_cmd, main
+from preservation.fixity import api
 from preservation.validate.api import validate_bag, validate_paths
 from tests.building.helpers import EPOCH, tree_digest
 
@@ -162,3 +163,21 @@ def test_kept_bags_are_not_live_bags_to_validate_or_export(source, tmp_path, pro
     (outcome,) = build_bags([source], out, profile, environ=EPOCH, replace=True).outcomes
     assert [Path(report.path) for report in validate_paths([out])] == [outcome.bag]
     assert export_cmd.find_bags([out]) == [outcome.bag]
+
+
+def test_fixity_follows_a_replaced_bag_to_where_it_is_kept(source, tmp_path, profile):
+    """Without this, the ledger would take the new bag for the old one rewritten: a false alarm."""
+    out, ledger = tmp_path / "bags", tmp_path / "fixity.sqlite"
+    (first,) = build_bags([source], out, profile, environ=EPOCH).outcomes
+    assert api.run_fixity([out], ledger, jobs=1).counts()["pass"] == 1
+    correct(source, "19. Oktober")
+    build_bags([source], out, profile, environ=EPOCH, replace=True)
+    kept = out / ".superseded" / first.identifier / BAGGED
+    result = api.run_fixity([out], ledger, jobs=1, check_all=True)
+    assert {Path(c.bag): c.outcome for c in result.checked} == {first.bag: "pass", kept: "pass"}
+    assert result.moved == ((str(first.bag), str(kept)),) and result.registered == 1
+    (old,) = api.history(str(kept), ledger).bags
+    assert (
+        old.anchor is not None
+        and old.registered_at < api.history(str(first.bag), ledger).bags[0].registered_at
+    )
