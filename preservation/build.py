@@ -130,6 +130,8 @@ def build_bags(
                 report(BuildOutcome(item.source, "failed", message=item.message))
             else:
                 releases.append(item)
+                if len(releases) == CHUNK:
+                    stager.start()
         claimed: dict[str, Path] = {}
         told_apart = distinguish(releases, BagsOnDisk(out_dir, profile.manifest_algorithms[0]))
         for release, told in zip(releases, told_apart, strict=True):
@@ -172,7 +174,8 @@ class _Stager:
     """Stages releases as they are read: inline for one job (or one release), else in a process pool.
 
     Releases go to the workers in chunks of CHUNK, which amortises pickling the profile and the round
-    trip; the pool starts with the first full chunk, so its workers start up while the parent still reads.
+    trip. The caller starts the pool once it has read a chunk's worth, so that the workers start up
+    (about 1 s for the first pool of a process) while it reads the rest.
     """
 
     def __init__(
@@ -198,6 +201,13 @@ class _Stager:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
+    def start(self) -> None:
+        """Start the workers now, if there are to be any: one idle task each makes the pool spawn them."""
+        if self._jobs > 1 and self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=worker_context())
+            for _ in range(self._jobs):
+                self._pool.submit(os.getpid)
+
     def add(self, release: Release) -> None:
         self._chunk.append(release)
         if self._jobs > 1 and len(self._chunk) >= CHUNK:
@@ -219,8 +229,8 @@ class _Stager:
             yield from future.result()
 
     def _submit(self, releases: list[Release]) -> None:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=worker_context())
+        self.start()
+        assert self._pool is not None
         self._futures.append(self._pool.submit(stage_chunk, releases, *self._args))
 
 
