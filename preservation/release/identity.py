@@ -8,6 +8,8 @@
 - What the output folder already holds counts too (`Existing`): a bag under the plain identifier keeps it
   for the release it holds, and once an identifier has suffixed bags, every release of that date and
   title is told apart by content, so reruns with fewer or more sources find the bags they made before.
+- A release that has its number now but was bagged before under its date and title keeps the number
+  (the archive's own identity), with a warning naming the earlier bag, which is left as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Protocol
 from preservation.bagit.paths import nfc
 from preservation.errors import ReleaseError
 from preservation.hashing import hash_file
+from preservation.release.identify import identifier as derived_identifier
 from preservation.release.model import ReadFailure, Release
 from preservation.validate.findings import finding
 
@@ -124,6 +127,9 @@ def distinguish(
     for identifier, members in groups.items():
         numbered = ordered[members[0]].number is not None
         suffixed = () if numbered else existing.suffixed(identifier)
+        if numbered:
+            for n in members:
+                result[n] = _bagged_before(ordered[n], existing)
         if len(members) == 1 and not suffixed:
             continue
         fingerprints, first_of = _fingerprints(ordered, members, result)
@@ -177,6 +183,17 @@ def _tell_apart(
             others = [str(ordered[m].source) for m in distinct if m != n]
             result[n] = _suffixed(ordered[n], own[n], [*others, *absent])
     return own
+
+
+def _bagged_before(release: Release, existing: Existing) -> Release:
+    """The release, with a warning when a bag under its date and title already holds it."""
+    earlier = derived_identifier(None, release.issued, release.title)
+    names = (earlier, *existing.suffixed(earlier))
+    held = [name for name in names if existing.exists(name) and existing.holds(name, release)]
+    if not held:
+        return release
+    warning = finding("release.bagged-before-number", bags=", ".join(held), identifier=release.identifier)
+    return dataclasses.replace(release, warnings=(*release.warnings, warning.message))
 
 
 def _suffixed(release: Release, identifier: str, others: Sequence[str]) -> Release:

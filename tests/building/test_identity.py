@@ -127,3 +127,17 @@ def test_a_bag_whose_derived_rendition_differs_is_still_up_to_date_with_its_sour
     )
     (again,) = build_bags([source], out, profile, environ=EPOCH).outcomes
     assert again.status == "up-to-date", again.message
+
+
+def test_a_release_that_later_gets_a_number_keeps_it_and_names_its_earlier_bag(tmp_path, profile, capsys):
+    early = release(tmp_path / "export-2024" / "baustelle", "Die Fahrbahn der Mainzer Straße wird erneuert.")
+    numbered = tmp_path / "archiv" / "pressemitteilungen" / "04300"
+    numbered.mkdir(parents=True)
+    shutil.copy(early, numbered / "index.txt")
+    out = tmp_path / "bags"
+    assert identifiers(build_bags([early.parent], out, profile, environ=EPOCH)) == {"baustelle": BASE}
+    assert main(["build", str(numbered), "--out", str(out), "--quiet"]) == 0
+    (warning,) = capsys.readouterr().err.splitlines()
+    assert warning.startswith(f"warning: {numbered / 'index.txt'}: ")
+    assert f"bagged as {BASE}" in warning and "number 04300" in warning
+    assert sorted(p.name for p in out.iterdir()) == ["04300", BASE]
