@@ -4,7 +4,7 @@ Releases are staged in worker processes (`jobs`), each into a temporary folder b
 the coordinating process publishes finished bags in batches, so one durability step serves many bags.
 An existing bag is never touched: the same payload means "up to date", a different one is a conflict.
 Before staging, all releases are read and told apart (`preservation.release.identity`): a release read
-twice is a duplicate, different releases that share a derived identifier get one each.
+twice is a duplicate, and different releases that would share a derived identifier get one each.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ Staged = tuple[Release, StagedBag | BuildOutcome]
 
 
 class _Stager:
-    """Stages releases as they are read: inline for one job (or one release), else in a process pool.
+    """Stages releases: inline for one job (or one release), else in a process pool.
 
     Releases go to the workers in chunks of CHUNK, which amortises pickling the profile and the round
     trip. The caller starts the pool once it has read a chunk's worth, so that the workers start up

@@ -116,6 +116,6 @@ def _object_id(bag: Path) -> str | None:
     try:
         for _, element in etree.iterparse(str(bag / "metadata" / "mets.xml"), events=("start",), **_SAFE):
             return element.get("OBJID") or None
-    except (OSError, etree.XMLSyntaxError):
-        pass
+    except (OSError, ValueError, etree.LxmlError):
+        pass  # unreadable or no XML: the replacement then names the bag by where it is kept
     return None
