@@ -113,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _line(outcome: BuildOutcome) -> str:
-    where = outcome.bag or outcome.source
+    # A duplicate's message names what it repeats (a source, or a bag): the line names the source.
+    where = outcome.source if outcome.status == "duplicate" else outcome.bag or outcome.source
     text = f"{outcome.status}: {where}"
     return f"{text}: {outcome.message}" if outcome.message else text
 
