@@ -3,10 +3,13 @@
 Releases are staged in worker processes (`jobs`), each into a temporary folder beside its final place;
 the coordinating process publishes finished bags in batches, so one durability step serves many bags.
 An existing bag is never touched: the same payload means "up to date", a different one is a conflict.
+Before staging, all releases are read and told apart (`preservation.release.identity`): a release read
+twice is a duplicate, and different releases that would share a derived identifier get one each.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -16,7 +19,6 @@ from pathlib import Path
 from typing import Literal
 
 from preservation import SOFTWARE_NAME, __version__
-from preservation.bagit.parse import parse_manifest
 from preservation.bagit.writer import (
     PayloadBytes,
     PayloadItem,
@@ -32,14 +34,24 @@ from preservation.errors import PreservationError
 from preservation.formats import identify_known, rendition_format
 from preservation.hashing import hash_bytes, hash_file
 from preservation.metadata import build_dc, build_mets
-from preservation.package.model import Package, PayloadFile
+from preservation.package.existing import (
+    BagsOnDisk,
+    bagging_date,
+    keep_as,
+    latest_kept,
+    predecessor,
+    read_manifest,
+)
+from preservation.package.model import Package, PayloadFile, Predecessor
 from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, plan_package
 from preservation.profile import Profile
 from preservation.release import read_sources
+from preservation.release.identity import Content, Duplicate, distinguish, holds
 from preservation.release.model import ReadFailure, Release
+from preservation.validate.findings import finding
 from preservation.workers import worker_context
 
-Status = Literal["built", "up-to-date", "conflict", "failed"]
+Status = Literal["built", "replaced", "up-to-date", "duplicate", "conflict", "failed"]
 
 BATCH = 32
 """Bags made durable together: large enough to share the flush, small enough to publish steadily."""
@@ -54,6 +66,8 @@ class BuildOutcome:
     identifier: str | None = None
     bag: Path | None = None
     message: str | None = None
+    warnings: tuple[str, ...] = ()
+    """What the build decided about the release's identity and said out loud (a content suffix)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,7 @@ class BuildSummary:
 
     @property
     def ok(self) -> bool:
-        return all(outcome.status in ("built", "up-to-date") for outcome in self.outcomes)
+        return all(outcome.status not in ("conflict", "failed") for outcome in self.outcomes)
 
 
 def build_bags(
@@ -77,10 +91,14 @@ def build_bags(
     *,
     jobs: int = 1,
     environ: Mapping[str, str] | None = None,
+    replace: bool = False,
     on_planned: Callable[[int], None] | None = None,
     on_outcome: Callable[[BuildOutcome], None] | None = None,
 ) -> BuildSummary:
     """Build a bag under `out_dir` for every release found in `sources`; never raises for bad input.
+
+    `replace`: a release whose source differs from its existing bag gets a new bag, and the old one is
+    kept under ``out_dir/.superseded/<identifier>/<bagging-date>/`` (see `preservation.bagit.writer`).
 
     `on_planned` hears how many releases will be bagged, `on_outcome` each result as it is known. Raises
     BagError only when `out_dir` itself cannot be used (e.g. another run is writing into it).
@@ -90,23 +108,45 @@ def build_bags(
     mtime = int(epoch.timestamp()) if epoch is not None else None
     env = dict(os.environ if environ is None else environ)
     outcomes: list[BuildOutcome] = []
+    said: dict[Path, tuple[str, ...]] = {}  # the warnings telling releases apart, by source
 
     def report(outcome: BuildOutcome) -> None:
+        if outcome.source in said:
+            outcome = dataclasses.replace(outcome, warnings=said[outcome.source])
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
 
-    # The output is locked before reading, so that workers can stage releases while the rest are read.
-    with exclusive_output(out_dir) as removed, _Stager(out_dir, profile, created, mtime, env, jobs) as stager:
-        claimed: dict[str, Path] = {}
-        for item in read_sources(sources, profile):
+    # The output is locked before reading: what it holds takes part in telling releases apart.
+    with (
+        exclusive_output(out_dir) as removed,
+        _Stager(out_dir, profile, created, mtime, env, replace, jobs) as stager,
+    ):
+        # Identities are settled once every release is read: which of two releases sharing an identifier
+        # gets a suffix must not depend on which was read first.
+        releases: list[Release] = []
+        for item in read_sources(sources, profile, skip=[out_dir]):
             if isinstance(item, ReadFailure):
                 report(BuildOutcome(item.source, "failed", message=item.message))
-            elif item.identifier in claimed:
-                report(_duplicate(item, claimed[item.identifier]))
             else:
-                claimed[item.identifier] = item.source
-                stager.add(item)
+                releases.append(item)
+                if len(releases) == CHUNK:
+                    stager.start()
+        claimed: dict[str, Path] = {}
+        told_apart = distinguish(releases, BagsOnDisk(out_dir, profile.manifest_algorithms[0]))
+        for release, told in zip(releases, told_apart, strict=True):
+            if isinstance(told, Release) and told.warnings != release.warnings:
+                said[told.source] = told.warnings[len(release.warnings) :]
+            if isinstance(told, ReadFailure):
+                report(BuildOutcome(told.source, "failed", message=told.message))
+            elif isinstance(told, Duplicate):
+                again = told.release
+                report(BuildOutcome(again.source, "duplicate", again.identifier, message=told.message))
+            elif told.identifier in claimed:
+                report(_taken(told, claimed[told.identifier]))
+            else:
+                claimed[told.identifier] = told.source
+                stager.add(told)
         if on_planned is not None:
             on_planned(len(claimed))
         pending: list[tuple[StagedBag, Release]] = []
@@ -122,23 +162,20 @@ def build_bags(
     return BuildSummary(tuple(sorted(outcomes, key=lambda o: str(o.source))), removed)
 
 
-def _duplicate(release: Release, first: Path) -> BuildOutcome:
-    return BuildOutcome(
-        release.source,
-        "conflict",
-        release.identifier,
-        message=f"identifier {release.identifier} is already taken by {first} in this run",
-    )
+def _taken(release: Release, first: Path) -> BuildOutcome:
+    message = finding("release.number-taken", identifier=release.identifier, other=first).message
+    return BuildOutcome(release.source, "conflict", release.identifier, message=message)
 
 
 Staged = tuple[Release, StagedBag | BuildOutcome]
 
 
 class _Stager:
-    """Stages releases as they are read: inline for one job (or one release), else in a process pool.
+    """Stages releases: inline for one job (or one release), else in a process pool.
 
     Releases go to the workers in chunks of CHUNK, which amortises pickling the profile and the round
-    trip; the pool starts with the first full chunk, so its workers start up while the parent still reads.
+    trip. The caller starts the pool once it has read a chunk's worth, so that the workers start up
+    (about 1 s for the first pool of a process) while it reads the rest.
     """
 
     def __init__(
@@ -148,9 +185,10 @@ class _Stager:
         created: datetime,
         mtime: int | None,
         env: dict[str, str],
+        replace: bool,
         jobs: int,
     ) -> None:
-        self._args = (out_dir, profile, created, mtime, env)
+        self._args = (out_dir, profile, created, mtime, env, replace)
         self._jobs = jobs
         self._chunk: list[Release] = []
         self._pool: ProcessPoolExecutor | None = None
@@ -162,6 +200,13 @@ class _Stager:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+
+    def start(self) -> None:
+        """Start the workers now, if there are to be any: one idle task each makes the pool spawn them."""
+        if self._jobs > 1 and self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=worker_context())
+            for _ in range(self._jobs):
+                self._pool.submit(os.getpid)
 
     def add(self, release: Release) -> None:
         self._chunk.append(release)
@@ -184,8 +229,8 @@ class _Stager:
             yield from future.result()
 
     def _submit(self, releases: list[Release]) -> None:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=worker_context())
+        self.start()
+        assert self._pool is not None
         self._futures.append(self._pool.submit(stage_chunk, releases, *self._args))
 
 
@@ -196,9 +241,10 @@ def stage_chunk(
     created: datetime,
     mtime: int | None,
     environ: Mapping[str, str],
+    replace: bool = False,
 ) -> list[Staged]:
     """`stage_release` for several releases: one worker task."""
-    return [(r, stage_release(r, out_dir, profile, created, mtime, environ)) for r in releases]
+    return [(r, stage_release(r, out_dir, profile, created, mtime, environ, replace)) for r in releases]
 
 
 def _publish(pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOutcome], None]) -> None:
@@ -206,9 +252,14 @@ def _publish(pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOu
         return
     sources = {staged.result.path: release for staged, release in pending}
     published = publish([staged for staged, _ in pending])
+    replacing = {staged.result.path: staged.retire for staged, _ in pending if staged.retire is not None}
     for result in published.bags:
         release = sources[result.path]
-        report(BuildOutcome(release.source, "built", release.identifier, result.path))
+        if result.path in replacing:
+            kept = finding("release.replaced", kept=replacing[result.path]).message
+            report(BuildOutcome(release.source, "replaced", release.identifier, result.path, kept))
+        else:
+            report(BuildOutcome(release.source, "built", release.identifier, result.path))
     for failure in published.failures:
         target = Path(failure.source or "")
         release = sources[target]
@@ -222,21 +273,35 @@ def stage_release(
     created: datetime,
     mtime: int | None,
     environ: Mapping[str, str],
+    replace: bool = False,
 ) -> StagedBag | BuildOutcome:
-    """Stage one release's bag, or say why not (up to date, conflict, failure). Runs in a worker."""
+    """Stage one release's bag, or say why not (up to date, conflict, failure). Runs in a worker.
+
+    A bag that replaces another records it in its METS: the bag now in place (to be kept when this one
+    is published), or else the newest kept version, as when a replacement was killed half way.
+    """
     target = out_dir / release.identifier
     try:
         plan = plan_package(release, profile, created)
+        retire: Path | None = None
+        replaces: Predecessor | None
         if os.path.lexists(target):
-            return _compare_existing(plan, target, profile)
+            outcome = _compare_existing(plan, target, profile)
+            if not (replace and outcome.status == "conflict" and (target / "bagit.txt").is_file()):
+                return outcome
+            retire = keep_as(out_dir, release.identifier, bagging_date(target))
+            replaces = predecessor(target, retire, out_dir)
+        else:
+            replaces = latest_kept(out_dir, release.identifier)
         return stage_bag(
             target,
             [_payload_item(planned) for planned in plan.payload],
             plan.bag_info,
             manifest_algorithms=profile.manifest_algorithms,
             tagmanifest_algorithms=profile.tagmanifest_algorithms,
-            tag_files=lambda records: _tag_files(plan, profile, records, environ),
+            tag_files=lambda records: _tag_files(plan, profile, records, environ, replaces),
             mtime=mtime,
+            retire=retire,
         )
     except PreservationError as exc:
         return BuildOutcome(release.source, "failed", release.identifier, message=exc.message)
@@ -253,7 +318,11 @@ def _payload_item(planned: PlannedFile) -> PayloadItem:
 
 
 def _tag_files(
-    plan: PackagePlan, profile: Profile, records: tuple[PayloadRecord, ...], environ: Mapping[str, str]
+    plan: PackagePlan,
+    profile: Profile,
+    records: tuple[PayloadRecord, ...],
+    environ: Mapping[str, str],
+    replaces: Predecessor | None,
 ) -> dict[str, bytes]:
     by_path = {planned.path: planned for planned in plan.payload}
     payload = tuple(_payload_file(by_path[record.path], record, plan.created, environ) for record in records)
@@ -264,6 +333,7 @@ def _tag_files(
         payload=payload,
         software=SOFTWARE_NAME,
         software_version=__version__,
+        replaces=replaces,
     )
     source_mime = payload[0].format.mime
     return {
@@ -301,23 +371,31 @@ def _digest(planned: PlannedFile, algorithm: str) -> str:
 
 
 def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> BuildOutcome:
-    """Up to date when the existing bag holds exactly the planned payload; a conflict otherwise."""
+    """Up to date when the existing bag holds the release's document and attachments (under their names;
+    files the tool derives may differ, made by an earlier version); a duplicate when it holds the same
+    bytes under another document name; a conflict otherwise."""
     release = plan.release
     algorithm = profile.manifest_algorithms[0]
     try:
-        data = (target / f"manifest-{algorithm}.txt").read_bytes()
+        existing = read_manifest(target, algorithm)
     except OSError as exc:
-        return BuildOutcome(
-            release.source,
-            "conflict",
-            release.identifier,
-            target,
-            f"{target} exists but its manifest-{algorithm}.txt is unreadable: {exc.strerror}",
+        problem = finding(
+            "release.bag-unreadable", bag=target, file=f"manifest-{algorithm}.txt", reason=exc.strerror
         )
-    existing = parse_manifest(data, algorithm, "utf-8", version_1_0=True).entries
+        return BuildOutcome(release.source, "conflict", release.identifier, target, problem.message)
     planned = {f.path: _digest(f, algorithm) for f in plan.payload}
     if planned == existing:
         return BuildOutcome(release.source, "up-to-date", release.identifier, target)
+    document = next(f.path for f in plan.payload if f.role == "source")
+    attachments = {f.path: planned[f.path] for f in plan.payload if f.role == "attachment"}
+    renditions = sum(1 for f in plan.payload if f.role == "rendition")
+    held_as = holds(existing, Content(planned[document], attachments), renditions)
+    if held_as == document:
+        return BuildOutcome(release.source, "up-to-date", release.identifier, target)
+    if held_as is not None:
+        other = f"the bag {target} (its {held_as})"
+        message = finding("release.duplicate", other=other).message
+        return BuildOutcome(release.source, "duplicate", release.identifier, target, message)
     changed = sorted(p for p in planned.keys() & existing.keys() if planned[p] != existing[p])
     added = sorted(planned.keys() - existing.keys())
     gone = sorted(existing.keys() - planned.keys())
@@ -326,10 +404,5 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
         for label, paths in (("changed", changed), ("new", added), ("no longer in source", gone))
         if paths
     )
-    return BuildOutcome(
-        release.source,
-        "conflict",
-        release.identifier,
-        target,
-        f"source differs from the existing bag {target} ({details}); the existing bag is left untouched",
-    )
+    message = finding("release.conflict", source=release.source, bag=target, details=details).message
+    return BuildOutcome(release.source, "conflict", release.identifier, target, message)

@@ -7,6 +7,8 @@ Two phases, so that a caller can group the durability work of many bags (as data
   temporary folder ``OUT/.tmp-<identifier>-<random>`` beside the final one. Nothing is fsynced yet.
 - `publish` makes a batch of staged bags durable with one ``syncfs`` per filesystem, renames each into
   place without ever replacing an existing path, and fsyncs the parent folders so the renames last.
+  A bag staged to replace one (`retire`) first moves the old bag, whole and by one rename, to the place
+  given for keeping it; the old bag is never deleted, and a crash leaves it there or still in place.
 
 After a crash or kill there is never a half bag under a final name: only temporary folders, which the
 next run removes on entering `exclusive_output`. `publish_one(stage_bag(...))` does both for a single bag.
@@ -18,13 +20,14 @@ import ctypes
 import errno
 import fcntl
 import hashlib
+import itertools
 import os
 import re
 import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +111,8 @@ class StagedBag:
 
     temp: Path
     result: BagResult
+    retire: Path | None = None
+    """Where the bag now at the final path is moved, kept, when this one is published in its place."""
 
 
 @dataclass(frozen=True)
@@ -157,8 +162,12 @@ def stage_bag(
     tagmanifest_algorithms: Sequence[str],
     tag_files: TagFiles | None = None,
     mtime: int | None = None,
+    retire: Path | None = None,
 ) -> StagedBag:
     """Write the bag for `target` (``OUT/<identifier>``) into a temporary folder beside it.
+
+    With `retire`, the bag replaces the one at `target`, which `publish` moves to `retire` (on the same
+    filesystem, not yet existing); without, an existing `target` is refused.
 
     `bag_info` pairs are written in the given order; Payload-Oxum and Bag-Size are computed here and
     go where the caller lists them with the value None (else at the end), see `fill_bag_info`.
@@ -167,7 +176,7 @@ def stage_bag(
     """
     if not manifest_algorithms:
         raise ValueError("at least one manifest algorithm is needed")
-    _check_target(target)
+    _check_target(target, replacing=retire is not None)
     items = _payload_paths(payload)
     if mtime is None:
         epoch = source_date_epoch()
@@ -211,7 +220,7 @@ def stage_bag(
         bytes_written=tree.bytes_written,
         tagmanifests={name: hashlib.sha256(data).hexdigest() for name, data in tagmanifests.items()},
     )
-    return StagedBag(temp, result)
+    return StagedBag(temp, result, retire)
 
 
 def publish(staged: Sequence[StagedBag]) -> Published:
@@ -238,7 +247,9 @@ def publish(staged: Sequence[StagedBag]) -> Published:
     failures: list[BagError] = []
     for bag in staged:
         try:
-            rename_noreplace(bag.temp, bag.result.path)
+            if bag.retire is not None:
+                move_durably(bag.result.path, bag.retire)
+            _rename_into_place(bag)
         except BagError as exc:
             discard(bag)
             failures.append(exc)
@@ -250,6 +261,32 @@ def publish(staged: Sequence[StagedBag]) -> Published:
         except OSError as exc:
             raise BagError(parent, f"cannot make the renamed bags durable: {exc.strerror}") from None
     return Published(tuple(done), tuple(failures))
+
+
+def _rename_into_place(bag: StagedBag) -> None:
+    try:
+        rename_noreplace(bag.temp, bag.result.path)
+    except BagError:
+        if bag.retire is not None:  # put the old bag back rather than leave the place empty; if that
+            with suppress(BagError):  # fails too, it stays kept and the next build remakes the new
+                move_durably(bag.retire, bag.result.path)
+        raise
+
+
+def move_durably(source: Path, target: Path) -> None:
+    """Rename `source` to `target` (creating `target`'s missing folders), never replacing anything, and
+    fsync both folders so that the move survives a crash. BagError when it cannot be done."""
+    try:
+        missing = list(itertools.takewhile(lambda folder: not folder.exists(), target.parents))
+        for folder in reversed(missing):
+            os.mkdir(folder)
+            os.chmod(folder, DIR_MODE)  # independent of the umask
+            fsync_dir(folder.parent)
+        rename_noreplace(source, target)
+        for folder in {target.parent, source.parent}:
+            fsync_dir(folder)
+    except OSError as exc:
+        raise BagError(source, f"cannot move it to {target}: {exc.strerror}") from None
 
 
 def discard(staged: StagedBag) -> None:
@@ -290,10 +327,10 @@ def _bag_info_with_size(
     return size, info
 
 
-def _check_target(target: Path) -> None:
+def _check_target(target: Path, replacing: bool) -> None:
     if not target.name or target.name.startswith("."):
         raise BagError(target, "a bag folder name must not be empty or start with '.'")
-    if os.path.lexists(target):
+    if os.path.lexists(target) and not replacing:
         raise BagError(target, "a bag already exists here; refusing to overwrite it")
     if not target.parent.is_dir():
         raise BagError(target.parent, "output folder does not exist")

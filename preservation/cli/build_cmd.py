@@ -33,15 +33,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Dublin Core and METS/PREMIS metadata checked against the official schemas, the archival "
             "notice, and SHA-256/SHA-512 manifests. Bags appear only when complete. Sources are never "
             "changed. A bag that already exists with the same payload is left as it is (up to date); "
-            "one whose source changed is a conflict and is left untouched too. Set SOURCE_DATE_EPOCH "
+            "one whose source changed is a conflict and is left untouched too, unless --replace is given. "
+            "A release read twice is a duplicate and built once. Set SOURCE_DATE_EPOCH "
             "for byte-identical rebuilds."
         ),
         epilog=(
             "Examples:\n"
             "  preservation build samples --out bags\n"
-            "  SOURCE_DATE_EPOCH=1700000000 preservation build export/ --out bags --jobs 2 --verbose\n\n"
-            "Exit codes: 0 every release built or up to date, 1 any failed or conflicted, "
-            "2 usage or profile error."
+            "  SOURCE_DATE_EPOCH=1700000000 preservation build export/ --out bags --jobs 2 --verbose\n"
+            "  preservation build corrected/04161 --out bags --replace\n\n"
+            "Exit codes: 0 every release built, replaced, up to date or a duplicate, 1 any failed or "
+            "conflicted, 2 usage or profile error."
         ),
         formatter_class=HelpFormatter,
     )
@@ -56,6 +58,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out", required=True, type=Path, metavar="BAGS_DIR", help="where the bags go (created if missing)"
     )
     add_profile_option(parser)
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help=(
+            "build a new bag for a release whose source differs from its existing bag; the old bag is kept, "
+            "never deleted, under BAGS_DIR/.superseded/<identifier>/<bagging-date>/ and the new METS names it"
+        ),
+    )
     parser.add_argument(
         "--jobs", type=positive_int, default=2, metavar="N", help="releases staged in parallel (default 2)"
     )
@@ -78,14 +88,21 @@ def run(args: argparse.Namespace) -> int:
 
     def heard(outcome: BuildOutcome) -> None:
         progress.step(outcome.status)
-        if args.verbose or outcome.status in ("failed", "conflict"):
-            print(
-                _line(outcome), file=sys.stdout if outcome.status in ("built", "up-to-date") else sys.stderr
-            )
+        problem = outcome.status in ("failed", "conflict")
+        if args.verbose or problem or (outcome.status in ("duplicate", "replaced") and not args.quiet):
+            print(_line(outcome), file=sys.stderr if problem else sys.stdout)
+        for warning in outcome.warnings:
+            print(f"warning: {outcome.source}: {warning}", file=sys.stderr)
 
     try:
         summary = build_bags(
-            args.sources, args.out, profile, jobs=args.jobs, on_planned=progress.start, on_outcome=heard
+            args.sources,
+            args.out,
+            profile,
+            jobs=args.jobs,
+            replace=args.replace,
+            on_planned=progress.start,
+            on_outcome=heard,
         )
     except PreservationError as exc:
         raise UsageError(str(exc)) from None
@@ -96,14 +113,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _line(outcome: BuildOutcome) -> str:
-    where = outcome.bag or outcome.source
+    # A duplicate's message names what it repeats (a source, or a bag): the line names the source.
+    where = outcome.source if outcome.status == "duplicate" else outcome.bag or outcome.source
     text = f"{outcome.status}: {where}"
     return f"{text}: {outcome.message}" if outcome.message else text
 
 
 def _summary(summary: BuildSummary) -> str:
+    # Replacements and duplicates are counted only when there are any: the usual line stays as it was.
+    replaced = f"{summary.count('replaced')} replaced, " if summary.count("replaced") else ""
+    duplicates = f"{summary.count('duplicate')} duplicates, " if summary.count("duplicate") else ""
     counts = (
-        f"{summary.count('built')} built, {summary.count('up-to-date')} up to date, "
+        f"{summary.count('built')} built, {replaced}{summary.count('up-to-date')} up to date, {duplicates}"
         f"{summary.count('conflict')} conflicts, {summary.count('failed')} failed"
     )
     if summary.removed_temporaries:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preservation.cli import common
 from preservation.release import ReadFailure, Release, read_sources
+
+if TYPE_CHECKING:
+    from preservation.release.identity import Duplicate
 
 EXAMPLE = """Examples:
   preservation inspect samples
@@ -43,9 +47,14 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         raise common.UsageError(f"no such SOURCE: {', '.join(missing)}")
     profile = common.profile_from_args(args)
+    # Imported here: hashing and the finding catalogue would slow down every other command's start.
+    from preservation.release.identity import distinguish
+
     results = list(read_sources(args.sources, profile))
-    releases = [r for r in results if isinstance(r, Release)]
-    failures = [r for r in results if isinstance(r, ReadFailure)]
+    # Told apart as a build into an empty folder would: shared identifiers suffixed, duplicates said.
+    told = distinguish(r for r in results if isinstance(r, Release))
+    releases = [_as_release(r) for r in told if not isinstance(r, ReadFailure)]
+    failures = [r for r in [*results, *told] if isinstance(r, ReadFailure)]
     if args.format == "json":
         common.print_json(
             {
@@ -60,6 +69,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {failure.source}: {failure.message}", file=sys.stderr)
         print(f"{len(releases)} read, {len(failures)} failed")
     return common.EXIT_FAILED if failures else common.EXIT_OK
+
+
+def _as_release(item: Release | Duplicate) -> Release:
+    if isinstance(item, Release):
+        return item
+    return dataclasses.replace(item.release, warnings=(*item.release.warnings, item.message))
 
 
 def release_json(release: Release) -> dict[str, Any]:

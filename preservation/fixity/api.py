@@ -124,9 +124,14 @@ def run_fixity(
         open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool,
     ):
         found = discover.find_bags(resolved)
+        known = ledger.bags()
+        paths_before = {bag.id: bag.path for bag in known}
+        replaced = discover.kept_replaced(found, known)
+        if replaced:
+            ledger.register((), replaced, since)
+            known = ledger.bags()
         # Bags at unknown paths are entered without an anchor, so that they are claimed like any other;
         # their first check also reads what registration records: the tag files are read once.
-        known = ledger.bags()
         unknown = discover.unknown(found, known, ledger.not_bags())
         if unknown:
             ledger.add_found([(f.path, f.kind) for f in unknown], since)
@@ -174,6 +179,7 @@ def run_fixity(
     ]
     old_paths = {bag.id: bag.path for bag in known}
     moved = plan.moved + first.moved
+    kept = tuple((paths_before[bag_id], new) for bag_id, new in replaced)
     not_bags = tuple((path, found.reason) for path, found in plan.not_bags) + first.not_bags
     return RunResult(
         checked=tuple(checked),
@@ -184,7 +190,7 @@ def run_fixity(
         + len(second.not_checked),
         known=len(candidates) - len(moved) - len(not_bags),
         registered=registered + first.registered,
-        moved=tuple((old_paths[bag_id], new) for bag_id, new in moved),
+        moved=kept + tuple((old_paths[bag_id], new) for bag_id, new in moved),
         not_bags=not_bags,
         bytes_read=sum(c.result.bytes_read for c in dispatched),
         seconds=time.perf_counter() - started,

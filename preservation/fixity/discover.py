@@ -14,6 +14,7 @@ from preservation.fixity.bagpass import BagPass, read_bag
 from preservation.fixity.expect import declared_encoding
 from preservation.fixity.ledger import NewBag
 from preservation.fixity.model import Anchor, BagKind, BagRecord, Identity, NotABag
+from preservation.package import SUPERSEDED
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,28 @@ def registration(
     size = os.path.getsize(path) if kind != "directory" else int(oxum) if oxum.isdigit() else None
     anchor = compute_anchor(read.tags) if anchor is None else anchor
     return Identity(info.get("External-Identifier") or None, Anchor.of(anchor), size)
+
+
+def kept_replaced(found: Sequence[Found], known: Sequence[BagRecord]) -> list[tuple[int, str]]:
+    """(bag id, new path) of known bags that `build --replace` moved, whole, from ``BAGS_DIR/<identifier>``
+    to ``BAGS_DIR/.superseded/<identifier>/<version>``: their records follow them there, and the new bag
+    in their old place is registered as new, rather than taken for the old bag rewritten."""
+    by_path = {bag.path: bag for bag in known}
+    moves: list[tuple[int, str]] = []
+    for item in found:
+        kept = Path(item.path)
+        if item.path in by_path or item.kind != "directory" or kept.parent.parent.name != SUPERSEDED:
+            continue
+        live = by_path.get(str(kept.parent.parent.parent / kept.parent.name))
+        if live is None or live.anchor is None:
+            continue
+        identity = identify(item)  # rare: only bags newly kept are read, and only their tag files
+        if isinstance(identity, Identity) and (identity.identity, identity.anchor) == (
+            live.identity,
+            live.anchor,
+        ):
+            moves.append((live.id, item.path))
+    return moves
 
 
 def identify_all(found: Sequence[Found]) -> tuple[Identity | NotABag | str, ...]:

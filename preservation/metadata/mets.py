@@ -80,12 +80,18 @@ def mets_element(package: Package) -> etree._Element:
     root.set("LABEL", release.title)
     root.set("TYPE", "press release")
 
-    header = _m(root, "metsHdr", CREATEDATE=created, RECORDSTATUS="NEW")
+    # RECORDSTATUS in E-ARK CSIP's vocabulary: a replacement names the bag it replaces (also in PREMIS).
+    status = "NEW" if package.replaces is None else "REPLACEMENT"
+    header = _m(root, "metsHdr", CREATEDATE=created, RECORDSTATUS=status)
     organization = _m(header, "agent", ROLE="CREATOR", TYPE="ORGANIZATION")
     _m(organization, "name").text = package.profile.organization.name
     software = _m(header, "agent", ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
     _m(software, "name").text = package.software
     _m(software, "note").text = f"version {package.software_version}"
+    if package.replaces is not None:
+        _m(header, "altRecordID", TYPE="REPLACES").text = (
+            package.replaces.object_id or package.replaces.kept_as
+        )
 
     source = next((f for f in files if f.role == "source"), None)
     if source is None:

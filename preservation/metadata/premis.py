@@ -127,7 +127,7 @@ def ordered_payload(package: Package) -> tuple[PayloadFile, ...]:
 
 def file_identifier(package: Package, file: PayloadFile) -> Identifier:
     """The file's PREMIS object identifier: a UUID from the release identity and the bag path."""
-    return _uuid("file", package.release.identifier, file.path)
+    return _uuid("file", package.key, file.path)
 
 
 def _agent_from_tool(tool: str) -> Agent:
@@ -140,6 +140,7 @@ def _agent_from_tool(tool: str) -> Agent:
 def premis_record(package: Package) -> PremisRecord:
     """The PREMIS objects, events and agents of one package."""
     release_id = package.release.identifier
+    key = package.key  # identifiers: of the release, and of the bag replaced, if any
     when = package.created
     organization = package.profile.organization.name
     org_agent = Agent(_uuid("agent", organization), organization, "organization")
@@ -154,7 +155,7 @@ def premis_record(package: Package) -> PremisRecord:
 
     files = ordered_payload(package)
     ids = {f.path: file_identifier(package, f) for f in files}
-    creation_ids = {f.path: _uuid("event", release_id, "creation", f.path) for f in files}
+    creation_ids = {f.path: _uuid("event", key, "creation", f.path) for f in files}
     sources_of: dict[str, list[str]] = {}
     for f in files:
         if f.derived_from is not None:
@@ -199,7 +200,7 @@ def premis_record(package: Package) -> PremisRecord:
         algorithms = ", ".join(fx.algorithm for fx in fixity)
         events.append(
             Event(
-                _uuid("event", release_id, "message digest calculation", f.path),
+                _uuid("event", key, "message digest calculation", f.path),
                 "message digest calculation",
                 when,
                 f"{algorithms} of the file as written into the bag",
@@ -212,7 +213,7 @@ def premis_record(package: Package) -> PremisRecord:
         identifying = agents.setdefault(f.format.tool, _agent_from_tool(f.format.tool))
         events.append(
             Event(
-                _uuid("event", release_id, "format identification", f.path),
+                _uuid("event", key, "format identification", f.path),
                 "format identification",
                 when,
                 f"format identified with {f.format.tool}",
@@ -224,17 +225,26 @@ def premis_record(package: Package) -> PremisRecord:
         )
     events.append(
         Event(
-            _uuid("event", release_id, "information package creation"),
+            _uuid("event", key, "information package creation"),
             "information package creation",
             when,
             f"BagIt bag of release {release_id} for {package.profile.collection}",
             "success",
-            (),
+            _replacement_note(package),
             (Link(software.identifier, "executing program"), Link(org_agent.identifier, "implementer")),
             tuple(Link(ids[f.path]) for f in files),
         )
     )
     return PremisRecord(tuple(objects), tuple(events), tuple(agents.values()))
+
+
+def _replacement_note(package: Package) -> tuple[str, ...]:
+    old = package.replaces
+    if old is None:
+        return ()
+    which = f"the bag {old.object_id}" if old.object_id else "the earlier bag"
+    dated = f" of {old.bagging_date}" if old.bagging_date else ""
+    return (f"replaces {which}{dated}, kept as {old.kept_as}",)
 
 
 def _algorithm_order(algorithm: str) -> tuple[int, str]:

@@ -59,6 +59,17 @@ class PayloadFile:
 
 
 @dataclass(frozen=True)
+class Predecessor:
+    """The bag a new bag replaces (`build --replace`), kept, never deleted, under BAGS_DIR/.superseded/."""
+
+    object_id: str | None
+    """Its METS OBJID (``urn:uuid:…``); None when its METS could not be read."""
+    kept_as: str
+    """Where it is kept, relative to BAGS_DIR: ``.superseded/<identifier>/<bagging-date>``."""
+    bagging_date: str | None
+
+
+@dataclass(frozen=True)
 class Package:
     """Everything the metadata of one bag is made of."""
 
@@ -69,7 +80,18 @@ class Package:
     payload: tuple[PayloadFile, ...]
     software: str
     software_version: str
+    replaces: Predecessor | None = None
+
+    @property
+    def key(self) -> str:
+        """What the package's identifiers are derived from: the release identity, and for a replacement
+        also the bag it replaces, so that no two versions of a release share an identifier."""
+        if self.replaces is None:
+            return self.release.identifier
+        return "\x1f".join(
+            (self.release.identifier, "replaces", self.replaces.object_id or self.replaces.kept_as)
+        )
 
     @property
     def object_id(self) -> uuid.UUID:
-        return object_uuid("release", self.release.identifier)
+        return object_uuid("release", self.key)

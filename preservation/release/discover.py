@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,8 +45,34 @@ def is_junk(path: Path) -> bool:
     return path.name.startswith(".") or path.name.casefold() in _JUNK
 
 
-def discover(source: Path) -> Iterator[Found | Unreadable]:
-    """Every release document under `source`, in a stable (sorted) order."""
+Skip = frozenset[tuple[int, int]]
+"""Folders never searched for sources, by (device, inode): e.g. the build's output folder."""
+
+
+def skip_folders(paths: Iterable[Path]) -> Skip:
+    keys = set()
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue  # a folder that does not exist yet holds nothing to skip
+        keys.add((info.st_dev, info.st_ino))
+    return frozenset(keys)
+
+
+def _not_a_source(folder: Path, skip: Skip) -> bool:
+    """A skipped folder, or a bag (an earlier build's output below the sources): searched for nothing."""
+    if (folder / "bagit.txt").is_file():
+        return True
+    if not skip:
+        return False
+    info = folder.stat()
+    return (info.st_dev, info.st_ino) in skip
+
+
+def discover(source: Path, skip: Skip = frozenset()) -> Iterator[Found | Unreadable]:
+    """Every release document under `source`, in a stable (sorted) order; `skip` and bags below `source`
+    are left out, so that `build . --out bags` does not read its own output."""
     if not source.is_dir():
         if source.exists() and not is_document(source):
             yield Unreadable(source, "not a release document (expected .txt, .html, .htm or .html.de)")
@@ -53,18 +80,26 @@ def discover(source: Path) -> Iterator[Found | Unreadable]:
             yield Found(source)
         return
     said = False  # a folder that yielded nothing at all gets one line saying so
-    for item in _folder(source):
+    for item in _folder(source, skip):
         said = True
         yield item
     if not said:
-        yield Unreadable(source, "folder holds no release document (.txt, .html, .htm)")
+        yield Unreadable(source, "folder holds no release document (.txt, .html, .htm)" + _bags_note(source))
+
+
+def _bags_note(folder: Path) -> str:
+    try:
+        bags = any(e.is_dir() and (e / "bagit.txt").is_file() for e in folder.iterdir())
+    except OSError:
+        return ""
+    return "; the BagIt bags in it are not release sources" if bags else ""
 
 
 def _entries(folder: Path) -> list[Path]:
     return sorted(folder.iterdir(), key=lambda p: p.name)
 
 
-def _folder(folder: Path) -> Iterator[Found | Unreadable]:
+def _folder(folder: Path, skip: Skip) -> Iterator[Found | Unreadable]:
     try:
         entries = [e for e in _entries(folder) if not is_junk(e)]
     except OSError as exc:
@@ -76,21 +111,22 @@ def _folder(folder: Path) -> Iterator[Found | Unreadable]:
         return
     documents = [e for e in entries if e.is_file() and is_document(e)]
     if len(documents) == 1:
-        yield _release_folder(folder, documents[0])
+        yield _release_folder(folder, documents[0], skip)
         return
     # A collection: loose non-document files (a README, an index) are not releases and stay unread.
     for entry in entries:
         if entry.is_dir() and not entry.is_symlink():
-            yield from _folder(entry)
+            if not _not_a_source(entry, skip):
+                yield from _folder(entry, skip)
         elif entry in documents:
             yield Found(entry)
 
 
-def _release_folder(folder: Path, document: Path) -> Found | Unreadable:
+def _release_folder(folder: Path, document: Path, skip: Skip) -> Found | Unreadable:
     attachments: list[Path] = []
     warnings: list[str] = []
     try:
-        for path in _walk(folder):
+        for path in _walk(folder, skip):
             name = path.relative_to(folder).as_posix()
             if is_junk(path):
                 warnings.append(f"skipped operating-system or hidden file: {name}")
@@ -104,10 +140,11 @@ def _release_folder(folder: Path, document: Path) -> Found | Unreadable:
     return Found(document, folder, tuple(attachments), tuple(warnings))
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, skip: Skip) -> Iterator[Path]:
     """Files below `folder`; a junk folder (__MACOSX, .git) is reported once, not file by file."""
     for entry in _entries(folder):
         if entry.is_dir() and not entry.is_symlink() and not is_junk(entry):
-            yield from _walk(entry)
+            if not _not_a_source(entry, skip):
+                yield from _walk(entry, skip)
         else:
             yield entry

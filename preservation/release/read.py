@@ -8,7 +8,7 @@ from pathlib import Path
 from preservation.errors import ReleaseError
 from preservation.profile import Profile
 from preservation.release.decode import decode, for_xml
-from preservation.release.discover import Found, Unreadable, discover, is_html
+from preservation.release.discover import Found, Unreadable, discover, is_html, skip_folders
 from preservation.release.html import html_to_text
 from preservation.release.identify import identifier, number_from_path
 from preservation.release.model import ReadFailure, Release
@@ -28,14 +28,18 @@ def read_release(path: Path | str, profile: Profile) -> Release:
     return read_found(found, profile)
 
 
-def read_sources(paths: Iterable[Path | str], profile: Profile) -> Iterator[Release | ReadFailure]:
-    """Every release under `paths`, in order; a bad source gives one ReadFailure and the batch goes on."""
+def read_sources(
+    paths: Iterable[Path | str], profile: Profile, skip: Iterable[Path] = ()
+) -> Iterator[Release | ReadFailure]:
+    """Every release under `paths`, in order; a bad source gives one ReadFailure and the batch goes on.
+    Folders in `skip` (the build's output) and bags are not searched."""
+    skipped = skip_folders(skip)
     for path in paths:
         source = Path(path)
         if not source.exists() and not source.is_symlink():
             yield ReadFailure(source, "no such file or folder")
             continue
-        for item in discover(source):
+        for item in discover(source, skipped):
             if isinstance(item, Unreadable):
                 yield ReadFailure(item.path, item.message)
                 continue

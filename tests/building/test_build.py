@@ -28,6 +28,7 @@ NS = {
     "xlink": "http://www.w3.org/1999/xlink",
 }
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+RELEASE = "Pressemitteilung vom 05.12.2024\n\n{title}\n\n{body}\n\nKaiserslautern, 05.12.2024\n"
 
 
 def bags_in(out: Path) -> list[Path]:
@@ -233,14 +234,26 @@ def test_profile_export_is_consistent_with_the_built_bags(sample_bags, profile, 
     assert os.environ.get("SOURCE_DATE_EPOCH") is None
 
 
-def test_two_sources_with_one_identifier_build_once_and_conflict_once(tmp_path, samples_dir, profile):
+def test_a_release_delivered_twice_is_built_once_and_the_copy_is_a_duplicate(tmp_path, samples_dir, profile):
     sample = samples_dir / "2020-10-05-laubsammlung.txt"
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         shutil.copy(sample, tmp_path / name / sample.name)
     summary = build_bags([tmp_path / "a", tmp_path / "b"], tmp_path / "out", profile, jobs=2, environ=EPOCH)
-    assert [o.status for o in summary.outcomes] == ["built", "conflict"]
-    assert "already taken" in (summary.outcomes[1].message or "")
+    assert [o.status for o in summary.outcomes] == ["built", "duplicate"] and summary.ok
+    message = summary.outcomes[1].message or ""
+    assert str(tmp_path / "a" / sample.name) in message and "byte-identical" in message
+    assert [p.name for p in bags_in(tmp_path / "out")] == [summary.outcomes[0].identifier]
+
+
+def test_two_different_sources_with_one_release_number_build_once_and_conflict_once(tmp_path, profile):
+    for name, body in (("a", "Erster Text."), ("b", "Anderer Text.")):
+        folder = tmp_path / name / "pressemitteilungen" / "04200"
+        folder.mkdir(parents=True)
+        (folder / "m.txt").write_text(RELEASE.format(title="Titel", body=body), encoding="utf-8")
+    summary = build_bags([tmp_path / "a", tmp_path / "b"], tmp_path / "out", profile, environ=EPOCH)
+    assert [(o.status, o.identifier) for o in summary.outcomes] == [("built", "04200"), ("conflict", "04200")]
+    assert str(tmp_path / "a") in (summary.outcomes[1].message or "") and not summary.ok
 
 
 def test_the_worker_preload_does_not_load_pygfried():
@@ -266,3 +279,33 @@ def test_a_release_whose_title_holds_a_form_feed_builds_with_a_warning(tmp_path,
     title = dc.findtext("{http://purl.org/dc/elements/1.1/}title")
     assert title is not None and "Weihnachts markt" in title
     assert (outcome.bag / "data" / "release.txt").read_bytes() == source.read_bytes()  # kept as it was
+
+
+def test_build_dot_out_bags_can_be_run_again_and_again(sources, monkeypatch, capsys):
+    """The output folder inside the sources, and the bags in it, are never read as releases."""
+    monkeypatch.chdir(sources)
+    assert main(["build", ".", "--out", "bags", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == "13 built, 0 up to date, 0 conflicts, 0 failed"
+    before = tree_digest(sources / "bags")
+    assert main(["build", ".", "--out", "bags", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == "0 built, 13 up to date, 0 conflicts, 0 failed"
+    assert tree_digest(sources / "bags") == before
+
+
+def test_bags_below_a_source_and_the_output_inside_a_release_folder_are_not_read(
+    tmp_path, samples_dir, profile
+):
+    release = tmp_path / "release"
+    release.mkdir()
+    shutil.copy(samples_dir / "2020-10-05-laubsammlung.txt", release / "mitteilung.txt")
+    (release / "plan.csv").write_text("Ort;Tag\n", encoding="utf-8")
+    out = release / "bags"
+    first = build_bags([release], out, profile, environ=EPOCH)
+    assert first.count("built") == 1
+    copied = tmp_path / "collection"
+    shutil.copytree(out, copied / "earlier-output")  # a bag below a collection: not a release
+    shutil.copy(samples_dir / "2019-06-04-museumsnacht.txt", copied / "museumsnacht.txt")
+    again = build_bags([release, copied], out, profile, environ=EPOCH)
+    assert [o.status for o in again.outcomes] == ["built", "up-to-date"]
+    assert (out / first.outcomes[0].identifier / "data" / "plan.csv").is_file()
+    assert not (out / first.outcomes[0].identifier / "data" / "bags").exists()

@@ -100,3 +100,20 @@ def test_help_shows_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["inspect", "--help"])
     assert "preservation inspect samples" in capsys.readouterr().out
+
+
+def test_inspect_tells_apart_releases_sharing_date_and_title_as_build_would(tmp_path, capsys):
+    text = "Pressemitteilung vom 05.12.2024\n\nBaustelleninformation\n\n{}\n\nKaiserslautern, 05.12.2024\n"
+    for name, body in (("a", "Mainzer Straße."), ("b", "Brücke am Bahnhof."), ("c", "Mainzer Straße.")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "m.txt").write_text(text.format(body), encoding="utf-8")
+    assert main(["inspect", str(tmp_path), "--format", "json"]) == 0
+    a, b, c = json.loads(capsys.readouterr().out)["releases"]
+    assert a["identifier"] != b["identifier"]
+    assert a["identifier"].startswith("2024-12-05-baustelleninformation-")
+    assert str(tmp_path / "b" / "m.txt") in a["warnings"][0] and a["identifier"] in a["warnings"][0]
+    # The copy is shown under the identifier of the release it repeats, and said to be one.
+    assert c["identifier"] == a["identifier"]
+    assert c["warnings"] == [
+        f"the same release as {tmp_path / 'a' / 'm.txt'} (byte-identical document and attachments); skipped"
+    ]

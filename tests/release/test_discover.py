@@ -64,6 +64,10 @@ def test_a_bag_given_as_a_source_is_refused_not_read_as_releases(tmp_path, profi
     samples = Path(__file__).resolve().parents[2] / "samples"
     build_bags([samples / "2020-10-05-laubsammlung.txt"], tmp_path / "bags", profile)
     (bag,) = (tmp_path / "bags").iterdir()
-    results = list(read_sources([tmp_path / "bags"], profile))
+    results = list(read_sources([bag], profile))
     assert [(type(r), r.source) for r in results] == [(ReadFailure, bag)]
     assert "is a BagIt bag, not a release source" in results[0].message
+    # A folder of bags (an earlier build's output) is searched for nothing, and says why.
+    (failure,) = read_sources([tmp_path / "bags"], profile)
+    assert isinstance(failure, ReadFailure)
+    assert failure.message.endswith("the BagIt bags in it are not release sources")
