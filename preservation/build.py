@@ -37,7 +37,7 @@ from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, pla
 from preservation.profile import Profile
 from preservation.release import read_sources
 from preservation.release.model import ReadFailure, Release
-from preservation.workers import worker_context
+from preservation.workers import bounded_jobs, process_pool
 
 Status = Literal["built", "up-to-date", "conflict", "failed"]
 
@@ -151,7 +151,7 @@ class _Stager:
         jobs: int,
     ) -> None:
         self._args = (out_dir, profile, created, mtime, env)
-        self._jobs = jobs
+        self._jobs = bounded_jobs(jobs)
         self._chunk: list[Release] = []
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[list[Staged]]] = []
@@ -185,7 +185,7 @@ class _Stager:
 
     def _submit(self, releases: list[Release]) -> None:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=worker_context())
+            self._pool = process_pool(self._jobs)
         self._futures.append(self._pool.submit(stage_chunk, releases, *self._args))
 
 

@@ -13,8 +13,8 @@ from preservation.cli.common import (
     HelpFormatter,
     Progress,
     UsageError,
+    add_jobs_option,
     add_profile_option,
-    positive_int,
     profile_from_args,
 )
 from preservation.errors import PreservationError
@@ -56,9 +56,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out", required=True, type=Path, metavar="BAGS_DIR", help="where the bags go (created if missing)"
     )
     add_profile_option(parser)
-    parser.add_argument(
-        "--jobs", type=positive_int, default=2, metavar="N", help="releases staged in parallel (default 2)"
-    )
+    add_jobs_option(parser, "--jobs", default=2, help="releases staged in parallel (default 2)")
     noise = parser.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
     noise.add_argument("--verbose", "-v", action="store_true", help="print a line for every release")

@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         choices=tuple(SERIALIZATION_MIME),
         help="file format of each bag (default: the profile's default); the profile must accept it",
     )
-    export.add_argument("--jobs", type=int, default=2, metavar="N", help="validation processes (default 2)")
+    common.add_jobs_option(export, "--jobs", default=2, help="validation processes (default 2)")
     export.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary line")
     export.set_defaults(func=run_export)
 
@@ -124,7 +124,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         with bar:
             result = export_bags(
-                bags, args.out, profile, args.serialization, on_progress=progress, jobs=max(1, args.jobs)
+                bags, args.out, profile, args.serialization, on_progress=progress, jobs=args.jobs
             )
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None

@@ -100,14 +100,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     budget.add_argument(
         "--time-budget", type=parse_duration, metavar="AGE", help="stop dispatching after (2h)"
     )
-    run.add_argument(
-        "--jobs", type=positive_int, default=2, metavar="N", help="local hashing processes (default 2)"
-    )
+    common.add_jobs_option(run, "--jobs", default=2, help="local hashing processes (default 2)")
     engine = run.add_mutually_exclusive_group()
     engine.add_argument("--dask", metavar="ADDRESS", help="hash on the Dask scheduler at ADDRESS")
-    engine.add_argument(
-        "--dask-local", type=positive_int, metavar="N", help="hash on a local Dask cluster of N"
-    )
+    common.add_jobs_option(engine, "--dask-local", default=None, help="hash on a local Dask cluster of N")
     common.add_format_option(run, "text", "json")
     run.add_argument("--report", type=Path, metavar="HTML", help="also write the self-contained HTML report")
     run.set_defaults(func=_run)

@@ -37,7 +37,7 @@ from preservation.export.transfer import (
 )
 from preservation.profile import SERIALIZATION_MIME, Profile
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
-from preservation.workers import worker_context
+from preservation.workers import process_pool
 
 BATCH = 32
 """Bag files made durable together: one syncfs and one journal fsync per batch rather than per file."""
@@ -228,7 +228,7 @@ def _admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[
     """Each bag's admission, in order, while the caller serializes the ones before it."""
     if jobs <= 1 or len(bags) <= 1:
         return (admit(bag, rules) for bag in bags)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context())
+    pool = process_pool(jobs)
     return _drain(pool, pool.map(admit, bags, [rules] * len(bags), chunksize=8))
 
 
