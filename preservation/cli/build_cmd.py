@@ -17,6 +17,7 @@ from preservation.cli.common import (
     add_profile_option,
     profile_from_args,
 )
+from preservation.display import shown
 from preservation.errors import PreservationError
 
 if TYPE_CHECKING:
@@ -95,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _line(outcome: BuildOutcome) -> str:
     where = outcome.bag or outcome.source
-    text = f"{outcome.status}: {where}"
-    return f"{text}: {outcome.message}" if outcome.message else text
+    text = f"{outcome.status}: {shown(where)}"
+    return f"{text}: {shown(outcome.message)}" if outcome.message else text
 
 
 def _summary(summary: BuildSummary) -> str:

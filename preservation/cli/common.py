@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
+from preservation.display import json_dumps
 from preservation.errors import PreservationError
 from preservation.profile import DEFAULT_PROFILE, Profile, load_profile
 from preservation.workers import JOBS_PER_CPU, bounded_jobs, max_jobs
@@ -68,8 +68,18 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
 
 
 def print_json(document: Any) -> None:
-    json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    print_document(json_dumps(document) + "\n")
+
+
+def print_document(text: str) -> None:
+    """A document for programs (JSON, XML) on stdout, in UTF-8 whatever the locale says."""
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # replaced by a text-only stream (a caller capturing the output)
+        sys.stdout.write(text)
+        return
+    binary.write(text.encode("utf-8"))
+    binary.flush()
 
 
 def positive_int(text: str) -> int:

@@ -94,8 +94,10 @@ def run(args: argparse.Namespace) -> int:
             atomic.write_text(args.output, text)
         except PreservationError as exc:
             raise common.UsageError(str(exc)) from None
-    else:
+    elif args.format == "text":
         sys.stdout.write(text)
+    else:
+        common.print_document(text)
     return common.EXIT_OK if all(r.passes(args.strict) for r in reports) else common.EXIT_FAILED
 
 

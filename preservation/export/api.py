@@ -151,9 +151,19 @@ def _check_names(bags: Sequence[Path]) -> None:
     for bag in bags:
         if not bag.is_dir():
             raise ExportError(bag, "not a bag folder (serialized bags are exported from their folders)")
+        if not _utf8(bag.name):
+            raise ExportError(bag, "its name is not UTF-8; the transfer list and manifest cannot name it")
         if bag.name in seen:
             raise ExportError(bag, f"has the same name as {seen[bag.name]}; both would become one file")
         seen[bag.name] = bag
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a byte that was not UTF-8, carried as a lone surrogate
+        return False
+    return True
 
 
 def _check_folder(
