@@ -25,9 +25,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Literal
+from collections import deque
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any, Literal, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PRELOAD = ("preservation.forkserver_guard", "preservation.build", "preservation.export.admission")
 """The guard first: the forkserver is tied to its owner before it spends ~0.5 s importing the rest."""
@@ -74,6 +78,25 @@ def process_pool(
         initializer=_start_worker,
         initargs=(os.getpid(), initializer, initargs),
     )
+
+
+def map_ahead(
+    pool: Executor, fn: Callable[[T], R], items: Iterable[T], ahead: int
+) -> Generator[R, None, None]:
+    """`fn` over `items` on `pool`, results in order, with at most `ahead` tasks submitted and not yet
+    consumed: results wait in memory only as far as the consumer lags (`Executor.map` submits every item
+    at once and keeps every result the consumer has not reached)."""
+    pending: deque[Future[R]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:  # the consumer stopped early: what it will not read is not computed
+        for future in pending:
+            future.cancel()
 
 
 def _start_worker(owner: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:

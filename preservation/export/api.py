@@ -13,6 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from preservation.bagit.writer import exclusive_output, fsync_dir
@@ -37,13 +38,16 @@ from preservation.export.transfer import (
 )
 from preservation.profile import SERIALIZATION_MIME, Profile
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
-from preservation.workers import process_pool
+from preservation.workers import map_ahead, process_pool
 
 BATCH = 32
 """Bag files made durable together: one syncfs and one journal fsync per batch rather than per file."""
 BATCH_BYTES = 64 << 20
 """…or fewer, so that a kill loses little finished work: a batch ends at this size, and before a bag file
 this large (its own flush costs little next to its writing)."""
+AHEAD_PER_WORKER = 4
+"""Bags validated ahead of the one being serialized, per worker: enough to keep the workers busy, few
+enough that admissions (each bag's member list) do not pile up while a large bag is written."""
 
 
 class ExportError(PreservationError):
@@ -239,7 +243,7 @@ def _admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[
     if jobs <= 1 or len(bags) <= 1:
         return (admit(bag, rules) for bag in bags)
     pool = process_pool(jobs)
-    return _drain(pool, pool.map(admit, bags, [rules] * len(bags), chunksize=8))
+    return _drain(pool, map_ahead(pool, partial(admit, rules=rules), bags, ahead=AHEAD_PER_WORKER * jobs))
 
 
 def _drain(pool: ProcessPoolExecutor, results: Iterator[Admission]) -> Iterator[Admission]:

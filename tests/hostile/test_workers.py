@@ -9,13 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from preservation.cli import build_parser
 from preservation.validate.scan import EARLY_POOL_BYTES
-from preservation.workers import JOBS_PER_CPU, bounded_jobs, max_jobs, usable_cpus
+from preservation.workers import JOBS_PER_CPU, bounded_jobs, map_ahead, max_jobs, usable_cpus
 from tests.hostile.conftest import ROOT, run_cli
 
 RELEASE = (ROOT / "samples" / "2016-08-30-schulbeginn-crlf.txt").read_bytes()
@@ -92,6 +93,22 @@ def test_every_worker_count_is_capped_alike(
         f"preservation: {flag} 99999999999999999999 is more than this machine can use"
         in capsys.readouterr().err
     )
+
+
+def test_results_are_streamed_with_a_bounded_number_ahead() -> None:
+    """`pool.map` submitted every bag at once and kept every admission the export had not reached."""
+    started: list[int] = []
+
+    def task(n: int) -> int:
+        started.append(n)
+        return n
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = map_ahead(pool, task, range(1000), ahead=4)
+        assert [next(results) for _ in range(10)] == list(range(10))
+        assert len(started) <= 10 + 4
+        results.close()  # the consumer stops: nothing more is submitted, what waits is cancelled
+    assert len(started) <= 10 + 4
 
 
 # --- dying with the parent --------------------------------------------------------------------------------
