@@ -38,7 +38,7 @@ from preservation.export.transfer import (
 )
 from preservation.profile import SERIALIZATION_MIME, Profile
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
-from preservation.workers import map_ahead, process_pool
+from preservation.workers import bounded_jobs, map_ahead, process_pool
 
 BATCH = 32
 """Bag files made durable together: one syncfs and one journal fsync per batch rather than per file."""
@@ -242,6 +242,7 @@ def _admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[
     """Each bag's admission, in order, while the caller serializes the ones before it."""
     if jobs <= 1 or len(bags) <= 1:
         return (admit(bag, rules) for bag in bags)
+    jobs = bounded_jobs(jobs)
     pool = process_pool(jobs)
     return _drain(pool, map_ahead(pool, partial(admit, rules=rules), bags, ahead=AHEAD_PER_WORKER * jobs))
 

@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 
 from preservation.hashing import PARALLEL_THRESHOLD, hash_stream
-from preservation.workers import process_pool
+from preservation.workers import bounded_jobs, process_pool
 
 INLINE_FILES = 512
 """Files hashed in this process before a pool pays for its start-up."""
@@ -93,6 +93,9 @@ class LocalHasher:
     _batch: list[tuple[str, str, int]] = field(default_factory=list)
     pool: ProcessPoolExecutor | None = None
     _pending: set[Future[list[Result]]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.jobs = bounded_jobs(self.jobs)  # the pool's size, which the back-pressure below counts on
 
     def add(self, rel: str, path: str, size: int) -> Iterator[Result]:
         self._seen += 1

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from preservation.cli import build_parser
+from preservation.validate.hashpool import LocalHasher
 from preservation.validate.scan import EARLY_POOL_BYTES
-from preservation.workers import JOBS_PER_CPU, bounded_jobs, map_ahead, max_jobs, usable_cpus
+from preservation.workers import JOBS_PER_CPU, bounded_jobs, map_ahead, max_jobs, process_pool, usable_cpus
 from tests.hostile.conftest import ROOT, run_cli
 
 RELEASE = (ROOT / "samples" / "2016-08-30-schulbeginn-crlf.txt").read_bytes()
@@ -93,6 +94,15 @@ def test_every_worker_count_is_capped_alike(
         f"preservation: {flag} 99999999999999999999 is more than this machine can use"
         in capsys.readouterr().err
     )
+
+
+def test_the_library_bounds_its_callers_too() -> None:
+    pool = process_pool(10**6)  # no worker starts before the first task
+    try:
+        assert getattr(pool, "_max_workers") == max_jobs()  # noqa: B009 (private: typeshed omits it)
+    finally:
+        pool.shutdown()
+    assert LocalHasher(("sha256",), jobs=10**6).jobs == max_jobs()
 
 
 def test_results_are_streamed_with_a_bounded_number_ahead() -> None:
