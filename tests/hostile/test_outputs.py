@@ -226,6 +226,36 @@ def test_validate_of_a_tar_with_hostile_member_names(good_bag: Path, tmp_path: P
     assert isinstance(_json(machine.stdout), dict)
 
 
+HOSTILE_VALUE = "\x1b]0;x\x07\u202e\x9b2J\u2028end"
+
+
+def _with_bag_info_value(bag: Path, label: str, value: str) -> None:
+    info = bag / "bag-info.txt"
+    lines = info.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed = (f"{label}: {value}\n" if line.startswith(f"{label}:") else line for line in lines)
+    info.write_text("".join(changed), encoding="utf-8")
+
+
+@pytest.mark.parametrize("form", ["text", "json", "junit"])
+def test_validate_quotes_a_hostile_bag_info_value_safely(good_bag: Path, tmp_path: Path, form: str) -> None:
+    bag = tmp_path / "bag"
+    shutil.copytree(good_bag, bag)
+    _with_bag_info_value(bag, "BagIt-Profile-Identifier", HOSTILE_VALUE)
+    run = run_cli("validate", bag, "--profile", ROOT / "profiles" / "state-archive.yaml", "--format", form)
+    assert run.code == 1
+    expected = f"BagIt-Profile-Identifier is '{shown(HOSTILE_VALUE)}'"
+    if form == "text":
+        assert any(expected in line for line in _safe_lines(run.stdout))
+    elif form == "json":
+        document = _json(run.stdout)
+        assert isinstance(document, dict)
+        messages = [f["message"] for f in document["bags"][0]["findings"]]
+        assert f"BagIt-Profile-Identifier is '{HOSTILE_VALUE}'" in " ".join(messages)  # exact in JSON
+    else:
+        root = etree.fromstring(run.stdout.encode("utf-8"))
+        assert expected in "".join(root.itertext())
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -299,6 +329,7 @@ def hostile_fixity(good_bag: Path, tmp_path: Path) -> tuple[Path, Path]:
     name = "bag\x1b]0;x\x07\r\nFAIL\u202e\x9b"
     root = tmp_path / "root"
     bag = _hostile_bag(good_bag, tmp_path, UTF8_NAMES[:4])
+    _with_bag_info_value(bag, "External-Identifier", HOSTILE_VALUE)
     root.mkdir()
     bag = bag.rename(root / name)
     return bag, tmp_path / "ledger.sqlite"
@@ -316,7 +347,7 @@ def test_fixity_run_status_and_history_escape_names(
     assert "\x1b" not in (tmp_path / "r.html").read_text(encoding="utf-8")
     history = run_cli("fixity", "history", bag, "--ledger", ledger)
     assert history.code == 0
-    assert _safe_lines(history.stdout)[0].startswith(f"{shown(bag)}  01187  status fail")
+    assert _safe_lines(history.stdout)[0] == f"{shown(bag)}  {shown(HOSTILE_VALUE)}  status fail"
     machine = run_cli("fixity", "history", bag, "--ledger", ledger, "--format", "json")
     document = _json(machine.stdout)
     assert isinstance(document, dict) and document["bags"][0]["path"] == str(bag)
@@ -331,8 +362,9 @@ def test_fixity_run_json_and_premis_history_stay_well_formed(hostile_fixity: tup
     premis = run_cli("fixity", "history", bag, "--ledger", ledger, "--format", "premis")
     assert premis.code == 0
     root = etree.fromstring(premis.stdout.encode("utf-8"))
-    names = root.findall(".//{http://www.loc.gov/premis/v3}originalName")
-    assert [n.text for n in names] == [shown(bag)]
+    ns = "{http://www.loc.gov/premis/v3}"
+    assert [n.text for n in root.iter(f"{ns}originalName")] == [shown(bag)]
+    assert shown(HOSTILE_VALUE) in [n.text for n in root.iter(f"{ns}objectIdentifierValue")]
 
 
 def test_export_escapes_rejections_and_refuses_a_name_that_is_not_utf8(
