@@ -73,7 +73,7 @@ def _json_char(match: re.Match[str]) -> str:
     return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"  # a pair: one character, no lone surrogate
 
 
-def json_dumps(document: Any, indent: int | None = 2) -> str:
-    """`document` as JSON text: readable (UTF-8, not ASCII-escaped), but safe as `shown` is, and valid."""
-    text = json.dumps(document, ensure_ascii=False, indent=indent)
+def json_dumps(document: Any) -> str:
+    """`document` as indented JSON text: readable (UTF-8, not ASCII-escaped), safe as `shown` is, valid."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
     return _JSON_SUSPECT.sub(_json_char, text)
