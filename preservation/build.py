@@ -49,7 +49,7 @@ from preservation.release import read_sources
 from preservation.release.identity import Content, Duplicate, distinguish, holds
 from preservation.release.model import ReadFailure, Release
 from preservation.validate.findings import finding
-from preservation.workers import worker_context
+from preservation.workers import bounded_jobs, process_pool
 
 Status = Literal["built", "replaced", "up-to-date", "duplicate", "conflict", "failed"]
 
@@ -189,7 +189,7 @@ class _Stager:
         jobs: int,
     ) -> None:
         self._args = (out_dir, profile, created, mtime, env, replace)
-        self._jobs = jobs
+        self._jobs = bounded_jobs(jobs)
         self._chunk: list[Release] = []
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[list[Staged]]] = []
@@ -204,7 +204,7 @@ class _Stager:
     def start(self) -> None:
         """Start the workers now, if there are to be any: one idle task each makes the pool spawn them."""
         if self._jobs > 1 and self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=worker_context())
+            self._pool = process_pool(self._jobs)
             for _ in range(self._jobs):
                 self._pool.submit(os.getpid)
 

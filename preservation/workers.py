@@ -1,20 +1,140 @@
-"""The one way this package starts worker processes.
+"""The one way this package starts worker processes: how many, how, and that they die with their owner.
 
-Not fork: a parent may hold threads that a fork breaks (pygfried's Go runtime, tqdm's monitor). A
-forkserver is started once per process, by the first pool, with the modules it preloads; so the list
-names what every command's workers need, and a program that builds and then exports in one process
-still gets workers that start ready instead of importing the package again (~0.5 s each).
+Not fork by default: a parent may hold threads that a fork breaks (pygfried's Go runtime, tqdm's
+monitor). A forkserver is started once per process, by the first pool, with the modules it preloads; so
+the list names what every command's workers need, and a program that builds and then exports in one
+process still gets workers that start ready instead of importing the package again (~0.5 s each). A
+pool that forks on purpose (`validate`'s hashing, to skip even that start-up) says so.
+
+A worker whose owner is killed must not live on: nothing would ever read its results, and a forkserver
+worker keeps the forkserver alive in turn (it holds the forkserver's "alive" pipe). So every worker
+(and the forkserver) asks Linux to SIGKILL it when its parent dies (PR_SET_PDEATHSIG), and watches its
+owner's pid from a thread as well: that also covers other systems, the forkserver's workers (whose
+parent is the forkserver), and an owner killed before the worker got as far as asking. Linux ties
+PR_SET_PDEATHSIG to the *thread* that started the process, so a pool is made, and used, by a thread
+that outlives it (every pool of ours is made by the calling thread and shut down before returning).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from multiprocessing.context import BaseContext
+import os
+import select
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any, Literal, TypeVar
 
-PRELOAD = ("preservation.build", "preservation.export.admission")
+T = TypeVar("T")
+R = TypeVar("R")
+
+PRELOAD = ("preservation.forkserver_guard", "preservation.build", "preservation.export.admission")
+"""The guard first: the forkserver is tied to its owner before it spends ~0.5 s importing the rest."""
+
+JOBS_PER_CPU = 2
+"""Workers per CPU at most: hashing waits on storage now and then, but beyond this more workers only
+cost memory and start-up (`--jobs 1000` would start a thousand processes)."""
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_POLL_SECONDS = 0.5
+"""How often the portable watcher looks for its owner, where a pidfd cannot wait for it."""
 
 
-def worker_context() -> BaseContext:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
-    return context
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where there is one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def max_jobs() -> int:
+    return JOBS_PER_CPU * usable_cpus()
+
+
+def bounded_jobs(requested: int) -> int:
+    """`requested` workers, at least one and at most `max_jobs()`."""
+    return max(1, min(requested, max_jobs()))
+
+
+def process_pool(
+    jobs: int,
+    *,
+    start: Literal["forkserver", "fork"] = "forkserver",
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> ProcessPoolExecutor:
+    """A pool of `bounded_jobs(jobs)` workers that die with this process; `initializer` runs after that."""
+    context = multiprocessing.get_context(start)
+    if start == "forkserver":
+        context.set_forkserver_preload(list(PRELOAD))
+    return ProcessPoolExecutor(
+        max_workers=bounded_jobs(jobs),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
+    )
+
+
+def map_ahead(
+    pool: Executor, fn: Callable[[T], R], items: Iterable[T], ahead: int
+) -> Generator[R, None, None]:
+    """`fn` over `items` on `pool`, results in order, with at most `ahead` tasks submitted and not yet
+    consumed: results wait in memory only as far as the consumer lags (`Executor.map` submits every item
+    at once and keeps every result the consumer has not reached)."""
+    pending: deque[Future[R]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:  # the consumer stopped early: what it will not read is not computed
+        for future in pending:
+            future.cancel()
+
+
+def _start_worker(owner: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    die_with_parent()
+    threading.Thread(target=_exit_when_gone, args=(owner,), name="owner-watch", daemon=True).start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def die_with_parent() -> None:
+    """Have Linux SIGKILL this process when its parent (the thread that started it) ends."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # no prctl in this libc: the watcher still stands
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _exit_when_gone(owner: int) -> None:
+    """Wait for process `owner` to end, then end this process at once (its results have no reader)."""
+    try:
+        handle = os.pidfd_open(owner)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # not Linux ≥ 5.3: look now and then
+        while _exists(owner):
+            time.sleep(_POLL_SECONDS)
+        os._exit(1)
+    select.select([handle], [], [])  # a pidfd becomes readable when its process ends
+    os._exit(1)
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process took the pid: ours is gone
+        return False
+    return True

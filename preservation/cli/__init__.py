@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from preservation import __version__
 from preservation.cli import build_cmd, common, export_cmd, fixity_cmd, inspect_cmd, profile_cmd, validate_cmd
+from preservation.display import shown
 
 COMMANDS = (
     inspect_cmd,
@@ -21,8 +24,15 @@ COMMANDS = (
 """Modules with `register(subparsers)`; each sets `func` on its parser to a `run(args) -> int`."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's, with its errors `shown`: they quote arguments, which may be hostile file names."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(shown(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="preservation",
         description=(
             "Turn archived press releases into BagIt preservation packages (RFC 8493) with Dublin Core "
@@ -42,12 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # Whatever escaped `shown` is printed escaped rather than raising; so is what the locale lacks.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
     except common.UsageError as exc:
-        print(f"preservation: {exc}", file=sys.stderr)
+        print(f"preservation: {shown(exc)}", file=sys.stderr)
         return common.EXIT_USAGE
     except KeyboardInterrupt:
         print("preservation: interrupted", file=sys.stderr)
@@ -58,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except OSError as exc:  # what the commands do not expect, e.g. a full disk under the output
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"preservation: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"preservation: {shown(where)}{shown(exc.strerror or exc)}", file=sys.stderr)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more can be written there
         return common.EXIT_USAGE
     return code

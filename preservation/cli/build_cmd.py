@@ -13,10 +13,11 @@ from preservation.cli.common import (
     HelpFormatter,
     Progress,
     UsageError,
+    add_jobs_option,
     add_profile_option,
-    positive_int,
     profile_from_args,
 )
+from preservation.display import shown
 from preservation.errors import PreservationError
 
 if TYPE_CHECKING:
@@ -66,9 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "never deleted, under BAGS_DIR/.superseded/<identifier>/<bagging-date>/ and the new METS names it"
         ),
     )
-    parser.add_argument(
-        "--jobs", type=positive_int, default=2, metavar="N", help="releases staged in parallel (default 2)"
-    )
+    add_jobs_option(parser, "--jobs", default=2, help="releases staged in parallel (default 2)")
     noise = parser.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
     noise.add_argument("--verbose", "-v", action="store_true", help="print a line for every release")
@@ -115,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
 def _line(outcome: BuildOutcome) -> str:
     # A duplicate's message names what it repeats (a source, or a bag): the line names the source.
     where = outcome.source if outcome.status == "duplicate" else outcome.bag or outcome.source
-    text = f"{outcome.status}: {where}"
-    return f"{text}: {outcome.message}" if outcome.message else text
+    text = f"{outcome.status}: {shown(where)}"
+    return f"{text}: {shown(outcome.message)}" if outcome.message else text
 
 
 def _summary(summary: BuildSummary) -> str:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
+from preservation.display import json_dumps
 from preservation.errors import PreservationError
 from preservation.profile import Profile, load_profile
+from preservation.workers import JOBS_PER_CPU, bounded_jobs, max_jobs
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -68,14 +69,51 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
 
 
 def print_json(document: Any) -> None:
-    json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    print_document(json_dumps(document) + "\n")
+
+
+def print_document(text: str) -> None:
+    """A document for programs (JSON, XML) on stdout, in UTF-8 whatever the locale says."""
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # replaced by a text-only stream (a caller capturing the output)
+        sys.stdout.write(text)
+        return
+    binary.write(text.encode("utf-8"))
+    binary.flush()
 
 
 def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:  # isdigit alone takes '²' and '٣'
         raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
     return int(text)
+
+
+def add_jobs_option(parser: argparse._ActionsContainer, *flags: str, default: int | None, help: str) -> None:
+    """A count of worker processes (`--jobs`, `--dask-local`): below 1 is a usage error, above
+    `workers.max_jobs()` is capped with a note on stderr."""
+    parser.add_argument(
+        *flags,
+        type=positive_int,
+        action=_CappedJobs,
+        default=default,
+        metavar="N",
+        help=f"{help}; at most {JOBS_PER_CPU} per CPU ({max_jobs()} here)",
+    )
+
+
+class _CappedJobs(argparse.Action):
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None
+    ) -> None:
+        jobs = bounded_jobs(values)
+        if jobs < values:
+            print(
+                f"preservation: {option} {values} is more than this machine can use; using {jobs} "
+                f"({JOBS_PER_CPU} per CPU)",
+                file=sys.stderr,
+            )
+        setattr(namespace, self.dest, jobs)
 
 
 class Progress:

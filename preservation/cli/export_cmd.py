@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from preservation.cli import common
+from preservation.display import shown
 from preservation.errors import PreservationError
 from preservation.profile import SERIALIZATION_MIME
 from preservation.validate.api import looks_like_bag
@@ -64,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         choices=tuple(SERIALIZATION_MIME),
         help="file format of each bag (default: the profile's default); the profile must accept it",
     )
-    export.add_argument("--jobs", type=int, default=2, metavar="N", help="validation processes (default 2)")
+    common.add_jobs_option(export, "--jobs", default=2, help="validation processes (default 2)")
     export.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary line")
     export.set_defaults(func=run_export)
 
@@ -124,7 +125,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         with bar:
             result = export_bags(
-                bags, args.out, profile, args.serialization, on_progress=progress, jobs=max(1, args.jobs)
+                bags, args.out, profile, args.serialization, on_progress=progress, jobs=args.jobs
             )
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
@@ -134,15 +135,15 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _rejection(rejected: Rejected) -> str:
-    reasons = "\n".join(f"  {reason}" for reason in rejected.reasons)
-    return f"not exported: {rejected.bag}\n{reasons}"
+    reasons = "\n".join(f"  {shown(reason)}" for reason in rejected.reasons)
+    return f"not exported: {shown(rejected.bag)}\n{reasons}"
 
 
 def _summary(result: ExportResult) -> str:
     resumed = sum(1 for e in result.exported if e.resumed)
     kept = f" ({resumed} kept from the interrupted run)" if resumed else ""
     rejected = f", {len(result.rejected)} invalid and not exported" if result.rejected else ""
-    where = result.transfer_dir if result.complete else f"{result.transfer_dir} (nothing to transfer)"
+    where = shown(result.transfer_dir) + ("" if result.complete else " (nothing to transfer)")
     return f"exported {len(result.exported)} bags as {result.serialization}{kept}{rejected} → {where}"
 
 
@@ -173,10 +174,11 @@ def _report_json(report: TransferReport) -> dict[str, object]:
 
 
 def _report_text(report: TransferReport) -> str:
-    lines = [f"{p.kind}: {p.file}: {p.message}" for p in report.problems]
+    lines = [f"{p.kind}: {shown(p.file)}: {shown(p.message)}" for p in report.problems]
     count = len(report.files)
+    where = shown(report.transfer_dir)
     if report.ok:
-        lines.append(f"{report.transfer_dir}: all {count} bag files verified")
+        lines.append(f"{where}: all {count} bag files verified")
     else:
-        lines.append(f"{report.transfer_dir}: {len(report.problems)} problems ({count} bag files listed)")
+        lines.append(f"{where}: {len(report.problems)} problems ({count} bag files listed)")
     return "\n".join(lines) + "\n"

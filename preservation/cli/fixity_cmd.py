@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from preservation.cli import common
 from preservation.cli.common import Progress, positive_int
+from preservation.display import shown
 from preservation.errors import PreservationError
-from preservation.fixity.model import FixityError
+from preservation.fixity.model import FixityError, Problem
 from preservation.fixity.report import render_text
 from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
 
@@ -100,14 +101,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     budget.add_argument(
         "--time-budget", type=parse_duration, metavar="AGE", help="stop dispatching after (2h)"
     )
-    run.add_argument(
-        "--jobs", type=positive_int, default=2, metavar="N", help="local hashing processes (default 2)"
-    )
+    common.add_jobs_option(run, "--jobs", default=2, help="local hashing processes (default 2)")
     engine = run.add_mutually_exclusive_group()
     engine.add_argument("--dask", metavar="ADDRESS", help="hash on the Dask scheduler at ADDRESS")
-    engine.add_argument(
-        "--dask-local", type=positive_int, metavar="N", help="hash on a local Dask cluster of N"
-    )
+    common.add_jobs_option(engine, "--dask-local", default=None, help="hash on a local Dask cluster of N")
     common.add_format_option(run, "text", "json")
     run.add_argument("--report", type=Path, metavar="HTML", help="also write the self-contained HTML report")
     run.set_defaults(func=_run)
@@ -182,10 +179,13 @@ def _run_text(result: api.RunResult) -> str:
     lines = []
     for item in result.checked:
         if item.outcome != "pass":
-            lines.append(f"{item.outcome.upper()} {item.bag}")
-            lines += [f"  {p.kind:<15} {p.file or '(bag)'}: {p.detail}" for p in item.problems]
-    lines += [f"moved: {old} -> {new}" for old, new in result.moved]
-    lines += [f"not a bag ({reason}), skipped until it changes: {path}" for path, reason in result.not_bags]
+            lines.append(f"{item.outcome.upper()} {shown(item.bag)}")
+            lines += [_problem_line(p, "  ") for p in item.problems]
+    lines += [f"moved: {shown(old)} -> {shown(new)}" for old, new in result.moved]
+    lines += [
+        f"not a bag ({shown(reason)}), skipped until it changes: {shown(path)}"
+        for path, reason in result.not_bags
+    ]
     counts = result.counts()
     lines.append(
         f"checked {len(result.checked)} of {result.known} bags: {counts['pass']} pass, "
@@ -229,12 +229,18 @@ def _history(args: argparse.Namespace) -> int:
 def _history_text(found: api.BagHistory) -> str:
     lines = []
     for bag in found.bags:
-        lines.append(f"{bag.path}  {bag.identity or '(no External-Identifier)'}  status {bag.status}")
+        identity = shown(bag.identity) if bag.identity else "(no External-Identifier)"
+        lines.append(f"{shown(bag.path)}  {identity}  status {bag.status}")
         lines.append(f"  registered {bag.registered_at}")
-    lines += [f"  moved {m.at}: {m.from_path} -> {m.to_path}" for m in found.moves]
+    lines += [f"  moved {m.at}: {shown(m.from_path)} -> {shown(m.to_path)}" for m in found.moves]
     paths = {bag.id: bag.path for bag in found.bags}
     for event in found.events:
-        where = f" {paths[event.bag_id]}" if len(found.bags) > 1 else ""
+        where = f" {shown(paths[event.bag_id])}" if len(found.bags) > 1 else ""
         lines.append(f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}")
-        lines += [f"    {p.kind:<15} {p.file or '(bag)'}: {p.detail}" for p in event.problems]
+        lines += [_problem_line(p, "    ") for p in event.problems]
     return "\n".join(lines)
+
+
+def _problem_line(problem: Problem, indent: str) -> str:
+    where = shown(problem.file) if problem.file else "(bag)"
+    return f"{indent}{problem.kind:<15} {where}: {shown(problem.detail)}"

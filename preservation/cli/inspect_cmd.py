@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from preservation.cli import common
+from preservation.display import shown
 from preservation.release import ReadFailure, Release, read_sources
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         for release in releases:
             print(release_text(release))
         for failure in failures:
-            print(f"error: {failure.source}: {failure.message}", file=sys.stderr)
+            print(f"error: {shown(failure.source)}: {shown(failure.message)}", file=sys.stderr)
         print(f"{len(releases)} read, {len(failures)} failed")
     return common.EXIT_FAILED if failures else common.EXIT_OK
 
@@ -102,7 +103,7 @@ def release_text(release: Release) -> str:
         ("notice", "in source" if release.notice_in_source else "not in source"),
         ("encoding", release.encoding),
     ]
-    lines = [str(release.source)] + [f"  {name + ':':<12}{value}" for name, value in fields]
-    lines += [f"  attachment: {release.attachment_name(a)}" for a in release.attachments]
-    lines += [f"  warning:    {w}" for w in release.warnings]
+    lines = [shown(release.source)] + [f"  {name + ':':<12}{shown(value)}" for name, value in fields]
+    lines += [f"  attachment: {shown(release.attachment_name(a))}" for a in release.attachments]
+    lines += [f"  warning:    {shown(w)}" for w in release.warnings]
     return "\n".join(lines) + "\n"

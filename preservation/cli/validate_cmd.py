@@ -15,6 +15,7 @@ from preservation.validate.api import discover, validate_bag
 from preservation.validate.profile_rules import ProfileRules, load_bagit_profile, rules_from_profile
 from preservation.validate.report import render_json, render_junit, render_text
 from preservation.validate.scan import Mode
+from preservation.workers import usable_cpus
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,11 +50,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--completeness-only", action="store_true", help="compare file lists with the manifests, no hashing"
     )
     parser.add_argument("--strict", action="store_true", help="warnings make a bag invalid")
-    parser.add_argument(
+    common.add_jobs_option(
+        parser,
         "--jobs",
-        type=_positive,
-        default=os.cpu_count() or 1,
-        metavar="N",
+        default=usable_cpus(),
         help="processes hashing the payload of bag folders (default: the number of CPUs)",
     )
     parser.add_argument(
@@ -94,15 +94,11 @@ def run(args: argparse.Namespace) -> int:
             atomic.write_text(args.output, text)
         except PreservationError as exc:
             raise common.UsageError(str(exc)) from None
-    else:
+    elif args.format == "text":
         sys.stdout.write(text)
+    else:
+        common.print_document(text)
     return common.EXIT_OK if all(r.passes(args.strict) for r in reports) else common.EXIT_FAILED
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
 
 
 def _profile_rules(args: argparse.Namespace) -> ProfileRules | None:

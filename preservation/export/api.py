@@ -13,6 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from preservation.bagit.writer import exclusive_output, fsync_dir
@@ -37,13 +38,16 @@ from preservation.export.transfer import (
 )
 from preservation.profile import SERIALIZATION_MIME, Profile
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
-from preservation.workers import worker_context
+from preservation.workers import bounded_jobs, map_ahead, process_pool
 
 BATCH = 32
 """Bag files made durable together: one syncfs and one journal fsync per batch rather than per file."""
 BATCH_BYTES = 64 << 20
 """…or fewer, so that a kill loses little finished work: a batch ends at this size, and before a bag file
 this large (its own flush costs little next to its writing)."""
+AHEAD_PER_WORKER = 4
+"""Bags validated ahead of the one being serialized, per worker: enough to keep the workers busy, few
+enough that admissions (each bag's member list) do not pile up while a large bag is written."""
 
 
 class ExportError(PreservationError):
@@ -151,9 +155,19 @@ def _check_names(bags: Sequence[Path]) -> None:
     for bag in bags:
         if not bag.is_dir():
             raise ExportError(bag, "not a bag folder (serialized bags are exported from their folders)")
+        if not _utf8(bag.name):
+            raise ExportError(bag, "its name is not UTF-8; the transfer list and manifest cannot name it")
         if bag.name in seen:
             raise ExportError(bag, f"has the same name as {seen[bag.name]}; both would become one file")
         seen[bag.name] = bag
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a byte that was not UTF-8, carried as a lone surrogate
+        return False
+    return True
 
 
 def _check_folder(
@@ -228,8 +242,9 @@ def _admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[
     """Each bag's admission, in order, while the caller serializes the ones before it."""
     if jobs <= 1 or len(bags) <= 1:
         return (admit(bag, rules) for bag in bags)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context())
-    return _drain(pool, pool.map(admit, bags, [rules] * len(bags), chunksize=8))
+    jobs = bounded_jobs(jobs)
+    pool = process_pool(jobs)
+    return _drain(pool, map_ahead(pool, partial(admit, rules=rules), bags, ahead=AHEAD_PER_WORKER * jobs))
 
 
 def _drain(pool: ProcessPoolExecutor, results: Iterator[Admission]) -> Iterator[Admission]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from preservation.display import shown
 from preservation.fixity.model import BagRecord, Event, parse_time
 from preservation.metadata.premis import (
     EVENT_TYPE_VOCABULARY,
@@ -30,10 +31,11 @@ _EVENT_NAMESPACE = uuid.UUID("6f0f5d3e-5b7a-5c43-9a51-0b1f1e0c4a7d")
 
 
 def object_identifier(bag: BagRecord) -> Identifier:
+    # `shown`: XML cannot carry every character a path or a bag-info value may hold.
     return (
-        Identifier("External-Identifier", bag.identity)
+        Identifier("External-Identifier", shown(bag.identity))
         if bag.identity
-        else Identifier("local path", bag.path)
+        else Identifier("local path", shown(bag.path))
     )
 
 
@@ -46,9 +48,12 @@ def _check(bag: BagRecord, event: Event) -> PremisEvent:
         Identifier("UUID", event_identifier(bag, event)),
         "fixity check",
         parse_time(event.ended),
-        f"started {event.started}, ended {event.ended}, {event.bytes} bytes read, bag at {bag.path}",
+        f"started {event.started}, ended {event.ended}, {event.bytes} bytes read, bag at {shown(bag.path)}",
         event.outcome,
-        tuple(f"{problem.kind}: {problem.file or '(bag)'}: {problem.detail}" for problem in event.problems),
+        tuple(
+            f"{problem.kind}: {shown(problem.file or '(bag)')}: {shown(problem.detail)}"
+            for problem in event.problems
+        ),
         (Link(Identifier("software", event.agent), "executing program"),),
         (Link(object_identifier(bag), "source"),),
         FIXITY_CHECK_URI,
@@ -69,7 +74,7 @@ def history_document(
     nsmap = {"premis": PREMIS_NS, "xsi": XSI_NS}
     root = etree.Element(f"{{{PREMIS_NS}}}premis", nsmap=nsmap, version=PREMIS_VERSION)
     for bag in bags:
-        representation_element(root, Representation(object_identifier(bag), bag.path))
+        representation_element(root, Representation(object_identifier(bag), shown(bag.path)))
     by_id = {bag.id: bag for bag in bags}
     for event in events:
         # The ledger times checks to the microsecond; so does the history.

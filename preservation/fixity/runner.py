@@ -29,6 +29,7 @@ from preservation.fixity.model import (
     NotABag,
     format_time,
 )
+from preservation.workers import bounded_jobs, process_pool
 
 LEASE = timedelta(hours=6)
 """How long a claim holds against runs on other hosts; on the same host a dead run's claims are taken over
@@ -144,7 +145,10 @@ def open_pool(
             return
         with (
             LocalCluster(
-                n_workers=dask_local, processes=True, threads_per_worker=1, dashboard_address=None
+                n_workers=bounded_jobs(dask_local or 1),
+                processes=True,
+                threads_per_worker=1,
+                dashboard_address=None,
             ) as cluster,
             Client(cluster) as client,
         ):
@@ -155,8 +159,8 @@ def open_pool(
         return
     # Hashing workers yield the CPU to the coordinator, whose ledger writes and claims sit on the run's
     # critical path: with as many workers as cores, it would otherwise queue behind them for each one.
-    with ProcessPoolExecutor(max_workers=jobs, initializer=os.nice, initargs=(WORKER_NICENESS,)) as executor:
-        yield ProcessPool(executor, jobs)
+    with process_pool(jobs, start="fork", initializer=os.nice, initargs=(WORKER_NICENESS,)) as executor:
+        yield ProcessPool(executor, bounded_jobs(jobs))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 
 from preservation.hashing import PARALLEL_THRESHOLD, hash_stream
+from preservation.workers import bounded_jobs, process_pool
 
 INLINE_FILES = 512
 """Files hashed in this process before a pool pays for its start-up."""
@@ -71,7 +72,7 @@ def hash_local(rel: str, path: str, size_hint: int, algorithms: tuple[str, ...])
 
 def start_pool(jobs: int) -> ProcessPoolExecutor:
     """A pool whose `jobs` workers are forked now, with the parent as small as it is at this moment."""
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = process_pool(jobs, start="fork")
     pool.submit(int)  # with fork, the first submit starts every worker
     return pool
 
@@ -92,6 +93,9 @@ class LocalHasher:
     _batch: list[tuple[str, str, int]] = field(default_factory=list)
     pool: ProcessPoolExecutor | None = None
     _pending: set[Future[list[Result]]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.jobs = bounded_jobs(self.jobs)  # the pool's size, which the back-pressure below counts on
 
     def add(self, rel: str, path: str, size: int) -> Iterator[Result]:
         self._seen += 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
+from preservation.display import json_dumps, shown
 from preservation.validate.api import BagReport
 from preservation.validate.findings import Finding
 
@@ -27,17 +27,19 @@ def render_json(reports: Sequence[BagReport], strict: bool = False) -> str:
             for r in reports
         ]
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json_dumps(document) + "\n"
 
 
 def render_junit(reports: Sequence[BagReport], strict: bool = False) -> str:
-    """One testsuite per bag, one testcase per family of checks; failures carry that family's findings."""
+    """One testsuite per bag, one testcase per family of checks; failures carry that family's findings.
+
+    Names and messages are `shown`: XML 1.0 cannot carry controls or lone surrogates at all."""
     suites = ET.Element("testsuites", name="preservation validate")
     for report in reports:
-        suite = ET.SubElement(suites, "testsuite", name=report.path)
+        suite = ET.SubElement(suites, "testsuite", name=shown(report.path))
         failed = 0
         for family in report.families:
-            case = ET.SubElement(suite, "testcase", classname=report.path, name=family)
+            case = ET.SubElement(suite, "testcase", classname=shown(report.path), name=family)
             found = [f for f in report.findings if f.family == family]
             failing = [f for f in found if f.severity == "error" or (strict and f.severity == "warning")]
             if failing:
@@ -52,23 +54,24 @@ def render_junit(reports: Sequence[BagReport], strict: bool = False) -> str:
         suite.set("errors", "0")
     suites.set("tests", str(sum(len(r.families) for r in reports)))
     suites.set("failures", str(sum(int(s.get("failures", "0")) for s in suites)))
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+    # Declared UTF-8 whatever the locale (encoding="unicode" declares the locale's), and written so.
+    return ET.tostring(suites, encoding="UTF-8", xml_declaration=True).decode() + "\n"
 
 
 def _line(finding: Finding) -> str:
-    where = f"{finding.file}: " if finding.file else ""
-    return f"{finding.severity} {finding.code} {where}{finding.message}"
+    where = f"{shown(finding.file)}: " if finding.file else ""
+    return f"{finding.severity} {finding.code} {where}{shown(finding.message)}"
 
 
 def render_text(reports: Sequence[BagReport], strict: bool = False, colour: bool = False) -> str:
     lines: list[str] = []
     for report in reports:
         verdict = "valid" if report.passes(strict) else "INVALID"
-        lines.append(f"{report.path} ({report.serialization}): {verdict}")
+        lines.append(f"{shown(report.path)} ({report.serialization}): {verdict}")
         for finding in report.findings:
             severity: str = finding.severity
             if colour:
                 severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
-            where = f"{finding.file}: " if finding.file else ""
-            lines.append(f"  {severity} [{finding.code}] {where}{finding.message}")
+            where = f"{shown(finding.file)}: " if finding.file else ""
+            lines.append(f"  {severity} [{finding.code}] {where}{shown(finding.message)}")
     return "\n".join(lines) + "\n"
