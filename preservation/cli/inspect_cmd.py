@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="show what the tool reads from each release (identifier, title, date, author, …)",
         description=(
             "Read press releases and show, per release, the identifier, title, issued date, author, place, "
-            "whether the source carried the archive's notice, the attachments and any warnings. "
+            "whether the source carried the archive's notice, the attachments and any warnings: what "
+            "was guessed or left out, each with a code. "
             "Nothing is written; use it to check an export before building bags."
         ),
         epilog=EXAMPLE,
@@ -72,7 +73,9 @@ def release_json(release: Release) -> dict[str, Any]:
         "place": release.place,
         "notice_in_source": release.notice_in_source,
         "attachments": [str(a) for a in release.attachments],
-        "warnings": list(release.warnings),
+        "warnings": [w.message for w in release.warnings],
+        "findings": [{"code": w.code, "message": w.message} for w in release.warnings],
+        "origins": dict(release.origins),
     }
 
 
@@ -89,5 +92,5 @@ def release_text(release: Release) -> str:
     ]
     lines = [str(release.source)] + [f"  {name + ':':<12}{value}" for name, value in fields]
     lines += [f"  attachment: {release.attachment_name(a)}" for a in release.attachments]
-    lines += [f"  warning:    {w}" for w in release.warnings]
+    lines += [f"  warning:    {w.message} [{w.code}]" for w in release.warnings]
     return "\n".join(lines) + "\n"

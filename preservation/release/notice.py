@@ -1,12 +1,19 @@
-"""The archive's notice ("Achtung! Diese archivierte Pressemitteilung …"): find it and take it out."""
+"""The archive's notice ("Achtung! Diese archivierte Pressemitteilung …"): find it, whole or in part."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from preservation.validate.findings import Finding, finding
+
 Paragraph = tuple[str, ...]
 """One paragraph of a document: its non-blank lines, stripped."""
+
+RUN_MAX = 40
+"""Lines one run of notice text may span: the whole notice hard-wrapped at some 40 characters."""
+MATCH_MIN = 30
+"""Characters a run must hold to count: a line that is just "Achtung!" is not the notice."""
 
 
 @dataclass(frozen=True)
@@ -14,8 +21,8 @@ class NoticeResult:
     paragraphs: tuple[Paragraph, ...]
     """The document without any notice text."""
     in_source: bool
-    """Every paragraph of the notice's body was there (its heading line may be missing)."""
-    warnings: tuple[str, ...] = ()
+    """Some of the notice was there: whole, shortened to some paragraphs or sentences, or re-wrapped."""
+    warnings: tuple[Finding, ...] = ()
 
 
 def comparable(text: str) -> str:
@@ -28,35 +35,75 @@ def notice_paragraphs(notice: str) -> tuple[str, ...]:
     return tuple(" ".join(p.split()) for p in re.split(r"\n\s*\n", notice.strip()) if p.strip())
 
 
-def strip_notice(paragraphs: tuple[Paragraph, ...], notice: str) -> NoticeResult:
-    """Remove every line or paragraph that is a paragraph of the notice.
+def _sentences(paragraph: str) -> list[str]:
+    return [s for s in (comparable(s) for s in re.split(r"(?<=[.!?])\s+", paragraph)) if s]
 
-    Line by line catches exports that put the notice without blank lines; the joined paragraph catches
-    exports that hard-wrapped a notice paragraph over several lines.
+
+class _Notice:
+    """The notice as sentences: a run of lines is notice text when it is nothing but its sentences."""
+
+    def __init__(self, notice: str) -> None:
+        paragraphs = notice_paragraphs(notice)
+        self.total = len(paragraphs)
+        self.of_sentence: dict[str, int] = {}
+        for index, paragraph in enumerate(paragraphs):
+            for sentence in _sentences(paragraph):
+                self.of_sentence.setdefault(sentence, index)
+        self.flat = comparable(" ".join(paragraphs))
+        alternatives = "|".join(re.escape(s) for s in sorted(self.of_sentence, key=len, reverse=True))
+        self.sentence = re.compile(rf"(?:{alternatives})[.!:?]?\s*") if alternatives else None
+        self.needed = {i for i in self.of_sentence.values() if i > 0} or {0}
+        """Paragraphs whose sentences must all be there for the notice to be whole (the heading need not)."""
+
+    def part_of(self, line: str) -> bool:
+        text = comparable(line)
+        return bool(text) and text in self.flat
+
+    def sentences_in(self, lines: Paragraph) -> list[str] | None:
+        """The notice sentences `lines` consist of, or None when they hold anything else."""
+        text = comparable(" ".join(lines))
+        if self.sentence is None or len(text) < MATCH_MIN:
+            return None
+        found: list[str] = []
+        at = 0
+        while at < len(text):
+            match = self.sentence.match(text, at)
+            if match is None or match.end() == at:
+                return None
+            found.append(comparable(match.group(0)))
+            at = match.end()
+        return found
+
+
+def strip_notice(paragraphs: tuple[Paragraph, ...], notice: str) -> NoticeResult:
+    """Remove every run of lines that is notice text: a paragraph of it, some of its sentences, re-wrapped.
+
+    Runs of lines catch exports that put the notice without blank lines and those that hard-wrapped it.
     """
-    wanted = {comparable(p): index for index, p in enumerate(notice_paragraphs(notice))}
-    found: set[int] = set()
+    model = _Notice(notice)
+    found: set[str] = set()
     kept: list[Paragraph] = []
     for paragraph in paragraphs:
-        joined = comparable(" ".join(paragraph))
-        if joined in wanted:
-            found.add(wanted[joined])
-            continue
-        lines = []
-        for line in paragraph:
-            index = wanted.get(comparable(line))
-            if index is None:
-                lines.append(line)
+        lines: list[str] = []
+        start = 0
+        while start < len(paragraph):
+            end = start
+            while end < len(paragraph) and end - start < RUN_MAX and model.part_of(paragraph[end]):
+                end += 1
+            for stop in range(end, start, -1):
+                sentences = model.sentences_in(paragraph[start:stop])
+                if sentences is not None:
+                    found.update(sentences)
+                    start = stop
+                    break
             else:
-                found.add(index)
+                lines.append(paragraph[start])
+                start += 1
         if lines:
             kept.append(tuple(lines))
-    body = set(range(1, len(wanted))) or {0}
-    in_source = body <= found
-    warnings: tuple[str, ...] = ()
-    if found and not in_source:
-        warnings = (
-            f"the source carries only part of the archive's notice ({len(found)} of {len(wanted)} "
-            "paragraphs); treated as having no notice",
-        )
-    return NoticeResult(tuple(kept), in_source, warnings)
+    complete = all(s in found for s, i in model.of_sentence.items() if i in model.needed)
+    warnings: tuple[Finding, ...] = ()
+    if found and not complete:
+        paragraphs_found = len({model.of_sentence[s] for s in found})
+        warnings = (finding("release.notice-partial", found=paragraphs_found, total=model.total),)
+    return NoticeResult(tuple(kept), bool(found), warnings)

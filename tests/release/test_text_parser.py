@@ -33,14 +33,28 @@ def test_notice_without_blank_lines_and_hard_wrapped(profile):
     assert strip_notice(wrapped, profile.notice).paragraphs == ()
 
 
-def test_partial_notice_counts_as_missing_with_a_warning(profile):
+def codes(parsed) -> list[str]:
+    return [w.code for w in parsed.warnings]
+
+
+def test_partial_notice_is_in_the_source_with_a_warning(profile):
     heading = notice_paragraphs(profile.notice)[0]
     parsed = parse(f"{heading}\n\nPressemitteilung vom 02.03.2021\n\nTitel\n\nText.", profile)
-    assert parsed.notice_in_source is False
-    assert parsed.warnings == (
-        "the source carries only part of the archive's notice (1 of 4 paragraphs); "
-        "treated as having no notice",
-    )
+    assert parsed.notice_in_source is True
+    assert [w.message for w in parsed.warnings] == [
+        "the source carries only part of the archive's notice (1 of 4 paragraphs)"
+    ]
+
+
+def test_a_notice_shortened_to_sentences_or_on_one_line_is_found(profile):
+    heading, first, *_ = notice_paragraphs(profile.notice)
+    one_sentence = first.split(". ")[0] + "."
+    for notice in (one_sentence, f"{heading} {first}"):
+        parsed = parse(f"{notice}\nPressemitteilung vom 02.03.2021\nTitel\nText.", profile)
+        assert (parsed.notice_in_source, parsed.title, parsed.body) == (True, "Titel", "Text.")
+    # a line that only starts like the notice is release text
+    parsed = parse(f"Pressemitteilung vom 02.03.2021\n\nTitel\n\n{one_sentence} Und mehr.", profile)
+    assert parsed.notice_in_source is False and parsed.body == f"{one_sentence} Und mehr."
 
 
 def test_unknown_text_around_the_release_is_dropped_with_a_warning(profile):
@@ -50,17 +64,18 @@ def test_unknown_text_around_the_release_is_dropped_with_a_warning(profile):
     )
     parsed = parse(text, profile)
     assert parsed.body == "Text."
-    assert parsed.warnings == (
-        "ignored text before the 'Pressemitteilung vom' line: 'Vorspann'",
-        "ignored text after the closing line: 'Nachsatz'",
-    )
+    assert [w.message for w in parsed.warnings] == [
+        "ignored text outside the release: 'Vorspann'",
+        "ignored text outside the release: 'Nachsatz'",
+    ]
 
 
 def test_chrome_without_anchors_is_stripped_from_both_ends(profile):
     parsed = parse("Pressemitteilung vom 02.03.2021\n\nTitel\n\nText.\n\n© Stadt Kaiserslautern", profile)
-    assert (parsed.body, parsed.warnings) == ("Text.", ())
+    assert (parsed.body, codes(parsed)) == ("Text.", ["release.chrome-removed"])
     parsed = parse("Folgen Sie uns auf Instagram\n\nTitel\n\nText.\n\nKaiserslautern, 02.03.2021", profile)
     assert (parsed.title, parsed.body, parsed.issued) == ("Titel", "Text.", date(2021, 3, 2))
+    assert codes(parsed) == ["release.no-date-line", "release.chrome-removed"]
 
 
 def test_standalone_caption_and_long_body_lines_with_chrome_words(profile):
@@ -73,7 +88,7 @@ def test_standalone_caption_and_long_body_lines_with_chrome_words(profile):
     parsed = parse(text, profile)
     assert parsed.body.startswith("Die Ausstellung ist Di. bis So. geöffnet")
     assert "Fotos" not in parsed.body
-    assert parsed.warnings == (f"photo caption kept out of the body: '{CAPTION}'",)
+    assert [w.message for w in parsed.warnings] == [f"photo caption kept out of the body: '{CAPTION}'"]
 
 
 def test_title_hint_from_html_wins_and_is_removed_from_the_body(profile):
@@ -84,4 +99,4 @@ def test_title_hint_from_html_wins_and_is_removed_from_the_body(profile):
 def test_empty_author_is_none_and_missing_body_warns(profile):
     parsed = parse("Pressemitteilung vom 02.03.2021\n\nTitel\n\nAutor/in:", profile)
     assert parsed.author is None and parsed.place is None
-    assert parsed.warnings == ("the release has no body text after its title",)
+    assert codes(parsed) == ["release.body-missing"]
