@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -37,6 +37,7 @@ from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, pla
 from preservation.profile import Profile
 from preservation.release import read_sources
 from preservation.release.model import ReadFailure, Release
+from preservation.validate.findings import Finding
 from preservation.workers import worker_context
 
 Status = Literal["built", "up-to-date", "conflict", "failed"]
@@ -54,6 +55,8 @@ class BuildOutcome:
     identifier: str | None = None
     bag: Path | None = None
     message: str | None = None
+    warnings: tuple[Finding, ...] = ()
+    """What the reader guessed or left out of this release (family release of the catalogue)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,10 @@ class BuildSummary:
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(outcome.warnings) for outcome in self.outcomes)
 
     @property
     def ok(self) -> bool:
@@ -79,11 +86,13 @@ def build_bags(
     environ: Mapping[str, str] | None = None,
     on_planned: Callable[[int], None] | None = None,
     on_outcome: Callable[[BuildOutcome], None] | None = None,
+    strict: bool = False,
 ) -> BuildSummary:
     """Build a bag under `out_dir` for every release found in `sources`; never raises for bad input.
 
-    `on_planned` hears how many releases will be bagged, `on_outcome` each result as it is known. Raises
-    BagError only when `out_dir` itself cannot be used (e.g. another run is writing into it).
+    `on_planned` hears how many releases will be bagged, `on_outcome` each result as it is known; with
+    `strict`, a release the reader had to warn about fails instead of being built. Raises BagError only
+    when `out_dir` itself cannot be used (e.g. another run is writing into it).
     """
     created = build_time(environ)
     epoch = source_date_epoch(environ)
@@ -91,7 +100,9 @@ def build_bags(
     env = dict(os.environ if environ is None else environ)
     outcomes: list[BuildOutcome] = []
 
-    def report(outcome: BuildOutcome) -> None:
+    def report(outcome: BuildOutcome, release: Release | None = None) -> None:
+        if release is not None:
+            outcome = replace(outcome, warnings=release.warnings)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
@@ -102,8 +113,12 @@ def build_bags(
         for item in read_sources(sources, profile):
             if isinstance(item, ReadFailure):
                 report(BuildOutcome(item.source, "failed", message=item.message))
+            elif strict and item.warnings:
+                count = len(item.warnings)
+                message = f"not built (--strict): reading it gave {count} warning{'s' if count != 1 else ''}"
+                report(BuildOutcome(item.source, "failed", item.identifier, message=message), item)
             elif item.identifier in claimed:
-                report(_duplicate(item, claimed[item.identifier]))
+                report(_duplicate(item, claimed[item.identifier]), item)
             else:
                 claimed[item.identifier] = item.source
                 stager.add(item)
@@ -112,7 +127,7 @@ def build_bags(
         pending: list[tuple[StagedBag, Release]] = []
         for release, result in stager.results():
             if isinstance(result, BuildOutcome):
-                report(result)
+                report(result, release)
                 continue
             pending.append((result, release))
             if len(pending) >= BATCH:
@@ -201,18 +216,20 @@ def stage_chunk(
     return [(r, stage_release(r, out_dir, profile, created, mtime, environ)) for r in releases]
 
 
-def _publish(pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOutcome], None]) -> None:
+def _publish(
+    pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOutcome, Release], None]
+) -> None:
     if not pending:
         return
     sources = {staged.result.path: release for staged, release in pending}
     published = publish([staged for staged, _ in pending])
     for result in published.bags:
         release = sources[result.path]
-        report(BuildOutcome(release.source, "built", release.identifier, result.path))
+        report(BuildOutcome(release.source, "built", release.identifier, result.path), release)
     for failure in published.failures:
         target = Path(failure.source or "")
         release = sources[target]
-        report(BuildOutcome(release.source, "failed", release.identifier, message=failure.message))
+        report(BuildOutcome(release.source, "failed", release.identifier, message=failure.message), release)
 
 
 def stage_release(

@@ -33,15 +33,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Dublin Core and METS/PREMIS metadata checked against the official schemas, the archival "
             "notice, and SHA-256/SHA-512 manifests. Bags appear only when complete. Sources are never "
             "changed. A bag that already exists with the same payload is left as it is (up to date); "
-            "one whose source changed is a conflict and is left untouched too. Set SOURCE_DATE_EPOCH "
-            "for byte-identical rebuilds."
+            "one whose source changed is a conflict and is left untouched too. What the reader had to "
+            "guess is counted in the summary, listed with --verbose and recorded in each bag's METS as a "
+            "PREMIS metadata extraction event. Set SOURCE_DATE_EPOCH for byte-identical rebuilds."
         ),
         epilog=(
             "Examples:\n"
             "  preservation build samples --out bags\n"
-            "  SOURCE_DATE_EPOCH=1700000000 preservation build export/ --out bags --jobs 2 --verbose\n\n"
-            "Exit codes: 0 every release built or up to date, 1 any failed or conflicted, "
-            "2 usage or profile error."
+            "  SOURCE_DATE_EPOCH=1700000000 preservation build export/ --out bags --jobs 2 --verbose\n"
+            "  preservation build export/ --out bags --strict\n\n"
+            "Exit codes: 0 every release built or up to date, 1 any failed or conflicted (with --strict: "
+            "or warned), 2 usage or profile error."
         ),
         formatter_class=HelpFormatter,
     )
@@ -61,7 +63,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     noise = parser.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
-    noise.add_argument("--verbose", "-v", action="store_true", help="print a line for every release")
+    noise.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="print a line for every release, and each of its warnings",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="a release the reader had to warn about (a guessed title or date, removed chrome, …) fails "
+        "instead of being built; the others are still built",
+    )
     parser.set_defaults(func=run)
 
 
@@ -79,19 +92,26 @@ def run(args: argparse.Namespace) -> int:
     def heard(outcome: BuildOutcome) -> None:
         progress.step(outcome.status)
         if args.verbose or outcome.status in ("failed", "conflict"):
-            print(
-                _line(outcome), file=sys.stdout if outcome.status in ("built", "up-to-date") else sys.stderr
-            )
+            stream = sys.stdout if outcome.status in ("built", "up-to-date") else sys.stderr
+            print(_line(outcome), file=stream)
+            for warning in outcome.warnings:
+                print(f"  warning: {warning.code}: {warning.message}", file=stream)
 
     try:
         summary = build_bags(
-            args.sources, args.out, profile, jobs=args.jobs, on_planned=progress.start, on_outcome=heard
+            args.sources,
+            args.out,
+            profile,
+            jobs=args.jobs,
+            on_planned=progress.start,
+            on_outcome=heard,
+            strict=args.strict,
         )
     except PreservationError as exc:
         raise UsageError(str(exc)) from None
     finally:
         progress.close()
-    print(_summary(summary))
+    print(_summary(summary, args.verbose))
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
@@ -101,11 +121,15 @@ def _line(outcome: BuildOutcome) -> str:
     return f"{text}: {outcome.message}" if outcome.message else text
 
 
-def _summary(summary: BuildSummary) -> str:
+def _summary(summary: BuildSummary, verbose: bool) -> str:
     counts = (
         f"{summary.count('built')} built, {summary.count('up-to-date')} up to date, "
         f"{summary.count('conflict')} conflicts, {summary.count('failed')} failed"
     )
     if summary.removed_temporaries:
         counts += f" (removed {len(summary.removed_temporaries)} unfinished bags of an interrupted run)"
+    warnings = summary.warning_count
+    if warnings:
+        counts += f"; {warnings} warning{'s' if warnings != 1 else ''}"
+        counts += "" if verbose else " (--verbose lists them)"
     return counts
