@@ -84,7 +84,7 @@ def test_text_output_one_block_per_release_and_error_lines(samples_dir, capsys):
 
 def test_all_samples_read_exit_0(samples_dir, capsys):
     assert main(["inspect", str(samples_dir)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "13 read, 0 failed"
+    assert capsys.readouterr().out.splitlines()[-1] == "20 read, 0 failed"
 
 
 def test_missing_source_is_a_usage_error(tmp_path, capsys):

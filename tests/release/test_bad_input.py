@@ -85,7 +85,7 @@ def test_a_file_that_is_no_release_document(tmp_path, profile):
 
 
 def test_read_release_refuses_a_collection(samples_dir, profile):
-    with pytest.raises(ReleaseError, match="a collection of 13 releases"):
+    with pytest.raises(ReleaseError, match="a collection of 20 releases"):
         read_release(samples_dir, profile)
 
 
