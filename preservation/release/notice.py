@@ -49,30 +49,35 @@ class _Notice:
         for index, paragraph in enumerate(paragraphs):
             for sentence in _sentences(paragraph):
                 self.of_sentence.setdefault(sentence, index)
-        self.flat = comparable(" ".join(paragraphs))
         alternatives = "|".join(re.escape(s) for s in sorted(self.of_sentence, key=len, reverse=True))
-        self.sentence = re.compile(rf"(?:{alternatives})[.!:?]?\s*") if alternatives else None
+        self.sentence = re.compile(rf"\s*({alternatives})[.!:?]?") if alternatives else None
         self.needed = {i for i in self.of_sentence.values() if i > 0} or {0}
         """Paragraphs whose sentences must all be there for the notice to be whole (the heading need not)."""
 
-    def part_of(self, line: str) -> bool:
-        text = comparable(line)
-        return bool(text) and text in self.flat
+    def run(self, lines: Paragraph, start: int) -> tuple[int, list[str]] | None:
+        """The longest run of lines from `start` that is nothing but notice sentences: (end, sentences).
 
-    def sentences_in(self, lines: Paragraph) -> list[str] | None:
-        """The notice sentences `lines` consist of, or None when they hold anything else."""
-        text = comparable(" ".join(lines))
-        if self.sentence is None or len(text) < MATCH_MIN:
+        Sentences are matched as the run grows, and the run stops as soon as what follows the last whole
+        sentence cannot begin one, so each line is looked at a bounded number of times.
+        """
+        if self.sentence is None:
             return None
+        best: tuple[int, list[str]] | None = None
         found: list[str] = []
+        text = ""
         at = 0
-        while at < len(text):
-            match = self.sentence.match(text, at)
-            if match is None or match.end() == at:
-                return None
-            found.append(comparable(match.group(0)))
-            at = match.end()
-        return found
+        for end in range(start, min(len(lines), start + RUN_MAX)):
+            text += " " + comparable(lines[end])
+            while (match := self.sentence.match(text, at)) and match.end() > at:
+                found.append(match.group(1))
+                at = match.end()
+            rest = text[at:].strip()
+            if not rest:
+                if len(text.strip()) >= MATCH_MIN:
+                    best = (end + 1, list(found))
+            elif not any(sentence.startswith(rest) for sentence in self.of_sentence):
+                break
+        return best
 
 
 def strip_notice(paragraphs: tuple[Paragraph, ...], notice: str) -> NoticeResult:
@@ -87,18 +92,13 @@ def strip_notice(paragraphs: tuple[Paragraph, ...], notice: str) -> NoticeResult
         lines: list[str] = []
         start = 0
         while start < len(paragraph):
-            end = start
-            while end < len(paragraph) and end - start < RUN_MAX and model.part_of(paragraph[end]):
-                end += 1
-            for stop in range(end, start, -1):
-                sentences = model.sentences_in(paragraph[start:stop])
-                if sentences is not None:
-                    found.update(sentences)
-                    start = stop
-                    break
-            else:
+            run = model.run(paragraph, start)
+            if run is None:
                 lines.append(paragraph[start])
                 start += 1
+            else:
+                start, sentences = run
+                found.update(sentences)
         if lines:
             kept.append(tuple(lines))
     complete = all(s in found for s, i in model.of_sentence.items() if i in model.needed)

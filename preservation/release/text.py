@@ -259,15 +259,25 @@ def _title(
 
 def _trim_chrome(middle: list[_Line], frame: _Frame) -> list[_Line]:
     """Chrome at the start and end of the release text: whole paragraphs, or lines when it has only one."""
-    while middle and middle[0].kind == "chrome":
-        frame.drop([middle.pop(0)])
+    start = 0
+    while start < len(middle) and middle[start].kind == "chrome":
+        start += 1
+    frame.drop(middle[:start])
+    middle = middle[start:]
     single = len({line.paragraph for line in middle}) == 1
-    while middle and middle[-1].kind == "chrome":
-        last = [line for line in middle if line.paragraph == middle[-1].paragraph]
-        if not single and any(line.kind != "chrome" for line in last):
+    end = len(middle)
+    while end and middle[end - 1].kind == "chrome":
+        if single:
+            end -= 1
+            continue
+        first = end
+        while first and middle[first - 1].paragraph == middle[end - 1].paragraph:
+            first -= 1
+        if any(line.kind != "chrome" for line in middle[first:end]):
             break
-        frame.drop([middle.pop()])
-    return middle
+        end = first
+    frame.drop(middle[end:])
+    return middle[:end]
 
 
 def _date(match: re.Match[str] | None, where: str, source: Path) -> tuple[date, bool]:
