@@ -45,25 +45,43 @@ DATE = (
 )
 """A date as German exports write it: ``05.12.2024``, ``5.12.24``, ``5. Dezember 2024``,
 ``Do., 5. Dez. 2024``, ``2024-12-05``."""
-_TIME = r"(?:,?\s+(?:um\s+)?\d{1,2}[.:]\d{2}(?:\s*Uhr)?)?"
+_TIME = r"(?:,?\s*(?:[–-]\s*)?(?:um\s+)?\d{1,2}[.:]\d{2}(?:\s*Uhr)?)?"
 
-DATE_LINE = Rule(
-    "date line",
-    re.compile(
-        r"^(?:Pressemitteilung|Pressemeldung|Presseinformation|Medieninformation)"
-        rf"(?:\s+Nr\.?\s*(?P<number>\d{{1,6}}))?\s+vom\s+{DATE}{_TIME}$",
-        re.IGNORECASE,
+DATE_LINES = (
+    Rule(
+        "date line",
+        re.compile(
+            r"^(?:Pressemitteilung|Pressemeldung|Presseinformation|Medieninformation)"
+            r"(?:\s+(?:der|des)\s+[^\d]{1,60}?)?"
+            # only a plain number is the archive's release number; `123/2024` is some other count
+            r"(?:\s+Nr\.?\s*(?:(?P<number>\d{1,6})|\S+))?"
+            rf"\s+vom\s+{DATE}{_TIME}$",
+            re.IGNORECASE,
+        ),
+        (
+            "Pressemitteilung vom 17.09.2019",
+            "Pressemitteilung Nr. 01187 vom 30.08.2016",
+            "Pressemitteilung Nr. 123/2024 vom 05.12.2024",
+            "Pressemitteilung der Stadt Kaiserslautern vom 05.12.2024",
+            "Pressemitteilung vom 5. Dezember 2024",
+            "Pressemitteilung vom 05.12.24",
+            "Pressemitteilung vom Donnerstag, 5. Dez. 2024",
+            "Pressemeldung vom 05.12.2024, 10:30 Uhr",
+            "Pressemitteilung vom 05.12.2024 – 10.30 Uhr",
+        ),
+        ("Pressemitteilung vom Stadtrat", "Die Pressemitteilung vom 5. Dezember 2024 wird berichtigt."),
     ),
-    (
-        "Pressemitteilung vom 17.09.2019",
-        "Pressemitteilung Nr. 01187 vom 30.08.2016",
-        "Pressemitteilung vom 5. Dezember 2024",
-        "Pressemitteilung vom 05.12.24",
-        "Pressemitteilung vom Donnerstag, 5. Dez. 2024",
-        "Pressemeldung vom 05.12.2024, 10:30 Uhr",
+    Rule(
+        "publication date",
+        # `Stand:` is left out on purpose: it is when a page was last changed, not when it was issued
+        re.compile(
+            rf"^(?:(?:Veröffentlicht|Erschienen|Erstellt)(?:\s+am)?\s*:?\s*|Datum\s*:\s*)?{DATE}{_TIME}$"
+        ),
+        ("05.12.2024", "Donnerstag, 5. Dezember 2024", "Veröffentlicht am 05.12.2024", "Datum: 5.12.24"),
+        ("Stand: 05.12.2024", "05.12.2024 bis 06.01.2025", "ab 05.12.2024"),
     ),
-    ("Pressemitteilung vom Stadtrat", "Die Pressemitteilung vom 5. Dezember 2024 wird berichtigt."),
 )
+"""Lines that give the release's date at its top; the first is the archive's own form."""
 CLOSING_LINE = Rule(
     "closing line",
     re.compile(rf"^(?P<place>[A-ZÄÖÜ][^\d,]{{0,60}}),\s*(?:den\s+|am\s+)?{DATE}$"),
@@ -72,8 +90,8 @@ CLOSING_LINE = Rule(
 )
 AUTHOR_LINE = Rule(
     "author line",
-    re.compile(r"^Autor(?:/in|in|\*in|:in)?\s*:\s*(?P<author>.*)$"),
-    ("Autor/in: Referat Kultur, Anna Beispiel", "Autorin: Pressestelle", "Autor/in:"),
+    re.compile(r"^(?:Autor|Verfasser)(?:/in|in|\*in|:in|\(in\))?\s*:\s*(?P<author>.*)$"),
+    ("Autor/in: Referat Kultur, Anna Beispiel", "Autorin: Pressestelle", "Autor/in:", "Verfasser: Presseamt"),
     ("Autoren der Ausstellung sind Schülerinnen und Schüler.",),
 )
 
@@ -135,6 +153,23 @@ CHROME = (
         ),
         ("Startseite > Rathaus > Presse > Pressearchiv", "Sie sind hier: Startseite » Presse » Archiv"),
         ("Bus / Bahn: neue Fahrpläne ab Montag", "Rad- und Fußwege: Stadt plant 3 neue Strecken"),
+    ),
+    Rule(
+        "breadcrumb from the home page",
+        re.compile(
+            r"^(?:Startseite|Home|Sie sind hier:?)\s*[>»›→|]\s*[^>»›→|]{1,40}"
+            r"(?:\s*[>»›→|]\s*[^>»›→|]{1,40})*$"
+        ),
+        ("Startseite > Presse", "Home » Aktuelles"),
+        ("Startseite der Stadt: neu gestaltet",),
+    ),
+    Rule(
+        "page date",
+        # when the web page was last changed, not when the release was issued
+        re.compile(
+            rf"^(?:Stand|Zuletzt (?:geändert|aktualisiert)|Aktualisiert)(?:\s+am)?\s*:?\s*{DATE}{_TIME}$"
+        ),
+        ("Stand: 05.12.2024", "Zuletzt aktualisiert am 5. Dezember 2024"),
     ),
     Rule(
         "navigation heading",

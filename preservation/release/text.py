@@ -20,7 +20,7 @@ from preservation.release.notice import Paragraph, comparable, strip_notice
 from preservation.release.patterns import (
     AUTHOR_LINE,
     CLOSING_LINE,
-    DATE_LINE,
+    DATE_LINES,
     HEADING_MAX,
     SENTENCE_END,
     TITLE_MAX,
@@ -64,7 +64,7 @@ def split_paragraphs(text: str) -> tuple[Paragraph, ...]:
 
 
 def _kind(line: str) -> Kind:
-    if DATE_LINE.search(line):
+    if any(rule.search(line) for rule in DATE_LINES):
         return "date"
     if CLOSING_LINE.search(line):
         return "closing"
@@ -75,13 +75,16 @@ def _kind(line: str) -> Kind:
 
 
 def _lines(paragraphs: tuple[Paragraph, ...]) -> list[_Line]:
-    """Every line with its kind; anchors get a paragraph of their own, as if the export had blank lines."""
+    """Every line with its kind; anchors get a paragraph of their own, as if the export had blank lines.
+
+    A bare date is left in its paragraph: it is as often an item of a list of dates in the body.
+    """
     lines: list[_Line] = []
     number = 0
     for paragraph in paragraphs:
         for text in paragraph:
             kind = _kind(text)
-            if kind in ("date", "closing", "author"):
+            if kind in ("closing", "author") or (kind == "date" and DATE_LINES[0].search(text)):
                 lines.append(_Line(text, number + 1, kind))
                 number += 2
             else:
@@ -179,12 +182,13 @@ def parse_text(text: str, source: Path, notice: str, title_hint: str | None = No
     author = author_match["author"].strip() if author_match else None
     place_line = closing or (date_line if date_line is not None and date_line.kind == "closing" else None)
     place_match = CLOSING_LINE.search(place_line.text) if place_line is not None else None
-    vom = DATE_LINE.search(date_line.text) if date_line is not None else None
+    vom = _date_match(date_line.text) if date_line is not None and date_line.kind == "date" else None
+    number = vom.groupdict().get("number") if vom else None
     if author:
         origins.append(("author", "the 'Autor/in:' line"))
     if place_match:
         origins.append(("place", "the closing line" if place_line is closing else "the date line"))
-    if vom and vom["number"]:
+    if number:
         origins.append(("number", "the 'Pressemitteilung Nr.' line"))
     origins.append(("notice", _notice_origin(stripped.in_source, stripped.warnings)))
     return ParsedText(
@@ -192,7 +196,7 @@ def parse_text(text: str, source: Path, notice: str, title_hint: str | None = No
         issued=issued,
         author=author or None,
         place=place_match["place"].strip() if place_match else None,
-        number=vom["number"] if vom else None,
+        number=number,
         notice_in_source=stripped.in_source,
         body=body,
         warnings=tuple(warnings),
@@ -211,10 +215,14 @@ def _usable_hint(hint: str | None, notice: str) -> str | None:
 
 
 def _anchor(lines: list[_Line]) -> int | None:
-    """The date line: ``Pressemitteilung vom …``, else an ``Ort, Datum`` line before any release text."""
-    for i, line in enumerate(lines):
-        if line.kind == "date":
+    """The date line: ``Pressemitteilung vom …`` (else another date line, such as ``Veröffentlicht am …``),
+    else an ``Ort, Datum`` line before any release text."""
+    dated = [i for i, line in enumerate(lines) if line.kind == "date"]
+    for i in dated:
+        if DATE_LINES[0].search(lines[i].text):
             return i
+    if dated:
+        return dated[0]
     for i, line in enumerate(lines):
         if line.kind == "chrome":
             continue
@@ -234,9 +242,10 @@ def _title(
 
     Chrome between the date line and the title goes to the head, which is dropped.
     """
-    after = next((i for i, line in enumerate(middle) if line.kind != "chrome"), None)
+    # Chrome, and a second date line (the website's own date beside the archive's), are never the title.
+    after = next((i for i, line in enumerate(middle) if line.kind not in ("chrome", "date")), None)
     after_line = middle[after] if after is not None and middle[after].kind == "text" else None
-    before = next((i for i in range(len(head) - 1, -1, -1) if head[i].kind != "chrome"), None)
+    before = next((i for i in range(len(head) - 1, -1, -1) if head[i].kind not in ("chrome", "date")), None)
     before_line = head[before] if before is not None and head[before].kind == "text" else None
 
     def taken_after(where: str) -> tuple[str, list[_Line], list[_Line]]:
@@ -297,9 +306,10 @@ def _issued(
 ) -> date | None:
     """The date line's date wins; the closing line's stands in for it and is checked against it."""
     if date_line is not None:
-        pattern = DATE_LINE if date_line.kind == "date" else CLOSING_LINE
-        where = "the 'Pressemitteilung vom' line" if date_line.kind == "date" else "the date line"
-        issued, short = _date(pattern.search(date_line.text), where, source)
+        dated = date_line.kind == "date"
+        where = "the 'Pressemitteilung vom' line" if DATE_LINES[0].search(date_line.text) else "the date line"
+        match = _date_match(date_line.text) if dated else CLOSING_LINE.search(date_line.text)
+        issued, short = _date(match, where, source)
         origins.append(("issued", where))
     if closing is not None:
         closing_date, closing_short = _date(CLOSING_LINE.search(closing.text), "the closing line", source)
@@ -323,6 +333,10 @@ def _issued(
         line = date_line.text if date_line is not None else closing.text if closing is not None else ""
         warnings.append(finding("release.date-two-digit-year", line=line, year=issued.year))
     return issued
+
+
+def _date_match(line: str) -> re.Match[str] | None:
+    return next((m for m in (rule.search(line) for rule in DATE_LINES) if m), None)
 
 
 def _notice_origin(in_source: bool, partial: tuple[Finding, ...]) -> str:

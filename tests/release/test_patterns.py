@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from preservation.release import patterns
-from preservation.release.patterns import CLOSING_LINE, DATE_LINE, Rule, date_of
+from preservation.release.patterns import CLOSING_LINE, DATE_LINES, Rule, date_of
+
+DATE_LINE = DATE_LINES[0]
 
 RULES = [
     value

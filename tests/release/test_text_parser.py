@@ -100,3 +100,25 @@ def test_empty_author_is_none_and_missing_body_warns(profile):
     parsed = parse("Pressemitteilung vom 02.03.2021\n\nTitel\n\nAutor/in:", profile)
     assert parsed.author is None and parsed.place is None
     assert codes(parsed) == ["release.body-missing"]
+
+
+def test_other_date_lines_of_web_exports(profile):
+    # a website's own publication date is a date line; a release number with a year is no release number
+    parsed = parse("Startseite > Presse\nVeröffentlicht am 05.12.2024\nStadt pflanzt Bäume\nText.", profile)
+    assert (parsed.title, parsed.issued, codes(parsed)) == (
+        "Stadt pflanzt Bäume",
+        date(2024, 12, 5),
+        ["release.chrome-removed"],
+    )
+    parsed = parse("Pressemitteilung Nr. 123/2024 vom 05.12.2024\nStadt pflanzt Bäume\nText.", profile)
+    assert (parsed.title, parsed.number, parsed.warnings) == ("Stadt pflanzt Bäume", None, ())
+    # when the page was last changed is chrome, never the title or the issued date
+    parsed = parse("Stand: 07.01.2025\nStadt pflanzt Bäume\nText.\nKaiserslautern, 05.12.2024", profile)
+    assert (parsed.title, parsed.issued) == ("Stadt pflanzt Bäume", date(2024, 12, 5))
+
+
+def test_a_list_of_dates_in_the_body_stays_body_text(profile):
+    parsed = parse(
+        "Pressemitteilung vom 05.12.2024\n\nTitel\n\nDie Termine:\n06.12.2024\n07.12.2024", profile
+    )
+    assert (parsed.issued, parsed.body) == (date(2024, 12, 5), "Die Termine:\n06.12.2024\n07.12.2024")
