@@ -43,17 +43,21 @@ NOTICES = {
     "on one line": [" ".join([HEADING, *NOTICE_BODY])],
     "hard-wrapped": [p.replace(", ", ",\n") for p in NOTICE_BODY],  # wrapped inside each paragraph
 }
-DATES = {
-    "numeric": "05.12.2024",
-    "two-digit year": "05.12.24",
-    "long form": "5. Dezember 2024",
-    "abbreviated with weekday": "Do., 5. Dez. 2024",
+DATE_LINES = {
+    "numeric": "Pressemitteilung vom 05.12.2024",
+    "two-digit year": "Pressemitteilung vom 05.12.24",
+    "long form": "Pressemitteilung vom 5. Dezember 2024",
+    "abbreviated with weekday": "Pressemitteilung vom Do., 5. Dez. 2024",
+    "numbered, with a time": "Pressemitteilung Nr. 123/2024 vom 05.12.2024, 10:30 Uhr",
+    "publication date": "Veröffentlicht am 05.12.2024",
 }
 CHROME_BEFORE = [
     "Die Stadt Kaiserslautern in sozialen Netzwerken",
     "Startseite > Rathaus > Presse > Pressearchiv",
     "Drucken  Teilen  Vorlesen",
     "Teilen Sie diese Meldung auf Facebook, Instagram oder per E-Mail.",
+    "Stand: 07.01.2025",
+    "Startseite > Presse",
 ]
 CHROME_AFTER = [
     "Stadtverwaltung Kaiserslautern",
@@ -82,7 +86,7 @@ class Parts:
         """(head, rest): the head is what the mixed encoding keeps in UTF-8 (chrome, notice)."""
         head = [*self.chrome_before, *NOTICES[self.notice]]
         release: list[str] = []
-        date_line = f"Pressemitteilung vom {DATES[self.date_form]}" if self.date_form else None
+        date_line = DATE_LINES[self.date_form] if self.date_form else None
         if date_line and self.title_above:
             release += [self.title, date_line]
         elif date_line:
@@ -111,7 +115,7 @@ PARTS = st.builds(
     title=st.sampled_from(TITLES),
     body=st.sampled_from(BODIES),
     notice=st.sampled_from(sorted(NOTICES)),
-    date_form=st.sampled_from([None, *sorted(DATES)]),
+    date_form=st.sampled_from([None, *sorted(DATE_LINES)]),
     title_above=st.booleans(),
     closing=st.booleans(),
     author=st.booleans(),
