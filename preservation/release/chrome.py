@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from preservation.release.patterns import CAPTION, CHROME, CHROME_MAX
 
+ChromeBy = Literal["form", "mention"]
 
-def is_chrome_line(line: str) -> bool:
-    """A short line of the kind the website's frame is made of (patterns.CHROME)."""
-    return len(line) <= CHROME_MAX and any(rule.search(line) for rule in CHROME)
+
+def chrome_by(line: str) -> ChromeBy | None:
+    """Whether the line is website chrome (patterns.CHROME), and why: its form, or only a word it mentions."""
+    if len(line) > CHROME_MAX:
+        return None
+    rules = [rule for rule in CHROME if rule.search(line)]
+    if not rules:
+        return None
+    return "mention" if all(rule.mention for rule in rules) else "form"
 
 
 def split_caption(line: str) -> tuple[str, str | None]:

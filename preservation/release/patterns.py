@@ -19,6 +19,9 @@ class Rule:
     """Lines the pattern matches (``search``)."""
     counterexamples: tuple[str, ...] = ()
     """Lines it must not match: release text that looks a little like it."""
+    mention: bool = False
+    """Chrome by a word it mentions (Instagram, Öffnungszeiten), not by its form: such a line may also be a
+    release's title, which the reader then takes with a warning."""
 
     def search(self, line: str) -> re.Match[str] | None:
         return self.pattern.search(line)
@@ -128,16 +131,19 @@ CHROME = (
             r"\b(?:Facebook|Instagram|Twitter|YouTube|WhatsApp|LinkedIn|Mastodon|TikTok|Social[- ]Media)\b"
         ),
         ("Teilen Sie diese Meldung auf Facebook, Instagram oder per E-Mail.",),
+        mention=True,
     ),
     Rule(
         "social networks teaser",
         re.compile(r"\bsozialen? (?:Netzwerken?|Medien)\b", re.IGNORECASE),
         ("Die Stadt Kaiserslautern in sozialen Netzwerken", "Folgen Sie uns in den sozialen Medien"),
+        mention=True,
     ),
     Rule(
         "share or follow",
         re.compile(r"^(?:Seite |Beitrag |Artikel )?(?:[Tt]eilen|[Ff]olgen Sie|Newsletter)\b"),
         ("Artikel teilen", "Folgen Sie uns", "Newsletter abonnieren"),
+        mention=True,
     ),
     Rule(
         "share bar",
@@ -195,7 +201,12 @@ CHROME = (
         re.compile(r"^(?:Postfach|Telefon|Tel\.|Fax|E-Mail|Internet)\b"),
         ("Telefon 0631 365-0", "E-Mail: presse@example.org"),
     ),
-    Rule("opening hours", re.compile(r"Öffnungszeiten|Sprechzeiten"), ("Öffnungszeiten Bürgercenter",)),
+    Rule(
+        "opening hours",
+        re.compile(r"Öffnungszeiten|Sprechzeiten"),
+        ("Öffnungszeiten Bürgercenter",),
+        mention=True,
+    ),
     Rule(
         "weekday range", re.compile(rf"^{_WEEKDAY}\s*(?:[–-]|bis)\s*{_WEEKDAY}"), ("Mo.–Fr. 8.00–12.00 Uhr",)
     ),
@@ -208,6 +219,7 @@ CHROME = (
         "weekday hours, long",
         re.compile(r"^(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)\b.*\bUhr$"),
         ("Donnerstag 14 bis 18 Uhr",),
+        mention=True,
     ),
     Rule(
         "footer links",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from preservation.errors import ReleaseError
-from preservation.release.chrome import is_chrome_line, split_caption
+from preservation.release.chrome import chrome_by, split_caption
 from preservation.release.notice import Paragraph, comparable, strip_notice
 from preservation.release.patterns import (
     AUTHOR_LINE,
@@ -55,6 +55,8 @@ class _Line:
     paragraph: int
     """Lines of one paragraph share the number; an anchor line always has a paragraph of its own."""
     kind: Kind
+    mention: bool = False
+    """Chrome only by a word it mentions (Instagram, Öffnungszeiten): it may still be the title."""
 
 
 def split_paragraphs(text: str) -> tuple[Paragraph, ...]:
@@ -71,7 +73,7 @@ def _kind(line: str) -> Kind:
     if AUTHOR_LINE.search(line):
         return "author"
     # A caption glued to a sentence is release text; the body takes the caption off with a warning.
-    return "chrome" if is_chrome_line(line) and split_caption(line)[1] is None else "text"
+    return "chrome" if chrome_by(line) and split_caption(line)[1] is None else "text"
 
 
 def _lines(paragraphs: tuple[Paragraph, ...]) -> list[_Line]:
@@ -88,7 +90,7 @@ def _lines(paragraphs: tuple[Paragraph, ...]) -> list[_Line]:
                 lines.append(_Line(text, number + 1, kind))
                 number += 2
             else:
-                lines.append(_Line(text, number, kind))
+                lines.append(_Line(text, number, kind, kind == "chrome" and chrome_by(text) == "mention"))
         number += 1
     return lines
 
@@ -205,11 +207,16 @@ def parse_text(text: str, source: Path, notice: str, title_hint: str | None = No
 
 
 def _usable_hint(hint: str | None, notice: str) -> str | None:
-    """An h1 that is a date line, chrome or the notice is no title."""
+    """An h1 that is a date line, chrome by its form or the notice is no title."""
     if hint is None or not hint.strip():
         return None
     hint = " ".join(hint.split())
-    if _kind(hint) != "text" or not strip_notice(((hint,),), notice).paragraphs:
+    kind = _kind(hint)
+    if (
+        kind not in ("text", "chrome")
+        or chrome_by(hint) == "form"
+        or not strip_notice(((hint,),), notice).paragraphs
+    ):
         return None
     return hint
 
@@ -259,11 +266,28 @@ def _title(
     if before_line is not None and before is not None and is_heading(before_line.text):
         origins.append(("title", "the line above the date line"))
         return before_line.text, head[:before] + head[before + 1 :], middle
+    # A heading that mentions Instagram or opening hours looks like chrome, but may be the title.
+    nearest = [i for i in range(after if after is not None else len(middle)) if _titled_chrome(middle[i])]
+    if nearest:
+        at = nearest[0]
+        warnings.append(finding("release.title-chrome-like", title=_short(middle[at].text)))
+        origins.append(("title", f"{next_line}, which looks like website chrome"))
+        return middle[at].text, head + middle[:at], middle[at + 1 :]
+    above = [i for i in range(before + 1 if before is not None else 0, len(head)) if _titled_chrome(head[i])]
+    if above:
+        at = above[-1]
+        warnings.append(finding("release.title-chrome-like", title=_short(head[at].text)))
+        origins.append(("title", "the line above the date line, which looks like website chrome"))
+        return head[at].text, head[:at] + head[at + 1 :], middle
     text = after_line.text if after_line is not None else None
     if text is None or len(text) > TITLE_MAX or not any(c.isalpha() for c in text):
         return None, head, middle
     warnings.append(finding("release.title-not-heading", title=_short(text)))
     return taken_after(f"{next_line}, which does not look like a heading")
+
+
+def _titled_chrome(line: _Line) -> bool:
+    return line.kind == "chrome" and line.mention and is_heading(line.text)
 
 
 def _trim_chrome(middle: list[_Line], frame: _Frame) -> list[_Line]:

@@ -122,3 +122,16 @@ def test_a_list_of_dates_in_the_body_stays_body_text(profile):
         "Pressemitteilung vom 05.12.2024\n\nTitel\n\nDie Termine:\n06.12.2024\n07.12.2024", profile
     )
     assert (parsed.issued, parsed.body) == (date(2024, 12, 5), "Die Termine:\n06.12.2024\n07.12.2024")
+
+
+def test_a_title_that_mentions_opening_hours_or_instagram_is_still_the_title(profile):
+    for title in ("Neue Öffnungszeiten im Bürgercenter ab Januar", "Stadt startet eigenen Instagram-Kanal"):
+        body = "Ab Januar ändert sich einiges für die Bürgerinnen und Bürger."
+        parsed = parse(f"Pressemitteilung vom 05.12.2024\n\n{title}\n\n{body}", profile)
+        assert (parsed.title, parsed.body) == (title, body)
+        assert codes(parsed) == ["release.title-chrome-like"]
+        parsed = parse(f"Pressemitteilung vom 05.12.2024\n\nDer Titel\n\n{body}", profile, hint=title)
+        assert (parsed.title, parsed.warnings) == (title, ())
+    # a teaser between the date line and the real title is still chrome
+    text = "Pressemitteilung vom 05.12.2024\nDie Stadt in sozialen Netzwerken\nDer Titel\nErster Satz."
+    assert parse(text, profile).title == "Der Titel"
