@@ -55,6 +55,10 @@ class _Line:
     paragraph: int
     """Lines of one paragraph share the number; an anchor line always has a paragraph of its own."""
     kind: Kind
+    block: int
+    """The paragraph of the source (between blank lines) the line is in."""
+    block_size: int
+    """How many lines that paragraph has."""
     mention: bool = False
     """Chrome only by a word it mentions (Instagram, Öffnungszeiten): it may still be the title."""
 
@@ -83,14 +87,15 @@ def _lines(paragraphs: tuple[Paragraph, ...]) -> list[_Line]:
     """
     lines: list[_Line] = []
     number = 0
-    for paragraph in paragraphs:
+    for block, paragraph in enumerate(paragraphs):
         for text in paragraph:
             kind = _kind(text)
             if kind in ("closing", "author") or (kind == "date" and DATE_LINES[0].search(text)):
-                lines.append(_Line(text, number + 1, kind))
+                lines.append(_Line(text, number + 1, kind, block, len(paragraph)))
                 number += 2
             else:
-                lines.append(_Line(text, number, kind, kind == "chrome" and chrome_by(text) == "mention"))
+                mention = kind == "chrome" and chrome_by(text) == "mention"
+                lines.append(_Line(text, number, kind, block, len(paragraph), mention))
         number += 1
     return lines
 
@@ -261,8 +266,16 @@ def _title(
         return after_line.text, head + middle[:after], middle[after + 1 :]
 
     next_line = "the line after the date line" if anchored else "the first line of the release"
+    wrapped = _wrapped_heading(middle, after)
+    if wrapped is not None and wrapped[0] == after:
+        origins.append(("title", f"{next_line}s (one heading wrapped over {wrapped[1] - after} lines)"))
+        return _joined(middle[after : wrapped[1]]), head + middle[:after], middle[wrapped[1] :]
     if after_line is not None and is_heading(after_line.text):
         return taken_after(next_line)
+    wrapped = _wrapped_heading(head, before)
+    if wrapped is not None and wrapped[1] == (before or 0) + 1:
+        origins.append(("title", "the lines above the date line (one heading wrapped over them)"))
+        return _joined(head[wrapped[0] : wrapped[1]]), head[: wrapped[0]] + head[wrapped[1] :], middle
     if before_line is not None and before is not None and is_heading(before_line.text):
         origins.append(("title", "the line above the date line"))
         return before_line.text, head[:before] + head[before + 1 :], middle
@@ -284,6 +297,29 @@ def _title(
         return None, head, middle
     warnings.append(finding("release.title-not-heading", title=_short(text)))
     return taken_after(f"{next_line}, which does not look like a heading")
+
+
+WRAPPED_MAX = 3
+"""Lines a hard-wrapped heading may span: its own paragraph, with blank lines around it."""
+
+
+def _wrapped_heading(lines: list[_Line], at: int | None) -> tuple[int, int] | None:
+    """(start, end) of the paragraph holding line `at` when it is a heading hard-wrapped over 2–3 lines.
+
+    Only a paragraph of the source's own (between blank lines) counts: in an export without blank lines, a
+    title and the lines around it are not one heading.
+    """
+    if at is None:
+        return None
+    span = [i for i, line in enumerate(lines) if line.block == lines[at].block]
+    whole = len(span) == lines[at].block_size
+    if not whole or not 2 <= len(span) <= WRAPPED_MAX or any(lines[i].kind != "text" for i in span):
+        return None
+    return (span[0], span[-1] + 1) if is_heading(_joined(lines[span[0] : span[-1] + 1])) else None
+
+
+def _joined(lines: list[_Line]) -> str:
+    return " ".join(line.text for line in lines)
 
 
 def _titled_chrome(line: _Line) -> bool:

@@ -25,6 +25,7 @@ TITLES = [
     "„Kultur im Quartier“: Sommerbühne kehrt in den Volkspark zurück",
     "Was wird aus dem alten Hallenbad?",
     "Grünflächen – 500 neue Bäume für die Innenstadt",
+    "Stadtrat beschließt Haushalt 2025: Mehr Geld für Schulen, Kitas und den Nahverkehr",
 ]
 BODIES = [
     ["Der Weihnachtsbaum leuchtet ab Montag jeden Abend bis 22 Uhr."],
@@ -80,19 +81,22 @@ class Parts:
     chrome_before: list[str]
     chrome_after: list[str]
     blank_lines: bool
+    wrap_title: bool
+    """Hard-wrap a title with a comma after it (only with blank lines can a reader tell it is one title)."""
     encoding: str
 
     def text_parts(self) -> tuple[list[str], list[str]]:
         """(head, rest): the head is what the mixed encoding keeps in UTF-8 (chrome, notice)."""
         head = [*self.chrome_before, *NOTICES[self.notice]]
         release: list[str] = []
+        title = self.title.replace(", ", ",\n", 1) if self.wrap_title and self.blank_lines else self.title
         date_line = DATE_LINES[self.date_form] if self.date_form else None
         if date_line and self.title_above:
-            release += [self.title, date_line]
+            release += [title, date_line]
         elif date_line:
-            release += [date_line, self.title]
+            release += [date_line, title]
         else:
-            release += [self.title]
+            release += [title]
         release += self.body
         if self.author:
             release.append("Autor/in: Referat Grünflächen, Eva Beispiel")
@@ -122,6 +126,7 @@ PARTS = st.builds(
     chrome_before=st.lists(st.sampled_from(CHROME_BEFORE), max_size=3, unique=True),
     chrome_after=st.lists(st.sampled_from(CHROME_AFTER), max_size=4, unique=True),
     blank_lines=st.booleans(),
+    wrap_title=st.booleans(),
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-8 notice, cp1252 body"]),
 )
 

@@ -135,3 +135,19 @@ def test_a_title_that_mentions_opening_hours_or_instagram_is_still_the_title(pro
     # a teaser between the date line and the real title is still chrome
     text = "Pressemitteilung vom 05.12.2024\nDie Stadt in sozialen Netzwerken\nDer Titel\nErster Satz."
     assert parse(text, profile).title == "Der Titel"
+
+
+def test_a_title_wrapped_over_two_lines_is_one_title(profile):
+    title = "Stadtrat beschließt Haushalt 2025: Mehr Geld für Schulen,\nKitas und den Nahverkehr"
+    for text in (
+        f"Pressemitteilung vom 05.12.2024\n\n{title}\n\nErster Satz.\n\nZweiter Satz.",
+        f"{title}\n\nPressemitteilung vom 05.12.2024\n\nErster Satz.",
+    ):
+        parsed = parse(text, profile)
+        assert parsed.title == title.replace("\n", " ")
+        assert parsed.body.startswith("Erster Satz.") and parsed.warnings == ()
+    # in an export without blank lines, a title and the first sentence are two lines
+    parsed = parse("Pressemitteilung vom 05.12.2024\nTitel\nErster Satz.", profile)
+    assert (parsed.title, parsed.body) == ("Titel", "Erster Satz.")
+    parsed = parse("Vorspann\nTitel\nPressemitteilung vom 05.12.2024\nErster Satz.", profile)
+    assert (parsed.title, codes(parsed)) == ("Titel", ["release.text-ignored"])
