@@ -162,10 +162,9 @@ def parse_text(text: str, source: Path, notice: str, title_hint: str | None = No
     if hint is not None:
         title: str | None = hint
         origins.append(("title", "the page's h1 heading"))
-        frame.drop(head)
     else:
         title, head, middle = _title(head, middle, anchor is not None, warnings, origins)
-        frame.drop(head)
+    frame.drop(head)
     middle = _trim_chrome(middle, frame)
     frame.drop(lines[end + 1 :])
 
@@ -365,32 +364,27 @@ def _issued(
     origins: list[tuple[str, str]],
 ) -> date | None:
     """The date line's date wins; the closing line's stands in for it and is checked against it."""
+    read: list[tuple[date, bool, str, str]] = []  # (date, two-digit year, line, where)
     if date_line is not None:
-        dated = date_line.kind == "date"
         where = "the 'Pressemitteilung vom' line" if DATE_LINES[0].search(date_line.text) else "the date line"
-        match = _date_match(date_line.text) if dated else CLOSING_LINE.search(date_line.text)
-        issued, short = _date(match, where, source)
-        origins.append(("issued", where))
-    if closing is not None:
-        closing_date, closing_short = _date(CLOSING_LINE.search(closing.text), "the closing line", source)
-    if date_line is None:
-        if closing is None:
-            return None
-        issued, short = closing_date, closing_short
-        origins.append(("issued", "the closing line"))
-        warnings.append(finding("release.no-date-line", date=issued.isoformat()))
-    elif closing is not None and closing_date != issued:
-        warnings.append(
-            finding(
-                "release.dates-disagree",
-                date_line=date_line.text,
-                closing=closing.text,
-                used=issued.isoformat(),
-            )
+        match = (
+            _date_match(date_line.text) if date_line.kind == "date" else CLOSING_LINE.search(date_line.text)
         )
-    confirmed = closing is not None and date_line is not None and closing_date == issued and not closing_short
-    if short and not confirmed:
-        line = date_line.text if date_line is not None else closing.text if closing is not None else ""
+        read.append((*_date(match, where, source), date_line.text, where))
+    if closing is not None:
+        match = CLOSING_LINE.search(closing.text)
+        read.append((*_date(match, "the closing line", source), closing.text, "the closing line"))
+    if not read:
+        return None
+    (issued, short, line, where), others = read[0], read[1:]
+    origins.append(("issued", where))
+    if date_line is None:
+        warnings.append(finding("release.no-date-line", date=issued.isoformat()))
+    for other, _, other_line, _ in others:
+        if other != issued:
+            used = issued.isoformat()
+            warnings.append(finding("release.dates-disagree", date_line=line, closing=other_line, used=used))
+    if short and not any(other == issued and not other_short for other, other_short, _, _ in others):
         warnings.append(finding("release.date-two-digit-year", line=line, year=issued.year))
     return issued
 
