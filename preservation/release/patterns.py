@@ -180,11 +180,12 @@ CHROME = (
     Rule(
         "navigation heading",
         re.compile(
-            r"^(?:Aktuelles|Aktuelle Meldungen|Pressemitteilungen|Pressearchiv|Presse|Neuigkeiten|"
-            r"Nachrichten|Inhalt|Navigation|Menü|Suche|Hauptmenü|Zum Inhalt springen)$",
+            r"^(?:Startseite|Home|Aktuelles|Aktuelle Meldungen|Pressemitteilungen|Pressearchiv|Presse|"
+            r"Neuigkeiten|Nachrichten|Inhalt|Navigation|Menü|Suche|Hauptmenü|Zum Inhalt springen)$",
             re.IGNORECASE,
         ),
-        ("Pressearchiv", "Zum Inhalt springen"),
+        ("Pressearchiv", "Zum Inhalt springen", "Startseite"),
+        ("Presse lobt neues Theater",),
     ),
     # the address block, contact lines and opening hours below a release
     Rule(
