@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from preservation.validate.findings import Finding, finding
 
@@ -80,12 +81,18 @@ class _Notice:
         return best
 
 
+@cache
+def _model(notice: str) -> _Notice:
+    """One model per notice text: a run reads many releases against the profile's one notice."""
+    return _Notice(notice)
+
+
 def strip_notice(paragraphs: tuple[Paragraph, ...], notice: str) -> NoticeResult:
     """Remove every run of lines that is notice text: a paragraph of it, some of its sentences, re-wrapped.
 
     Runs of lines catch exports that put the notice without blank lines and those that hard-wrapped it.
     """
-    model = _Notice(notice)
+    model = _model(notice)
     found: set[str] = set()
     kept: list[Paragraph] = []
     for paragraph in paragraphs:
