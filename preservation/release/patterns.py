@@ -244,12 +244,14 @@ CAPTION = Rule(
 
 HEADING_MAX = 200
 """Longer lines are sentences of the body, not a heading."""
+SECOND_HEADING_MAX = 120
+"""A kicker or a subtitle beside the title is shorter still; a longer line is the body's first paragraph."""
 TITLE_MAX = 300
 """A first line longer than this is body text, not a title the export forgot to separate."""
 SENTENCE_END = Rule(
     "sentence end",
-    re.compile(r"(?<!\.\.)[.:;,]$"),
-    ("Die Fichte stammt aus dem Stadtwald.", "Dazu sagt die Bürgermeisterin:"),
+    re.compile(r"(?<!\.\.)[.:;,][\"“”„'‘’»«)\]]*$"),
+    ("Die Fichte stammt aus dem Stadtwald.", "Dazu sagt die Bürgermeisterin:", "„Wir freuen uns.“"),
     ("Weihnachtsbaum leuchtet", "Was kommt nach dem Umzug?", "Und dann ..."),
 )
 

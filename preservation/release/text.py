@@ -22,6 +22,7 @@ from preservation.release.patterns import (
     CLOSING_LINE,
     DATE_LINES,
     HEADING_MAX,
+    SECOND_HEADING_MAX,
     SENTENCE_END,
     TITLE_MAX,
     date_of,
@@ -262,7 +263,19 @@ def _title(
     def taken_after(where: str) -> tuple[str, list[_Line], list[_Line]]:
         assert after is not None and after_line is not None
         origins.append(("title", where))
-        return after_line.text, head + middle[:after], middle[after + 1 :]
+        rest = middle[after + 1 :]
+        # A kicker above the title or a subtitle below it: two headings, each a paragraph of its own.
+        second = next((line for line in rest if line.kind == "text"), None)
+        if (
+            second is not None
+            and all(x.block_size == 1 for x in (after_line, second))
+            and is_heading(second.text)
+            and len(second.text) <= SECOND_HEADING_MAX
+        ):
+            warnings.append(
+                finding("release.title-ambiguous", title=_short(after_line.text), other=_short(second.text))
+            )
+        return after_line.text, head + middle[:after], rest
 
     next_line = "the line after the date line" if anchored else "the first line of the release"
     wrapped = _wrapped_heading(middle, after)

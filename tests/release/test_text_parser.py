@@ -151,3 +151,14 @@ def test_a_title_wrapped_over_two_lines_is_one_title(profile):
     assert (parsed.title, parsed.body) == ("Titel", "Erster Satz.")
     parsed = parse("Vorspann\nTitel\nPressemitteilung vom 05.12.2024\nErster Satz.", profile)
     assert (parsed.title, codes(parsed)) == ("Titel", ["release.text-ignored"])
+
+
+def test_a_second_heading_after_the_title_is_said(profile):
+    # a kicker above the title, or a subtitle below it: which line is the title is a guess
+    parsed = parse(
+        "Pressemitteilung vom 05.12.2024\n\nKultur\n\nTheater zeigt Faust\n\nErster Satz.", profile
+    )
+    assert parsed.title == "Kultur" and codes(parsed) == ["release.title-ambiguous"]
+    # a body hard-wrapped without blank lines has lines without a full stop too; they are body
+    text = "Pressemitteilung vom 05.12.2024\n\nTitel\n\nErster Satz, der umbrochen\nwurde und weitergeht."
+    assert codes(parse(text, profile)) == []
