@@ -260,30 +260,21 @@ def _title(
     before = next((i for i in range(len(head) - 1, -1, -1) if head[i].kind not in ("chrome", "date")), None)
     before_line = head[before] if before is not None and head[before].kind == "text" else None
 
-    def taken_after(where: str) -> tuple[str, list[_Line], list[_Line]]:
-        assert after is not None and after_line is not None
+    def taken_after(where: str, end: int) -> tuple[str, list[_Line], list[_Line]]:
+        assert after is not None
+        title, rest = _joined(middle[after:end]), middle[end:]
         origins.append(("title", where))
-        rest = middle[after + 1 :]
-        # A kicker above the title or a subtitle below it: two headings, each a paragraph of its own.
-        second = next((line for line in rest if line.kind == "text"), None)
-        if (
-            second is not None
-            and all(x.block_size == 1 for x in (after_line, second))
-            and is_heading(second.text)
-            and len(second.text) <= SECOND_HEADING_MAX
-        ):
-            warnings.append(
-                finding("release.title-ambiguous", title=_short(after_line.text), other=_short(second.text))
-            )
-        return after_line.text, head + middle[:after], rest
+        second = _second_heading(rest, middle[after])
+        if second is not None:
+            warnings.append(finding("release.title-ambiguous", title=_short(title), other=_short(second)))
+        return title, head + middle[:after], rest
 
     next_line = "the line after the date line" if anchored else "the first line of the release"
     wrapped = _wrapped_heading(middle, after)
     if wrapped is not None and wrapped[0] == after:
-        origins.append(("title", f"{next_line}s (one heading wrapped over {wrapped[1] - after} lines)"))
-        return _joined(middle[after : wrapped[1]]), head + middle[:after], middle[wrapped[1] :]
-    if after_line is not None and is_heading(after_line.text):
-        return taken_after(next_line)
+        return taken_after(f"{next_line}s (one heading wrapped over {wrapped[1] - after} lines)", wrapped[1])
+    if after is not None and after_line is not None and is_heading(after_line.text):
+        return taken_after(next_line, after + 1)
     wrapped = _wrapped_heading(head, before)
     if wrapped is not None and wrapped[1] == (before or 0) + 1:
         origins.append(("title", "the lines above the date line (one heading wrapped over them)"))
@@ -308,7 +299,8 @@ def _title(
     if text is None or len(text) > TITLE_MAX or not any(c.isalpha() for c in text):
         return None, head, middle
     warnings.append(finding("release.title-not-heading", title=_short(text)))
-    return taken_after(f"{next_line}, which does not look like a heading")
+    assert after is not None
+    return taken_after(f"{next_line}, which does not look like a heading", after + 1)
 
 
 WRAPPED_MAX = 3
@@ -328,6 +320,20 @@ def _wrapped_heading(lines: list[_Line], at: int | None) -> tuple[int, int] | No
     if not whole or not 2 <= len(span) <= WRAPPED_MAX or any(lines[i].kind != "text" for i in span):
         return None
     return (span[0], span[-1] + 1) if is_heading(_joined(lines[span[0] : span[-1] + 1])) else None
+
+
+def _second_heading(rest: list[_Line], title: _Line) -> str | None:
+    """A kicker above the title or a subtitle below it: the next text when it is a short heading of its own
+    paragraph (hard-wrapped or not) or, in an export without blank lines, the next line (which a
+    hard-wrapped body could be too: then the warning is one too many, never one too few)."""
+    at = next((i for i, line in enumerate(rest) if line.kind == "text"), None)
+    if at is None:
+        return None
+    line = rest[at]
+    wrapped = _wrapped_heading(rest, at)
+    text = _joined(rest[wrapped[0] : wrapped[1]]) if wrapped is not None else line.text
+    own = wrapped is not None or line.block_size == 1 or line.block == title.block
+    return text if own and is_heading(text) and len(text) <= SECOND_HEADING_MAX else None
 
 
 def _joined(lines: list[_Line]) -> str:

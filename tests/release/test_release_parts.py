@@ -82,6 +82,9 @@ class Parts:
     chrome_after: list[str]
     blank_lines: bool
     wrap_title: bool
+    beside_title: str | None
+    """A kicker above the title or a subtitle below it, next to the date line: which is the title is a
+    guess, so the reader may pick either, but must say so."""
     """Hard-wrap a title with a comma after it (only with blank lines can a reader tell it is one title)."""
     encoding: str
 
@@ -91,12 +94,17 @@ class Parts:
         release: list[str] = []
         title = self.title.replace(", ", ",\n", 1) if self.wrap_title and self.blank_lines else self.title
         date_line = DATE_LINES[self.date_form] if self.date_form else None
+        heading = [title]
+        if self.beside_title == "kicker":
+            heading = ["Kultur", title]
+        elif self.beside_title == "subtitle":
+            heading = [title, "Premiere im Januar"]
         if date_line and self.title_above:
-            release += [title, date_line]
+            release += [*heading, date_line]
         elif date_line:
-            release += [date_line, title]
+            release += [date_line, *heading]
         else:
-            release += [title]
+            release += heading
         release += self.body
         if self.author:
             release.append("Autor/in: Referat Grünflächen, Eva Beispiel")
@@ -127,6 +135,7 @@ PARTS = st.builds(
     chrome_after=st.lists(st.sampled_from(CHROME_AFTER), max_size=4, unique=True),
     blank_lines=st.booleans(),
     wrap_title=st.booleans(),
+    beside_title=st.sampled_from([None, "kicker", "subtitle"]),
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-8 notice, cp1252 body"]),
 )
 
@@ -143,6 +152,8 @@ def test_title_date_and_notice_are_right_or_a_warning_says_what_was_guessed(tmp_
         parts.notice != "none",
     )
     assert right or release.warnings, (release.title, release.issued, release.notice_in_source)
+    if parts.beside_title is not None:
+        return
     # Beyond the rule, what the reader promises for every one of these forms: these are read right.
     assert (release.title, release.issued) == (parts.title, ISSUED), release.warnings
     assert release.notice_in_source is (parts.notice != "none")

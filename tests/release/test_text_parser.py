@@ -162,3 +162,6 @@ def test_a_second_heading_after_the_title_is_said(profile):
     # a body hard-wrapped without blank lines has lines without a full stop too; they are body
     text = "Pressemitteilung vom 05.12.2024\n\nTitel\n\nErster Satz, der umbrochen\nwurde und weitergeht."
     assert codes(parse(text, profile)) == []
+    # without blank lines, a second short heading-like line is said too
+    parsed = parse("Pressemitteilung vom 05.12.2024\nKultur\nTheater zeigt Faust\nErster Satz.", profile)
+    assert parsed.title == "Kultur" and codes(parsed) == ["release.title-ambiguous"]
