@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from html import escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -82,10 +83,14 @@ class Parts:
     chrome_after: list[str]
     blank_lines: bool
     wrap_title: bool
+    """Hard-wrap a title with a comma after it (only with blank lines can a reader tell it is one title)."""
     beside_title: str | None
     """A kicker above the title or a subtitle below it, next to the date line: which is the title is a
     guess, so the reader may pick either, but must say so."""
-    """Hard-wrap a title with a comma after it (only with blank lines can a reader tell it is one title)."""
+    share_bar: bool
+    """A share bar right below the date line, as the website puts it."""
+    html: bool
+    """A saved page: each line a paragraph, the title the page's h1."""
     encoding: str
 
     def text_parts(self) -> tuple[list[str], list[str]]:
@@ -102,7 +107,7 @@ class Parts:
         if date_line and self.title_above:
             release += [*heading, date_line]
         elif date_line:
-            release += [date_line, *heading]
+            release += [date_line, *(["Drucken  Teilen  Vorlesen"] if self.share_bar else []), *heading]
         else:
             release += heading
         release += self.body
@@ -114,6 +119,13 @@ class Parts:
 
     def encode(self) -> bytes:
         head, rest = self.text_parts()
+        if self.html:
+            title = self.title.replace(", ", ",\n", 1) if self.wrap_title and self.blank_lines else self.title
+            head = ["<html><body>", *(f"<p>{escape(line)}</p>" for line in head)]
+            rest = [
+                f"<h1>{escape(line)}</h1>" if line == title else f"<p>{escape(line)}</p>" for line in rest
+            ]
+            rest.append("</body></html>")
         separator = "\n\n" if self.blank_lines else "\n"
         if self.encoding == "utf-8 notice, cp1252 body":
             first = separator.join(head) + separator if head else ""
@@ -136,6 +148,8 @@ PARTS = st.builds(
     blank_lines=st.booleans(),
     wrap_title=st.booleans(),
     beside_title=st.sampled_from([None, "kicker", "subtitle"]),
+    share_bar=st.booleans(),
+    html=st.booleans(),
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-8 notice, cp1252 body"]),
 )
 
@@ -143,7 +157,7 @@ PARTS = st.builds(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(PARTS)
 def test_title_date_and_notice_are_right_or_a_warning_says_what_was_guessed(tmp_path_factory, parts):
-    source = tmp_path_factory.mktemp("parts") / "release.txt"
+    source = tmp_path_factory.mktemp("parts") / ("release.html" if parts.html else "release.txt")
     source.write_bytes(parts.encode())
     release = read_found(Found(source), PROFILE)
     right = (release.title, release.issued, release.notice_in_source) == (
@@ -157,4 +171,5 @@ def test_title_date_and_notice_are_right_or_a_warning_says_what_was_guessed(tmp_
     # Beyond the rule, what the reader promises for every one of these forms: these are read right.
     assert (release.title, release.issued) == (parts.title, ISSUED), release.warnings
     assert release.notice_in_source is (parts.notice != "none")
-    assert release.body == ("\n\n" if parts.blank_lines else "\n").join(parts.body)
+    body_separator = "\n\n" if parts.blank_lines or parts.html else "\n"
+    assert release.body == body_separator.join(parts.body)
