@@ -1,9 +1,10 @@
 """The plain-text parser: finds the release by its anchors, not by position.
 
-The anchors are the notice (whole or in part), the date line (``Pressemitteilung vom …``, or an ``Ort, Datum``
-line at the top), ``Autor/in:`` and the closing ``Ort, Datum`` line (patterns.py). Everything outside them is
-the website's frame; the title is the heading-like line next to the date line, after it or above it. What
-had to be guessed or was dropped becomes a warning with a code of the finding catalogue.
+The anchors are the notice (whole or in part), the date line (``Pressemitteilung vom …``, a publication date,
+or an ``Ort, Datum`` line at the top), ``Autor/in:`` and the closing ``Ort, Datum`` line (patterns.py).
+Everything outside them is the website's frame; the title is the heading-like line next to the date line,
+after it or above it. What had to be guessed or was dropped becomes a warning with a code of the finding
+catalogue, and every field found says where it came from (``origins``).
 """
 
 from __future__ import annotations
@@ -276,20 +277,22 @@ def _title(
     if after is not None and after_line is not None and is_heading(after_line.text):
         return taken_after(next_line, after + 1)
     wrapped = _wrapped_heading(head, before)
-    if wrapped is not None and wrapped[1] == (before or 0) + 1:
+    if wrapped is not None and before is not None and wrapped[1] == before + 1:
         origins.append(("title", "the lines above the date line (one heading wrapped over them)"))
         return _joined(head[wrapped[0] : wrapped[1]]), head[: wrapped[0]] + head[wrapped[1] :], middle
     if before_line is not None and before is not None and is_heading(before_line.text):
         origins.append(("title", "the line above the date line"))
         return before_line.text, head[:before] + head[before + 1 :], middle
     # A heading that mentions Instagram or opening hours looks like chrome, but may be the title.
-    nearest = [i for i in range(after if after is not None else len(middle)) if _titled_chrome(middle[i])]
+    nearest = [i for i in range(after if after is not None else len(middle)) if _title_like_chrome(middle[i])]
     if nearest:
         at = nearest[0]
         warnings.append(finding("release.title-chrome-like", title=_short(middle[at].text)))
         origins.append(("title", f"{next_line}, which looks like website chrome"))
         return middle[at].text, head + middle[:at], middle[at + 1 :]
-    above = [i for i in range(before + 1 if before is not None else 0, len(head)) if _titled_chrome(head[i])]
+    above = [
+        i for i in range(before + 1 if before is not None else 0, len(head)) if _title_like_chrome(head[i])
+    ]
     if above:
         at = above[-1]
         warnings.append(finding("release.title-chrome-like", title=_short(head[at].text)))
@@ -340,7 +343,7 @@ def _joined(lines: list[_Line]) -> str:
     return " ".join(line.text for line in lines)
 
 
-def _titled_chrome(line: _Line) -> bool:
+def _title_like_chrome(line: _Line) -> bool:
     return line.kind == "chrome" and line.mention and is_heading(line.text)
 
 
