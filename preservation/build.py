@@ -48,7 +48,7 @@ from preservation.profile import Profile
 from preservation.release import read_sources
 from preservation.release.identity import Content, Duplicate, distinguish, holds
 from preservation.release.model import ReadFailure, Release
-from preservation.validate.findings import finding
+from preservation.validate.findings import Finding, finding
 from preservation.workers import bounded_jobs, process_pool
 
 Status = Literal["built", "replaced", "up-to-date", "duplicate", "conflict", "failed"]
@@ -66,8 +66,9 @@ class BuildOutcome:
     identifier: str | None = None
     bag: Path | None = None
     message: str | None = None
-    warnings: tuple[str, ...] = ()
-    """What the build decided about the release's identity and said out loud (a content suffix)."""
+    warnings: tuple[Finding, ...] = ()
+    """What the reader guessed or left out of this release, and what the build decided about its identity
+    (family release of the catalogue)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class BuildSummary:
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(outcome.warnings) for outcome in self.outcomes)
 
     @property
     def ok(self) -> bool:
@@ -94,11 +99,13 @@ def build_bags(
     replace: bool = False,
     on_planned: Callable[[int], None] | None = None,
     on_outcome: Callable[[BuildOutcome], None] | None = None,
+    strict: bool = False,
 ) -> BuildSummary:
     """Build a bag under `out_dir` for every release found in `sources`; never raises for bad input.
 
     `replace`: a release whose source differs from its existing bag gets a new bag, and the old one is
     kept under ``out_dir/.superseded/<identifier>/<bagging-date>/`` (see `preservation.bagit.writer`).
+    `strict`: a release the reader or the build had to warn about fails instead of being built.
 
     `on_planned` hears how many releases will be bagged, `on_outcome` each result as it is known. Raises
     BagError only when `out_dir` itself cannot be used (e.g. another run is writing into it).
@@ -108,11 +115,10 @@ def build_bags(
     mtime = int(epoch.timestamp()) if epoch is not None else None
     env = dict(os.environ if environ is None else environ)
     outcomes: list[BuildOutcome] = []
-    said: dict[Path, tuple[str, ...]] = {}  # the warnings telling releases apart, by source
 
-    def report(outcome: BuildOutcome) -> None:
-        if outcome.source in said:
-            outcome = dataclasses.replace(outcome, warnings=said[outcome.source])
+    def report(outcome: BuildOutcome, release: Release | None = None) -> None:
+        if release is not None:
+            outcome = dataclasses.replace(outcome, warnings=release.warnings)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
@@ -134,16 +140,18 @@ def build_bags(
                     stager.start()
         claimed: dict[str, Path] = {}
         told_apart = distinguish(releases, BagsOnDisk(out_dir, profile.manifest_algorithms[0]))
-        for release, told in zip(releases, told_apart, strict=True):
-            if isinstance(told, Release) and told.warnings != release.warnings:
-                said[told.source] = told.warnings[len(release.warnings) :]
+        for told in told_apart:
             if isinstance(told, ReadFailure):
                 report(BuildOutcome(told.source, "failed", message=told.message))
             elif isinstance(told, Duplicate):
                 again = told.release
                 report(BuildOutcome(again.source, "duplicate", again.identifier, message=told.message))
+            elif strict and told.warnings:
+                count = len(told.warnings)
+                message = f"not built (--strict): reading it gave {count} warning{'s' if count != 1 else ''}"
+                report(BuildOutcome(told.source, "failed", told.identifier, message=message), told)
             elif told.identifier in claimed:
-                report(_taken(told, claimed[told.identifier]))
+                report(_taken(told, claimed[told.identifier]), told)
             else:
                 claimed[told.identifier] = told.source
                 stager.add(told)
@@ -152,7 +160,7 @@ def build_bags(
         pending: list[tuple[StagedBag, Release]] = []
         for release, result in stager.results():
             if isinstance(result, BuildOutcome):
-                report(result)
+                report(result, release)
                 continue
             pending.append((result, release))
             if len(pending) >= BATCH:
@@ -247,7 +255,9 @@ def stage_chunk(
     return [(r, stage_release(r, out_dir, profile, created, mtime, environ, replace)) for r in releases]
 
 
-def _publish(pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOutcome], None]) -> None:
+def _publish(
+    pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOutcome, Release], None]
+) -> None:
     if not pending:
         return
     sources = {staged.result.path: release for staged, release in pending}
@@ -257,13 +267,13 @@ def _publish(pending: list[tuple[StagedBag, Release]], report: Callable[[BuildOu
         release = sources[result.path]
         if result.path in replacing:
             kept = finding("release.replaced", kept=replacing[result.path]).message
-            report(BuildOutcome(release.source, "replaced", release.identifier, result.path, kept))
+            report(BuildOutcome(release.source, "replaced", release.identifier, result.path, kept), release)
         else:
-            report(BuildOutcome(release.source, "built", release.identifier, result.path))
+            report(BuildOutcome(release.source, "built", release.identifier, result.path), release)
     for failure in published.failures:
         target = Path(failure.source or "")
         release = sources[target]
-        report(BuildOutcome(release.source, "failed", release.identifier, message=failure.message))
+        report(BuildOutcome(release.source, "failed", release.identifier, message=failure.message), release)
 
 
 def stage_release(

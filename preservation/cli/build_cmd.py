@@ -35,16 +35,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "notice, and SHA-256/SHA-512 manifests. Bags appear only when complete. Sources are never "
             "changed. A bag that already exists with the same payload is left as it is (up to date); "
             "one whose source changed is a conflict and is left untouched too, unless --replace is given. "
-            "A release read twice is a duplicate and built once. Set SOURCE_DATE_EPOCH "
-            "for byte-identical rebuilds."
+            "A release read twice is a duplicate and built once. What the reader had to guess is counted "
+            "in the summary, listed with --verbose and recorded in each bag's METS as a PREMIS metadata "
+            "extraction event. Set SOURCE_DATE_EPOCH for byte-identical rebuilds."
         ),
         epilog=(
             "Examples:\n"
             "  preservation build samples --out bags\n"
             "  SOURCE_DATE_EPOCH=1700000000 preservation build export/ --out bags --jobs 2 --verbose\n"
-            "  preservation build corrected/04161 --out bags --replace\n\n"
+            "  preservation build corrected/04161 --out bags --replace\n"
+            "  preservation build export/ --out bags --strict\n\n"
             "Exit codes: 0 every release built, replaced, up to date or a duplicate, 1 any failed or "
-            "conflicted, 2 usage or profile error."
+            "conflicted (with --strict: or warned), 2 usage or profile error."
         ),
         formatter_class=HelpFormatter,
     )
@@ -70,7 +72,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_jobs_option(parser, "--jobs", default=2, help="releases staged in parallel (default 2)")
     noise = parser.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
-    noise.add_argument("--verbose", "-v", action="store_true", help="print a line for every release")
+    noise.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="print a line for every release, and each of its warnings",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="a release the reader had to warn about (a guessed title or date, removed chrome, …) fails "
+        "instead of being built; the others are still built",
+    )
     parser.set_defaults(func=run)
 
 
@@ -89,9 +102,11 @@ def run(args: argparse.Namespace) -> int:
         progress.step(outcome.status)
         problem = outcome.status in ("failed", "conflict")
         if args.verbose or problem or (outcome.status in ("duplicate", "replaced") and not args.quiet):
-            print(_line(outcome), file=sys.stderr if problem else sys.stdout)
-        for warning in outcome.warnings:
-            print(f"warning: {outcome.source}: {warning}", file=sys.stderr)
+            stream = sys.stderr if problem else sys.stdout
+            print(_line(outcome), file=stream)
+            if args.verbose or outcome.status == "failed":  # with --strict, the warnings are why
+                for warning in outcome.warnings:
+                    print(f"  warning: {warning.code}: {shown(warning.message)}", file=stream)
 
     try:
         summary = build_bags(
@@ -102,12 +117,13 @@ def run(args: argparse.Namespace) -> int:
             replace=args.replace,
             on_planned=progress.start,
             on_outcome=heard,
+            strict=args.strict,
         )
     except PreservationError as exc:
         raise UsageError(str(exc)) from None
     finally:
         progress.close()
-    print(_summary(summary))
+    print(_summary(summary, args.verbose))
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
@@ -118,7 +134,7 @@ def _line(outcome: BuildOutcome) -> str:
     return f"{text}: {shown(outcome.message)}" if outcome.message else text
 
 
-def _summary(summary: BuildSummary) -> str:
+def _summary(summary: BuildSummary, verbose: bool) -> str:
     # Replacements and duplicates are counted only when there are any: the usual line stays as it was.
     replaced = f"{summary.count('replaced')} replaced, " if summary.count("replaced") else ""
     duplicates = f"{summary.count('duplicate')} duplicates, " if summary.count("duplicate") else ""
@@ -128,4 +144,8 @@ def _summary(summary: BuildSummary) -> str:
     )
     if summary.removed_temporaries:
         counts += f" (removed {len(summary.removed_temporaries)} unfinished bags of an interrupted run)"
+    warnings = summary.warning_count
+    if warnings:
+        counts += f"; {warnings} warning{'s' if warnings != 1 else ''}"
+        counts += "" if verbose else " (--verbose lists them)"
     return counts

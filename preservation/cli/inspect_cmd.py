@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="show what the tool reads from each release (identifier, title, date, author, …)",
         description=(
             "Read press releases and show, per release, the identifier, title, issued date, author, place, "
-            "whether the source carried the archive's notice, the attachments and any warnings. "
+            "whether the source carried the archive's notice, the attachments and any warnings: what "
+            "was guessed or left out, each with a code. "
             "Nothing is written; use it to check an export before building bags."
         ),
         epilog=EXAMPLE,
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 def _as_release(item: Release | Duplicate) -> Release:
     if isinstance(item, Release):
         return item
-    return dataclasses.replace(item.release, warnings=(*item.release.warnings, item.message))
+    return dataclasses.replace(item.release, warnings=(*item.release.warnings, item.finding))
 
 
 def release_json(release: Release) -> dict[str, Any]:
@@ -88,7 +89,9 @@ def release_json(release: Release) -> dict[str, Any]:
         "place": release.place,
         "notice_in_source": release.notice_in_source,
         "attachments": [str(a) for a in release.attachments],
-        "warnings": list(release.warnings),
+        "warnings": [w.message for w in release.warnings],
+        "findings": [{"code": w.code, "message": w.message} for w in release.warnings],
+        "origins": dict(release.origins),
     }
 
 
@@ -105,5 +108,5 @@ def release_text(release: Release) -> str:
     ]
     lines = [shown(release.source)] + [f"  {name + ':':<12}{shown(value)}" for name, value in fields]
     lines += [f"  attachment: {shown(release.attachment_name(a))}" for a in release.attachments]
-    lines += [f"  warning:    {shown(w)}" for w in release.warnings]
+    lines += [f"  warning:    {shown(w.message)} [{w.code}]" for w in release.warnings]
     return "\n".join(lines) + "\n"

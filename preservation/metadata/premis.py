@@ -223,6 +223,7 @@ def premis_record(package: Package) -> PremisRecord:
                 target,
             )
         )
+    events.append(_extraction_event(package, software, ids))
     events.append(
         Event(
             _uuid("event", key, "information package creation"),
@@ -245,6 +246,28 @@ def _replacement_note(package: Package) -> tuple[str, ...]:
     which = f"the bag {old.object_id}" if old.object_id else "the earlier bag"
     dated = f" of {old.bagging_date}" if old.bagging_date else ""
     return (f"replaces {which}{dated}, kept as {old.kept_as}",)
+
+
+def _extraction_event(package: Package, software: Agent, ids: dict[str, Identifier]) -> Event:
+    """How the release's title, date and the rest were read from its source, and what had to be guessed.
+
+    One note per reader warning (its catalogue code and message), so a reader of the bag decades later
+    sees which fields are the tool's guess; outcome "warning" when there is any.
+    """
+    release = package.release
+    source = next(f for f in ordered_payload(package) if f.role == "source")
+    origins = "; ".join(f"{name}: {where}" for name, where in release.origins)
+    detail = f"title, issued date, author, place and notice read from {source.path}"
+    return Event(
+        _uuid("event", package.key, "metadata extraction"),
+        "metadata extraction",
+        package.created,
+        f"{detail}: {origins}" if origins else detail,
+        "warning" if release.warnings else "success",
+        tuple(f"{w.code}: {w.message}" for w in release.warnings),
+        (Link(software.identifier, "executing program"),),
+        (Link(ids[source.path], "source"),),
+    )
 
 
 def _algorithm_order(algorithm: str) -> tuple[int, str]:

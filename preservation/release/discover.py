@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from preservation.validate.findings import Finding, finding
+
 _DOCUMENT = re.compile(r"\.(?:txt|html?|xhtml)(?:\.[a-z]{2})?$", re.IGNORECASE)
 """`.txt`, `.html`, `.htm`, `.xhtml`, and the web server's language variants such as `index.html.de`."""
 _HTML = re.compile(r"\.(?:html?|xhtml)(?:\.[a-z]{2})?$", re.IGNORECASE)
@@ -21,7 +23,7 @@ class Found:
     document: Path
     root: Path | None = None
     attachments: tuple[Path, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,14 +126,14 @@ def _folder(folder: Path, skip: Skip) -> Iterator[Found | Unreadable]:
 
 def _release_folder(folder: Path, document: Path, skip: Skip) -> Found | Unreadable:
     attachments: list[Path] = []
-    warnings: list[str] = []
+    warnings: list[Finding] = []
     try:
         for path in _walk(folder, skip):
             name = path.relative_to(folder).as_posix()
             if is_junk(path):
-                warnings.append(f"skipped operating-system or hidden file: {name}")
+                warnings.append(finding("release.file-skipped", name=name))
             elif path.is_dir():
-                warnings.append(f"skipped linked folder: {name}")
+                warnings.append(finding("release.folder-skipped", name=name))
             elif path != document:
                 attachments.append(path)
     except OSError as exc:

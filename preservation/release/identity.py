@@ -25,7 +25,7 @@ from preservation.errors import ReleaseError
 from preservation.hashing import hash_file
 from preservation.release.identify import identifier as derived_identifier
 from preservation.release.model import ReadFailure, Release
-from preservation.validate.findings import finding
+from preservation.validate.findings import Finding, finding
 
 SUFFIX = 8
 """Hex digits of the content fingerprint in a suffix: 4 billion values, for releases of one date and title."""
@@ -79,8 +79,12 @@ class Duplicate:
     """The source read first in this run, or the bag that holds the release already."""
 
     @property
+    def finding(self) -> Finding:
+        return finding("release.duplicate", other=self.other)
+
+    @property
     def message(self) -> str:
-        return finding("release.duplicate", other=self.other).message
+        return self.finding.message
 
 
 class Existing(Protocol):
@@ -193,11 +197,11 @@ def _bagged_before(release: Release, existing: Existing) -> Release:
     if not held:
         return release
     warning = finding("release.bagged-before-number", bags=", ".join(held), identifier=release.identifier)
-    return dataclasses.replace(release, warnings=(*release.warnings, warning.message))
+    return dataclasses.replace(release, warnings=(*release.warnings, warning))
 
 
 def _suffixed(release: Release, identifier: str, others: Sequence[str]) -> Release:
     if not others:  # only its own bag from an earlier run is left: nothing to tell it apart from now
         return dataclasses.replace(release, identifier=identifier)
     warning = finding("release.same-date-and-title", others=", ".join(others), identifier=identifier)
-    return dataclasses.replace(release, identifier=identifier, warnings=(*release.warnings, warning.message))
+    return dataclasses.replace(release, identifier=identifier, warnings=(*release.warnings, warning))

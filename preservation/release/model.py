@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from preservation.validate.findings import Finding
+
 SourceFormat = Literal["text", "html"]
 
 
@@ -30,12 +32,16 @@ class Release:
     """The release text without notice and page chrome; paragraphs separated by one blank line."""
     source_format: SourceFormat
     encoding: str
-    """The character encoding the document was decoded with (``utf-8``, ``utf-8-sig``, ``cp1252``)."""
+    """The character encoding the document was decoded with (``utf-8``, ``utf-8-sig``, ``cp1252``, or
+    ``utf-8+cp1252`` when its parts differ)."""
     attachments: tuple[Path, ...] = ()
     """Other files of a release folder, sorted by their path relative to it."""
     root: Path | None = None
     """The release folder when the release came as a folder; attachment names are relative to it."""
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[Finding, ...] = field(default_factory=tuple)
+    """What was guessed, dropped or changed while reading; codes of the finding catalogue (family release)."""
+    origins: tuple[tuple[str, str], ...] = ()
+    """(field, where in the source it was read from): ``("title", "the line above the date line")``."""
 
     def attachment_name(self, attachment: Path) -> str:
         """The attachment's name as it goes into the bag: relative to the release folder, POSIX style."""

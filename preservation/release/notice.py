@@ -1,12 +1,20 @@
-"""The archive's notice ("Achtung! Diese archivierte Pressemitteilung …"): find it and take it out."""
+"""The archive's notice ("Achtung! Diese archivierte Pressemitteilung …"): find it, whole or in part."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+
+from preservation.validate.findings import Finding, finding
 
 Paragraph = tuple[str, ...]
 """One paragraph of a document: its non-blank lines, stripped."""
+
+RUN_MAX = 40
+"""Lines one run of notice text may span: the whole notice hard-wrapped at some 40 characters."""
+MATCH_MIN = 30
+"""Characters a run must hold to count: a line that is just "Achtung!" is not the notice."""
 
 
 @dataclass(frozen=True)
@@ -14,8 +22,8 @@ class NoticeResult:
     paragraphs: tuple[Paragraph, ...]
     """The document without any notice text."""
     in_source: bool
-    """Every paragraph of the notice's body was there (its heading line may be missing)."""
-    warnings: tuple[str, ...] = ()
+    """Some of the notice was there: whole, shortened to some paragraphs or sentences, or re-wrapped."""
+    warnings: tuple[Finding, ...] = ()
 
 
 def comparable(text: str) -> str:
@@ -28,35 +36,81 @@ def notice_paragraphs(notice: str) -> tuple[str, ...]:
     return tuple(" ".join(p.split()) for p in re.split(r"\n\s*\n", notice.strip()) if p.strip())
 
 
-def strip_notice(paragraphs: tuple[Paragraph, ...], notice: str) -> NoticeResult:
-    """Remove every line or paragraph that is a paragraph of the notice.
+def _sentences(paragraph: str) -> list[str]:
+    return [s for s in (comparable(s) for s in re.split(r"(?<=[.!?])\s+", paragraph)) if s]
 
-    Line by line catches exports that put the notice without blank lines; the joined paragraph catches
-    exports that hard-wrapped a notice paragraph over several lines.
+
+class _Notice:
+    """The notice as sentences: a run of lines is notice text when it is nothing but its sentences."""
+
+    def __init__(self, notice: str) -> None:
+        paragraphs = notice_paragraphs(notice)
+        self.total = len(paragraphs)
+        self.of_sentence: dict[str, int] = {}
+        for index, paragraph in enumerate(paragraphs):
+            for sentence in _sentences(paragraph):
+                self.of_sentence.setdefault(sentence, index)
+        alternatives = "|".join(re.escape(s) for s in sorted(self.of_sentence, key=len, reverse=True))
+        self.sentence = re.compile(rf"\s*({alternatives})[.!:?]?") if alternatives else None
+        self.needed = {i for i in self.of_sentence.values() if i > 0} or {0}
+        """Paragraphs whose sentences must all be there for the notice to be whole (the heading need not)."""
+
+    def run(self, lines: Paragraph, start: int) -> tuple[int, list[str]] | None:
+        """The longest run of lines from `start` that is nothing but notice sentences: (end, sentences).
+
+        Sentences are matched as the run grows, and the run stops as soon as what follows the last whole
+        sentence cannot begin one, so each line is looked at a bounded number of times.
+        """
+        if self.sentence is None:
+            return None
+        best: tuple[int, list[str]] | None = None
+        found: list[str] = []
+        text = ""
+        at = 0
+        for end in range(start, min(len(lines), start + RUN_MAX)):
+            text += " " + comparable(lines[end])
+            while (match := self.sentence.match(text, at)) and match.end() > at:
+                found.append(match.group(1))
+                at = match.end()
+            rest = text[at:].strip()
+            if not rest:
+                if len(text.strip()) >= MATCH_MIN:
+                    best = (end + 1, list(found))
+            elif not any(sentence.startswith(rest) for sentence in self.of_sentence):
+                break
+        return best
+
+
+@cache
+def _model(notice: str) -> _Notice:
+    """One model per notice text: a run reads many releases against the profile's one notice."""
+    return _Notice(notice)
+
+
+def strip_notice(paragraphs: tuple[Paragraph, ...], notice: str) -> NoticeResult:
+    """Remove every run of lines that is notice text: a paragraph of it, some of its sentences, re-wrapped.
+
+    Runs of lines catch exports that put the notice without blank lines and those that hard-wrapped it.
     """
-    wanted = {comparable(p): index for index, p in enumerate(notice_paragraphs(notice))}
-    found: set[int] = set()
+    model = _model(notice)
+    found: set[str] = set()
     kept: list[Paragraph] = []
     for paragraph in paragraphs:
-        joined = comparable(" ".join(paragraph))
-        if joined in wanted:
-            found.add(wanted[joined])
-            continue
-        lines = []
-        for line in paragraph:
-            index = wanted.get(comparable(line))
-            if index is None:
-                lines.append(line)
+        lines: list[str] = []
+        start = 0
+        while start < len(paragraph):
+            run = model.run(paragraph, start)
+            if run is None:
+                lines.append(paragraph[start])
+                start += 1
             else:
-                found.add(index)
+                start, sentences = run
+                found.update(sentences)
         if lines:
             kept.append(tuple(lines))
-    body = set(range(1, len(wanted))) or {0}
-    in_source = body <= found
-    warnings: tuple[str, ...] = ()
-    if found and not in_source:
-        warnings = (
-            f"the source carries only part of the archive's notice ({len(found)} of {len(wanted)} "
-            "paragraphs); treated as having no notice",
-        )
-    return NoticeResult(tuple(kept), in_source, warnings)
+    complete = all(s in found for s, i in model.of_sentence.items() if i in model.needed)
+    warnings: tuple[Finding, ...] = ()
+    if found and not complete:
+        paragraphs_found = len({model.of_sentence[s] for s in found})
+        warnings = (finding("release.notice-partial", found=paragraphs_found, total=model.total),)
+    return NoticeResult(tuple(kept), bool(found), warnings)

@@ -12,7 +12,9 @@ from preservation.release.discover import Found, Unreadable, discover, is_html, 
 from preservation.release.html import html_to_text
 from preservation.release.identify import identifier, number_from_path
 from preservation.release.model import ReadFailure, Release
+from preservation.release.patterns import MOJIBAKE
 from preservation.release.text import parse_text
+from preservation.validate.findings import Finding, finding
 
 
 def read_release(path: Path | str, profile: Profile) -> Release:
@@ -53,7 +55,7 @@ def read_found(found: Found, profile: Profile) -> Release:
     """Read one discovered release document and give it its identity, files and warnings."""
     document = found.document
     data = _read_bytes(document)
-    text, encoding = decode(data, document)
+    text, encoding, decoding = decode(data, document)
     html = is_html(document)
     title_hint = None
     replaced: tuple[str, ...] = ()
@@ -61,16 +63,24 @@ def read_found(found: Found, profile: Profile) -> Release:
         content = html_to_text(text, profile.notice)
         text, title_hint, replaced = content.text, content.title, content.replaced
     parsed = parse_text(text, document, profile.notice, title_hint)
-    number = number_from_path(document.resolve()) or parsed.number
+    path_number = number_from_path(document.resolve())
+    number = path_number or parsed.number
+    origins = parsed.origins
+    if path_number is not None:
+        origins = tuple(o for o in origins if o[0] != "number") + (("number", "the archive's folder name"),)
     # The fields that go into bag-info and the XML metadata; the document itself is kept as it is.
-    warnings = list(found.warnings + parsed.warnings)
+    warnings = list(found.warnings + decoding + parsed.warnings)
     if replaced:
-        warnings.append(f"markup: {', '.join(replaced)} replaced or left out (XML cannot carry them)")
+        warnings.append(finding("release.xml-characters", field="markup", characters=", ".join(replaced)))
     title = _for_xml("title", parsed.title, warnings)
     if not title:
         raise ReleaseError(document, "the title holds only characters that XML cannot carry")
     author = parsed.author and _for_xml("author", parsed.author, warnings)
     place = parsed.place and _for_xml("place", parsed.place, warnings)
+    for name, value in (("title", title), ("author", author), ("place", place)):
+        mojibake = MOJIBAKE.search(value or "")
+        if mojibake:
+            warnings.append(finding("release.mojibake", field=name, sample=mojibake[0]))
     return Release(
         source=document,
         identifier=identifier(number, parsed.issued, title),
@@ -86,14 +96,15 @@ def read_found(found: Found, profile: Profile) -> Release:
         attachments=found.attachments,
         root=found.root,
         warnings=tuple(warnings),
+        origins=origins,
     )
 
 
-def _for_xml(name: str, value: str, warnings: list[str]) -> str:
+def _for_xml(name: str, value: str, warnings: list[Finding]) -> str:
     clean, removed = for_xml(value)
     if not removed:
         return value
-    warnings.append(f"{name}: {', '.join(removed)} replaced or left out (XML cannot carry them)")
+    warnings.append(finding("release.xml-characters", field=name, characters=", ".join(removed)))
     return " ".join(clean.split())
 
 

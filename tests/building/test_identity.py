@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from preservation.build import BuildSummary, build_bags
+from preservation.build import BuildOutcome, BuildSummary, build_bags
 from preservation.cli import main
 from tests.building.helpers import EPOCH, tree_digest
 
@@ -45,8 +45,14 @@ def test_different_releases_with_one_date_and_title_get_stable_content_suffixes(
     assert identifiers(three)["c"] not in ids.values()
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
     # Each is told apart out loud, naming the other.
-    (warning,) = next(o for o in forward.outcomes if o.source.parent == a).warnings
+    warning = said(next(o for o in forward.outcomes if o.source.parent == a), "release.same-date-and-title")
     assert str(b / "mitteilung.txt") in warning and ids["a"] in warning
+
+
+def said(outcome: BuildOutcome, code: str) -> str:
+    """The one warning with `code` among those the build gave for the release."""
+    (message,) = [warning.message for warning in outcome.warnings if warning.code == code]
+    return message
 
 
 def test_reruns_with_more_or_fewer_sources_find_the_bags_they_made(tmp_path, profile):
@@ -64,7 +70,8 @@ def test_reruns_with_more_or_fewer_sources_find_the_bags_they_made(tmp_path, pro
     later = build_bags([c], out, profile, environ=EPOCH)
     (outcome,) = later.outcomes
     assert outcome.status == "built" and outcome.identifier not in (None, BASE, *identifiers(first).values())
-    assert identifiers(first)["a"] in outcome.warnings[0] and identifiers(first)["b"] in outcome.warnings[0]
+    warning = said(outcome, "release.same-date-and-title")
+    assert identifiers(first)["a"] in warning and identifiers(first)["b"] in warning
 
 
 def test_a_bag_under_the_plain_identifier_keeps_it_and_a_newcomer_is_told_apart(tmp_path, profile):
@@ -75,7 +82,7 @@ def test_a_bag_under_the_plain_identifier_keeps_it_and_a_newcomer_is_told_apart(
     both = build_bags([b, a], out, profile, environ=EPOCH)
     assert {o.source.parent.name: o.status for o in both.outcomes} == {"a": "up-to-date", "b": "built"}
     assert identifiers(both)["a"] == BASE and identifiers(both)["b"].startswith(BASE + "-")
-    assert f"{BASE}" in next(o for o in both.outcomes if o.source.parent == b).warnings[0]
+    assert BASE in said(next(o for o in both.outcomes if o.source.parent == b), "release.same-date-and-title")
     # Later, b alone is not mistaken for a corrected a: it finds its own bag.
     (again,) = build_bags([b], out, profile, environ=EPOCH).outcomes
     assert (again.status, again.identifier) == ("up-to-date", identifiers(both)["b"])
@@ -137,8 +144,9 @@ def test_a_release_that_later_gets_a_number_keeps_it_and_names_its_earlier_bag(t
     shutil.copy(early, numbered / "index.txt")
     out = tmp_path / "bags"
     assert identifiers(build_bags([early.parent], out, profile, environ=EPOCH)) == {"baustelle": BASE}
-    assert main(["build", str(numbered), "--out", str(out), "--quiet"]) == 0
-    (warning,) = capsys.readouterr().err.splitlines()
-    assert warning.startswith(f"warning: {numbered / 'index.txt'}: ")
+    assert main(["build", str(numbered), "--out", str(out), "--verbose"]) == 0
+    built, *warnings, summary = capsys.readouterr().out.splitlines()
+    assert built == f"built: {out / '04300'}"
+    (warning,) = [w for w in warnings if w.startswith("  warning: release.bagged-before-number: ")]
     assert f"bagged as {BASE}" in warning and "number 04300" in warning
     assert sorted(p.name for p in out.iterdir()) == ["04300", BASE]

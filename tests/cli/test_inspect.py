@@ -18,6 +18,8 @@ KEYS = [
     "notice_in_source",
     "attachments",
     "warnings",
+    "findings",
+    "origins",
 ]
 
 
@@ -42,6 +44,14 @@ def test_json_output_shape_for_a_release_folder(samples_dir, capsys):
             str(folder / "bilder" / "Sammelstelle Gänsbrunnen.png"),
         ],
         "warnings": [],
+        "findings": [],
+        "origins": {
+            "title": "the line after the date line",
+            "issued": "the 'Pressemitteilung vom' line",
+            "author": "the 'Autor/in:' line",
+            "place": "the closing line",
+            "notice": "in the source",
+        },
     }
     assert document["errors"] == []
 
@@ -53,6 +63,7 @@ def test_json_lists_failures_and_exits_1(samples_dir, capsys):
     (release,) = document["releases"]
     assert release["identifier"] == "2020-10-05-laubsammlung-beginnt-mitte-oktober"
     assert document["releases"][0]["warnings"][0].startswith("dates disagree")
+    assert document["releases"][0]["findings"][0]["code"] == "release.dates-disagree"
     (error,) = document["errors"]
     assert error == {"source": str(DATA / "empty.txt"), "message": "empty file: no text to read"}
 
@@ -73,7 +84,7 @@ def test_text_output_one_block_per_release_and_error_lines(samples_dir, capsys):
 
 def test_all_samples_read_exit_0(samples_dir, capsys):
     assert main(["inspect", str(samples_dir)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "13 read, 0 failed"
+    assert capsys.readouterr().out.splitlines()[-1] == "20 read, 0 failed"
 
 
 def test_missing_source_is_a_usage_error(tmp_path, capsys):

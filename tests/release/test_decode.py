@@ -22,7 +22,7 @@ TEXT = "Größere Übungsräume für „Jugend musiziert“ – 20 € Zuschuss\
     ],
 )
 def test_encodings_and_line_ends_give_the_same_text(data, encoding):
-    assert decode(data, SOURCE) == (TEXT, encoding)
+    assert decode(data, SOURCE) == (TEXT, encoding, ())
 
 
 def test_decomposed_umlauts_are_composed():

@@ -26,11 +26,11 @@ def test_folder_with_one_document_is_one_release_with_sorted_attachments_and_jun
     assert isinstance(found, Found)
     assert found.document == document and found.root == folder
     assert [p.relative_to(folder).as_posix() for p in found.attachments] == ["a b.jpg", "sub/ä.png", "z.pdf"]
-    assert found.warnings == (
-        "skipped operating-system or hidden file: .DS_Store",
-        "skipped operating-system or hidden file: Thumbs.db",
-        "skipped operating-system or hidden file: sub/.hidden",
-    )
+    assert [(w.code, w.message) for w in found.warnings] == [
+        ("release.file-skipped", "skipped operating-system or hidden file: .DS_Store"),
+        ("release.file-skipped", "skipped operating-system or hidden file: Thumbs.db"),
+        ("release.file-skipped", "skipped operating-system or hidden file: sub/.hidden"),
+    ]
 
 
 def test_folder_with_several_documents_is_a_collection_searched_recursively(tmp_path, profile):

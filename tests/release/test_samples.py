@@ -19,8 +19,8 @@ def read(samples_dir: Path, name: str, profile) -> Release:
 def test_every_sample_reads_cleanly(samples_dir, profile):
     results = list(read_sources([samples_dir], profile))
     assert all(isinstance(r, Release) for r in results), results
-    assert len(results) == 13
-    assert len({r.identifier for r in results}) == 13
+    assert len(results) == 20
+    assert len({r.identifier for r in results}) == 20
 
 
 def test_plain_export_with_full_notice(samples_dir, profile):
@@ -69,21 +69,26 @@ def test_website_chrome_stays_out_of_title_and_body(samples_dir, profile):
     for chrome in ("Facebook", "Willy-Brandt-Platz", "Öffnungszeiten", "©", "Mo.–Fr."):
         assert chrome not in release.body
     assert release.body.endswith("Anregungen schriftlich einreichen.")
-    assert release.warnings == ()
+    # the social-media blurb before, and address (3), opening hours (3) and © (1) after the release
+    (warning,) = release.warnings
+    assert (warning.code, dict(warning.params)["count"]) == ("release.chrome-removed", "8")
 
 
 def test_glued_photo_caption_is_split_off(samples_dir, profile):
     release = read(samples_dir, "2022-09-01-spielplatz-foto.txt", profile)
     assert release.body.endswith("kostete rund 240.000 Euro.")
     assert "Foto" not in release.body
-    assert any("Foto: Lena Hartmann © Stadt Kaiserslautern" in w for w in release.warnings)
+    (warning,) = release.warnings
+    assert warning.code == "release.caption-removed"
+    assert "Foto: Lena Hartmann © Stadt Kaiserslautern" in warning.message
 
 
 def test_disagreeing_dates_use_vom_and_warn_naming_both(samples_dir, profile):
     release = read(samples_dir, "2020-10-05-laubsammlung.txt", profile)
     assert release.issued == date(2020, 10, 5)
     (warning,) = release.warnings
-    assert "05.10.2020" in warning and "06.10.2020" in warning
+    assert warning.code == "release.dates-disagree"
+    assert "05.10.2020" in warning.message and "06.10.2020" in warning.message
 
 
 def test_utf8_with_bom(samples_dir, profile):
@@ -169,3 +174,64 @@ def test_seed_release(profile):
     assert release.body.startswith("Unter dem Motto „Smart, solidarisch, resilient:")
     assert release.body.endswith("in der ganzen Bundesrepublik“, so der CUO.")
     assert NOTICE_HEADING not in release.body
+
+
+def codes(release: Release) -> list[str]:
+    return [w.code for w in release.warnings]
+
+
+def test_long_form_date_without_a_closing_line(samples_dir, profile):
+    release = read(samples_dir, "2024-12-05-lichterglanz-langes-datum.txt", profile)
+    assert release.title == "Lichterglanz: Weihnachtsbaum auf dem Stiftsplatz leuchtet"
+    assert (release.issued, release.place, release.author) == (date(2024, 12, 5), None, "Pressestelle")
+    assert release.identifier == "2024-12-05-lichterglanz-weihnachtsbaum-auf-dem-stiftsplatz-leuchtet"
+    assert release.warnings == ()
+
+
+def test_two_digit_year_confirmed_by_the_closing_line(samples_dir, profile):
+    release = read(samples_dir, "2024-12-09-winterdienst-zweistellige-jahreszahl.txt", profile)
+    assert (release.title, release.issued) == (
+        "Winterdienst ist auf Schnee und Glätte vorbereitet",
+        date(2024, 12, 9),
+    )
+    assert release.warnings == ()
+
+
+def test_title_above_the_date_line(samples_dir, profile):
+    release = read(samples_dir, "2024-11-20-titel-ueber-dem-datum.txt", profile)
+    assert release.title == "Neue Sitzbänke für den Volkspark"
+    assert release.body.startswith("Im Volkspark stehen seit dieser Woche 24 neue Sitzbänke")
+    assert dict(release.origins)["title"] == "the line above the date line"
+    assert release.warnings == ()
+
+
+def test_line_based_export_with_chrome_before_the_notice(samples_dir, profile):
+    release = read(samples_dir, "2024-10-14-zeilenexport-mit-seitenrahmen.txt", profile)
+    assert release.title == "Stadtbus fährt am Wochenende öfter"
+    assert release.notice_in_source is True
+    assert release.body == (
+        "Ab dem 2. November fahren die Linien 101 und 102 samstags und sonntags im 20-Minuten-Takt statt "
+        "stündlich.\nDer neue Fahrplan liegt in allen Bussen aus und steht im Internet."
+    )
+    assert codes(release) == ["release.chrome-removed"]
+    assert "Startseite > Rathaus" in release.warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "paragraphs"),
+    [("2024-09-03-hinweis-gekuerzt.txt", "2 of 4"), ("2024-08-19-hinweis-ein-absatz.txt", "1 of 4")],
+)
+def test_shortened_notice_is_in_the_source_with_a_warning(samples_dir, profile, name, paragraphs):
+    release = read(samples_dir, name, profile)
+    assert release.notice_in_source is True
+    assert "Pressearchiv" not in release.body and "Achtung" not in release.title
+    assert codes(release) == ["release.notice-partial"]
+    assert f"({paragraphs} paragraphs)" in release.warnings[0].message
+
+
+def test_utf8_notice_above_a_windows_1252_body(samples_dir, profile):
+    release = read(samples_dir, "2024-07-01-gemischte-kodierung.txt", profile)
+    assert release.title == "Grünpflege: Mähen erst nach der Blüte"
+    assert release.notice_in_source is True and release.encoding == "utf-8+cp1252"
+    assert release.body.endswith("die Pflege kostet dadurch rund 5.000 € weniger.")
+    assert codes(release) == ["release.encoding-mixed"]
