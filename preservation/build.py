@@ -30,16 +30,18 @@ from preservation.bagit.writer import (
 from preservation.clock import build_time, clamp, source_date_epoch
 from preservation.errors import PreservationError
 from preservation.formats import identify_known, rendition_format
-from preservation.hashing import hash_bytes, hash_file
+from preservation.hashing import hash_bytes, hash_stream
 from preservation.metadata import build_dc, build_mets
 from preservation.package.model import Package, PayloadFile
 from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, plan_package
 from preservation.profile import Profile
 from preservation.release import read_sources
-from preservation.release.model import ReadFailure, Release
+from preservation.release.model import ReadFailure, Release, Skipped
+from preservation.sourcefile import open_regular
 from preservation.workers import worker_context
 
-Status = Literal["built", "up-to-date", "conflict", "failed"]
+Status = Literal["built", "up-to-date", "conflict", "failed", "skipped"]
+"""`skipped`: an entry of a source that is not read (a link, a special file); a warning, not a failure."""
 
 BATCH = 32
 """Bags made durable together: large enough to share the flush, small enough to publish steadily."""
@@ -54,6 +56,8 @@ class BuildOutcome:
     identifier: str | None = None
     bag: Path | None = None
     message: str | None = None
+    code: str | None = None
+    """The finding code (preservation/validate/catalogue.yaml) when the outcome has one."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class BuildSummary:
 
     @property
     def ok(self) -> bool:
-        return all(outcome.status in ("built", "up-to-date") for outcome in self.outcomes)
+        return all(outcome.status in ("built", "up-to-date", "skipped") for outcome in self.outcomes)
 
 
 def build_bags(
@@ -100,8 +104,10 @@ def build_bags(
     with exclusive_output(out_dir) as removed, _Stager(out_dir, profile, created, mtime, env, jobs) as stager:
         claimed: dict[str, Path] = {}
         for item in read_sources(sources, profile):
-            if isinstance(item, ReadFailure):
-                report(BuildOutcome(item.source, "failed", message=item.message))
+            if isinstance(item, Skipped):
+                report(BuildOutcome(item.path, "skipped", message=item.message, code=item.code))
+            elif isinstance(item, ReadFailure):
+                report(BuildOutcome(item.source, "failed", message=item.message, code=item.code))
             elif item.identifier in claimed:
                 report(_duplicate(item, claimed[item.identifier]))
             else:
@@ -231,32 +237,49 @@ def stage_release(
             return _compare_existing(plan, target, profile)
         return stage_bag(
             target,
-            [_payload_item(planned) for planned in plan.payload],
+            [_payload_item(planned, release.root) for planned in plan.payload],
             plan.bag_info,
             manifest_algorithms=profile.manifest_algorithms,
             tagmanifest_algorithms=profile.tagmanifest_algorithms,
-            tag_files=lambda records: _tag_files(plan, profile, records, environ),
+            tag_files=lambda records, staged: _tag_files(plan, profile, records, staged, environ),
             mtime=mtime,
         )
     except PreservationError as exc:
-        return BuildOutcome(release.source, "failed", release.identifier, message=exc.message)
+        return BuildOutcome(
+            _at_fault(release, exc), "failed", release.identifier, message=exc.message, code=exc.code
+        )
     except OSError as exc:
         name = exc.filename or release.source
         return BuildOutcome(release.source, "failed", release.identifier, message=f"{name}: {exc.strerror}")
 
 
-def _payload_item(planned: PlannedFile) -> PayloadItem:
+def _at_fault(release: Release, error: PreservationError) -> Path:
+    """The attachment, or folder of attachments, an error is about; else the release document."""
+    if error.source and release.root is not None:
+        path = Path(error.source)
+        if release.root in path.parents and any(path == a or path in a.parents for a in release.attachments):
+            return path
+    return release.source
+
+
+def _payload_item(planned: PlannedFile, below: Path | None) -> PayloadItem:
     if planned.content is not None:
         return PayloadBytes(planned.content, planned.path)
     assert planned.source is not None
-    return SourceFile(planned.source, planned.path)
+    return SourceFile(planned.source, planned.path, below)
 
 
 def _tag_files(
-    plan: PackagePlan, profile: Profile, records: tuple[PayloadRecord, ...], environ: Mapping[str, str]
+    plan: PackagePlan,
+    profile: Profile,
+    records: tuple[PayloadRecord, ...],
+    staged: Path,
+    environ: Mapping[str, str],
 ) -> dict[str, bytes]:
     by_path = {planned.path: planned for planned in plan.payload}
-    payload = tuple(_payload_file(by_path[record.path], record, plan.created, environ) for record in records)
+    payload = tuple(
+        _payload_file(by_path[record.path], record, staged, plan.created, environ) for record in records
+    )
     package = Package(
         release=plan.release,
         profile=profile,
@@ -274,13 +297,14 @@ def _tag_files(
 
 
 def _payload_file(
-    planned: PlannedFile, record: PayloadRecord, made: datetime, environ: Mapping[str, str]
+    planned: PlannedFile, record: PayloadRecord, staged: Path, made: datetime, environ: Mapping[str, str]
 ) -> PayloadFile:
-    if planned.source is None:
+    if planned.source is None or record.mtime is None:
         fmt, created = rendition_format(), made
     else:
-        fmt = identify_known(planned.source, record.size, record.digests)
-        created = clamp(datetime.fromtimestamp(planned.source.stat().st_mtime, UTC), environ)
+        # The copy is identified, not the source: the bytes in the bag, and no second open of the source.
+        fmt = identify_known(staged / record.path, record.size, record.digests)
+        created = clamp(datetime.fromtimestamp(record.mtime, UTC), environ)
     return PayloadFile(
         path=record.path,
         role=planned.role,
@@ -293,11 +317,12 @@ def _payload_file(
     )
 
 
-def _digest(planned: PlannedFile, algorithm: str) -> str:
+def _digest(planned: PlannedFile, algorithm: str, below: Path | None) -> str:
     if planned.content is not None:
         return hash_bytes(planned.content, [algorithm]).values[algorithm]
     assert planned.source is not None
-    return hash_file(planned.source, [algorithm]).values[algorithm]
+    with open_regular(planned.source, below) as stream:
+        return hash_stream(stream, [algorithm]).values[algorithm]
 
 
 def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> BuildOutcome:
@@ -315,7 +340,7 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
             f"{target} exists but its manifest-{algorithm}.txt is unreadable: {exc.strerror}",
         )
     existing = parse_manifest(data, algorithm, "utf-8", version_1_0=True).entries
-    planned = {f.path: _digest(f, algorithm) for f in plan.payload}
+    planned = {f.path: _digest(f, algorithm, release.root) for f in plan.payload}
     if planned == existing:
         return BuildOutcome(release.source, "up-to-date", release.identifier, target)
     changed = sorted(p for p in planned.keys() & existing.keys() if planned[p] != existing[p])

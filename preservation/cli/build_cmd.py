@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from preservation.cli.common import (
     profile_from_args,
 )
 from preservation.errors import PreservationError
+from preservation.sourcefile import shown
 
 if TYPE_CHECKING:
     from preservation.build import BuildOutcome, BuildSummary
@@ -71,14 +73,15 @@ def run(args: argparse.Namespace) -> int:
     from preservation.build import build_bags
 
     profile = profile_from_args(args)
-    missing = [str(path) for path in args.sources if not path.exists()]
+    missing = [shown(str(path)) for path in args.sources if not os.path.lexists(path)]
     if missing:
         raise UsageError(f"no such source: {', '.join(missing)}")
     progress = Progress(unit="release", enabled=not args.quiet)
 
     def heard(outcome: BuildOutcome) -> None:
-        progress.step(outcome.status)
-        if args.verbose or outcome.status in ("failed", "conflict"):
+        if outcome.status != "skipped":  # the bar counts releases, not the entries beside them
+            progress.step(outcome.status)
+        if args.verbose or outcome.status in ("failed", "conflict", "skipped"):
             print(
                 _line(outcome), file=sys.stdout if outcome.status in ("built", "up-to-date") else sys.stderr
             )
@@ -97,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _line(outcome: BuildOutcome) -> str:
     where = outcome.bag or outcome.source
-    text = f"{outcome.status}: {where}"
-    return f"{text}: {outcome.message}" if outcome.message else text
+    text = f"{outcome.status}: {shown(str(where))}"
+    code = f"[{outcome.code}] " if outcome.code else ""
+    return f"{text}: {code}{outcome.message}" if outcome.message else text
 
 
 def _summary(summary: BuildSummary) -> str:
@@ -106,6 +110,8 @@ def _summary(summary: BuildSummary) -> str:
         f"{summary.count('built')} built, {summary.count('up-to-date')} up to date, "
         f"{summary.count('conflict')} conflicts, {summary.count('failed')} failed"
     )
+    if summary.count("skipped"):
+        counts += f", {summary.count('skipped')} entries skipped"
     if summary.removed_temporaries:
         counts += f" (removed {len(summary.removed_temporaries)} unfinished bags of an interrupted run)"
     return counts

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from preservation.cli import common
 from preservation.release import ReadFailure, Release, read_sources
+from preservation.release.model import Skipped
+from preservation.sourcefile import shown
 
 EXAMPLE = """Examples:
   preservation inspect samples
@@ -16,6 +19,9 @@ EXAMPLE = """Examples:
 
 A SOURCE is a release document (.txt, .html, .htm, .html.de), a folder holding exactly one release
 document (its other files are the attachments), or a collection folder searched recursively.
+
+Links below a SOURCE are never followed and special files (FIFOs, devices) never opened: they are listed
+as skipped, or, where a release document would be, as errors.
 
 Exit codes: 0 every release was read, 1 any release failed, 2 usage or profile error."""
 
@@ -39,39 +45,53 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    missing = [str(s) for s in args.sources if not s.exists()]
+    missing = [shown(str(s)) for s in args.sources if not os.path.lexists(s)]
     if missing:
         raise common.UsageError(f"no such SOURCE: {', '.join(missing)}")
     profile = common.profile_from_args(args)
     results = list(read_sources(args.sources, profile))
     releases = [r for r in results if isinstance(r, Release)]
     failures = [r for r in results if isinstance(r, ReadFailure)]
+    skipped = [r for r in results if isinstance(r, Skipped)]
     if args.format == "json":
         common.print_json(
             {
                 "releases": [release_json(r) for r in releases],
-                "errors": [{"source": str(f.source), "message": f.message} for f in failures],
+                "errors": [
+                    _coded({"source": shown(str(f.source)), "message": f.message}, f.code) for f in failures
+                ],
+                "skipped": [
+                    {"path": shown(str(s.path)), "code": s.code, "message": s.message} for s in skipped
+                ],
             }
         )
     else:
         for release in releases:
             print(release_text(release))
         for failure in failures:
-            print(f"error: {failure.source}: {failure.message}", file=sys.stderr)
-        print(f"{len(releases)} read, {len(failures)} failed")
+            code = f"[{failure.code}] " if failure.code else ""
+            print(f"error: {shown(str(failure.source))}: {code}{failure.message}", file=sys.stderr)
+        for entry in skipped:
+            print(f"skipped: {shown(str(entry.path))}: [{entry.code}] {entry.message}", file=sys.stderr)
+        summary = f"{len(releases)} read, {len(failures)} failed"
+        print(f"{summary}, {len(skipped)} entries skipped" if skipped else summary)
     return common.EXIT_FAILED if failures else common.EXIT_OK
+
+
+def _coded(item: dict[str, str], code: str | None) -> dict[str, str]:
+    return {**item, "code": code} if code else item
 
 
 def release_json(release: Release) -> dict[str, Any]:
     return {
-        "source": str(release.source),
+        "source": shown(str(release.source)),
         "identifier": release.identifier,
         "title": release.title,
         "issued": release.issued.isoformat(),
         "author": release.author,
         "place": release.place,
         "notice_in_source": release.notice_in_source,
-        "attachments": [str(a) for a in release.attachments],
+        "attachments": [shown(str(a)) for a in release.attachments],
         "warnings": list(release.warnings),
     }
 
@@ -87,7 +107,7 @@ def release_text(release: Release) -> str:
         ("notice", "in source" if release.notice_in_source else "not in source"),
         ("encoding", release.encoding),
     ]
-    lines = [str(release.source)] + [f"  {name + ':':<12}{value}" for name, value in fields]
-    lines += [f"  attachment: {release.attachment_name(a)}" for a in release.attachments]
+    lines = [shown(str(release.source))] + [f"  {name + ':':<12}{value}" for name, value in fields]
+    lines += [f"  attachment: {shown(release.attachment_name(a))}" for a in release.attachments]
     lines += [f"  warning:    {w}" for w in release.warnings]
     return "\n".join(lines) + "\n"

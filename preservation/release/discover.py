@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from preservation.release.model import Skipped
+from preservation.sourcefile import RefusedSource, entry_problem, name_refused, shown
 
 _DOCUMENT = re.compile(r"\.(?:txt|html?|xhtml)(?:\.[a-z]{2})?$", re.IGNORECASE)
 """`.txt`, `.html`, `.htm`, `.xhtml`, and the web server's language variants such as `index.html.de`."""
@@ -29,6 +34,14 @@ class Unreadable:
 
     path: Path
     message: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: Path
+    mode: int
+    """From lstat: a link is seen as a link, never as what it points to."""
 
 
 def is_document(path: Path) -> bool:
@@ -44,70 +57,114 @@ def is_junk(path: Path) -> bool:
     return path.name.startswith(".") or path.name.casefold() in _JUNK
 
 
-def discover(source: Path) -> Iterator[Found | Unreadable]:
-    """Every release document under `source`, in a stable (sorted) order."""
-    if not source.is_dir():
-        if source.exists() and not is_document(source):
-            yield Unreadable(source, "not a release document (expected .txt, .html, .htm or .html.de)")
-        else:
-            yield Found(source)
+def discover(source: Path) -> Iterator[Found | Unreadable | Skipped]:
+    """Every release document under `source`, in a stable (sorted) order, and the entries not read.
+
+    No link below `source` is followed and no special file is opened: inside a release folder, or as a
+    loose file of a collection, such an entry is skipped with a warning; where a release document would
+    be, it is refused. `source` itself may be a link to a folder (users link collection roots), not to a
+    file.
+    """
+    try:
+        mode = source.lstat().st_mode
+        if stat.S_ISLNK(mode) and source.is_dir():
+            mode = stat.S_IFDIR
+    except FileNotFoundError:
+        yield Unreadable(source, "no such file or folder")
         return
-    said = False  # a folder that yielded nothing at all gets one line saying so
+    except OSError as exc:
+        yield Unreadable(source, f"cannot read: {exc.strerror or exc}")
+        return
+    if not stat.S_ISDIR(mode):
+        yield _document(_Entry(source, mode), source.name, in_folder=False)
+        return
+    said = False  # a folder that yielded no release at all gets one line saying so
     for item in _folder(source):
-        said = True
+        said = said or not isinstance(item, Skipped)
         yield item
     if not said:
         yield Unreadable(source, "folder holds no release document (.txt, .html, .htm)")
 
 
-def _entries(folder: Path) -> list[Path]:
-    return sorted(folder.iterdir(), key=lambda p: p.name)
+def _document(entry: _Entry, name: str, in_folder: bool) -> Found | Unreadable | Skipped:
+    """A document on its own (a SOURCE, or a document of a collection): refused when it is a link, a
+    special file or badly named. A loose non-document entry of a collection is skipped if it is a link or
+    special file; a SOURCE that is not a document is refused."""
+    problem = entry_problem(entry.path, entry.mode) or name_refused(entry.path, name)
+    if not is_document(entry.path):
+        if in_folder and problem is not None:
+            return Skipped(entry.path, problem.code or "", problem.message)
+        return Unreadable(entry.path, "not a release document (expected .txt, .html, .htm or .html.de)")
+    if problem is not None:
+        return Unreadable(entry.path, problem.message, problem.code)
+    return Found(entry.path)
 
 
-def _folder(folder: Path) -> Iterator[Found | Unreadable]:
+def _entries(folder: Path) -> list[_Entry]:
+    with os.scandir(folder) as scan:
+        entries = [_Entry(Path(entry.path), entry.stat(follow_symlinks=False).st_mode) for entry in scan]
+    return sorted(entries, key=lambda e: e.path.name)
+
+
+def _folder(folder: Path) -> Iterator[Found | Unreadable | Skipped]:
     try:
-        entries = [e for e in _entries(folder) if not is_junk(e)]
+        entries = [e for e in _entries(folder) if not is_junk(e.path)]
     except OSError as exc:
         yield Unreadable(folder, f"cannot list folder: {exc.strerror or exc}")
         return
-    if any(e.name == "bagit.txt" for e in entries):
+    if any(e.path.name == "bagit.txt" for e in entries):
         # E.g. the output of an earlier build given as a source: its tag files are not releases.
         yield Unreadable(folder, "is a BagIt bag, not a release source; give the releases it was built from")
         return
-    documents = [e for e in entries if e.is_file() and is_document(e)]
+    # Judged by name, as a person sees the folder: a link named like a document counts as one (and is
+    # refused), so that it can neither turn a collection into a release folder nor one into a collection.
+    documents = [e for e in entries if not stat.S_ISDIR(e.mode) and is_document(e.path)]
+    if len(documents) == 1 and stat.S_ISREG(documents[0].mode):
+        yield from _release_folder(folder, documents[0].path)
+        return
     if len(documents) == 1:
-        yield _release_folder(folder, documents[0])
+        yield _document(documents[0], documents[0].path.name, in_folder=True)
         return
     # A collection: loose non-document files (a README, an index) are not releases and stay unread.
     for entry in entries:
-        if entry.is_dir() and not entry.is_symlink():
-            yield from _folder(entry)
-        elif entry in documents:
-            yield Found(entry)
+        if stat.S_ISDIR(entry.mode):
+            yield from _folder(entry.path)
+        elif entry in documents or not stat.S_ISREG(entry.mode):  # a document, or a link or special file
+            yield _document(entry, entry.path.name, in_folder=True)
 
 
-def _release_folder(folder: Path, document: Path) -> Found | Unreadable:
+def _release_folder(folder: Path, document: Path) -> Iterator[Found | Unreadable | Skipped]:
     attachments: list[Path] = []
     warnings: list[str] = []
+    refusals: list[RefusedSource | None] = []
     try:
-        for path in _walk(folder):
-            name = path.relative_to(folder).as_posix()
-            if is_junk(path):
-                warnings.append(f"skipped operating-system or hidden file: {name}")
-            elif path.is_dir():
-                warnings.append(f"skipped linked folder: {name}")
-            elif path != document:
-                attachments.append(path)
+        for entry in _walk(folder):
+            name = entry.path.relative_to(folder).as_posix()
+            problem = entry_problem(entry.path, entry.mode)
+            if is_junk(entry.path):
+                warnings.append(f"skipped operating-system or hidden file: {shown(name)}")
+            elif problem is not None:
+                yield Skipped(entry.path, problem.code or "", problem.message)
+            else:
+                refusals.append(name_refused(entry.path, name))
+                if entry.path != document:
+                    attachments.append(entry.path)
     except OSError as exc:
-        return Unreadable(folder, f"cannot list release folder: {exc.strerror or exc}")
+        yield Unreadable(folder, f"cannot list release folder: {exc.strerror or exc}")
+        return
+    refusal = next((r for r in refusals if r is not None), None)
+    if refusal is not None:
+        # The whole release fails: a bag without the file would pass for complete.
+        yield Unreadable(Path(refusal.source or folder), refusal.message, refusal.code)
+        return
     attachments.sort(key=lambda p: p.relative_to(folder).as_posix())
-    return Found(document, folder, tuple(attachments), tuple(warnings))
+    yield Found(document, folder, tuple(attachments), tuple(warnings))
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Files below `folder`; a junk folder (__MACOSX, .git) is reported once, not file by file."""
+def _walk(folder: Path) -> Iterator[_Entry]:
+    """Entries below `folder`; a linked or junk folder (__MACOSX, .git) is reported once, not file by file."""
     for entry in _entries(folder):
-        if entry.is_dir() and not entry.is_symlink() and not is_junk(entry):
-            yield from _walk(entry)
+        if stat.S_ISDIR(entry.mode) and not is_junk(entry.path):
+            yield from _walk(entry.path)
         else:
             yield entry

@@ -49,3 +49,14 @@ class ReadFailure:
 
     source: Path
     message: str
+    code: str | None = None
+    """The finding code (preservation/validate/catalogue.yaml) when the failure has one."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of a source that is not read, with a warning: a link (never followed) or a special file."""
+
+    path: Path
+    code: str
+    message: str
