@@ -16,9 +16,10 @@ from preservation.release.model import ReadFailure, Release, Skipped
 from preservation.release.text import parse_text
 from preservation.sourcefile import open_regular, refused
 
-MAX_DOCUMENT_BYTES = 32 << 20
-"""A press release is a few KB to a few MB (a saved page with its markup, or with a picture inlined, rarely
-more than 5 MB); reading one costs about 4× its size in memory, so a larger document is refused unread."""
+MAX_DOCUMENT_BYTES = 8 << 20
+"""A press release is a few KB to a few MB (the samples: 0.5–2.2 KB), a saved page with inlined pictures
+rarely more. Reading one costs memory many times its size (at this limit, inspect peaks at 70 MB for
+text and 230 MB for HTML, whose parse tree is the cost), so a larger document is refused unread."""
 
 
 def read_release(path: Path | str, profile: Profile) -> Release:
