@@ -150,7 +150,10 @@ def _release_folder(folder: Path, document: Path) -> Iterator[Found | Unreadable
                 if entry.path != document:
                     attachments.append(entry.path)
     except OSError as exc:
-        yield Unreadable(folder, f"cannot list release folder: {exc.strerror or exc}")
+        # Named by the folder that could not be listed, which may be one of the release's sub-folders.
+        where = Path(exc.filename) if exc.filename else folder
+        what = "release folder" if where == folder else "folder of the release"
+        yield Unreadable(where, f"cannot list {what}: {exc.strerror or exc}")
         return
     refusal = next((r for r in refusals if r is not None), None)
     if refusal is not None:

@@ -28,6 +28,7 @@ from preservation.release.read import MAX_DOCUMENT_BYTES
 from preservation.sourcefile import RefusedSource, name_problem, shown
 from preservation.validate.findings import catalogue
 from tests.hostile.conftest import Canary, run_cli
+from tests.unprivileged import run_unprivileged
 
 RELEASE = "Pressemitteilung vom 01.02.2021\n\n{title}\n\n{body}\n\nKaiserslautern, 01.02.2021\n"
 LINK = catalogue()["source.symlink"].en
@@ -444,3 +445,36 @@ def test_a_huge_document_fails_alone(tmp_path: Path, profile: Profile, name: str
     assert [(f.source, f.code) for f in failures] == [(huge, "source.oversize")]
     assert [r.title for r in results if isinstance(r, Release)] == ["Klein"]
     assert not [r for r in results if isinstance(r, Skipped)]
+
+
+def test_an_attachment_or_folder_that_may_not_be_read_is_named(open_tmp: Path, profile: Profile) -> None:
+    """As a user without the right to read one attachment, or to list one sub-folder, of a release."""
+    locked = release(open_tmp / "a" / "pressemitteilung.txt", "Gesperrter Anhang").with_name("geheim.pdf")
+    locked.write_bytes(b"%PDF")
+    folder = open_tmp / "b" / "intern"
+    release(folder.parent / "pressemitteilung.txt", "Gesperrter Ordner")
+    (folder / "plan.pdf").parent.mkdir()
+    (folder / "plan.pdf").write_bytes(b"%PDF")
+    out = open_tmp / "bags"
+    out.mkdir()
+    out.chmod(0o777)
+    locked.chmod(0)
+    folder.chmod(0)
+    import _strptime  # noqa: F401 - loaded while modules may still be read; the child parses dates
+
+    def build() -> list[list[str | None]]:
+        found = list(read_sources([open_tmp / "a", open_tmp / "b"], profile))
+        rows: list[list[str | None]] = []
+        for item in found:
+            if isinstance(item, ReadFailure):
+                rows.append([str(item.source), item.message])
+            elif isinstance(item, Release):
+                outcome = stage_release(item, out, profile, CREATED, None, {})
+                assert isinstance(outcome, BuildOutcome)
+                rows.append([str(outcome.source), outcome.message])
+        return rows
+
+    assert run_unprivileged(build) == [
+        [str(locked), "cannot read: Permission denied"],
+        [str(folder), "cannot list folder of the release: Permission denied"],
+    ]
