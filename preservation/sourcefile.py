@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from preservation.errors import PreservationError
+from preservation.validate.findings import finding
 
 _OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 """O_NONBLOCK: opening a FIFO (swapped in after discovery) returns at once instead of waiting for a writer."""
@@ -34,8 +35,6 @@ class RefusedSource(PreservationError):
 
 
 def refused(path: Path | str, code: str, **params: object) -> RefusedSource:
-    from preservation.validate.findings import finding
-
     return RefusedSource(path, finding(code, None, **params).message, code=code)
 
 

@@ -76,7 +76,7 @@ def discover(source: Path) -> Iterator[Found | Unreadable | Skipped]:
         yield Unreadable(source, f"cannot read: {exc.strerror or exc}")
         return
     if not stat.S_ISDIR(mode):
-        yield _document(_Entry(source, mode), source.name, in_folder=False)
+        yield _document(_Entry(source, mode), in_collection=False)
         return
     said = False  # a folder that yielded no release at all gets one line saying so
     for item in _folder(source):
@@ -86,18 +86,25 @@ def discover(source: Path) -> Iterator[Found | Unreadable | Skipped]:
         yield Unreadable(source, "folder holds no release document (.txt, .html, .htm)")
 
 
-def _document(entry: _Entry, name: str, in_folder: bool) -> Found | Unreadable | Skipped:
-    """A document on its own (a SOURCE, or a document of a collection): refused when it is a link, a
-    special file or badly named. A loose non-document entry of a collection is skipped if it is a link or
-    special file; a SOURCE that is not a document is refused."""
-    problem = entry_problem(entry.path, entry.mode) or name_refused(entry.path, name)
+def _document(entry: _Entry, in_collection: bool) -> Found | Unreadable | Skipped:
+    """A SOURCE file, or a file of a collection that is a document, a link or a special file.
+
+    A document that is a link, a special file or badly named is refused (its release fails); a link or
+    special file of a collection not named like a document is skipped; a SOURCE that is no document is
+    refused.
+    """
+    problem = entry_problem(entry.path, entry.mode) or name_refused(entry.path, entry.path.name)
     if not is_document(entry.path):
-        if in_folder and problem is not None:
-            return Skipped(entry.path, problem.code or "", problem.message)
+        if in_collection and problem is not None:
+            return _skipped(problem)
         return Unreadable(entry.path, "not a release document (expected .txt, .html, .htm or .html.de)")
     if problem is not None:
         return Unreadable(entry.path, problem.message, problem.code)
     return Found(entry.path)
+
+
+def _skipped(problem: RefusedSource) -> Skipped:
+    return Skipped(Path(problem.source or ""), problem.code or "", problem.message)
 
 
 def _entries(folder: Path) -> list[_Entry]:
@@ -123,14 +130,14 @@ def _folder(folder: Path) -> Iterator[Found | Unreadable | Skipped]:
         yield from _release_folder(folder, documents[0].path)
         return
     if len(documents) == 1:
-        yield _document(documents[0], documents[0].path.name, in_folder=True)
+        yield _document(documents[0], in_collection=True)
         return
     # A collection: loose non-document files (a README, an index) are not releases and stay unread.
     for entry in entries:
         if stat.S_ISDIR(entry.mode):
             yield from _folder(entry.path)
         elif entry in documents or not stat.S_ISREG(entry.mode):  # a document, or a link or special file
-            yield _document(entry, entry.path.name, in_folder=True)
+            yield _document(entry, in_collection=True)
 
 
 def _release_folder(folder: Path, document: Path) -> Iterator[Found | Unreadable | Skipped]:
@@ -144,7 +151,7 @@ def _release_folder(folder: Path, document: Path) -> Iterator[Found | Unreadable
             if is_junk(entry.path):
                 warnings.append(f"skipped operating-system or hidden file: {shown(name)}")
             elif problem is not None:
-                yield Skipped(entry.path, problem.code or "", problem.message)
+                yield _skipped(problem)
             else:
                 refusals.append(name_refused(entry.path, name))
                 if entry.path != document:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from preservation.bagit.writer import SourceFile, discard, stage_bag
+from preservation.bagit.writer import SourceFile, discard, publish_one, stage_bag
 from preservation.build import BuildOutcome, stage_release
 from preservation.profile import Profile
 from preservation.release import Release, read_sources
@@ -227,21 +227,22 @@ def _swap_folder_to_link(path: Path, canary: Canary) -> None:
 
 
 @pytest.mark.parametrize(
-    ("swap", "code"),
+    ("which", "swap", "code"),
     [
-        (_swap_to_link, "source.symlink"),
-        (_swap_to_fifo, "source.special"),
-        (_swap_folder_to_link, "source.symlink"),
+        ("attachment", _swap_to_link, "source.symlink"),
+        ("attachment", _swap_to_fifo, "source.special"),
+        ("attachment", _swap_folder_to_link, "source.symlink"),
+        ("document", _swap_to_link, "source.symlink"),
+        ("document", _swap_to_fifo, "source.special"),
     ],
 )
-@pytest.mark.parametrize("which", ["attachment", "document"])
 def test_a_source_swapped_after_discovery_is_refused_by_the_writer(
     tmp_path: Path,
     canary: Canary,
     profile: Profile,
+    which: str,
     swap: Callable[[Path, Canary], None],
     code: str,
-    which: str,
 ) -> None:
     folder = tmp_path / "src" / "release"
     document = release(folder / "pressemitteilung.txt", "Vertauscht")
@@ -251,8 +252,6 @@ def test_a_source_swapped_after_discovery_is_refused_by_the_writer(
     (found,) = read_sources([folder], profile)
     assert isinstance(found, Release)
     victim = attachment if which == "attachment" else document
-    if swap is _swap_folder_to_link and which == "document":
-        pytest.skip("the document lies in the release folder itself, which a SOURCE may be a link to")
     swap(victim, canary)
     out = tmp_path / "bags"
     out.mkdir()
@@ -262,6 +261,29 @@ def test_a_source_swapped_after_discovery_is_refused_by_the_writer(
     named = attachment.parent if swap is _swap_folder_to_link else attachment
     assert outcome.source == (named if which == "attachment" else document)
     assert list(out.iterdir()) == []
+    canary.assert_absent(out)
+
+
+def test_a_source_swapped_before_the_up_to_date_comparison_is_refused(
+    tmp_path: Path, canary: Canary, profile: Profile
+) -> None:
+    folder = tmp_path / "src" / "release"
+    release(folder / "pressemitteilung.txt", "Schon gebaut")
+    attachment = folder / "plan.pdf"
+    attachment.write_bytes(b"%PDF-1.4 real")
+    out = tmp_path / "bags"
+    out.mkdir()
+    (found,) = read_sources([folder], profile)
+    assert isinstance(found, Release)
+    staged = stage_release(found, out, profile, CREATED, None, {})
+    assert not isinstance(staged, BuildOutcome)
+    publish_one(staged)
+    before = payload(staged.result.path)
+    _swap_to_link(attachment, canary)
+    outcome = stage_release(found, out, profile, CREATED, None, {})
+    assert isinstance(outcome, BuildOutcome)
+    assert (outcome.status, outcome.source, outcome.code) == ("failed", attachment, "source.symlink")
+    assert payload(staged.result.path) == before
     canary.assert_absent(out)
 
 
