@@ -113,7 +113,22 @@ def _entries(folder: Path) -> list[_Entry]:
     return sorted(entries, key=lambda e: e.path.name)
 
 
-def _folder(folder: Path) -> Iterator[Found | Unreadable | Skipped]:
+def _folder(root: Path) -> Iterator[Found | Unreadable | Skipped]:
+    """Depth first, in name order; with a stack rather than recursion, so that no depth of nesting can
+    exhaust Python's recursion limit."""
+    stack = [_visit(root)]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+        elif isinstance(item, Path):
+            stack.append(_visit(item))
+        else:
+            yield item
+
+
+def _visit(folder: Path) -> Iterator[Found | Unreadable | Skipped | Path]:
+    """The releases and skipped entries of one folder; a sub-folder of a collection as its Path, to visit."""
     try:
         entries = [e for e in _entries(folder) if not is_junk(e.path)]
     except OSError as exc:
@@ -135,7 +150,7 @@ def _folder(folder: Path) -> Iterator[Found | Unreadable | Skipped]:
     # A collection: loose non-document files (a README, an index) are not releases and stay unread.
     for entry in entries:
         if stat.S_ISDIR(entry.mode):
-            yield from _folder(entry.path)
+            yield entry.path
         elif entry in documents or not stat.S_ISREG(entry.mode):  # a document, or a link or special file
             yield _document(entry, in_collection=True)
 
@@ -172,9 +187,14 @@ def _release_folder(folder: Path, document: Path) -> Iterator[Found | Unreadable
 
 
 def _walk(folder: Path) -> Iterator[_Entry]:
-    """Entries below `folder`; a linked or junk folder (__MACOSX, .git) is reported once, not file by file."""
-    for entry in _entries(folder):
-        if stat.S_ISDIR(entry.mode) and not is_junk(entry.path):
-            yield from _walk(entry.path)
+    """Entries below `folder`, depth first (a stack, not recursion: see `_folder`); a linked or junk folder
+    (__MACOSX, .git) is reported once, not file by file."""
+    stack = [iter(_entries(folder))]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+        elif stat.S_ISDIR(entry.mode) and not is_junk(entry.path):
+            stack.append(iter(_entries(entry.path)))
         else:
             yield entry

@@ -7,11 +7,13 @@ fails. A name a bag cannot carry fails its release alone. Every outcome names th
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
 import socket
 import stat
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -499,4 +501,34 @@ def test_an_attachment_or_folder_that_may_not_be_read_is_named(open_tmp: Path, p
     assert run_unprivileged(build) == [
         [str(locked), "cannot read: Permission denied"],
         [str(folder), "cannot list folder of the release: Permission denied"],
+    ]
+
+
+# --- deep nesting: no depth of folders exhausts the recursion limit
+
+
+def nested(root: Path, depth: int) -> Path:
+    path = root.joinpath(*["a"] * depth)
+    path.mkdir(parents=True)
+    return path
+
+
+def test_deeply_nested_release_folders_and_collections_are_read(tmp_path: Path, profile: Profile) -> None:
+    """Nesting deeper than the recursion limit allows frames; the limit is lowered rather than the tree
+    made 1,000 levels deep (which pytest's own clean-up, recursing once per level, could not remove)."""
+    folder = tmp_path / "release"
+    release(folder / "pressemitteilung.txt", "Tief verschachtelt")
+    (nested(folder, 300) / "plan.pdf").write_bytes(b"%PDF")
+    release(nested(tmp_path / "sammlung", 300) / "unten.txt", "Ganz unten")
+    release(tmp_path / "sammlung" / "b" / "oben.txt", "Oben")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 200)
+    try:
+        found = list(read_sources([folder, tmp_path / "sammlung"], profile))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert [(r.title, len(r.attachments)) for r in found if isinstance(r, Release)] == [
+        ("Tief verschachtelt", 1),
+        ("Ganz unten", 0),
+        ("Oben", 0),
     ]
