@@ -299,9 +299,10 @@ def _tag_files(
 def _payload_file(
     planned: PlannedFile, record: PayloadRecord, staged: Path, made: datetime, environ: Mapping[str, str]
 ) -> PayloadFile:
-    if planned.source is None or record.mtime is None:
+    if planned.source is None:
         fmt, created = rendition_format(), made
     else:
+        assert record.mtime is not None  # the writer records it for every copied file
         # The copy is identified, not the source: the bytes in the bag, and no second open of the source.
         fmt = identify_known(staged / record.path, record.size, record.digests)
         created = clamp(datetime.fromtimestamp(record.mtime, UTC), environ)
