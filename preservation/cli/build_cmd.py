@@ -99,10 +99,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _line(outcome: BuildOutcome) -> str:
+    """One line, whatever the names in it hold (paths and messages may quote source names)."""
     where = outcome.bag or outcome.source
-    text = f"{outcome.status}: {shown(str(where))}"
+    text = f"{outcome.status}: {where}"
     code = f"[{outcome.code}] " if outcome.code else ""
-    return f"{text}: {code}{outcome.message}" if outcome.message else text
+    return shown(f"{text}: {code}{outcome.message}" if outcome.message else text)
 
 
 def _summary(summary: BuildSummary) -> str:

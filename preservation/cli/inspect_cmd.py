@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
             {
                 "releases": [release_json(r) for r in releases],
                 "errors": [
-                    _coded({"source": shown(str(f.source)), "message": f.message}, f.code) for f in failures
+                    _coded({"source": shown(str(f.source)), "message": shown(f.message)}, f.code)
+                    for f in failures
                 ],
                 "skipped": [
                     {"path": shown(str(s.path)), "code": s.code, "message": s.message} for s in skipped
@@ -70,9 +71,9 @@ def run(args: argparse.Namespace) -> int:
             print(release_text(release))
         for failure in failures:
             code = f"[{failure.code}] " if failure.code else ""
-            print(f"error: {shown(str(failure.source))}: {code}{failure.message}", file=sys.stderr)
+            print(shown(f"error: {failure.source}: {code}{failure.message}"), file=sys.stderr)
         for entry in skipped:
-            print(f"skipped: {shown(str(entry.path))}: [{entry.code}] {entry.message}", file=sys.stderr)
+            print(shown(f"skipped: {entry.path}: [{entry.code}] {entry.message}"), file=sys.stderr)
         summary = f"{len(releases)} read, {len(failures)} failed"
         print(f"{summary}, {len(skipped)} entries skipped" if skipped else summary)
     return common.EXIT_FAILED if failures else common.EXIT_OK

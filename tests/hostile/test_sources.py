@@ -407,11 +407,15 @@ def test_names_a_bag_cannot_carry_fail_their_release_alone(tmp_path: Path) -> No
     odd = Path(os.fsdecode(os.fsencode(tmp_path) + b"/samm\xfcng"))
     release(odd / "a.txt", "Im seltsamen Ordner")
     release(odd / "b.txt", "Auch im seltsamen Ordner")
+    release(odd / "c.txt", "Im seltsamen Ordner")  # a duplicate, whose message quotes the odd path
+    first = shown(str(odd / "a.txt"))
+    taken = f"identifier 2021-02-01-im-seltsamen-ordner is already taken by {first} in this run"
+    conflict = f"conflict: {shown(str(odd / 'c.txt'))}: {taken}"
     out = tmp_path / "bags"
 
     run = run_cli("build", collection, odd, "--out", out, "--verbose", timeout=30)
     assert run.code == 1
-    assert lines(run.stderr) == expected
+    assert lines(run.stderr) == expected | {conflict}
     built = sorted(bag.name for bag in out.iterdir())
     assert built == [
         "2021-02-01-auch-im-seltsamen-ordner",
