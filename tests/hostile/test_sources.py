@@ -23,8 +23,9 @@ import pytest
 
 from preservation.bagit.writer import SourceFile, discard, publish_one, stage_bag
 from preservation.build import BuildOutcome, stage_release
+from preservation.errors import ReleaseError
 from preservation.profile import Profile
-from preservation.release import Release, read_sources
+from preservation.release import Release, read_release, read_sources
 from preservation.release.model import ReadFailure, Skipped
 from preservation.release.read import MAX_DOCUMENT_BYTES
 from preservation.sourcefile import RefusedSource, name_problem, shown
@@ -536,3 +537,28 @@ def test_deeply_nested_release_folders_and_collections_are_read(tmp_path: Path, 
         ("Ganz unten", 0),
         ("Oben", 0),
     ]
+
+
+def test_a_linked_release_folder_named_as_source_is_bagged_with_its_attachments(
+    tmp_path: Path, profile: Profile
+) -> None:
+    folder = tmp_path / "echt"
+    release(folder / "pressemitteilung.txt", "Verlinkter Ordner")
+    (folder / "bilder").mkdir()
+    (folder / "bilder" / "foto.jpg").write_bytes(b"\xff\xd8\xff")
+    (tmp_path / "verlinkt").symlink_to(folder, target_is_directory=True)
+    (found,) = read_sources([tmp_path / "verlinkt"], profile)
+    assert isinstance(found, Release)
+    (tmp_path / "out").mkdir()
+    staged = stage_release(found, tmp_path / "out", profile, CREATED, None, {})
+    assert not isinstance(staged, BuildOutcome), staged
+    assert [r.path for r in staged.result.payload] == ["data/pressemitteilung.txt", "data/bilder/foto.jpg"]
+    discard(staged)
+
+
+def test_read_release_refuses_a_linked_document_with_its_code(tmp_path: Path, profile: Profile) -> None:
+    document = release(tmp_path / "echt.txt", "Echt")
+    (tmp_path / "link.txt").symlink_to(document)
+    with pytest.raises(ReleaseError) as raised:
+        read_release(tmp_path / "link.txt", profile)
+    assert (raised.value.source, raised.value.code) == (str(tmp_path / "link.txt"), "source.symlink")
