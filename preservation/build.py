@@ -237,7 +237,7 @@ def stage_release(
             return _compare_existing(plan, target, profile)
         return stage_bag(
             target,
-            [_payload_item(planned, release.root) for planned in plan.payload],
+            [_payload_item(planned, release.top) for planned in plan.payload],
             plan.bag_info,
             manifest_algorithms=profile.manifest_algorithms,
             tagmanifest_algorithms=profile.tagmanifest_algorithms,
@@ -341,7 +341,7 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
             f"{target} exists but its manifest-{algorithm}.txt is unreadable: {exc.strerror}",
         )
     existing = parse_manifest(data, algorithm, "utf-8", version_1_0=True).entries
-    planned = {f.path: _digest(f, algorithm, release.root) for f in plan.payload}
+    planned = {f.path: _digest(f, algorithm, release.top) for f in plan.payload}
     if planned == existing:
         return BuildOutcome(release.source, "up-to-date", release.identifier, target)
     changed = sorted(p for p in planned.keys() & existing.keys() if planned[p] != existing[p])

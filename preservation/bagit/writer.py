@@ -59,8 +59,8 @@ class SourceFile:
     path: str
     """Bag path under ``data/``; stored in Unicode NFC whatever the source name's normalization."""
     below: Path | None = None
-    """The folder the source was found in (a release folder): no link between it and the source is
-    followed. None: only the source itself must not be a link."""
+    """The folder the source was found below (e.g. the collection named on the command line): no link
+    between it and the source is followed. None: only the source itself must not be a link."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from preservation.release.model import Skipped
@@ -26,6 +26,8 @@ class Found:
     root: Path | None = None
     attachments: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
+    top: Path | None = None
+    """The SOURCE folder it was found in, the one link that may lead to it: none below is followed."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def discover(source: Path) -> Iterator[Found | Unreadable | Skipped]:
     said = False  # a folder that yielded no release at all gets one line saying so
     for item in _folder(source):
         said = said or not isinstance(item, Skipped)
-        yield item
+        yield replace(item, top=source) if isinstance(item, Found) else item
     if not said:
         yield Unreadable(source, "folder holds no release document (.txt, .html, .htm)")
 

@@ -35,6 +35,9 @@ class Release:
     """Other files of a release folder, sorted by their path relative to it."""
     root: Path | None = None
     """The release folder when the release came as a folder; attachment names are relative to it."""
+    top: Path | None = None
+    """The SOURCE folder the release was found in (None for a SOURCE file): no link below it is followed
+    when its files are read, so a folder swapped for a link after discovery is refused too."""
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     def attachment_name(self, attachment: Path) -> str:

@@ -54,7 +54,7 @@ def read_sources(paths: Iterable[Path | str], profile: Profile) -> Iterator[Rele
 def read_found(found: Found, profile: Profile) -> Release:
     """Read one discovered release document and give it its identity, files and warnings."""
     document = found.document
-    data = _read_bytes(document, found.root)
+    data = _read_bytes(document, found.top)
     text, encoding = decode(data, document)
     html = is_html(document)
     title_hint = None
@@ -87,6 +87,7 @@ def read_found(found: Found, profile: Profile) -> Release:
         encoding=encoding,
         attachments=found.attachments,
         root=found.root,
+        top=found.top,
         warnings=tuple(warnings),
     )
 
@@ -99,10 +100,10 @@ def _for_xml(name: str, value: str, warnings: list[str]) -> str:
     return " ".join(clean.split())
 
 
-def _read_bytes(document: Path, root: Path | None) -> bytes:
+def _read_bytes(document: Path, top: Path | None) -> bytes:
     """The document's bytes, read through no link and from no special file, and at most MAX_DOCUMENT_BYTES."""
     try:
-        with open_regular(document, root) as stream:
+        with open_regular(document, top) as stream:
             size = os.fstat(stream.fileno()).st_size
             data = stream.read(MAX_DOCUMENT_BYTES + 1) if size <= MAX_DOCUMENT_BYTES else b""
     except FileNotFoundError:

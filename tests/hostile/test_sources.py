@@ -237,6 +237,7 @@ def _swap_folder_to_link(path: Path, canary: Canary) -> None:
         ("attachment", _swap_folder_to_link, "source.symlink"),
         ("document", _swap_to_link, "source.symlink"),
         ("document", _swap_to_fifo, "source.special"),
+        ("document", _swap_folder_to_link, "source.symlink"),  # the release folder in the collection
     ],
 )
 def test_a_source_swapped_after_discovery_is_refused_by_the_writer(
@@ -252,8 +253,9 @@ def test_a_source_swapped_after_discovery_is_refused_by_the_writer(
     (folder / "anhang").mkdir()
     attachment = folder / "anhang" / "plan.pdf"
     attachment.write_bytes(b"%PDF-1.4 real")
-    (found,) = read_sources([folder], profile)
-    assert isinstance(found, Release)
+    release(tmp_path / "src" / "zweite" / "pressemitteilung.txt", "Zweite")  # src is a collection
+    (found, _) = read_sources([tmp_path / "src"], profile)
+    assert isinstance(found, Release) and found.title == "Vertauscht"
     victim = attachment if which == "attachment" else document
     swap(victim, canary)
     out = tmp_path / "bags"
