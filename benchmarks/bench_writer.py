@@ -44,7 +44,7 @@ def make_sources(root: Path, count: int) -> list[Path]:
     return releases
 
 
-def notice(_records: object) -> dict[str, bytes]:
+def notice(_records: object, _staged: Path) -> dict[str, bytes]:
     return {"archival-notice.txt": NOTICE}
 
 

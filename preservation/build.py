@@ -32,7 +32,7 @@ from preservation.bagit.writer import (
 from preservation.clock import build_time, clamp, source_date_epoch
 from preservation.errors import PreservationError
 from preservation.formats import identify_known, rendition_format
-from preservation.hashing import hash_bytes, hash_file
+from preservation.hashing import hash_bytes, hash_stream
 from preservation.metadata import build_dc, build_mets
 from preservation.package.existing import (
     BagsOnDisk,
@@ -47,11 +47,13 @@ from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, pla
 from preservation.profile import Profile
 from preservation.release import read_sources
 from preservation.release.identity import Content, Duplicate, distinguish, holds
-from preservation.release.model import ReadFailure, Release
+from preservation.release.model import ReadFailure, Release, Skipped
+from preservation.sourcefile import open_regular
 from preservation.validate.findings import Finding, finding
 from preservation.workers import bounded_jobs, process_pool
 
-Status = Literal["built", "replaced", "up-to-date", "duplicate", "conflict", "failed"]
+Status = Literal["built", "replaced", "up-to-date", "duplicate", "conflict", "failed", "skipped"]
+"""`skipped`: an entry of a source that is not read (a link, a special file); a warning, not a failure."""
 
 BATCH = 32
 """Bags made durable together: large enough to share the flush, small enough to publish steadily."""
@@ -69,6 +71,8 @@ class BuildOutcome:
     warnings: tuple[Finding, ...] = ()
     """What the reader guessed or left out of this release, and what the build decided about its identity
     (family release of the catalogue)."""
+    code: str | None = None
+    """The finding code (preservation/validate/catalogue.yaml) when the outcome has one."""
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,10 @@ def build_bags(
         # gets a suffix must not depend on which was read first.
         releases: list[Release] = []
         for item in read_sources(sources, profile, skip=[out_dir]):
-            if isinstance(item, ReadFailure):
-                report(BuildOutcome(item.source, "failed", message=item.message))
+            if isinstance(item, Skipped):
+                report(BuildOutcome(item.path, "skipped", message=item.message, code=item.code))
+            elif isinstance(item, ReadFailure):
+                report(BuildOutcome(item.source, "failed", message=item.message, code=item.code))
             else:
                 releases.append(item)
                 if len(releases) == CHUNK:
@@ -305,37 +311,51 @@ def stage_release(
             replaces = latest_kept(out_dir, release.identifier)
         return stage_bag(
             target,
-            [_payload_item(planned) for planned in plan.payload],
+            [_payload_item(planned, release.top) for planned in plan.payload],
             plan.bag_info,
             manifest_algorithms=profile.manifest_algorithms,
             tagmanifest_algorithms=profile.tagmanifest_algorithms,
-            tag_files=lambda records: _tag_files(plan, profile, records, environ, replaces),
+            tag_files=lambda records, staged: _tag_files(plan, profile, records, staged, environ, replaces),
             mtime=mtime,
             retire=retire,
         )
     except PreservationError as exc:
-        return BuildOutcome(release.source, "failed", release.identifier, message=exc.message)
+        return BuildOutcome(
+            _at_fault(release, exc), "failed", release.identifier, message=exc.message, code=exc.code
+        )
     except OSError as exc:
         name = exc.filename or release.source
         return BuildOutcome(release.source, "failed", release.identifier, message=f"{name}: {exc.strerror}")
 
 
-def _payload_item(planned: PlannedFile) -> PayloadItem:
+def _at_fault(release: Release, error: PreservationError) -> Path:
+    """The attachment, or folder of attachments, an error is about; else the release document."""
+    if error.source and release.root is not None:
+        path = Path(error.source)
+        if release.root in path.parents and any(path == a or path in a.parents for a in release.attachments):
+            return path
+    return release.source
+
+
+def _payload_item(planned: PlannedFile, below: Path | None) -> PayloadItem:
     if planned.content is not None:
         return PayloadBytes(planned.content, planned.path)
     assert planned.source is not None
-    return SourceFile(planned.source, planned.path)
+    return SourceFile(planned.source, planned.path, below)
 
 
 def _tag_files(
     plan: PackagePlan,
     profile: Profile,
     records: tuple[PayloadRecord, ...],
+    staged: Path,
     environ: Mapping[str, str],
     replaces: Predecessor | None,
 ) -> dict[str, bytes]:
     by_path = {planned.path: planned for planned in plan.payload}
-    payload = tuple(_payload_file(by_path[record.path], record, plan.created, environ) for record in records)
+    payload = tuple(
+        _payload_file(by_path[record.path], record, staged, plan.created, environ) for record in records
+    )
     package = Package(
         release=plan.release,
         profile=profile,
@@ -354,13 +374,15 @@ def _tag_files(
 
 
 def _payload_file(
-    planned: PlannedFile, record: PayloadRecord, made: datetime, environ: Mapping[str, str]
+    planned: PlannedFile, record: PayloadRecord, staged: Path, made: datetime, environ: Mapping[str, str]
 ) -> PayloadFile:
     if planned.source is None:
         fmt, created = rendition_format(), made
     else:
-        fmt = identify_known(planned.source, record.size, record.digests)
-        created = clamp(datetime.fromtimestamp(planned.source.stat().st_mtime, UTC), environ)
+        assert record.mtime is not None  # the writer records it for every copied file
+        # The copy is identified, not the source: the bytes in the bag, and no second open of the source.
+        fmt = identify_known(staged / record.path, record.size, record.digests)
+        created = clamp(datetime.fromtimestamp(record.mtime, UTC), environ)
     return PayloadFile(
         path=record.path,
         role=planned.role,
@@ -373,11 +395,12 @@ def _payload_file(
     )
 
 
-def _digest(planned: PlannedFile, algorithm: str) -> str:
+def _digest(planned: PlannedFile, algorithm: str, below: Path | None) -> str:
     if planned.content is not None:
         return hash_bytes(planned.content, [algorithm]).values[algorithm]
     assert planned.source is not None
-    return hash_file(planned.source, [algorithm]).values[algorithm]
+    with open_regular(planned.source, below) as stream:
+        return hash_stream(stream, [algorithm]).values[algorithm]
 
 
 def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> BuildOutcome:
@@ -393,7 +416,7 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
             "release.bag-unreadable", bag=target, file=f"manifest-{algorithm}.txt", reason=exc.strerror
         )
         return BuildOutcome(release.source, "conflict", release.identifier, target, problem.message)
-    planned = {f.path: _digest(f, algorithm) for f in plan.payload}
+    planned = {f.path: _digest(f, algorithm, release.top) for f in plan.payload}
     if planned == existing:
         return BuildOutcome(release.source, "up-to-date", release.identifier, target)
     document = next(f.path for f in plan.payload if f.role == "source")

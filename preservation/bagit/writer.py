@@ -24,7 +24,6 @@ import itertools
 import os
 import re
 import shutil
-import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -45,6 +44,7 @@ from preservation.bagit.render import (
 from preservation.clock import source_date_epoch
 from preservation.errors import BagError
 from preservation.hashing import hash_stream
+from preservation.sourcefile import open_regular
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
@@ -61,6 +61,9 @@ class SourceFile:
     source: Path
     path: str
     """Bag path under ``data/``; stored in Unicode NFC whatever the source name's normalization."""
+    below: Path | None = None
+    """The folder the source was found below (e.g. the collection named on the command line): no link
+    between it and the source is followed. None: only the source itself must not be a link."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,13 @@ class PayloadRecord:
     """Hex digest per manifest algorithm."""
     source: Path | None
     """The source file, None for `PayloadBytes`."""
+    mtime: float | None = None
+    """The source file's modification time, as the file that was copied had it."""
 
 
-TagFiles = Callable[[tuple[PayloadRecord, ...]], Mapping[str, bytes]]
-"""Given the payload records, the extra tag files: bag path (e.g. ``metadata/mets.xml``) → bytes."""
+TagFiles = Callable[[tuple[PayloadRecord, ...], Path], Mapping[str, bytes]]
+"""Given the payload records and the temporary folder holding their copies (to read what was bagged rather
+than the sources again), the extra tag files: bag path (e.g. ``metadata/mets.xml``) → bytes."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +194,7 @@ def stage_bag(
     try:
         tree = _Tree(temp)
         records = tuple(tree.payload(path, item, manifest_algorithms) for path, item in items)
-        extra = dict(tag_files(records)) if tag_files is not None else {}
+        extra = dict(tag_files(records, temp)) if tag_files is not None else {}
         _check_tag_paths(extra)
         octets = sum(record.size for record in records)
         oxum = format_payload_oxum(octets, len(records))
@@ -428,20 +434,20 @@ class _Tree:
             digests = {name: hashlib.new(name, item.data).hexdigest() for name in algorithms}
             return PayloadRecord(path, len(item.data), digests, None)
         try:
-            source = open(item.source, "rb", buffering=0)  # noqa: SIM115 - closed below
+            # Checked on the open file, not before: a source swapped for a link, FIFO or device since it
+            # was found is refused, never followed or waited on.
+            source = open_regular(item.source, item.below)
         except OSError as exc:
             raise BagError(item.source, f"cannot read: {exc.strerror}") from None
         with source:
             info = os.fstat(source.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise BagError(item.source, "not a regular file")
             with open(self._create(path), "wb") as out:
                 try:
                     found = hash_stream(source, algorithms, size_hint=info.st_size, sink=out.write)
                 except OSError as exc:
                     raise BagError(item.source, f"copying into {self.root / path} failed: {exc}") from None
         self.bytes_written += found.size
-        return PayloadRecord(path, found.size, dict(found.values), item.source)
+        return PayloadRecord(path, found.size, dict(found.values), item.source, info.st_mtime)
 
     def write(self, path: str, data: bytes) -> None:
         with open(self._create(path), "wb") as out:

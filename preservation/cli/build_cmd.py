@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,14 +94,15 @@ def run(args: argparse.Namespace) -> int:
     from preservation.build import build_bags
 
     profile = profile_from_args(args)
-    missing = [str(path) for path in args.sources if not path.exists()]
+    missing = [shown(str(path)) for path in args.sources if not os.path.lexists(path)]
     if missing:
         raise UsageError(f"no such source: {', '.join(missing)}")
     progress = Progress(unit="release", enabled=not args.quiet)
 
     def heard(outcome: BuildOutcome) -> None:
-        progress.step(outcome.status)
-        problem = outcome.status in ("failed", "conflict")
+        if outcome.status != "skipped":  # the bar counts releases, not the entries beside them
+            progress.step(outcome.status)
+        problem = outcome.status in ("failed", "conflict", "skipped")
         if args.verbose or problem or (outcome.status in ("duplicate", "replaced") and not args.quiet):
             stream = sys.stderr if problem else sys.stdout
             print(_line(outcome), file=stream)
@@ -128,10 +130,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _line(outcome: BuildOutcome) -> str:
+    """One line, whatever the names in it hold (paths and messages may quote source names)."""
     # A duplicate's message names what it repeats (a source, or a bag): the line names the source.
     where = outcome.source if outcome.status == "duplicate" else outcome.bag or outcome.source
-    text = f"{outcome.status}: {shown(where)}"
-    return f"{text}: {shown(outcome.message)}" if outcome.message else text
+    text = f"{outcome.status}: {where}"
+    code = f"[{outcome.code}] " if outcome.code else ""
+    return shown(f"{text}: {code}{outcome.message}" if outcome.message else text)
 
 
 def _summary(summary: BuildSummary, verbose: bool) -> str:
@@ -142,6 +146,8 @@ def _summary(summary: BuildSummary, verbose: bool) -> str:
         f"{summary.count('built')} built, {replaced}{summary.count('up-to-date')} up to date, {duplicates}"
         f"{summary.count('conflict')} conflicts, {summary.count('failed')} failed"
     )
+    if summary.count("skipped"):
+        counts += f", {summary.count('skipped')} entries skipped"
     if summary.removed_temporaries:
         counts += f" (removed {len(summary.removed_temporaries)} unfinished bags of an interrupted run)"
     warnings = summary.warning_count

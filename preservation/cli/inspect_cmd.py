@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from preservation.cli import common
 from preservation.display import shown
 from preservation.release import ReadFailure, Release, read_sources
+from preservation.release.model import Skipped
 
 if TYPE_CHECKING:
     from preservation.release.identity import Duplicate
@@ -21,6 +23,9 @@ EXAMPLE = """Examples:
 
 A SOURCE is a release document (.txt, .html, .htm, .html.de), a folder holding exactly one release
 document (its other files are the attachments), or a collection folder searched recursively.
+
+Links below a SOURCE are never followed and special files (FIFOs, devices) never opened: they are listed
+as skipped, or, where a release document would be, as errors.
 
 Exit codes: 0 every release was read, 1 any release failed, 2 usage or profile error."""
 
@@ -45,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    missing = [str(s) for s in args.sources if not s.exists()]
+    missing = [shown(str(s)) for s in args.sources if not os.path.lexists(s)]
     if missing:
         raise common.UsageError(f"no such SOURCE: {', '.join(missing)}")
     profile = common.profile_from_args(args)
@@ -57,19 +62,25 @@ def run(args: argparse.Namespace) -> int:
     told = distinguish(r for r in results if isinstance(r, Release))
     releases = [_as_release(r) for r in told if not isinstance(r, ReadFailure)]
     failures = [r for r in [*results, *told] if isinstance(r, ReadFailure)]
+    skipped = [r for r in results if isinstance(r, Skipped)]
     if args.format == "json":
         common.print_json(
             {
                 "releases": [release_json(r) for r in releases],
-                "errors": [{"source": str(f.source), "message": f.message} for f in failures],
+                "errors": [_coded({"source": str(f.source), "message": f.message}, f.code) for f in failures],
+                "skipped": [{"path": str(s.path), "code": s.code, "message": s.message} for s in skipped],
             }
         )
     else:
         for release in releases:
             print(release_text(release))
         for failure in failures:
-            print(f"error: {shown(failure.source)}: {shown(failure.message)}", file=sys.stderr)
-        print(f"{len(releases)} read, {len(failures)} failed")
+            code = f"[{failure.code}] " if failure.code else ""
+            print(shown(f"error: {failure.source}: {code}{failure.message}"), file=sys.stderr)
+        for entry in skipped:
+            print(shown(f"skipped: {entry.path}: [{entry.code}] {entry.message}"), file=sys.stderr)
+        summary = f"{len(releases)} read, {len(failures)} failed"
+        print(f"{summary}, {len(skipped)} entries skipped" if skipped else summary)
     return common.EXIT_FAILED if failures else common.EXIT_OK
 
 
@@ -77,6 +88,10 @@ def _as_release(item: Release | Duplicate) -> Release:
     if isinstance(item, Release):
         return item
     return dataclasses.replace(item.release, warnings=(*item.release.warnings, item.finding))
+
+
+def _coded(item: dict[str, str], code: str | None) -> dict[str, str]:
+    return {**item, "code": code} if code else item
 
 
 def release_json(release: Release) -> dict[str, Any]:

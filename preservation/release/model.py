@@ -38,6 +38,9 @@ class Release:
     """Other files of a release folder, sorted by their path relative to it."""
     root: Path | None = None
     """The release folder when the release came as a folder; attachment names are relative to it."""
+    top: Path | None = None
+    """The SOURCE folder the release was found in (None for a SOURCE file): no link below it is followed
+    when its files are read, so a folder swapped for a link after discovery is refused too."""
     warnings: tuple[Finding, ...] = field(default_factory=tuple)
     """What was guessed, dropped or changed while reading; codes of the finding catalogue (family release)."""
     origins: tuple[tuple[str, str], ...] = ()
@@ -54,4 +57,15 @@ class ReadFailure:
     """A source that could not be read as a release, with one line saying why."""
 
     source: Path
+    message: str
+    code: str | None = None
+    """The finding code (preservation/validate/catalogue.yaml) when the failure has one."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of a source that is not read, with a warning: a link (never followed) or a special file."""
+
+    path: Path
+    code: str
     message: str

@@ -42,7 +42,7 @@ BAG_INFO: list[tuple[str, str | None]] = [
 ]
 
 
-def tag_files(records: tuple[writer.PayloadRecord, ...]) -> dict[str, bytes]:
+def tag_files(records: tuple[writer.PayloadRecord, ...], _staged: Path) -> dict[str, bytes]:
     listing = "".join(f"{r.path} {r.size} {r.digests['sha256']}\n" for r in records)
     return {"metadata/mets.xml": listing.encode(), "archival-notice.txt": b"Achtung!\n"}
 
@@ -408,7 +408,7 @@ def test_two_items_on_one_nfc_path_are_refused(tmp_path: Path) -> None:
 )
 def test_unusable_tag_files_are_refused_and_leave_nothing(tmp_path: Path, path: str) -> None:
     with pytest.raises(BagError, match="unusable tag file path"):
-        write(tmp_path / "out" / "r", [PayloadBytes(b"x", "data/x")], tags=lambda _: {path: b""})
+        write(tmp_path / "out" / "r", [PayloadBytes(b"x", "data/x")], tags=lambda *_: {path: b""})
     assert list((tmp_path / "out").iterdir()) == []
 
 

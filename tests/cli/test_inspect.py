@@ -27,7 +27,7 @@ def test_json_output_shape_for_a_release_folder(samples_dir, capsys):
     folder = samples_dir / "2022-04-02-fruehjahrsputz"
     assert main(["inspect", str(folder), "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert list(document) == ["releases", "errors"]
+    assert list(document) == ["releases", "errors", "skipped"]
     (release,) = document["releases"]
     assert list(release) == KEYS
     assert release == {

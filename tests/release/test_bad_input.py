@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
 from preservation.errors import ReleaseError
-from preservation.release import ReadFailure, Release, read_release, read_sources
+from preservation.release import ReadFailure, Release, read, read_release, read_sources
 
 DATA = Path(__file__).parent / "data"
 
@@ -57,14 +58,14 @@ def test_unreadable_file_fails_naming_it(tmp_path, samples_dir, profile, monkeyp
     # Tests run as root, for whom chmod 000 changes nothing: make reading this one file fail instead.
     locked = tmp_path / "gesperrt.txt"
     shutil.copy(samples_dir / "2023-07-20-sommerbuehne.txt", locked)
-    read_bytes = Path.read_bytes
+    open_regular = read.open_regular
 
-    def refuse(self: Path) -> bytes:
-        if self == locked:
-            raise PermissionError(13, "Permission denied", str(self))
-        return read_bytes(self)
+    def refuse(path: Path, below: Path | None = None) -> BinaryIO:
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return open_regular(path, below)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(read, "open_regular", refuse)
     (failure, release) = read_sources([locked, samples_dir / "2023-07-20-sommerbuehne.txt"], profile)
     assert failure == ReadFailure(locked, "cannot read file: Permission denied")
     assert isinstance(release, Release)
