@@ -5,6 +5,7 @@ from preservation.export.api import (
     ExportError,
     ExportResult,
     Rejected,
+    bag_folders,
     choose_serialization,
     export_bags,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "Exported",
     "Rejected",
     "TransferProblem",
+    "bag_folders",
     "TransferReport",
     "choose_serialization",
     "export_bags",
