@@ -232,6 +232,31 @@ def test_a_link_or_special_file_in_a_bag_is_a_finding_and_never_read(
     assert secret.canary.content.decode() not in repr((report, checked, result))
 
 
+@pytest.mark.parametrize(
+    ("role", "code"),
+    [
+        ("bagit.txt", "bagit.missing"),
+        ("bag-info.txt", "tagfile.missing"),
+        ("manifest-sha256.txt", "tagfile.missing"),
+        ("metadata/dc.xml", "tagfile.missing"),
+        ("data/*", "payload.missing"),
+    ],
+)
+def test_a_folder_in_place_of_a_file_is_no_file(
+    tmp_path: Path, built: Path, profile: Profile, role: str, code: str
+) -> None:
+    bag = Path(shutil.copytree(built, tmp_path / "bags" / built.name))
+    target = _target(bag, role)
+    target.unlink()
+    target.mkdir()
+    (target / "inside.txt").write_text("a folder where a file was")
+    report = validate_bag(bag)
+    assert (code, target.relative_to(bag).as_posix()) in {(f.code, f.file) for f in report.findings}
+    assert not report.valid
+    assert check_bag(CheckTask(1, str(bag), None)).outcome == "fail"
+    assert export_bags([bag], tmp_path / "transfer", profile, environ=ENV).rejected
+
+
 def test_cross_check_does_not_hand_bagit_python_a_fifo(tmp_path: Path, built: Path, secret: Secret) -> None:
     bag = Path(shutil.copytree(built, tmp_path / built.name))
     replace(_target(bag, "data/*"), "fifo", secret)
