@@ -100,8 +100,8 @@ def _present(folder: Path) -> dict[str, int]:
         for entry in entries:
             try:
                 present[entry.name] = entry.stat(follow_symlinks=False).st_mode
-            except FileNotFoundError:
-                continue  # gone since the listing
+            except OSError:
+                continue  # gone since the listing: reported as missing if listed
     return present
 
 
