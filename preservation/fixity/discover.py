@@ -21,7 +21,7 @@ from preservation.fixity.model import Anchor, BagKind, BagRecord, FixityError, I
 def find_bags(roots: Iterable[Path]) -> list[Found]:
     """The bags at or below each root (see `locate`), sorted by path; a bag folder is not searched."""
     found = {item.path: item for root in roots for item in _bags_at(root)}
-    return sorted(found.values())
+    return [found[path] for path in sorted(found)]
 
 
 def _bags_at(root: Path) -> list[Found]:
