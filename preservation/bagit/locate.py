@@ -131,7 +131,7 @@ def bags_at(path: str | os.PathLike[str], *, recursive: bool = False, damaged: b
     """The bags a path named on the command line stands for: itself when it is a bag, else those `search`
     finds in the folder it names ([] for none). BagError when it is a link (not followed), nothing, a
     folder that cannot be listed, or neither a folder nor a serialized bag."""
-    shown = os.fspath(path)
+    shown = _as_named(path)
     mode = _named_mode(shown)
     kind = _kind(shown, mode, damaged)
     if kind is not None:
@@ -149,8 +149,15 @@ def named(path: str | os.PathLike[str]) -> Path:
     """A path named on the command line as the place it names: absolute, with `.` and `..` resolved as the
     system resolves them, so that `.`, `bag/.` and `data/..` give the bag's own name. BagError when it is
     a link (not followed) or there is nothing there."""
-    _named_mode(os.fspath(path))
-    return Path(os.path.realpath(path))
+    shown = _as_named(path)
+    _named_mode(shown)
+    return Path(os.path.realpath(shown))
+
+
+def _as_named(path: str | os.PathLike[str]) -> str:
+    """`path` as the command line gives it (argparse makes a Path): without a trailing `/` or `/.`, which
+    would have the system follow a link the path ends in."""
+    return os.fspath(Path(path))
 
 
 def _named_mode(path: str) -> int:

@@ -167,8 +167,11 @@ def test_export_refuses_a_link_given_to_the_library(
     tmp_path: Path, secret: Secret, profile: Profile, kind: str
 ) -> None:
     plant(tmp_path / "linked", kind, secret)
-    with pytest.raises(ExportError, match="symbolic link"):
-        bag_folders([tmp_path / "linked"])
+    for given in (tmp_path / "linked", f"{tmp_path}/linked/", f"{tmp_path}/linked/."):
+        with pytest.raises(ExportError, match="symbolic link"):
+            bag_folders([given])
+        with pytest.raises(BagError, match="symbolic link"):
+            discover([given])
     with pytest.raises(ExportError, match="symbolic link"):
         export_bags([tmp_path / "linked"], tmp_path / "transfer", profile, environ=ENV)
     assert not (tmp_path / "transfer").exists()
