@@ -54,7 +54,8 @@ def hostile_root(root: Path, built: Path, secret: Secret) -> Path:
     """A storage root with one good bag and, beside it, everything that must not be taken for a bag."""
     root.mkdir()
     good = Path(shutil.copytree(built, root / built.name))
-    plant(root / "evil.tar", "link-to-bag", secret)  # the issue's `evil.tar -> /usr`
+    plant(root / "evil.tar", "link-to-bag", secret)
+    (root / "usr.tar").symlink_to("/usr")  # the issue's: walked and hashed, 34 s and 1.7 GB
     plant(root / "linked", "link-to-bag", secret)  # a symlinked bag folder
     plant(root / "evil.zip", "link-to-file", secret)  # a link to a valid serialized bag
     plant(root / "zero.tgz", "link-to-zero", secret)
@@ -76,7 +77,9 @@ def test_validate_of_a_hostile_folder_sees_only_the_real_bag(
     tmp_path: Path, built: Path, secret: Secret
 ) -> None:
     good = hostile_root(tmp_path / "root", built, secret)
-    run = run_cli("validate", tmp_path / "root", "--format", "json", "--cross-check", timeout=30)
+    run = run_cli(
+        "validate", tmp_path / "root", "--format", "json", "--cross-check", timeout=30, memory_mib=1024
+    )
     assert run.code == 0, run.output
     assert [bag["path"] for bag in json.loads(run.stdout)["bags"]] == [str(good)]
     assert secret.canary.content.decode() not in run.output
@@ -88,7 +91,17 @@ def test_fixity_run_on_a_hostile_root_registers_only_the_real_bag(
     good = hostile_root(tmp_path / "root", built, secret)
     ledger = tmp_path / "ledger" / "fixity.sqlite"
     ledger.parent.mkdir()
-    run = run_cli("fixity", "run", tmp_path / "root", "--ledger", ledger, "--format", "json", timeout=30)
+    run = run_cli(
+        "fixity",
+        "run",
+        tmp_path / "root",
+        "--ledger",
+        ledger,
+        "--format",
+        "json",
+        timeout=30,
+        memory_mib=1024,
+    )
     assert run.code == 0, run.output
     document = json.loads(run.stdout)
     assert [item["bag"] for item in document["checked"]] == [str(good)]
@@ -102,7 +115,7 @@ def test_export_of_a_hostile_folder_exports_only_the_real_bag(
 ) -> None:
     good = hostile_root(tmp_path / "root", built, secret)
     out = tmp_path / "transfer"
-    run = run_cli("export", tmp_path / "root", "--out", out, "-q", timeout=30)
+    run = run_cli("export", tmp_path / "root", "--out", out, "-q", timeout=30, memory_mib=1024)
     assert run.code == 0, run.output
     assert sorted(os.listdir(out)) == sorted(
         [f"{good.name}.tar", "README.txt", "manifest-sha512.txt", "transfer-list.csv"]
