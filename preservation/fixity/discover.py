@@ -68,6 +68,8 @@ def registration(
     ]
     if trouble:
         return f"cannot be registered: {'; '.join(trouble)}"
+    if "bagit.txt" not in read.tags and "bagit.txt" in read.kinds:  # a link, FIFO or folder: a broken bag
+        return f"cannot be registered: bagit.txt is a {read.kinds['bagit.txt']}, not a regular file"
     if "bagit.txt" not in read.tags:
         where = "in its top-level folder" if kind != "directory" else "in the folder"
         return NotABag(before.st_size, before.st_mtime_ns, f"no bagit.txt {where}")

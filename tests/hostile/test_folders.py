@@ -273,6 +273,27 @@ def test_a_folder_in_place_of_a_file_is_no_file(
     assert export_bags([bag], tmp_path / "transfer", profile, environ=ENV).rejected
 
 
+@pytest.mark.parametrize("kind", ["fifo", "link-to-file", "dangling", "folder"])
+def test_a_bag_whose_bagit_txt_is_no_file_is_a_broken_bag_to_fixity_not_no_bag(
+    tmp_path: Path, built: Path, secret: Secret, kind: str
+) -> None:
+    """Taken for "not a bag", it was skipped until it changed, and the run passed."""
+    bag = Path(shutil.copytree(built, tmp_path / "root" / built.name))
+    if kind == "folder":
+        (bag / "bagit.txt").unlink()
+        (bag / "bagit.txt").mkdir()
+    else:
+        replace(bag / "bagit.txt", kind, secret)
+    with deadline():
+        identity = identify(Found(str(bag), "directory"))
+        result = run_fixity([tmp_path / "root"], tmp_path / "fixity.sqlite")
+    assert isinstance(identity, str) and "bagit.txt is a " in identity
+    assert not result.not_bags
+    ((checked, outcome, problems),) = [(c.bag, c.outcome, c.problems) for c in result.checked]
+    assert checked == str(bag) and outcome != "pass"  # "error" where a tag manifest lists bagit.txt
+    assert "bagit.txt" in {p.file for p in problems}
+
+
 def test_cross_check_does_not_hand_bagit_python_a_fifo(tmp_path: Path, built: Path, secret: Secret) -> None:
     bag = Path(shutil.copytree(built, tmp_path / built.name))
     replace(_target(bag, "data/*"), "fifo", secret)
