@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from preservation.bagit.locate import open_regular
+
 CHUNK = 1 << 20
 PARALLEL_THRESHOLD = 8 << 20
 """Files at least this large get one thread per algorithm."""
@@ -103,8 +105,9 @@ def _consume(chunks: queue.Queue[bytes | None], update: Callable[[bytes], object
 
 
 def hash_file(path: str | os.PathLike[str], algorithms: Iterable[str]) -> Digests:
-    """Hash one file; OSError (unreadable, gone) propagates for the caller to report as such."""
-    with open(path, "rb", buffering=0) as stream:
+    """Hash one regular file (`locate.open_regular`: a link is not followed, a FIFO not waited on); OSError
+    (unreadable, gone, not a regular file) propagates for the caller to report as such."""
+    with os.fdopen(open_regular(path), "rb", buffering=0) as stream:
         return hash_stream(stream, algorithms, size_hint=os.fstat(stream.fileno()).st_size)
 
 

@@ -3,7 +3,8 @@
 A reader yields `Entry`s with bag-relative POSIX paths. Tag files (everything outside ``data/``) come first
 where the format allows it (folders, zips); a tar is one forward-only stream, so its entries come in member
 order and each entry can be opened only until the next one is requested. Nothing outside the bag is ever
-read: symlinks are reported as entries and never followed, unsafe archive members are skipped as problems.
+read: symlinks are reported as entries and never followed, nothing but a regular file is opened (see
+`locate.open_regular`), unsafe archive members are skipped as problems.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, cast
 
+from preservation.bagit.locate import describe, open_regular, serialized_kind
 from preservation.bagit.parse import Problem, problem
 from preservation.bagit.paths import unsafe_reason
 
@@ -42,7 +44,7 @@ class Entry:
     reopenable: bool = True
     """False for tar members: the bytes can be read once, before the next entry is requested."""
     local_path: str | None = None
-    """The file's path on disk, for files of bag folders (read with O_NOFOLLOW only)."""
+    """The file's path on disk, for files of bag folders (opened with `locate.open_regular` only)."""
 
     def open(self) -> BinaryIO:
         if self.opener is None:
@@ -63,9 +65,8 @@ class BagReader:
         raise NotImplementedError
 
 
-def _open_nofollow(path: str) -> BinaryIO:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
-    return os.fdopen(fd, "rb", buffering=0)
+def _open_file(path: str) -> BinaryIO:
+    return os.fdopen(open_regular(path), "rb", buffering=0)
 
 
 @dataclass
@@ -119,7 +120,7 @@ class DirectoryBag(BagReader):
         if stat.S_ISDIR(mode):
             return Entry(rel, "dir", 0)
         if stat.S_ISREG(mode):
-            return Entry(rel, "file", info.st_size, lambda: _open_nofollow(full), local_path=full)
+            return Entry(rel, "file", info.st_size, lambda: _open_file(full), local_path=full)
         return Entry(rel, "device", 0)
 
 
@@ -165,7 +166,7 @@ class TarBag(_ArchiveBag):
 
     def entries(self) -> Iterator[Entry]:
         try:
-            with open(self.source, "rb") as raw:
+            with os.fdopen(open_regular(self.source), "rb") as raw:
                 stream = raw if self.observe is None else _Observed(raw, self.observe)
                 with tarfile.open(fileobj=stream, mode="r|*") as archive:
                     for member in archive:
@@ -219,12 +220,18 @@ class ZipBag(_ArchiveBag):
 
     def entries(self) -> Iterator[Entry]:
         try:
-            archive = zipfile.ZipFile(self.source)
-        # NotImplementedError: a newer zip version; UnicodeDecodeError: a name flagged UTF-8 that is not.
-        except (zipfile.BadZipFile, OSError, NotImplementedError, UnicodeDecodeError) as exc:
+            stream = os.fdopen(open_regular(self.source), "rb")
+        except OSError as exc:
             self.problems.append(problem("serialization.unreadable", reason=str(exc)))
             return
-        with archive:
+        try:
+            archive = zipfile.ZipFile(stream)  # which leaves closing a file passed in to its caller
+        # NotImplementedError: a newer zip version; UnicodeDecodeError: a name flagged UTF-8 that is not.
+        except (zipfile.BadZipFile, OSError, NotImplementedError, UnicodeDecodeError) as exc:
+            stream.close()
+            self.problems.append(problem("serialization.unreadable", reason=str(exc)))
+            return
+        with stream, archive:
             members = []
             for info in archive.infolist():
                 rel = self._member_path(info.filename, info.is_dir())
@@ -258,23 +265,27 @@ def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
 
 
 def open_bag(path: Path, *, observe: Callable[[bytes], object] | None = None) -> BagReader:
-    """The reader for a bag folder or a serialized bag, chosen by what the path is and its suffix.
+    """The reader for a bag folder or a serialized bag, chosen by what the path is (`lstat`) and its suffix;
+    ValueError for a link, FIFO, socket or device, which is neither followed nor opened. A path that cannot
+    be looked at is given the reader its suffix names, which reports it unreadable.
     `observe`: for a tar, see `TarBag.observe`; other kinds are not read in file order."""
-    name = path.name.lower()
     if observe is not None and not is_tar_name(path):
         raise ValueError(f"{path}: only a tar is read in one pass from start to end")
-    if path.is_dir():
+    try:
+        mode: int | None = os.lstat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
         return DirectoryBag(path)
-    if is_tar_name(path):
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ValueError(f"{path}: {describe(mode)}, not a bag folder or a serialized bag; it is not opened")
+    kind = serialized_kind(path.name)
+    if kind == "tar":
         return TarBag(path, observe=observe)
-    if name.endswith(".zip"):
+    if kind == "zip":
         return ZipBag(path)
     raise ValueError(f"{path}: not a bag folder, .tar, .tar.gz, .tgz or .zip")
 
 
 def is_tar_name(path: Path) -> bool:
-    return path.name.lower().endswith((".tar", ".tar.gz", ".tgz"))
-
-
-def is_serialized_bag_name(path: Path) -> bool:
-    return path.name.lower().endswith((".tar", ".tar.gz", ".tgz", ".zip"))
+    return serialized_kind(path.name) == "tar"

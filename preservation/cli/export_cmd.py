@@ -13,7 +13,6 @@ from preservation.cli import common
 from preservation.display import shown
 from preservation.errors import PreservationError
 from preservation.profile import SERIALIZATION_MIME
-from preservation.validate.api import looks_like_bag
 
 if TYPE_CHECKING:
     from preservation.export import ExportResult, Rejected, TransferReport
@@ -83,35 +82,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     verify.set_defaults(func=run_verify)
 
 
-def find_bags(paths: list[Path]) -> list[Path]:
-    """Bag folders named directly, or the bag folders inside a named folder (hidden ones skipped)."""
-    bags: list[Path] = []
-    for path in paths:
-        if path.is_dir() and looks_like_bag(path):
-            bags.append(path)
-        elif path.is_dir():
-            found = sorted(
-                child
-                for child in path.iterdir()
-                if not child.name.startswith(".") and child.is_dir() and looks_like_bag(child)
-            )
-            if not found:
-                raise common.UsageError(f"{path}: not a bag folder, and no bag folders in it")
-            bags.extend(found)
-        else:
-            raise common.UsageError(f"{path}: not a bag folder")
-    return bags
-
-
 def run_export(args: argparse.Namespace) -> int:
     # Imported here: the parser of every command is built on each call, and the export's
     # dependencies would slow down every other command.
-    from preservation.export import Rejected, export_bags
-    from preservation.export.api import choose_serialization
+    from preservation.export import Rejected, bag_folders, choose_serialization, export_bags
 
     profile = common.profile_from_args(args)
-    bags = find_bags(args.bags)
     try:
+        bags = bag_folders(args.bags)
         choose_serialization(profile, args.serialization)  # refuse before showing any progress
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None

@@ -5,6 +5,7 @@ from preservation.export.api import (
     ExportError,
     ExportResult,
     Rejected,
+    bag_folders,
     choose_serialization,
     export_bags,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "Rejected",
     "TransferProblem",
     "TransferReport",
+    "bag_folders",
     "choose_serialization",
     "export_bags",
     "verify_transfer",

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+from preservation.bagit import locate
 from preservation.bagit.writer import exclusive_output, fsync_dir
 from preservation.clock import source_date_epoch
 from preservation.errors import BagError, PreservationError
@@ -23,7 +24,7 @@ from preservation.export.admission import Admission, Witness, admit
 from preservation.export.facts import read_facts
 from preservation.export.files import make_durable, place, remove_temporaries, stage_file, write_file
 from preservation.export.journal import Entry, Journal, JournalWriter, Settings, read_journal
-from preservation.export.serialize import SUFFIX, Serialization, list_members, serialize
+from preservation.export.serialize import SUFFIX, Serialization, list_members, root_problem, serialize
 from preservation.export.transfer import (
     FIXED_FILES,
     JOURNAL,
@@ -120,7 +121,7 @@ def export_bags(
     `jobs` > 1 validates and lists bags in that many worker processes while this one serializes.
     """
     chosen = choose_serialization(profile, serialization)
-    bags = sorted((Path(b) for b in bags), key=lambda b: os.fsencode(b.name))
+    bags = sorted((_named(b) for b in bags), key=lambda b: os.fsencode(b.name))
     _check_names(bags)
     epoch = source_date_epoch(environ)
     settings = Settings(chosen, str(int(epoch.timestamp())) if epoch is not None else None)
@@ -150,13 +151,43 @@ def export_bags(
     return ExportResult(out_dir, chosen, exported, rejected, removed, bool(exported))
 
 
+def bag_folders(paths: Sequence[Path | str]) -> list[Path]:
+    """The bag folders `paths` name: each a bag folder, or a folder whose bag folders are taken (see
+    `locate.bags_at`; a bag folder that lost bagit.txt counts, and is rejected with its reasons); ExportError
+    for a path that is a link or names none."""
+    folders: list[Path] = []
+    for path in paths:
+        try:
+            found = locate.bags_at(path, damaged=True)
+        except PreservationError as exc:
+            raise ExportError(exc.source, exc.message) from None
+        if [item.path for item in found] == [os.fspath(path)] and found[0].kind != "directory":
+            raise ExportError(path, "a serialized bag; bags are exported from their folders")
+        named = [Path(item.path) for item in found if item.kind == "directory"]
+        if not named:
+            raise ExportError(path, "not a bag folder, and no bag folders in it")
+        folders += named
+    return folders
+
+
+def _named(bag: Path | str) -> Path:
+    """The bag folder as the place it names, so that `.`, `bag/.` or `data/..` give the bag's own name."""
+    try:
+        return locate.named(bag)
+    except PreservationError as exc:
+        raise ExportError(exc.source, exc.message) from None
+
+
 def _check_names(bags: Sequence[Path]) -> None:
     seen: dict[str, Path] = {}
     for bag in bags:
-        if not bag.is_dir():
+        if not bag.is_dir():  # `_named` resolved every link on its way
             raise ExportError(bag, "not a bag folder (serialized bags are exported from their folders)")
         if not _utf8(bag.name):
             raise ExportError(bag, "its name is not UTF-8; the transfer list and manifest cannot name it")
+        problem = root_problem(bag.name)
+        if problem is not None:
+            raise ExportError(bag, f"cannot be exported: {problem}")
         if bag.name in seen:
             raise ExportError(bag, f"has the same name as {seen[bag.name]}; both would become one file")
         seen[bag.name] = bag

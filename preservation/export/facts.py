@@ -10,7 +10,7 @@ from pathlib import Path
 from lxml import etree
 
 from preservation.bagit.parse import parse_tag_values
-from preservation.export.serialize import Member
+from preservation.export.serialize import Member, read_member
 
 DC_FILE = "metadata/dc.xml"
 _DCTERMS = "{http://purl.org/dc/terms/}"
@@ -34,7 +34,7 @@ class BagFacts:
 
 def read_facts(bag: Path, members: tuple[Member, ...]) -> BagFacts:
     """The facts of a bag from its tag files as they are on disk."""
-    contents = {m.path: m.source.read_bytes() for m in members if not m.is_dir and not in_payload(m.path)}
+    contents = {m.path: b"".join(read_member(m)) for m in members if not m.is_dir and not in_payload(m.path)}
     payload_files = sum(1 for m in members if not m.is_dir and in_payload(m.path))
     return facts_of(bag.name, contents, payload_files, fingerprint(contents))
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Literal, cast
 
+from preservation.bagit.locate import open_regular
 from preservation.errors import BagError
 
 Serialization = Literal["tar", "tar.gz", "zip"]
@@ -103,6 +104,19 @@ Reader = Callable[[Member], Iterator[bytes]]
 """A file member's bytes: `read_member`, or a wrapper that also looks at them (export's `Witness`)."""
 
 
+def root_problem(root: str) -> str | None:
+    """Why `root` cannot be an archive's single top-level folder; None when it can. Without a name (``""``,
+    ``.``, ``..``) or with a separator, members would land at the top of the folder the archive is
+    unpacked in or above it (a tar slip); a hidden name would make a hidden file of the transfer."""
+    if root in ("", ".", ".."):
+        return f"'{root}' is no name for the archive's top-level folder"
+    if any(separator in root for separator in "/\\\0"):
+        return f"the name '{root}' holds a path separator"
+    if root.startswith("."):
+        return f"the name '{root}' is hidden (starts with '.')"
+    return None
+
+
 def serialize(
     members: tuple[Member, ...],
     root: str,
@@ -110,7 +124,11 @@ def serialize(
     mtime: int,
     read: Reader | None = None,
 ) -> Iterator[bytes]:
-    """The serialized bag as chunks; `root` is the single top-level folder (RFC 8493 §4: the bag's name)."""
+    """The serialized bag as chunks; `root` is the single top-level folder (RFC 8493 §4: the bag's name).
+    BagError for a `root` no archive may have (`root_problem`)."""
+    problem = root_problem(root)
+    if problem is not None:
+        raise BagError(None, f"cannot serialize a bag as {problem}")
     read = read or read_member
     if serialization == "tar":
         return tar_chunks(members, root, mtime, read)
@@ -185,10 +203,11 @@ def tar_chunks(
 
 
 def read_member(member: Member) -> Iterator[bytes]:
-    """The file's bytes; BagError if it changed size since it was listed (the header already says it)."""
+    """The file's bytes; BagError if it changed size since it was listed (the header already says it), or
+    is no longer a regular file (a link is not followed, a FIFO not waited on)."""
     copied = 0
     try:
-        with open(member.source, "rb", buffering=0) as stream:
+        with os.fdopen(open_regular(member.source), "rb", buffering=0) as stream:
             while chunk := stream.read(min(CHUNK, member.size - copied)):
                 copied += len(chunk)
                 yield chunk

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from preservation.bagit import locate
 from preservation.bagit.parse import parse_manifest
 from preservation.bagit.reader import is_tar_name
 from preservation.errors import PreservationError
@@ -20,7 +22,7 @@ from preservation.export.transfer import FIXED_FILES, JOURNAL, MANIFEST, TRANSFE
 from preservation.hashing import hash_file
 from preservation.profile import Profile
 from preservation.validate.api import BagReport, validate_bag
-from preservation.validate.findings import from_problem
+from preservation.validate.findings import finding, from_problem
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 
 Kind = Literal["missing", "unexpected", "changed", "unreadable", "invalid-bag", "manifest", "list"]
@@ -57,10 +59,14 @@ def verify_transfer(
     """Check `folder` against its manifest-sha512.txt and validate every bag; TransferError when it has
     no manifest (not a transfer folder, or an export that never finished)."""
     manifest_path = folder / MANIFEST
+    try:
+        locate.named(folder)
+    except PreservationError as exc:
+        raise TransferError(exc.source, exc.message) from None
     if not folder.is_dir():
         raise TransferError(folder, "not a folder")
     try:
-        data = manifest_path.read_bytes()
+        data = _read(manifest_path)
     except FileNotFoundError:
         raise TransferError(
             folder, f"not a transfer folder: no {MANIFEST} (or the export did not finish)"
@@ -73,20 +79,40 @@ def verify_transfer(
         for p in manifest.problems
     ]
     listed = dict(sorted(manifest.entries.items()))
-    problems += _folder_contents(folder, listed)
+    present = _present(folder)
+    problems += _folder_contents(present, listed)
     reports: list[BagReport] = []
     rules = rules_from_profile(profile)
     for name, digest in listed.items():
         if on_file is not None:
             on_file(name)
-        found = list(_check_bag_file(folder, name, digest, rules, reports))
-        problems += found
-    problems += _list_agrees(folder, listed)
+        if "/" not in name and stat.S_ISREG(present.get(name, 0)):  # else reported as missing or unreadable
+            problems += _check_bag_file(folder, name, digest, rules, reports)
+    if stat.S_ISREG(present.get(TRANSFER_LIST, 0)):
+        problems += _list_agrees(folder, listed)
     return TransferReport(folder, tuple(listed), tuple(problems), tuple(reports))
 
 
-def _folder_contents(folder: Path, listed: dict[str, str]) -> Iterator[TransferProblem]:
-    present = set(os.listdir(folder))
+def _present(folder: Path) -> dict[str, int]:
+    """Every name in the folder → its `lstat` mode (the listing's, where the file system gives it)."""
+    present = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                present[entry.name] = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue  # gone since the listing: reported as missing if listed
+    return present
+
+
+def _read(path: Path) -> bytes:
+    with os.fdopen(locate.open_regular(path), "rb") as stream:
+        return stream.read()
+
+
+def _folder_contents(present: dict[str, int], listed: dict[str, str]) -> Iterator[TransferProblem]:
+    """Listed and fixed files missing, or present as anything but a regular file (a folder, a link, a
+    FIFO: never read), and names nobody listed."""
     for name in sorted(set(listed) | set(FIXED_FILES)):
         if name not in present:
             yield TransferProblem(
@@ -96,7 +122,10 @@ def _folder_contents(folder: Path, listed: dict[str, str]) -> Iterator[TransferP
                 if name in listed
                 else "missing from the transfer folder",
             )
-    for name in sorted(present - set(listed) - set(FIXED_FILES)):
+        elif not stat.S_ISREG(present[name]):
+            item = finding("transfer.not-regular", name, kind=locate.describe(present[name]))
+            yield TransferProblem("unreadable", name, f"[{item.code}] {item.message}")
+    for name in sorted(set(present) - set(listed) - set(FIXED_FILES)):
         hint = " (left by an export that was interrupted)" if name == JOURNAL else ""
         yield TransferProblem("unexpected", name, f"not listed in the manifest{hint}")
 
@@ -114,8 +143,6 @@ def _check_bag_file(
     folder: Path, name: str, digest: str, rules: ProfileRules, reports: list[BagReport]
 ) -> Iterator[TransferProblem]:
     path = folder / name
-    if "/" in name or not path.is_file():
-        return  # reported as missing (or, for a path with folders, as not in this folder)
     # A tar is validated and hashed in one read, so the bytes checked are the bytes the manifest covers.
     whole = _WholeFile() if is_tar_name(path) else None
     try:
@@ -161,9 +188,7 @@ class _WholeFile:
 def _list_agrees(folder: Path, listed: dict[str, str]) -> Iterator[TransferProblem]:
     """The transfer list people read says the same as the manifest."""
     try:
-        rows = parse_transfer_list((folder / TRANSFER_LIST).read_bytes())
-    except FileNotFoundError:
-        return  # reported as missing
+        rows = parse_transfer_list(_read(folder / TRANSFER_LIST))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         yield TransferProblem("list", TRANSFER_LIST, f"unreadable: {exc}")
         return

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from preservation import SOFTWARE_NAME, __version__, atomic
+from preservation.bagit import locate
+from preservation.errors import BagError
 from preservation.fixity import discover, report, schedule
 from preservation.fixity.ledger import Ledger, new_owner
 from preservation.fixity.model import (
@@ -107,7 +109,7 @@ def run_fixity(
     `on_planned(n)` is told how many checks will be attempted, `on_checked` each check as it is committed.
     """
     started = time.perf_counter()
-    resolved = [root.resolve() for root in roots]
+    resolved = [_root(root) for root in roots]
     for root in resolved:
         try:
             os.listdir(root)
@@ -196,6 +198,14 @@ def run_fixity(
         seconds=time.perf_counter() - started,
         ledger_seconds=ledger_seconds,
     )
+
+
+def _root(root: Path) -> Path:
+    """A root as the place it names (`locate.named`): a root that is a link is refused, not followed."""
+    try:
+        return locate.named(root)
+    except BagError as exc:
+        raise FixityError(exc.source, exc.message) from None
 
 
 def _existing(ledger_path: Path) -> Ledger:

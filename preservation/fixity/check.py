@@ -113,6 +113,15 @@ def _result(
 
 def _compare(found: BagPass, expected: Expectations) -> list[Problem]:
     problems = list(expected.problems)
+    # Links and special files among the tag files (or data/ itself, or a folder named like a tag file this
+    # check reads) that no tag manifest lists; in the payload they are unlisted files (`_unlisted_payload`).
+    problems += [
+        Problem("extra", name, f"a {kind} in the bag, not a regular file: not followed, not read")
+        for name, kind in found.kinds.items()
+        if (kind not in ("file", "dir") or kind == "dir" and KEPT_TAG_FILE.match(name))
+        and not name.startswith("data/")
+        and name not in expected.tags
+    ]
     if expected.encoding is None:
         return problems
     if not expected.payload_manifests:

@@ -7,50 +7,30 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from preservation.bagit.locate import Found, bags_at
 from preservation.bagit.parse import parse_tag_values
-from preservation.bagit.reader import is_serialized_bag_name, open_bag
+from preservation.bagit.reader import open_bag
+from preservation.errors import BagError
 from preservation.fixity.anchor import compute_anchor
 from preservation.fixity.bagpass import BagPass, read_bag
 from preservation.fixity.expect import declared_encoding
 from preservation.fixity.ledger import NewBag
-from preservation.fixity.model import Anchor, BagKind, BagRecord, Identity, NotABag
+from preservation.fixity.model import Anchor, BagKind, BagRecord, FixityError, Identity, NotABag
 from preservation.package import SUPERSEDED
 
 
-@dataclass(frozen=True)
-class Found:
-    path: str
-    """Absolute, resolved."""
-    kind: BagKind
-
-
 def find_bags(roots: Iterable[Path]) -> list[Found]:
-    """Folders holding bagit.txt (not descended into) and .tar/.tar.gz/.tgz/.zip files, sorted by path."""
-    found: dict[str, Found] = {}
-    for root in roots:
-        folders = [str(root.resolve())]
-        while folders:
-            folder = folders.pop()
-            # One stat per folder: listing every bag folder would cost far more.
-            if os.path.isfile(os.path.join(folder, "bagit.txt")):
-                found[folder] = Found(folder, "directory")
-                continue
-            try:
-                with os.scandir(folder) as entries:
-                    for entry in entries:
-                        if entry.is_dir(follow_symlinks=False):
-                            folders.append(entry.path)
-                        elif (kind := _archive_kind(entry.name)) is not None:
-                            found[entry.path] = Found(entry.path, kind)
-            except OSError:
-                continue  # an unreadable folder holds no bag we could check (as os.walk skips it)
-    return sorted(found.values(), key=lambda f: f.path)
+    """The bags at or below each root (see `locate`), sorted by path; a bag folder is not searched."""
+    found = {item.path: item for root in roots for item in _bags_at(root)}
+    return [found[path] for path in sorted(found)]
 
 
-def _archive_kind(name: str) -> BagKind | None:
-    if name.startswith(".") or not is_serialized_bag_name(Path(name)):
-        return None
-    return "zip" if name.lower().endswith(".zip") else "tar"
+def _bags_at(root: Path) -> list[Found]:
+    try:
+        # Bags kept by `build --replace` are preserved bags too; other hidden folders are temporaries.
+        return bags_at(root, recursive=True, hidden=frozenset({SUPERSEDED}))
+    except BagError as exc:  # the roots were checked; this one changed since
+        raise FixityError(exc.source, exc.message) from None
 
 
 def is_under(path: str, roots: Iterable[Path]) -> bool:
@@ -90,6 +70,8 @@ def registration(
     ]
     if trouble:
         return f"cannot be registered: {'; '.join(trouble)}"
+    if "bagit.txt" not in read.tags and "bagit.txt" in read.kinds:  # a link, FIFO or folder: a broken bag
+        return f"cannot be registered: bagit.txt is a {read.kinds['bagit.txt']}, not a regular file"
     if "bagit.txt" not in read.tags:
         where = "in its top-level folder" if kind != "directory" else "in the folder"
         return NotABag(before.st_size, before.st_mtime_ns, f"no bagit.txt {where}")

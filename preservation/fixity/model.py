@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Literal
 
+from preservation.bagit.locate import BagKind
 from preservation.errors import PreservationError
 
 Outcome = Literal["pass", "fail", "error"]
 ProblemKind = Literal["changed", "missing", "extra", "tag-changed", "anchor-mismatch", "unreadable"]
-BagKind = Literal["directory", "tar", "zip"]
 Clock = Callable[[], datetime]
 
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "error")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from preservation.bagit.reader import is_serialized_bag_name, open_bag
+from preservation.bagit.locate import bags_at
+from preservation.bagit.reader import open_bag
 from preservation.errors import BagError
 from preservation.validate.crosscheck import cross_check as bagit_python_cross_check
 from preservation.validate.findings import Finding
@@ -15,7 +15,6 @@ from preservation.validate.profile_rules import ProfileRules
 from preservation.validate.registry import FAMILIES, Family
 from preservation.validate.scan import Mode, build_context
 
-BAG_MARKERS = ("bagit.txt", "bag-info.txt", "package-info.txt")
 UNREADABLE = "serialization.unreadable"
 
 
@@ -74,39 +73,16 @@ def families_for(mode: Mode, *, with_profile: bool) -> list[Family]:
     return [f for f in FAMILIES if mode in f.modes and (f.name != "profile" or with_profile)]
 
 
-def looks_like_bag(folder: Path) -> bool:
-    """A folder with bagit.txt, data/, a manifest or bag-info.txt is a bag — valid or not."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return False
-    return any(name in BAG_MARKERS or name == "data" or name.startswith("manifest-") for name in names)
-
-
 def discover(paths: Sequence[Path | str]) -> list[Path]:
-    """The bags named by `paths`; BagError for a path that is neither a bag nor a folder holding bags."""
+    """The bags named by `paths` (see `locate.bags_at`: a bag folder that lost bagit.txt counts); BagError
+    for a path that is a link, or neither a bag nor a folder holding bags."""
     bags: list[Path] = []
     for raw in paths:
-        path = Path(raw)
-        try:
-            bags.extend(_bags_at(path))
-        except OSError as exc:  # a folder that cannot be listed, a path under one
-            raise BagError(path, f"cannot be read: {exc.strerror}") from None
-    return bags
-
-
-def _bags_at(path: Path) -> list[Path]:
-    if (path.is_file() and is_serialized_bag_name(path)) or (path.is_dir() and looks_like_bag(path)):
-        return [path]
-    if path.is_dir():
-        children = sorted(path.iterdir())
-        found = [c for c in children if (c.is_dir() and looks_like_bag(c)) or is_serialized_bag_name(c)]
+        found = bags_at(raw, damaged=True)
         if not found:
-            raise BagError(path, "not a bag, and no bags in it")
-        return found
-    if not path.exists():
-        raise BagError(path, "no such file or folder")
-    raise BagError(path, "not a bag folder, .tar, .tar.gz, .tgz or .zip")
+            raise BagError(raw, "not a bag, and no bags in it")
+        bags.extend(Path(item.path) for item in found)
+    return bags
 
 
 def validate_paths(

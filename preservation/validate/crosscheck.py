@@ -1,7 +1,8 @@
 """`--cross-check`: bagit-python's validator as a second opinion, and where it disagrees with ours.
 
 Only the RFC 8493 verdict is compared (profile and metadata checks are ours alone). bagit-python reads
-folders only; serialized bags are reported as not cross-checked.
+folders only; serialized bags are reported as not cross-checked, and so are bag folders holding a link or a
+special file, which bagit-python would follow or block on.
 """
 
 from __future__ import annotations
@@ -35,9 +36,17 @@ def bagit_python_verdict(path: Path, mode: Mode) -> str | None:
     return None
 
 
+UNSAFE = frozenset({"path.symlink", "path.special"})
+"""Our findings of entries bagit-python would follow out of the bag (a link, even data/ itself), block on
+(a FIFO: for ever) or read without end (a link to /dev/zero): a bag with one is not handed to it."""
+
+
 def cross_check(path: Path, serialization: str, mode: Mode, findings: Sequence[Finding]) -> list[Finding]:
     if serialization != "directory":
         return [finding("crosscheck.skipped", serialization=serialization)]
+    unsafe = next((f.file or "." for f in findings if f.code in UNSAFE), None)
+    if unsafe is not None:
+        return [finding("crosscheck.skipped-special", path=unsafe)]
     ours_valid = not any(f.severity == "error" and f.family in RFC_FAMILIES for f in findings)
     said = bagit_python_verdict(path, mode)
     if ours_valid and said is not None:

@@ -90,7 +90,8 @@ def _tag_manifests(bag: BagContext) -> Iterator[Finding]:
         for path, expected in manifest.entries.items():
             tag = bag.scan.tags.get(path)
             if tag is None:
-                if bag.scan.kinds.get(path) is None:
+                # A link or special file is reported by the structure checks; a folder by that name is none.
+                if bag.scan.kinds.get(path) in (None, "dir"):
                     yield finding("tagfile.missing", path, manifest=name)
                 continue
             if tag.digests is None:

@@ -11,7 +11,8 @@ from lxml import etree
 
 import preservation.bagit.writer as writer
 from preservation.build import build_bags
-from preservation.cli import export_cmd, main
+from preservation.cli import main
+from preservation.export.api import bag_folders
 from preservation.fixity import api
 from preservation.validate.api import validate_bag, validate_paths
 from tests.building.helpers import EPOCH, tree_digest
@@ -166,7 +167,7 @@ def test_kept_bags_are_not_live_bags_to_validate_or_export(source, tmp_path, pro
     correct(source, "19. Oktober")
     (outcome,) = build_bags([source], out, profile, environ=EPOCH, replace=True).outcomes
     assert [Path(report.path) for report in validate_paths([out])] == [outcome.bag]
-    assert export_cmd.find_bags([out]) == [outcome.bag]
+    assert bag_folders([out]) == [outcome.bag]
 
 
 def test_fixity_follows_a_replaced_bag_to_where_it_is_kept(source, tmp_path, profile):
