@@ -1,5 +1,9 @@
 """A bag's fixity history as a PREMIS 3 document: the bag as object, this software as agent, and one
-`fixity check` event per check. Deterministic: identifiers are derived from the ledger's records."""
+`fixity check` event per check. Deterministic: identifiers are derived from the ledger's records.
+
+Whatever the ledger's names hold, the document is well-formed XML: a character XML cannot carry (a control
+character, a lone surrogate from a name that is not UTF-8) is shown as U+FFFD, as in the release reader's
+metadata; `history --format json` keeps the names exact."""
 
 from __future__ import annotations
 
@@ -23,17 +27,22 @@ from preservation.metadata.premis import (
     representation_element,
 )
 from preservation.metadata.premis import Event as PremisEvent
+from preservation.release.decode import for_xml
 
 FIXITY_CHECK_URI = f"{EVENT_TYPE_VOCABULARY}/fix"
 _EVENT_NAMESPACE = uuid.UUID("6f0f5d3e-5b7a-5c43-9a51-0b1f1e0c4a7d")
 """Namespace of the uuid5 event identifiers (any fixed UUID; changing it would change every identifier)."""
 
 
+def _text(value: str) -> str:
+    return for_xml(value, "\N{REPLACEMENT CHARACTER}")[0]
+
+
 def object_identifier(bag: BagRecord) -> Identifier:
     return (
-        Identifier("External-Identifier", bag.identity)
+        Identifier("External-Identifier", _text(bag.identity))
         if bag.identity
-        else Identifier("local path", bag.path)
+        else Identifier("local path", _text(bag.path))
     )
 
 
@@ -46,10 +55,13 @@ def _check(bag: BagRecord, event: Event) -> PremisEvent:
         Identifier("UUID", event_identifier(bag, event)),
         "fixity check",
         parse_time(event.ended),
-        f"started {event.started}, ended {event.ended}, {event.bytes} bytes read, bag at {bag.path}",
+        _text(f"started {event.started}, ended {event.ended}, {event.bytes} bytes read, bag at {bag.path}"),
         event.outcome,
-        tuple(f"{problem.kind}: {problem.file or '(bag)'}: {problem.detail}" for problem in event.problems),
-        (Link(Identifier("software", event.agent), "executing program"),),
+        tuple(
+            _text(f"{problem.kind}: {problem.file or '(bag)'}: {problem.detail}")
+            for problem in event.problems
+        ),
+        (Link(Identifier("software", _text(event.agent)), "executing program"),),
         (Link(object_identifier(bag), "source"),),
         FIXITY_CHECK_URI,
     )
@@ -57,6 +69,7 @@ def _check(bag: BagRecord, event: Event) -> PremisEvent:
 
 def _agent(value: str) -> Agent:
     """The agent of a ledger's ``"NAME VERSION"``, identified by that text."""
+    value = _text(value)
     name, _, version = value.rpartition(" ")
     return Agent(Identifier("software", value), name or value, "software", version)
 
@@ -69,7 +82,7 @@ def history_document(
     nsmap = {"premis": PREMIS_NS, "xsi": XSI_NS}
     root = etree.Element(f"{{{PREMIS_NS}}}premis", nsmap=nsmap, version=PREMIS_VERSION)
     for bag in bags:
-        representation_element(root, Representation(object_identifier(bag), bag.path))
+        representation_element(root, Representation(object_identifier(bag), _text(bag.path)))
     by_id = {bag.id: bag for bag in bags}
     for event in events:
         # The ledger times checks to the microsecond; so does the history.

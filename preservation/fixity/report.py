@@ -6,12 +6,19 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from html import escape
+from html import escape as _escape_html
 from typing import Any
 
 from preservation.fixity.model import OUTCOMES, BagRecord, Event, format_time
+from preservation.release.decode import for_xml
 
 _COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "error": "#ef6c00"}
+
+
+def escape(text: str) -> str:
+    """`text` for the page: markup escaped, and what HTML cannot carry either (control characters, the lone
+    surrogates of a name that is not UTF-8) shown as U+FFFD, as in the PREMIS history."""
+    return _escape_html(for_xml(text, "\N{REPLACEMENT CHARACTER}")[0])
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,7 @@ def render_html(
         )
         rows.append(
             f'<tr class="{bag.status}"><td><code>{escape(bag.path)}</code></td>'
-            f"<td>{escape(bag.identity or '')}</td><td>{bag.status}</td>"
+            f"<td>{escape(bag.identity or '')}</td><td>{escape(bag.status)}</td>"
             f"<td>{escape(latest[bag.id].ended)}</td><td><ul>{problems}</ul></td></tr>"
         )
     figures = [

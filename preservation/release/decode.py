@@ -21,12 +21,13 @@ _XML_SPACE = re.compile(r"[\x0b\x0c]")
 _NOT_XML = re.compile(r"[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def for_xml(value: str) -> tuple[str, tuple[str, ...]]:
-    """`value` without the characters XML cannot carry, and those characters (``U+000C``) if any."""
+def for_xml(value: str, replacement: str = "") -> tuple[str, tuple[str, ...]]:
+    """`value` without the characters XML cannot carry, and those characters (``U+000C``) if any;
+    `replacement` marks where they were (a form feed or vertical tab becomes a space all the same)."""
     found = sorted({f"U+{ord(c):04X}" for c in _XML_SPACE.findall(value) + _NOT_XML.findall(value)})
     if not found:
         return value, ()
-    return _NOT_XML.sub("", _XML_SPACE.sub(" ", value)), tuple(found)
+    return _NOT_XML.sub(replacement, _XML_SPACE.sub(" ", value)), tuple(found)
 
 
 def decode(data: bytes, source: Path) -> tuple[str, str]:
