@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sqlite3
 import stat
@@ -40,6 +41,8 @@ from preservation.fixity.model import (
     parse_time,
 )
 
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+"""`format_time`'s form: matched for every bag read (a run reads them all), cheaper than parsing."""
 _BAG_COLUMNS = "id, identity, path, kind, anchor, registered_at, last_checked_at, status, size"
 _EVENT_COLUMNS = "id, bag, started, ended, bytes, outcome, problems, agent"
 
@@ -68,7 +71,9 @@ def _not_a_file(path: Path, read_only: bool) -> str | None:
     try:
         found = path.stat()
     except FileNotFoundError:
-        return "no fixity ledger here (it is created by `fixity run`)" if read_only else None
+        if read_only:
+            return "no fixity ledger here (it is created by `fixity run`)"
+        return None if path.parent.is_dir() else "the ledger's folder does not exist"
     except OSError as exc:
         return f"cannot open the fixity ledger: {exc.strerror}"
     if stat.S_ISDIR(found.st_mode):
@@ -88,7 +93,7 @@ def _connect(path: Path, read_only: bool, busy_timeout_ms: int) -> sqlite3.Conne
     uri = path.absolute().as_uri()
     if not read_only:
         uri += "?mode=rwc"
-    elif os.path.lexists(f"{path}-wal"):
+    elif os.path.lexists(f"{path.resolve()}-wal"):  # SQLite keeps it beside the file a link leads to
         uri += "?mode=ro"
     else:
         uri += "?mode=ro&immutable=1"
@@ -96,6 +101,8 @@ def _connect(path: Path, read_only: bool, busy_timeout_ms: int) -> sqlite3.Conne
     # Text is read as it was written: a name that is not UTF-8 keeps its bytes (see `_stored`).
     db.text_factory = _decoded
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    # Triggers and views of a file that is not ours run no function with side effects.
+    db.execute("PRAGMA trusted_schema = OFF")
     return db
 
 
@@ -325,9 +332,9 @@ class Ledger:
                 (_stored(bag),),
             ).fetchall()
         found = [_bag(row) for row in rows]
-        for record in found:  # shown whole by `history`, which a run never decodes
+        for record in found:  # shown whole by `history`; a run decodes anchors in the workers
             if record.anchor is not None:
-                _anchor_digests(record)
+                _check_anchor(record.id, record.anchor)
         return found
 
     @_timed
@@ -584,8 +591,9 @@ def _bag(row: tuple[Any, ...]) -> BagRecord:
         and kind in BAG_KINDS
         and isinstance(anchor, str)
         and isinstance(registered_at, str)
+        and _TIME.fullmatch(registered_at)
         and isinstance(identity, str | None)
-        and isinstance(last_checked_at, str | None)
+        and (last_checked_at is None or isinstance(last_checked_at, str) and _TIME.fullmatch(last_checked_at))
         and status in STATUSES
         and isinstance(size, int | None)
     ):
@@ -603,17 +611,12 @@ def _bag(row: tuple[Any, ...]) -> BagRecord:
     )
 
 
-def _anchor_digests(bag: BagRecord) -> None:
-    """Decode the bag's anchor, which must map tag file names to digests."""
-    assert bag.anchor is not None
+def _check_anchor(bag_id: int, anchor: Anchor) -> None:
+    """The anchor must map tag file names to digests."""
     try:
-        digests = bag.anchor.digests
+        _ = anchor.digests
     except ValueError:
-        digests = None
-    if not isinstance(digests, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in digests.items()
-    ):
-        raise _Damaged(f"the anchor of bag {_shown(bag.id)} is not one this software writes")
+        raise _Damaged(f"the anchor of bag {_shown(bag_id)} is not one this software writes") from None
 
 
 def _events(rows: Iterable[tuple[Any, ...]]) -> list[Event]:

@@ -91,8 +91,12 @@ class Anchor:
 
     @cached_property
     def digests(self) -> dict[str, str]:
-        """Tag file name → digest."""
-        decoded: dict[str, str] = json.loads(self.text)
+        """Tag file name → digest; ValueError when the text is no anchor (a ledger edited by others)."""
+        decoded = json.loads(self.text)
+        if not isinstance(decoded, dict) or not all(
+            isinstance(name, str) and isinstance(digest, str) for name, digest in decoded.items()
+        ):
+            raise ValueError(f"not an anchor: {self.text[:40]!r}")
         return decoded
 
 

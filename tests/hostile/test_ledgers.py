@@ -258,6 +258,9 @@ def test_run_still_creates_a_ledger_at_a_missing_or_empty_path(tmp_path: Path) -
             api.status(path)
         assert path.stat().st_size == 0 if path.exists() else True
     assert not (tmp_path / "none.sqlite").exists()
+    nowhere = tmp_path / "nowhere" / "fixity.sqlite"
+    with pytest.raises(FixityError, match="^" + f"{nowhere}: the ledger's folder does not exist" + "$"):
+        Ledger(nowhere)
 
 
 # -- rows no run writes --------------------------------------------------------------------------------
@@ -267,6 +270,8 @@ DAMAGED_ROWS = {
     "bag-status": ("UPDATE bags SET status = '<script>'", "the row of bag 1 holds values"),
     "bag-path-blob": ("UPDATE bags SET path = x'2f61'", "the row of bag 1 holds values"),
     "bag-size-text": ("UPDATE bags SET size = 'big'", "the row of bag 1 holds values"),
+    "bag-time": ("UPDATE bags SET last_checked_at = char(27) || '[2J'", "the row of bag 1 holds values"),
+    "bag-registered": ("UPDATE bags SET registered_at = 'today'", "the row of bag 1 holds values"),
     "anchor-not-json": ("UPDATE bags SET anchor = '{not json'", "the anchor of bag 1 is not one"),
     "anchor-list": ("UPDATE bags SET anchor = '[1, 2]'", "the anchor of bag 1 is not one"),
     "problems-not-json": ("UPDATE events SET problems = 'changed'", "the row of event 1 holds values"),
@@ -322,6 +327,20 @@ def test_damaged_rows_through_the_cli(real: tuple[Path, Path], tmp_path: Path) -
         assert done.stderr.startswith(f"preservation: {ledger}: damaged fixity ledger: {message}")
         assert done.stderr.count("\n") == 1
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_damaged_anchor_leaves_the_bag_unchecked_and_the_run_going(
+    real: tuple[Path, Path], tmp_path: Path
+) -> None:
+    ledger, bag = real
+    other = make_bag(tmp_path / "root" / "other", "urn:ks:hostile:2")
+    _sql(ledger, "UPDATE bags SET anchor = '[\"tagmanifest-sha512.txt\"]'")
+    done = run_cli("fixity", "run", bag.parent, other.parent, "--ledger", ledger, "--all")
+    assert done.code == 3
+    assert done.stdout.startswith(
+        f"ERROR {bag}\n  unreadable      (bag): the anchor the ledger holds for it is damaged\n"
+    )
+    assert "checked 2 of 2 bags: 1 pass, 0 fail, 1 error" in done.stdout
 
 
 # -- names XML, HTML and UTF-8 cannot carry ------------------------------------------------------------
