@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import partial, wraps
+from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -98,20 +98,15 @@ def _connect(path: Path, read_only: bool, busy_timeout_ms: int) -> sqlite3.Conne
     else:
         uri += "?mode=ro&immutable=1"
     db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000)
-    # Text is read as it was written: a name that is not UTF-8 keeps its bytes (see `_stored`).
-    db.text_factory = _decoded
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     # Triggers and views of a file that is not ours run no function with side effects.
     db.execute("PRAGMA trusted_schema = OFF")
     return db
 
 
-_decoded = partial(str, encoding="utf-8", errors="surrogateescape")
-
-
 def _stored(text: str) -> str | bytes:
-    """`text` to bind as `CAST(? AS TEXT)`: a path from a name that is not UTF-8 holds lone surrogates,
-    which SQLite's UTF-8 cannot take as text; their bytes are stored instead and read back alike."""
+    """`text` as the ledger keeps it: a name that is not UTF-8 (a path holding lone surrogates, which
+    SQLite's text cannot take) as a BLOB of its bytes, so that it is found and read back alike (`_text`)."""
     try:
         text.encode()
     except UnicodeEncodeError:
@@ -119,7 +114,14 @@ def _stored(text: str) -> str | bytes:
     return text
 
 
+def _text(value: Any) -> Any:
+    """A value as `_stored` was given it; any other value as it is."""
+    return value.decode("utf-8", "surrogateescape") if type(value) is bytes else value
+
+
 def _unusable(exc: sqlite3.Error) -> str:
+    if str(exc).startswith("Could not decode to UTF-8"):  # Python's, for text this software never writes
+        return "damaged fixity ledger: it holds text that is not UTF-8"
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary result code
     if code == sqlite3.SQLITE_NOTADB:
         return "not a fixity ledger: not an SQLite database (left unchanged)"
@@ -323,12 +325,12 @@ class Ledger:
     def find(self, bag: str) -> list[BagRecord]:
         """Bags whose path (as given or resolved) or identity is `bag`."""
         rows = self._db.execute(
-            f"SELECT {_BAG_COLUMNS} FROM bags WHERE path IN (CAST(? AS TEXT), CAST(? AS TEXT)) ORDER BY id",
+            f"SELECT {_BAG_COLUMNS} FROM bags WHERE path IN (?, ?) ORDER BY id",
             (_stored(bag), _stored(str(Path(bag).resolve()))),
         ).fetchall()
         if not rows:
             rows = self._db.execute(
-                f"SELECT {_BAG_COLUMNS} FROM bags WHERE identity = CAST(? AS TEXT) ORDER BY id",
+                f"SELECT {_BAG_COLUMNS} FROM bags WHERE identity = ? ORDER BY id",
                 (_stored(bag),),
             ).fetchall()
         found = [_bag(row) for row in rows]
@@ -382,14 +384,14 @@ class Ledger:
         if "not_bags" not in self._tables:
             return {}  # a ledger of version 1 read without upgrading it
         rows = self._db.execute("SELECT path, size, modified_ns FROM not_bags")
-        return {path: (size, modified) for path, size, modified in rows}
+        return {_text(path): (size, modified) for path, size, modified in rows}
 
     @_timed
     def moves(self, bag_id: int) -> list[Move]:
         rows = self._db.execute(
             "SELECT bag, from_path, to_path, at FROM moves WHERE bag = ? ORDER BY id", (bag_id,)
         )
-        return [Move(*row) for row in rows]
+        return [Move(bag, _text(old), _text(new), at) for bag, old, new, at in rows]
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -399,8 +401,7 @@ class Ledger:
         can be claimed like any other: their first check (or `register`) takes the anchor."""
         with self._write() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO bags (path, kind, anchor, registered_at)"
-                " VALUES (CAST(? AS TEXT), ?, 'null', ?)",
+                "INSERT OR IGNORE INTO bags (path, kind, anchor, registered_at) VALUES (?, ?, 'null', ?)",
                 [(_stored(path), kind, now) for path, kind in found],
             )
             # A path remembered as no bag is entered again once it changed: it may be one now.
@@ -496,7 +497,7 @@ class Ledger:
                 )
             db.executemany(
                 "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
-                " VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 events,
             )
             # The claim is given back with the outcome.
@@ -516,7 +517,7 @@ class Ledger:
                 "UPDATE bags SET status = ?1, last_checked_at = ?2, size = COALESCE(NULLIF(?3, 0), size),"
                 " claimed_by = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_by END,"
                 " claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END,"
-                " identity = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN CAST(?6 AS TEXT)"
+                " identity = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?6"
                 " ELSE identity END,"
                 " anchor = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?5 ELSE anchor END"
                 " WHERE id = ?7",
@@ -535,15 +536,15 @@ class Ledger:
 def _anchor(db: sqlite3.Connection, bag: NewBag, now: str) -> bool:
     """Anchor the bag entered at `bag.path` (or add it); False when it is anchored already."""
     cursor = db.execute(
-        "UPDATE bags SET identity = CAST(? AS TEXT), anchor = ?, size = COALESCE(size, ?)"
-        " WHERE path = CAST(? AS TEXT) AND anchor = 'null'",
+        "UPDATE bags SET identity = ?, anchor = ?, size = COALESCE(size, ?)"
+        " WHERE path = ? AND anchor = 'null'",
         (_stored_or_none(bag.identity), bag.anchor.text, bag.size, _stored(bag.path)),
     )
     if cursor.rowcount:
         return True
     cursor = db.execute(
         "INSERT OR IGNORE INTO bags (identity, path, kind, anchor, registered_at, size)"
-        " VALUES (CAST(? AS TEXT), CAST(? AS TEXT), ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?)",
         (_stored_or_none(bag.identity), _stored(bag.path), bag.kind, bag.anchor.text, now, bag.size),
     )
     return cursor.rowcount > 0
@@ -554,12 +555,11 @@ def _forget(db: sqlite3.Connection, path: str, found: NotABag, now: str) -> None
 
     Events of such an entry (a ledger of version 1 recorded the failed reads of non-bags) go with it.
     """
-    where = "path = CAST(? AS TEXT) AND anchor = 'null'"
+    where = "path = ? AND anchor = 'null'"
     db.execute(f"DELETE FROM events WHERE bag IN (SELECT id FROM bags WHERE {where})", (_stored(path),))
     db.execute(f"DELETE FROM bags WHERE {where}", (_stored(path),))
     db.execute(
-        "INSERT OR REPLACE INTO not_bags (path, size, modified_ns, reason, found_at)"
-        " VALUES (CAST(? AS TEXT), ?, ?, CAST(? AS TEXT), ?)",
+        "INSERT OR REPLACE INTO not_bags (path, size, modified_ns, reason, found_at) VALUES (?, ?, ?, ?, ?)",
         (_stored(path), found.size, found.modified_ns, _stored(found.reason), now),
     )
 
@@ -568,34 +568,35 @@ def _move(db: sqlite3.Connection, bag_id: int, new_path: str, now: str) -> int |
     """Record that bag `bag_id` is now at `new_path`, folding the unanchored entry made there when it
     was found into it; None when the path is taken by an anchored bag or the bag is unknown."""
     row = db.execute("SELECT path FROM bags WHERE id = ?", (bag_id,)).fetchone()
-    taken = db.execute(
-        "SELECT id, anchor FROM bags WHERE path = CAST(? AS TEXT)", (_stored(new_path),)
-    ).fetchone()
+    taken = db.execute("SELECT id, anchor FROM bags WHERE path = ?", (_stored(new_path),)).fetchone()
     if row is None or (taken is not None and taken[1] != "null"):
         return None
     if taken is not None:
         db.execute("UPDATE events SET bag = ? WHERE bag = ?", (bag_id, taken[0]))
         db.execute("DELETE FROM bags WHERE id = ?", (taken[0],))
-    db.execute("UPDATE bags SET path = CAST(? AS TEXT) WHERE id = ?", (_stored(new_path), bag_id))
+    db.execute("UPDATE bags SET path = ? WHERE id = ?", (_stored(new_path), bag_id))
     db.execute(
-        "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, CAST(? AS TEXT), CAST(? AS TEXT), ?)",
-        (bag_id, _stored(row[0]), _stored(new_path), now),
+        "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)",
+        (bag_id, row[0], _stored(new_path), now),  # the old path as stored
     )
     return bag_id
 
 
 def _bag(row: tuple[Any, ...]) -> BagRecord:
     id, identity, path, kind, anchor, registered_at, last_checked_at, status, size = row
+    if type(path) is bytes or type(identity) is bytes:  # rare: a name that is not UTF-8 (see `_stored`)
+        identity, path = _text(identity), _text(path)
+    # Exact types: a run reads every bag, and this is cheaper than isinstance.
     if not (
-        isinstance(path, str)
+        type(path) is str
         and kind in BAG_KINDS
-        and isinstance(anchor, str)
-        and isinstance(registered_at, str)
+        and type(anchor) is str
+        and type(registered_at) is str
         and _TIME.fullmatch(registered_at)
-        and isinstance(identity, str | None)
-        and (last_checked_at is None or isinstance(last_checked_at, str) and _TIME.fullmatch(last_checked_at))
+        and (identity is None or type(identity) is str)
+        and (last_checked_at is None or type(last_checked_at) is str and _TIME.fullmatch(last_checked_at))
         and status in STATUSES
-        and isinstance(size, int | None)
+        and (size is None or type(size) is int)
     ):
         raise _Damaged(f"the row of bag {_shown(id)} holds values this software never writes")
     return BagRecord(
@@ -631,7 +632,7 @@ def _events(rows: Iterable[tuple[Any, ...]]) -> list[Event]:
                 and isinstance(agent, str)
             ):
                 raise ValueError
-            decoded = tuple(Problem.from_json(p) for p in json.loads(problems))
+            decoded = tuple(Problem.from_json(p) for p in json.loads(_text(problems)))
         except (ValueError, TypeError, KeyError, AttributeError):
             raise _Damaged(f"the row of event {_shown(id)} holds values this software never writes") from None
         events.append(Event(id, bag, started, ended, size, outcome, decoded, agent))

@@ -268,8 +268,8 @@ def test_run_still_creates_a_ledger_at_a_missing_or_empty_path(tmp_path: Path) -
 DAMAGED_ROWS = {
     "bag-kind": ("UPDATE bags SET kind = 'evil'", "the row of bag 1 holds values this software never writes"),
     "bag-status": ("UPDATE bags SET status = '<script>'", "the row of bag 1 holds values"),
-    "bag-path-blob": ("UPDATE bags SET path = x'2f61'", "the row of bag 1 holds values"),
-    "bag-size-text": ("UPDATE bags SET size = 'big'", "the row of bag 1 holds values"),
+    "bag-kind-blob": ("UPDATE bags SET kind = x'746172'", "the row of bag 1 holds values"),
+    "bag-size-real": ("UPDATE bags SET size = 1.5", "the row of bag 1 holds values"),
     "bag-time": ("UPDATE bags SET last_checked_at = char(27) || '[2J'", "the row of bag 1 holds values"),
     "bag-registered": ("UPDATE bags SET registered_at = 'today'", "the row of bag 1 holds values"),
     "anchor-not-json": ("UPDATE bags SET anchor = '{not json'", "the anchor of bag 1 is not one"),
@@ -387,7 +387,7 @@ def test_rows_with_any_text_are_shown_safely(real: tuple[Path, Path], tmp_path: 
         ledger,
         f"UPDATE events SET problems = '{problems}', outcome = 'fail'",
         "UPDATE events SET agent = 'evil' || char(0) || 'agent <1.0>'",
-        "UPDATE bags SET status = 'fail', identity = CAST(x'3c693effff0a' AS TEXT)",  # invalid UTF-8
+        "UPDATE bags SET status = 'fail', identity = x'3c693effff0a'",  # not UTF-8, kept as its bytes
     )
     found = api.history(str(bag), ledger)
     assert found.bags[0].identity == "<i>\udcff\udcff\n"
@@ -400,6 +400,11 @@ def test_rows_with_any_text_are_shown_safely(real: tuple[Path, Path], tmp_path: 
     api.write_report(ledger, tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;" in html and "<b>\ufffd" not in html and "&lt;i&gt;\ufffd\ufffd" in html
+    # Text that is not UTF-8 (which this software stores as bytes) is a damaged ledger.
+    _sql(ledger, "UPDATE bags SET identity = CAST(x'3c693effff0a' AS TEXT)")
+    with pytest.raises(FixityError) as raised:
+        api.status(ledger)
+    assert str(raised.value) == f"{ledger}: damaged fixity ledger: it holds text that is not UTF-8"
 
 
 def test_a_bag_whose_name_is_not_utf8_is_registered_checked_and_shown(tmp_path: Path) -> None:
