@@ -6,8 +6,10 @@ names its file; nothing stops at the first one.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from preservation.profile import Profile
 from preservation.validate.api import BagReport, validate_bag
 from preservation.validate.findings import from_problem
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
+from preservation.validate.scan import LIST_LIMIT
 
 Kind = Literal["missing", "unexpected", "changed", "unreadable", "invalid-bag", "manifest", "list"]
 
@@ -60,13 +63,15 @@ def verify_transfer(
     if not folder.is_dir():
         raise TransferError(folder, "not a folder")
     try:
-        data = manifest_path.read_bytes()
+        data = _read_list(manifest_path)
     except FileNotFoundError:
         raise TransferError(
             folder, f"not a transfer folder: no {MANIFEST} (or the export did not finish)"
         ) from None
     except OSError as exc:
         raise TransferError(manifest_path, f"cannot read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise TransferError(manifest_path, str(exc)) from None
     manifest = parse_manifest(data, "sha512", "utf-8", version_1_0=True)
     problems = [
         TransferProblem("manifest", MANIFEST, f"[{p.code}] {from_problem(p, MANIFEST).message}")
@@ -161,10 +166,13 @@ class _WholeFile:
 def _list_agrees(folder: Path, listed: dict[str, str]) -> Iterator[TransferProblem]:
     """The transfer list people read says the same as the manifest."""
     try:
-        rows = parse_transfer_list((folder / TRANSFER_LIST).read_bytes())
+        rows = parse_transfer_list(_read_list(folder / TRANSFER_LIST))
     except FileNotFoundError:
         return  # reported as missing
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except OSError as exc:
+        yield TransferProblem("list", TRANSFER_LIST, f"unreadable: {exc.strerror}")
+        return
+    except ValueError as exc:  # UnicodeDecodeError too
         yield TransferProblem("list", TRANSFER_LIST, f"unreadable: {exc}")
         return
     in_list = {row.get("file", ""): row.get("sha512", "") for row in rows}
@@ -177,3 +185,25 @@ def _list_agrees(folder: Path, listed: dict[str, str]) -> Iterator[TransferProbl
             )
     for name in sorted(set(in_list) - set(listed)):
         yield TransferProblem("list", TRANSFER_LIST, f"lists {name}, which the manifest does not")
+
+
+def _read_list(path: Path) -> bytes:
+    """A list the export wrote (manifest, transfer list), read only if it is a regular file of a size a
+    list can have: a link is not followed out of the folder, a FIFO cannot block, /dev/zero cannot fill
+    the memory. ValueError for what is no list; OSError as the system gives it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError("a symbolic link; not followed") from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file; not read")
+        if info.st_size > LIST_LIMIT:
+            raise ValueError(f"larger than {LIST_LIMIT} bytes; not read")
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            return stream.read(info.st_size)  # a file still growing is read as far as it was
+    finally:
+        os.close(fd)

@@ -9,24 +9,33 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import shutil
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from preservation.build import build_bags
+from preservation.export import verify_transfer
 from preservation.export.transfer import (
     COLUMNS,
+    MANIFEST,
     TRANSFER_LIST,
     TransferItem,
     parse_transfer_list,
     render_transfer_list,
 )
-from preservation.profile import Profile
+from preservation.profile import Profile, load_profile
 from preservation.spreadsheet import neutralise, read_csv, render_csv, restore
-from tests.hostile.conftest import run_cli
+from preservation.validate.scan import LIST_LIMIT
+from tests.hostile.conftest import Canary, run_cli
 
 TRIGGERS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
 """What a spreadsheet takes as the start of a formula: OWASP's list and Excel's full-width forms."""
@@ -168,3 +177,101 @@ def test_export_writes_formulas_as_text_and_verify_transfer_reads_them_back(
     assert {row["title"] for row in parse_transfer_list(raw)} == set(FORMULAS.values())
     done = run_cli("verify-transfer", out, "--quiet")
     assert (done.code, done.stderr) == (0, ""), done.output
+
+
+# -- lists that are not what the export wrote ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def one_bag_transfer(hostile_bags: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("transfer") / "transfer"
+    assert run_cli("export", hostile_bags[0], "--out", out, "--quiet").code == 0
+    return out
+
+
+@pytest.fixture
+def transfer(one_bag_transfer: Path, tmp_path: Path) -> Path:
+    """A private copy of a transfer of one bag, to be damaged."""
+    return Path(shutil.copytree(one_bag_transfer, tmp_path / "transfer"))
+
+
+def _replace(path: Path, kind: str, canary: Canary) -> None:
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link-out":
+        path.symlink_to(canary.path)
+    elif kind == "link-zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "huge":
+        with path.open("wb") as sparse:  # a hole: no disk, but a size no list has
+            sparse.truncate(LIST_LIMIT + 1)
+
+
+LIST_MESSAGES = {
+    "fifo": "not a regular file; not read",
+    "link-out": "a symbolic link; not followed",
+    "link-zero": "a symbolic link; not followed",
+    "folder": "not a regular file; not read",
+    "huge": f"larger than {LIST_LIMIT} bytes; not read",
+}
+
+
+@contextmanager
+def _deadline(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging (a FIFO opened for reading blocks until a writer comes)."""
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError(f"still blocked after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-out", "folder"])
+def test_a_transfer_list_that_is_no_file_the_export_wrote_is_named(
+    transfer: Path, kind: str, canary: Canary
+) -> None:
+    _replace(transfer / TRANSFER_LIST, kind, canary)
+    with _deadline(20):
+        report = verify_transfer(transfer, load_profile(None))
+    assert [(p.kind, p.file, p.message) for p in report.problems] == [
+        ("list", TRANSFER_LIST, f"unreadable: {LIST_MESSAGES[kind]}")
+    ]
+
+
+@pytest.mark.parametrize("kind", ["link-zero", "huge"])
+def test_a_transfer_list_without_end_is_not_read(transfer: Path, kind: str, canary: Canary) -> None:
+    """In a child with bounded memory: reading /dev/zero would never end."""
+    _replace(transfer / TRANSFER_LIST, kind, canary)
+    done = run_cli("verify-transfer", transfer, timeout=30, memory_mib=1024)
+    assert done.code == 1
+    assert done.stdout.startswith(f"list: {TRANSFER_LIST}: unreadable: {LIST_MESSAGES[kind]}\n")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-out", "link-zero", "huge"])
+def test_a_transfer_manifest_that_is_no_file_the_export_wrote_is_named_in_one_line(
+    transfer: Path, kind: str, canary: Canary
+) -> None:
+    _replace(transfer / MANIFEST, kind, canary)
+    done = run_cli("verify-transfer", transfer, timeout=30, memory_mib=1024)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr == f"preservation: {transfer / MANIFEST}: {LIST_MESSAGES[kind]}\n"
+    assert canary.content.decode() not in done.output
+
+
+def test_a_hostile_transfer_list_through_the_cli(transfer: Path, canary: Canary) -> None:
+    _replace(transfer / TRANSFER_LIST, "link-out", canary)
+    done = run_cli("verify-transfer", transfer, "--format", "json", timeout=30)
+    assert done.code == 1
+    assert canary.content.decode() not in done.output
+    assert json.loads(done.stdout)["problems"] == [
+        {"kind": "list", "file": TRANSFER_LIST, "message": "unreadable: a symbolic link; not followed"}
+    ]
