@@ -241,6 +241,19 @@ def test_special_files_and_folders_are_refused_without_opening_them(tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo.sqlite", "link.sqlite", "root"]
 
 
+def test_a_report_in_place_of_the_ledger_is_refused(real: tuple[Path, Path], tmp_path: Path) -> None:
+    ledger, bag = real
+    link = tmp_path / "report.html"
+    link.symlink_to(ledger)
+    before = ledger.read_bytes()
+    done = run_cli("fixity", "run", bag.parent, "--ledger", ledger, "--report", link)
+    assert (done.code, done.output) == (
+        2,
+        f"preservation: {link}: the report would replace the fixity ledger\n",
+    )
+    assert ledger.read_bytes() == before
+
+
 def test_run_still_creates_a_ledger_at_a_missing_or_empty_path(tmp_path: Path) -> None:
     make_bag(tmp_path / "root" / "bag", "urn:ks:hostile:1")
     (tmp_path / "empty.sqlite").touch()
