@@ -190,7 +190,6 @@ def test_a_file_that_is_no_ledger_is_named_and_left_unchanged(
         ("run", "other-database"),
         ("status", "pages-overwritten"),
         ("history", "version-text"),
-        ("run", "newer-version"),
     ],
 )
 def test_the_cli_names_a_file_that_is_no_ledger_in_one_line(
