@@ -4,6 +4,10 @@ WAL mode lets readers (status, history) run beside a check run; `BEGIN IMMEDIATE
 the start of each transaction so that claim decisions are never made on a stale read. Each check is one
 transaction: a killed run loses at most the checks in flight. `synchronous=NORMAL` is durable against a
 killed process (the case cron meets) and keeps the database consistent on power loss.
+
+Any file may be given as a ledger. One that is not (another database, text, a damaged or newer ledger) is
+recognised before anything is written to it and left as it is; rows no run writes are named as damage
+when read; status, history and reports open the ledger read only.
 """
 
 from __future__ import annotations

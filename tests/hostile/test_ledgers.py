@@ -227,14 +227,15 @@ def test_special_files_and_folders_are_refused_without_opening_them(tmp_path: Pa
         tmp_path / "root": "a folder, not a fixity ledger",
         link: "not a fixity ledger: not an SQLite database (left unchanged)",
     }
+    # The CLI first, in a child with a time limit: were the FIFO opened, this process would block.
+    for path, args in ((fifo, ["run", tmp_path / "root"]), (link, ["status"])):
+        done = run_cli("fixity", *args, "--ledger", path, timeout=20)
+        assert (done.code, done.stderr) == (2, f"preservation: {path}: {cases[path]}\n")
     for path, message in cases.items():
         for read_only in (True, False):
             with pytest.raises(FixityError) as raised:
                 Ledger(path, read_only=read_only)
             assert str(raised.value) == f"{path}: {message}"
-    for path, args in ((fifo, ["run", tmp_path / "root"]), (link, ["status"])):
-        done = run_cli("fixity", *args, "--ledger", path, timeout=20)
-        assert (done.code, done.stderr) == (2, f"preservation: {path}: {cases[path]}\n")
     assert canary.path.read_bytes() == canary.content
     canary.assert_absent(tmp_path / "root", bag)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo.sqlite", "link.sqlite", "root"]
