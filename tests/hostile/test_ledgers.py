@@ -254,6 +254,19 @@ def test_a_report_in_place_of_the_ledger_is_refused(real: tuple[Path, Path], tmp
     assert ledger.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    "name", ["q?mode=ro&cache=shared.sqlite", "h#frag.sqlite", "%41 b.sqlite", os.fsdecode(b"\xff.sqlite")]
+)
+def test_a_ledger_name_is_never_read_as_part_of_a_uri(tmp_path: Path, name: str) -> None:
+    """The ledger is opened by URI (for read-only access): its name must not become part of the query."""
+    path = tmp_path / name
+    with Ledger(path) as ledger:
+        ledger.add_found([("/a", "directory")], "2026-03-01T08:00:00.000000Z")
+    with Ledger(path, read_only=True) as ledger:
+        assert [bag.path for bag in ledger.bags()] == ["/a"]
+    assert os.listdir(tmp_path) == [name]
+
+
 def test_run_still_creates_a_ledger_at_a_missing_or_empty_path(tmp_path: Path) -> None:
     make_bag(tmp_path / "root" / "bag", "urn:ks:hostile:1")
     (tmp_path / "empty.sqlite").touch()
