@@ -141,6 +141,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.report is not None and not args.report.parent.is_dir():
         # Found out now rather than after a run of hours.
         raise common.UsageError(f"{args.report}: the report's folder does not exist")
+    if args.report is not None and args.report.resolve() == args.ledger.resolve():
+        raise common.UsageError(f"{args.report}: the report would replace the fixity ledger")
     progress = Progress(unit="bag")
     try:
         result = api.run_fixity(

@@ -1,19 +1,17 @@
 """The files beside the serialized bags: transfer list (CSV), transfer manifest, README. Pure functions.
 
-The CSV is for people, and people open it in Excel: UTF-8 *with* a byte order mark (without it Excel
-reads UTF-8 as Windows-1252 and garbles every umlaut), semicolons (the list separator of German Excel,
-which puts a comma-separated file into one column), CRLF line ends and RFC 4180 quoting. LibreOffice and
-Python's csv module (``encoding="utf-8-sig", delimiter=";"``) read it as well.
+The CSV is for people, and people open it in Excel: see `preservation.spreadsheet` for its dialect, and
+for why a title such as ``=HYPERLINK(…)`` is written as ``'=HYPERLINK(…)``.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from preservation.bagit.render import render_manifest
+from preservation.spreadsheet import read_csv, render_csv
 
 MANIFEST = "manifest-sha512.txt"
 TRANSFER_LIST = "transfer-list.csv"
@@ -24,7 +22,6 @@ FIXED_FILES = (README, TRANSFER_LIST, MANIFEST)
 """Written in this order after the bags; the manifest last, so that its presence means complete."""
 
 COLUMNS = ("identifier", "title", "issued", "file", "size", "sha256", "sha512", "payload_files")
-_BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -50,21 +47,19 @@ def sort_items(items: Sequence[TransferItem]) -> list[TransferItem]:
 
 
 def render_transfer_list(items: Sequence[TransferItem]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(item.row() for item in sort_items(items))
-    return (_BOM + out.getvalue()).encode("utf-8")
+    return render_csv(COLUMNS, [item.row() for item in sort_items(items)])
 
 
 def parse_transfer_list(data: bytes) -> list[dict[str, str]]:
-    """Rows as column → value; ValueError when the header is not ours."""
-    text = data.decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
-    header = tuple(csv.reader(io.StringIO(text.partition("\r\n")[0]), delimiter=";"))
-    if not header or tuple(header[0]) != COLUMNS:
+    """Rows as column → value, as they were written; ValueError when the header is not ours, or the CSV
+    is malformed."""
+    try:
+        header, rows = read_csv(data)
+    except csv.Error as exc:
+        raise ValueError(f"not a valid CSV: {exc}") from None
+    if tuple(header) != COLUMNS:
         raise ValueError(f"the header is not {';'.join(COLUMNS)}")
-    return rows
+    return [dict(zip(COLUMNS, row, strict=False)) for row in rows if row]
 
 
 def render_transfer_manifest(items: Sequence[TransferItem]) -> bytes:

@@ -24,6 +24,7 @@ from preservation.profile import Profile
 from preservation.validate.api import BagReport, validate_bag
 from preservation.validate.findings import finding, from_problem
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
+from preservation.validate.scan import LIST_LIMIT
 
 Kind = Literal["missing", "unexpected", "changed", "unreadable", "invalid-bag", "manifest", "list"]
 
@@ -66,13 +67,15 @@ def verify_transfer(
     if not folder.is_dir():
         raise TransferError(folder, "not a folder")
     try:
-        data = _read(manifest_path)
+        data = _read_list(manifest_path)
     except FileNotFoundError:
         raise TransferError(
             folder, f"not a transfer folder: no {MANIFEST} (or the export did not finish)"
         ) from None
     except OSError as exc:
         raise TransferError(manifest_path, f"cannot read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise TransferError(manifest_path, str(exc)) from None
     manifest = parse_manifest(data, "sha512", "utf-8", version_1_0=True)
     problems = [
         TransferProblem("manifest", MANIFEST, f"[{p.code}] {from_problem(p, MANIFEST).message}")
@@ -103,11 +106,6 @@ def _present(folder: Path) -> dict[str, int]:
             except OSError:
                 continue  # gone since the listing: reported as missing if listed
     return present
-
-
-def _read(path: Path) -> bytes:
-    with os.fdopen(locate.open_regular(path), "rb") as stream:
-        return stream.read()
 
 
 def _folder_contents(present: dict[str, int], listed: dict[str, str]) -> Iterator[TransferProblem]:
@@ -188,8 +186,13 @@ class _WholeFile:
 def _list_agrees(folder: Path, listed: dict[str, str]) -> Iterator[TransferProblem]:
     """The transfer list people read says the same as the manifest."""
     try:
-        rows = parse_transfer_list(_read(folder / TRANSFER_LIST))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        rows = parse_transfer_list(_read_list(folder / TRANSFER_LIST))
+    except FileNotFoundError:
+        return  # reported as missing
+    except OSError as exc:
+        yield TransferProblem("list", TRANSFER_LIST, f"unreadable: {exc.strerror}")
+        return
+    except ValueError as exc:  # UnicodeDecodeError too
         yield TransferProblem("list", TRANSFER_LIST, f"unreadable: {exc}")
         return
     in_list = {row.get("file", ""): row.get("sha512", "") for row in rows}
@@ -202,3 +205,14 @@ def _list_agrees(folder: Path, listed: dict[str, str]) -> Iterator[TransferProbl
             )
     for name in sorted(set(in_list) - set(listed)):
         yield TransferProblem("list", TRANSFER_LIST, f"lists {name}, which the manifest does not")
+
+
+def _read_list(path: Path) -> bytes:
+    """A list the export wrote (manifest, transfer list), read only if it is a regular file (see
+    `locate.open_regular`: a link is not followed out of the folder, a FIFO cannot block) of a size a list
+    can have (/dev/zero cannot fill the memory). ValueError for a list too large; OSError for the rest."""
+    with os.fdopen(locate.open_regular(path), "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size > LIST_LIMIT:
+            raise ValueError(f"larger than {LIST_LIMIT} bytes; not read")
+        return stream.read(size)  # a file still growing is read as far as it was

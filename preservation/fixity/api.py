@@ -209,9 +209,8 @@ def _root(root: Path) -> Path:
 
 
 def _existing(ledger_path: Path) -> Ledger:
-    if not ledger_path.is_file():
-        raise FixityError(ledger_path, "no fixity ledger here (it is created by `fixity run`)")
-    return Ledger(ledger_path)
+    """The ledger, read only: an auditor may have no right to write it, and nothing here needs to."""
+    return Ledger(ledger_path, read_only=True)
 
 
 def status(

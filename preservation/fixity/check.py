@@ -49,6 +49,12 @@ def check_bag(task: CheckTask, *, retries: int = 1) -> CheckResult:
     except OSError as exc:  # e.g. a folder on the way that may not be entered: not gone, unreadable
         return _result(task, [Problem("unreadable", None, f"bag cannot be reached: {exc.strerror}")], 0)
     try:
+        _ = task.anchor and task.anchor.digests
+    except ValueError:  # the ledger was edited: there is nothing to compare the bag with
+        return _result(
+            task, [Problem("unreadable", None, "the anchor the ledger holds for it is damaged")], 0
+        )
+    try:
         reader = open_bag(location)
     except ValueError as exc:
         return _result(task, [Problem("unreadable", None, f"bag cannot be opened: {exc}")], 0)

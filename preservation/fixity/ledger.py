@@ -4,6 +4,10 @@ WAL mode lets readers (status, history) run beside a check run; `BEGIN IMMEDIATE
 the start of each transaction so that claim decisions are never made on a stale read. Each check is one
 transaction: a killed run loses at most the checks in flight. `synchronous=NORMAL` is durable against a
 killed process (the case cron meets) and keeps the database consistent on power loss.
+
+Any file may be given as a ledger. One that is not (another database, text, a damaged or newer ledger) is
+recognised before anything is written to it and left as it is; rows no run writes are named as damage
+when read; status, history and reports open the ledger read only.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import json
 import os
 import socket
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -23,6 +29,9 @@ from typing import Any, ParamSpec, TypeVar
 from preservation.fixity import schema
 from preservation.fixity.checkpoint import Checkpointer
 from preservation.fixity.model import (
+    BAG_KINDS,
+    OUTCOMES,
+    STATUSES,
     Anchor,
     BagKind,
     BagRecord,
@@ -32,8 +41,11 @@ from preservation.fixity.model import (
     Move,
     NotABag,
     Problem,
+    parse_time,
 )
 
+_TIME_LENGTH = len("2026-03-01T08:00:00.000000Z")
+"""Of `format_time`'s text."""
 _BAG_COLUMNS = "id, identity, path, kind, anchor, registered_at, last_checked_at, status, size"
 _EVENT_COLUMNS = "id, bag, started, ended, bytes, outcome, problems, agent"
 
@@ -42,14 +54,88 @@ _R = TypeVar("_R")
 
 
 def _timed(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Count the call's duration in the ledger's `seconds` (see `Ledger._clocked`)."""
+    """Count the call's duration in the ledger's `seconds` (see `Ledger._clocked`); its SQLite errors
+    and damaged rows become FixityErrors (see `Ledger._guarded`)."""
 
     @wraps(method)
     def timed(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with args[0]._clocked():  # type: ignore[attr-defined]
+        with args[0]._clocked(), args[0]._guarded():  # type: ignore[attr-defined]
             return method(*args, **kwargs)
 
     return timed
+
+
+class _Damaged(Exception):
+    """A row holds what this software never writes (a ledger edited by hand, or by an attacker)."""
+
+
+def _not_a_file(path: Path, read_only: bool) -> str | None:
+    """Why `path` cannot be a ledger before SQLite opens it (a FIFO would block it), or None."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        if read_only:
+            return "no fixity ledger here (it is created by `fixity run`)"
+        return None if path.parent.is_dir() else "the ledger's folder does not exist"
+    except OSError as exc:
+        return f"cannot open the fixity ledger: {exc.strerror}"
+    if stat.S_ISDIR(found.st_mode):
+        return "a folder, not a fixity ledger"
+    if not stat.S_ISREG(found.st_mode):
+        return "not a regular file, so not a fixity ledger"
+    if read_only and found.st_size == 0:
+        return "an empty file, not a fixity ledger"
+    return None
+
+
+def _connect(path: Path, read_only: bool, busy_timeout_ms: int) -> sqlite3.Connection:
+    """Read only, a ledger is opened without creating its -wal and -shm files: a reader may have no
+    right to, and files it left would belong to it, not to the user whose runs must write them. Without
+    a -wal file no run is writing, and the file can be read as it is (`immutable`); with one, SQLite
+    reads the changes a run made in it."""
+    uri = path.absolute().as_uri()
+    if not read_only:
+        uri += "?mode=rwc"
+    elif os.path.lexists(f"{path.resolve()}-wal"):  # SQLite keeps it beside the file a link leads to
+        uri += "?mode=ro"
+    else:
+        uri += "?mode=ro&immutable=1"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    # Triggers and views of a file that is not ours run no function with side effects.
+    db.execute("PRAGMA trusted_schema = OFF")
+    return db
+
+
+def _stored(text: str) -> str | bytes:
+    """`text` as the ledger keeps it: a name that is not UTF-8 (a path holding lone surrogates, which
+    SQLite's text cannot take) as a BLOB of its bytes, so that it is found and read back alike (`_text`)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
+    return text
+
+
+def _text(value: Any) -> Any:
+    """A value as `_stored` was given it; any other value as it is."""
+    return value.decode("utf-8", "surrogateescape") if type(value) is bytes else value
+
+
+def _unusable(exc: sqlite3.Error) -> str:
+    if str(exc).startswith("Could not decode to UTF-8"):  # Python's, for text this software never writes
+        return "damaged fixity ledger: it holds text that is not UTF-8"
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary result code
+    if code == sqlite3.SQLITE_NOTADB:
+        return "not a fixity ledger: not an SQLite database (left unchanged)"
+    if code == sqlite3.SQLITE_CORRUPT:
+        return f"damaged fixity ledger: {exc}"
+    return f"cannot use the fixity ledger: {exc}"
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 @dataclass(frozen=True)
@@ -95,28 +181,54 @@ def _owner_dead(owner: str) -> bool:
 
 class Ledger:
     def __init__(
-        self, path: Path, *, busy_timeout_ms: int = 60_000, background_checkpoints: bool = False
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        busy_timeout_ms: int = 60_000,
+        background_checkpoints: bool = False,
     ) -> None:
-        """`background_checkpoints`: for a long run of commits that must not stall (see `checkpoint`)."""
+        """`read_only`: for status, history and reports, which must work on a ledger they may only read
+        and never write to it. Otherwise the ledger is created when `path` is missing or empty.
+        `background_checkpoints`: for a long run of commits that must not stall (see `checkpoint`).
+
+        A file that is not a ledger (another database, text, a damaged file, a ledger of a newer version)
+        raises FixityError and is left unchanged."""
         self.path = path
         self.seconds = 0.0
         """Time spent inside ledger calls, so that a run can report the ledger's own share."""
         self._clock_started: float | None = None
+        self._checkpointer: Checkpointer | None = None
         with self._clocked():
+            refused = _not_a_file(path, read_only)
+            if refused:
+                raise FixityError(path, refused)
             try:
-                self._db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
-                self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+                self._db = _connect(path, read_only, busy_timeout_ms)
+            except sqlite3.Error as exc:
+                raise FixityError(path, f"cannot open the fixity ledger: {exc}") from None
+            try:
+                if read_only:
+                    version = self._version(self._db)
+                    if version is None:
+                        raise FixityError(path, "not a fixity ledger: an empty database")
+                    self._tables = set(schema.tables(version))
+                    return
                 # NORMAL before WAL spares one of the fsyncs that turning a new ledger to WAL costs.
                 self._db.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()  # before WAL, which would change another database; before foreign keys
+                self._tables = set(schema.tables(schema.VERSION))
                 self._db.execute("PRAGMA journal_mode = WAL")
-                self._migrate()  # before foreign keys are on: an upgrade rebuilds tables
                 self._db.execute("PRAGMA foreign_keys = ON")
-                self._checkpointer = None
                 if background_checkpoints:
                     self._db.execute("PRAGMA wal_autocheckpoint = 0")
                     self._checkpointer = Checkpointer(path)
             except sqlite3.Error as exc:
-                raise FixityError(path, f"cannot open the fixity ledger: {exc}") from None
+                self._db.close()
+                raise FixityError(path, _unusable(exc)) from None
+            except FixityError:
+                self._db.close()
+                raise
 
     @_timed
     def close(self) -> None:
@@ -145,8 +257,18 @@ class Ledger:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Make the ledger calls inside one transaction: committed together, or not at all."""
-        with self._clocked(), self._write():
+        with self._clocked(), self._guarded(), self._write():
             yield
+
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """An SQLite error or a row this software did not write becomes a FixityError naming the ledger."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise FixityError(self.path, _unusable(exc)) from None
+        except _Damaged as exc:
+            raise FixityError(self.path, f"damaged fixity ledger: {exc}") from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -163,19 +285,37 @@ class Ledger:
 
     def _migrate(self) -> None:
         with self._write() as db:
-            exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone()
-            if not exists:
+            version = self._version(db)
+            if version is None:
                 schema.create(db)
-                return
-            (version,) = db.execute("SELECT version FROM schema_version").fetchone()
-            if version > schema.VERSION:
-                raise FixityError(
-                    self.path,
-                    f"ledger schema version {version} was written by a newer version of this software,"
-                    f" which reads up to {schema.VERSION}",
-                )
-            if version < schema.VERSION:
+            elif version < schema.VERSION:
                 schema.upgrade(db, version)
+
+    def _version(self, db: sqlite3.Connection) -> int | None:
+        """The ledger's schema version, None for an empty database; FixityError for anything else that
+        is not a ledger this version can read. Only reads."""
+        if db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None:
+            return None
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "schema_version" not in tables:
+            raise FixityError(self.path, "not a fixity ledger: a database with other tables (left unchanged)")
+        rows = db.execute("SELECT version FROM schema_version LIMIT 2").fetchall()
+        if len(rows) != 1 or type(rows[0][0]) is not int or rows[0][0] < 1:
+            held = ", ".join(_shown(value) for (value,) in rows) or "no row"
+            raise FixityError(
+                self.path, f"damaged fixity ledger: schema_version holds {held}, not one version"
+            )
+        version: int = rows[0][0]
+        if version > schema.VERSION:
+            raise FixityError(
+                self.path,
+                f"ledger schema version {version} was written by a newer version of this software,"
+                f" which reads up to {schema.VERSION}",
+            )
+        why = schema.not_a_ledger(db, version)
+        if why:
+            raise FixityError(self.path, f"not a fixity ledger: {why} (left unchanged)")
+        return version
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -189,13 +329,18 @@ class Ledger:
         """Bags whose path (as given or resolved) or identity is `bag`."""
         rows = self._db.execute(
             f"SELECT {_BAG_COLUMNS} FROM bags WHERE path IN (?, ?) ORDER BY id",
-            (bag, str(Path(bag).resolve())),
+            (_stored(bag), _stored(str(Path(bag).resolve()))),
         ).fetchall()
         if not rows:
             rows = self._db.execute(
-                f"SELECT {_BAG_COLUMNS} FROM bags WHERE identity = ? ORDER BY id", (bag,)
+                f"SELECT {_BAG_COLUMNS} FROM bags WHERE identity = ? ORDER BY id",
+                (_stored(bag),),
             ).fetchall()
-        return [_bag(row) for row in rows]
+        found = [_bag(row) for row in rows]
+        for record in found:  # shown whole by `history`; a run decodes anchors in the workers
+            if record.anchor is not None:
+                _check_anchor(record.id, record.anchor)
+        return found
 
     @_timed
     def events(self, bag_ids: Iterable[int]) -> list[Event]:
@@ -231,21 +376,25 @@ class Ledger:
         )
         days: dict[str, dict[str, int]] = {}
         for day, outcome, count in rows:
+            if not _is_day(day) or outcome not in OUTCOMES:
+                raise _Damaged(f"a check ended at {_shown(day)} with outcome {_shown(outcome)}")
             days.setdefault(day, {})[outcome] = count
         return days
 
     @_timed
     def not_bags(self) -> dict[str, tuple[int, int]]:
         """Paths found to hold no bag, with the (size, modification time in ns) they had then."""
+        if "not_bags" not in self._tables:
+            return {}  # a ledger of version 1 read without upgrading it
         rows = self._db.execute("SELECT path, size, modified_ns FROM not_bags")
-        return {path: (size, modified) for path, size, modified in rows}
+        return {_text(path): (size, modified) for path, size, modified in rows}
 
     @_timed
     def moves(self, bag_id: int) -> list[Move]:
         rows = self._db.execute(
             "SELECT bag, from_path, to_path, at FROM moves WHERE bag = ? ORDER BY id", (bag_id,)
         )
-        return [Move(*row) for row in rows]
+        return [Move(bag, _text(old), _text(new), at) for bag, old, new, at in rows]
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -256,7 +405,7 @@ class Ledger:
         with self._write() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO bags (path, kind, anchor, registered_at) VALUES (?, ?, 'null', ?)",
-                [(path, kind, now) for path, kind in found],
+                [(_stored(path), kind, now) for path, kind in found],
             )
             # A path remembered as no bag is entered again once it changed: it may be one now.
             db.execute("DELETE FROM not_bags WHERE path IN (SELECT path FROM bags)")
@@ -331,7 +480,7 @@ class Ledger:
                     continue
                 bag_id = result.bag_id
                 problems = (
-                    json.dumps([p.to_json() for p in result.problems], ensure_ascii=False)
+                    _stored(json.dumps([p.to_json() for p in result.problems], ensure_ascii=False))
                     if result.problems
                     else "[]"  # the common case, without the cost of the encoder
                 )
@@ -341,7 +490,7 @@ class Ledger:
                     identity = anchor = None
                     size = result.bytes_read
                     if isinstance(check.first, NewBag):
-                        identity, anchor = check.first.identity, check.first.anchor.text
+                        identity, anchor = _stored_or_none(check.first.identity), check.first.anchor.text
                         size = size or check.first.size or 0
                     elif check.first is not None:
                         bag_id = _move(db, *check.first, now) or bag_id
@@ -371,7 +520,8 @@ class Ledger:
                 "UPDATE bags SET status = ?1, last_checked_at = ?2, size = COALESCE(NULLIF(?3, 0), size),"
                 " claimed_by = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_by END,"
                 " claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END,"
-                " identity = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?6 ELSE identity END,"
+                " identity = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?6"
+                " ELSE identity END,"
                 " anchor = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?5 ELSE anchor END"
                 " WHERE id = ?7",
                 updates,
@@ -391,14 +541,14 @@ def _anchor(db: sqlite3.Connection, bag: NewBag, now: str) -> bool:
     cursor = db.execute(
         "UPDATE bags SET identity = ?, anchor = ?, size = COALESCE(size, ?)"
         " WHERE path = ? AND anchor = 'null'",
-        (bag.identity, bag.anchor.text, bag.size, bag.path),
+        (_stored_or_none(bag.identity), bag.anchor.text, bag.size, _stored(bag.path)),
     )
     if cursor.rowcount:
         return True
     cursor = db.execute(
         "INSERT OR IGNORE INTO bags (identity, path, kind, anchor, registered_at, size)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (bag.identity, bag.path, bag.kind, bag.anchor.text, now, bag.size),
+        (_stored_or_none(bag.identity), _stored(bag.path), bag.kind, bag.anchor.text, now, bag.size),
     )
     return cursor.rowcount > 0
 
@@ -408,13 +558,12 @@ def _forget(db: sqlite3.Connection, path: str, found: NotABag, now: str) -> None
 
     Events of such an entry (a ledger of version 1 recorded the failed reads of non-bags) go with it.
     """
-    db.execute(
-        "DELETE FROM events WHERE bag IN (SELECT id FROM bags WHERE path = ? AND anchor = 'null')", (path,)
-    )
-    db.execute("DELETE FROM bags WHERE path = ? AND anchor = 'null'", (path,))
+    where = "path = ? AND anchor = 'null'"
+    db.execute(f"DELETE FROM events WHERE bag IN (SELECT id FROM bags WHERE {where})", (_stored(path),))
+    db.execute(f"DELETE FROM bags WHERE {where}", (_stored(path),))
     db.execute(
         "INSERT OR REPLACE INTO not_bags (path, size, modified_ns, reason, found_at) VALUES (?, ?, ?, ?, ?)",
-        (path, found.size, found.modified_ns, found.reason, now),
+        (_stored(path), found.size, found.modified_ns, _stored(found.reason), now),
     )
 
 
@@ -422,21 +571,36 @@ def _move(db: sqlite3.Connection, bag_id: int, new_path: str, now: str) -> int |
     """Record that bag `bag_id` is now at `new_path`, folding the unanchored entry made there when it
     was found into it; None when the path is taken by an anchored bag or the bag is unknown."""
     row = db.execute("SELECT path FROM bags WHERE id = ?", (bag_id,)).fetchone()
-    taken = db.execute("SELECT id, anchor FROM bags WHERE path = ?", (new_path,)).fetchone()
+    taken = db.execute("SELECT id, anchor FROM bags WHERE path = ?", (_stored(new_path),)).fetchone()
     if row is None or (taken is not None and taken[1] != "null"):
         return None
     if taken is not None:
         db.execute("UPDATE events SET bag = ? WHERE bag = ?", (bag_id, taken[0]))
         db.execute("DELETE FROM bags WHERE id = ?", (taken[0],))
-    db.execute("UPDATE bags SET path = ? WHERE id = ?", (new_path, bag_id))
+    db.execute("UPDATE bags SET path = ? WHERE id = ?", (_stored(new_path), bag_id))
     db.execute(
-        "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)", (bag_id, row[0], new_path, now)
+        "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)",
+        (bag_id, row[0], _stored(new_path), now),  # the old path as stored
     )
     return bag_id
 
 
 def _bag(row: tuple[Any, ...]) -> BagRecord:
     id, identity, path, kind, anchor, registered_at, last_checked_at, status, size = row
+    if type(path) is bytes or type(identity) is bytes:  # rare: a name that is not UTF-8 (see `_stored`)
+        identity, path = _text(identity), _text(path)
+    # Exact types: a run reads every bag, and this is cheaper than isinstance.
+    if not (
+        type(path) is str
+        and kind in BAG_KINDS
+        and type(anchor) is str
+        and _is_time_like(registered_at)
+        and (identity is None or type(identity) is str)
+        and (last_checked_at is None or _is_time_like(last_checked_at))
+        and status in STATUSES
+        and (size is None or type(size) is int)
+    ):
+        raise _Damaged(f"the row of bag {_shown(id)} holds values this software never writes")
     return BagRecord(
         id,
         identity,
@@ -450,17 +614,54 @@ def _bag(row: tuple[Any, ...]) -> BagRecord:
     )
 
 
+def _check_anchor(bag_id: int, anchor: Anchor) -> None:
+    """The anchor must map tag file names to digests."""
+    try:
+        _ = anchor.digests
+    except ValueError:
+        raise _Damaged(f"the anchor of bag {_shown(bag_id)} is not one this software writes") from None
+
+
 def _events(rows: Iterable[tuple[Any, ...]]) -> list[Event]:
-    return [
-        Event(
-            id,
-            bag,
-            started,
-            ended,
-            size,
-            outcome,
-            tuple(Problem.from_json(p) for p in json.loads(problems)),
-            agent,
-        )
-        for id, bag, started, ended, size, outcome, problems, agent in rows
-    ]
+    events = []
+    for id, bag, started, ended, size, outcome, problems, agent in rows:
+        try:
+            if not (
+                _is_time(started)
+                and _is_time(ended)
+                and isinstance(size, int)
+                and outcome in OUTCOMES
+                and isinstance(agent, str)
+            ):
+                raise ValueError
+            decoded = tuple(Problem.from_json(p) for p in json.loads(_text(problems)))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise _Damaged(f"the row of event {_shown(id)} holds values this software never writes") from None
+        events.append(Event(id, bag, started, ended, size, outcome, decoded, agent))
+    return events
+
+
+def _is_time_like(value: object) -> bool:
+    """Of `format_time`'s length, ASCII and printable (no terminal control sequence): read for every
+    bag a run reads, so this and not `parse_time`, which takes ten times as long."""
+    return type(value) is str and len(value) == _TIME_LENGTH and value.isascii() and value.isprintable()
+
+
+def _is_time(value: object) -> bool:
+    try:
+        parse_time(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _is_day(value: object) -> bool:
+    try:
+        date.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _stored_or_none(text: str | None) -> str | bytes | None:
+    return None if text is None else _stored(text)

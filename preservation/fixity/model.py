@@ -17,6 +17,17 @@ ProblemKind = Literal["changed", "missing", "extra", "tag-changed", "anchor-mism
 Clock = Callable[[], datetime]
 
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "error")
+STATUSES = ("unchecked", *OUTCOMES)
+"""A bag's status: the outcome of its latest check."""
+BAG_KINDS: tuple[BagKind, ...] = ("directory", "tar", "zip")
+PROBLEM_KINDS: tuple[ProblemKind, ...] = (
+    "changed",
+    "missing",
+    "extra",
+    "tag-changed",
+    "anchor-mismatch",
+    "unreadable",
+)
 _FAILING: frozenset[str] = frozenset({"changed", "missing", "extra", "tag-changed", "anchor-mismatch"})
 
 
@@ -49,7 +60,11 @@ class Problem:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Problem:
-        return cls(data["kind"], data["file"], data["detail"])
+        """ValueError when `data` is not what `to_json` gives (a ledger edited by others)."""
+        kind, file, detail = data["kind"], data["file"], data["detail"]
+        if kind not in PROBLEM_KINDS or not isinstance(file, str | None) or not isinstance(detail, str):
+            raise ValueError(f"not a problem: {data!r}")
+        return cls(kind, file, detail)
 
 
 def outcome_of(problems: Iterable[Problem]) -> Outcome:
@@ -76,8 +91,12 @@ class Anchor:
 
     @cached_property
     def digests(self) -> dict[str, str]:
-        """Tag file name → digest."""
-        decoded: dict[str, str] = json.loads(self.text)
+        """Tag file name → digest; ValueError when the text is no anchor (a ledger edited by others)."""
+        decoded = json.loads(self.text)
+        if not isinstance(decoded, dict) or not all(
+            isinstance(name, str) and isinstance(digest, str) for name, digest in decoded.items()
+        ):
+            raise ValueError(f"not an anchor: {self.text[:40]!r}")
         return decoded
 
 

@@ -1,5 +1,9 @@
 """A bag's fixity history as a PREMIS 3 document: the bag as object, this software as agent, and one
-`fixity check` event per check. Deterministic: identifiers are derived from the ledger's records."""
+`fixity check` event per check. Deterministic: identifiers are derived from the ledger's records.
+
+Whatever the ledger's names hold, the document is well-formed XML: a character XML cannot carry (a control
+character, a lone surrogate from a name that is not UTF-8) is shown as U+FFFD, as in the release reader's
+metadata; `history --format json` keeps the names exact."""
 
 from __future__ import annotations
 
@@ -54,7 +58,7 @@ def _check(bag: BagRecord, event: Event) -> PremisEvent:
             f"{problem.kind}: {shown(problem.file or '(bag)')}: {shown(problem.detail)}"
             for problem in event.problems
         ),
-        (Link(Identifier("software", event.agent), "executing program"),),
+        (Link(Identifier("software", shown(event.agent)), "executing program"),),
         (Link(object_identifier(bag), "source"),),
         FIXITY_CHECK_URI,
     )
@@ -62,6 +66,7 @@ def _check(bag: BagRecord, event: Event) -> PremisEvent:
 
 def _agent(value: str) -> Agent:
     """The agent of a ledger's ``"NAME VERSION"``, identified by that text."""
+    value = shown(value)
     name, _, version = value.rpartition(" ")
     return Agent(Identifier("software", value), name or value, "software", version)
 

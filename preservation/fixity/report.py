@@ -6,13 +6,20 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from html import escape
+from html import escape as _escape_html
 from typing import Any
 
 from preservation.display import shown
 from preservation.fixity.model import OUTCOMES, BagRecord, Event, format_time
 
 _COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "error": "#ef6c00"}
+
+
+def escape(text: str) -> str:
+    """Untrusted text for the page: markup escaped, and what HTML cannot carry or a reader would not see
+    (control characters, bidi overrides, the lone surrogates of a name that is not UTF-8) shown as escapes,
+    as in the text output and the PREMIS history."""
+    return _escape_html(shown(text))
 
 
 @dataclass(frozen=True)
@@ -52,11 +59,6 @@ def summarize(
         now=format_time(now),
         not_bags=not_bags,
     )
-
-
-def _html(text: str) -> str:
-    """Untrusted text for the page: controls HTML cannot carry shown, markup escaped."""
-    return escape(shown(text))
 
 
 def render_text(summary: StatusSummary) -> str:
@@ -146,12 +148,12 @@ def render_html(
         if bag.status not in ("fail", "error") or bag.id not in latest:
             continue
         problems = "".join(
-            f"<li><b>{escape(p.kind)}</b> <code>{_html(p.file or '(bag)')}</code> {_html(p.detail)}</li>"
+            f"<li><b>{escape(p.kind)}</b> <code>{escape(p.file or '(bag)')}</code> {escape(p.detail)}</li>"
             for p in latest[bag.id].problems
         )
         rows.append(
-            f'<tr class="{bag.status}"><td><code>{_html(bag.path)}</code></td>'
-            f"<td>{_html(bag.identity or '')}</td><td>{bag.status}</td>"
+            f'<tr class="{bag.status}"><td><code>{escape(bag.path)}</code></td>'
+            f"<td>{escape(bag.identity or '')}</td><td>{escape(bag.status)}</td>"
             f"<td>{escape(latest[bag.id].ended)}</td><td><ul>{problems}</ul></td></tr>"
         )
     figures = [

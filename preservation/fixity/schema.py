@@ -8,6 +8,7 @@ and remembers the archives found that hold no bag (``not_bags``).
 from __future__ import annotations
 
 import sqlite3
+from functools import cache
 
 VERSION = 2
 
@@ -58,6 +59,39 @@ _INDEXES = {
 }
 _CHANGED_IN = {2: ("bags", "events")}
 """Tables whose definition each version changed: an upgrade rebuilds them."""
+_ADDED_IN = {2: ("not_bags",)}
+"""Tables each version added: a ledger of an earlier version lacks them."""
+
+
+def tables(version: int) -> list[str]:
+    """The tables a ledger of `version` has (each with this version's columns: no version changed those)."""
+    added = {table for v, names in _ADDED_IN.items() if v > version for table in names}
+    return [table for table in _TABLES if table not in added]
+
+
+def not_a_ledger(db: sqlite3.Connection, version: int) -> str | None:
+    """Why `db`, whose schema_version says `version`, is no ledger of that version (a table or column
+    missing), or None. Read only: a database that is not a ledger must be left as it is."""
+    for table in tables(version):
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if not have:
+            return f"it has no table '{table}'"
+        missing = [column for column in _columns()[table] if column not in have]
+        if missing:
+            return f"its table '{table}' lacks {', '.join(missing)}"
+    return None
+
+
+@cache
+def _columns() -> dict[str, list[str]]:
+    """Each table's columns, read from its definition."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for table in _TABLES:
+            _create(db, table)
+        return {table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")] for table in _TABLES}
+    finally:
+        db.close()
 
 
 def create(db: sqlite3.Connection) -> None:
