@@ -75,12 +75,37 @@ def families_for(mode: Mode, *, with_profile: bool) -> list[Family]:
 
 
 def looks_like_bag(folder: Path) -> bool:
-    """A folder with bagit.txt, data/, a manifest or bag-info.txt is a bag — valid or not."""
+    """A folder with bagit.txt, data/, a manifest or bag-info.txt is a bag — valid or not. A folder of
+    serialized bags without bagit.txt or data/ is not one, whatever else it holds: that is a transfer
+    folder (export's, whose manifest-sha512.txt lists the bag files), and its bags are validated."""
     try:
         names = os.listdir(folder)
     except OSError:
         return False
-    return any(name in BAG_MARKERS or name == "data" or name.startswith("manifest-") for name in names)
+    if "bagit.txt" in names or "data" in names:
+        return True
+    if any(is_serialized_bag_name(Path(name)) for name in names):
+        return False
+    return any(name in BAG_MARKERS or name.startswith("manifest-") for name in names)
+
+
+def bags_holding(files: Sequence[Path | str]) -> list[Path]:
+    """The bags that hold `files` (as a pre-commit hook passes changed files), each once, in the order
+    first named: a serialized bag is itself; a file inside a bag folder names every folder above it that
+    holds bagit.txt (a bag nested in another's payload changes both); a tag file of a bag that lost its
+    bagit.txt names its folder. A file in no bag names none."""
+    bags: dict[Path, None] = {}
+    for raw in files:
+        path = Path(raw)
+        if is_serialized_bag_name(path) and path.is_file():
+            bags[path] = None
+            continue
+        holders = [folder for folder in path.parents if (folder / "bagit.txt").is_file()]
+        tag_file = path.name in BAG_MARKERS or path.name.startswith(("manifest-", "tagmanifest-"))
+        if not holders and tag_file and looks_like_bag(path.parent):
+            holders = [path.parent]
+        bags.update(dict.fromkeys(holders))
+    return list(bags)
 
 
 def discover(paths: Sequence[Path | str]) -> list[Path]:
