@@ -11,6 +11,7 @@ from pathlib import Path
 
 from preservation import atomic
 from preservation.cli import common
+from preservation.display import shown
 from preservation.errors import PreservationError
 from preservation.profile import load_profile
 from preservation.validate.api import BagReport, bags_holding, discover, validate_bag
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         reports = []
         for bag in bags:
             reports.append(validate_bag(bag, mode, profile, args.cross_check, args.jobs))
-            progress.step(bag.name)
+            progress.step(shown(bag.name))
         progress.close()
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None

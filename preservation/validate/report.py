@@ -105,10 +105,11 @@ def _location(report: BagReport, finding: Finding) -> str:
     return report.path
 
 
-def _text(report: BagReport, finding: Finding) -> str:
+def _text(report: BagReport, finding: Finding, language: str = "en") -> str:
     """A finding's message naming its bag and file, for formats whose location is only the file."""
     inside = f"{finding.file}: " if finding.file else ""
-    return f"{report.path}: {inside}{finding.message}"
+    message = finding.message if language == "en" else finding.text(language)
+    return f"{report.path}: {inside}{message}"
 
 
 def _line_number(finding: Finding) -> int | None:
@@ -159,7 +160,7 @@ def _uri(path: str) -> str:
 
 def render_sarif(reports: Sequence[BagReport], strict: bool = False) -> str:
     """SARIF 2.1.0 for code-scanning dashboards: one run, its rules the finding catalogue (English message
-    as description, German in the rule's properties), one result per finding."""
+    as description, German in the rule's properties), one result per finding (German in its properties)."""
     entries = list(catalogue().values())
     index = {entry.code: i for i, entry in enumerate(entries)}
     rules = [
@@ -185,6 +186,7 @@ def render_sarif(reports: Sequence[BagReport], strict: bool = False) -> str:
                     "level": _SARIF_LEVEL[_level(finding, strict)],
                     "message": {"text": _text(report, finding)},
                     "locations": [{"physicalLocation": location}],
+                    "properties": {"message-de": _text(report, finding, "de")},
                 }
             )
     driver = {"name": SOFTWARE_NAME, "version": __version__, "rules": rules}

@@ -135,6 +135,8 @@ def test_sarif_is_valid_and_its_rules_are_the_catalogue(sarif_validator: jsonsch
     )
     assert uris[-1] == "bags/%FF%E2%80%AE"  # the byte as it was on disk, the override as UTF-8
     assert results[2]["locations"][0]["physicalLocation"]["region"] == {"startLine": 3}
+    assert results[3]["message"]["text"] == "bags/broken: bagit.txt is missing"
+    assert results[3]["properties"]["message-de"] == "bags/broken: bagit.txt fehlt"
 
 
 def test_sarif_schema_catches_what_a_dashboard_rejects(sarif_validator: jsonschema.Draft4Validator) -> None:
@@ -227,9 +229,10 @@ def test_progress_bar_only_on_a_terminal_for_many_bags_in_text(
     bar: bool,
 ) -> None:
     for i in range(count):
-        make_good_bag(tmp_path / "bags" / f"bag{i}")
+        make_good_bag(tmp_path / "bags" / f"bag{i}\x1b]0;retitled\x07")  # the bar shows names escaped
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["validate", str(tmp_path / "bags"), "--format", form]) == 0
     assert (f"{count}/{count}" in terminal.getvalue()) is bar
+    assert "\x1b]0;" not in terminal.getvalue()
     assert "/5" not in capsys.readouterr().out
