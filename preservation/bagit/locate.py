@@ -92,6 +92,12 @@ def _is_bag_folder(folder: str, damaged: bool) -> bool:
         names = os.listdir(folder)
     except OSError:
         return False
+    if "bagit.txt" in names or "data" in names:
+        return True
+    # Serialized bags beside a manifest and no data/: a transfer folder (export's manifest-sha512.txt lists
+    # the bag files), whose bags are validated, not a broken bag.
+    if any(serialized_kind(name) for name in names):
+        return False
     return any(name in BAG_MARKS or name.startswith("manifest-") for name in names)
 
 

@@ -5,17 +5,42 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from preservation import atomic
 from preservation.cli import common
+from preservation.display import shown
 from preservation.errors import PreservationError
 from preservation.profile import load_profile
-from preservation.validate.api import discover, validate_bag
+from preservation.validate.api import BagReport, bags_holding, discover, validate_bag
 from preservation.validate.profile_rules import ProfileRules, load_bagit_profile, rules_from_profile
-from preservation.validate.report import render_json, render_junit, render_text
+from preservation.validate.report import (
+    render_github,
+    render_json,
+    render_junit,
+    render_markdown,
+    render_sarif,
+    render_text,
+    summary_line,
+)
 from preservation.validate.scan import Mode
 from preservation.workers import usable_cpus
+
+RENDERERS: dict[str, Callable[[Sequence[BagReport], bool], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "junit": render_junit,
+    "github": render_github,
+    "sarif": render_sarif,
+    "markdown": render_markdown,
+}
+DOCUMENTS = ("json", "junit", "sarif", "markdown")
+"""Documents: written in UTF-8 whatever the locale; stdout carries only the document, so the summary line
+goes to stderr."""
+PROGRESS_FROM = 5
+"""A progress bar (on a terminal, for text output) from this many bags on."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +55,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=(
             "Examples:\n"
             "  preservation validate bags/ --profile profiles/state-archive.yaml\n"
-            "  preservation validate transfer/04161.tar --format junit --output validate.xml --strict\n\n"
+            "  preservation validate transfer/04161.tar --format junit --output validate.xml --strict\n"
+            "  preservation validate bags/ --format github --write junit=validate.xml --write sarif=x.sarif\n"
+            "  preservation validate --containing bags/x/data/a.txt bags/y.zip   (as the pre-commit hook)\n\n"
+            "A transfer folder (export's output) is a folder of bags: each bag file in it is validated. The "
+            "last line is a summary (bags valid, valid with warnings, invalid, time); on stderr when stdout "
+            "is a json, junit, sarif or markdown document.\n\n"
             "Exit codes: 0 every bag valid, 1 any bag invalid, 2 usage error or a path that is not a bag."
         ),
         formatter_class=common.HelpFormatter,
@@ -42,8 +72,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         help="a bag folder, a .tar, .tar.gz/.tgz or .zip bag (read as a stream), or a folder of bags",
     )
-    common.add_format_option(parser, "text", "json", "junit")
+    parser.add_argument(
+        "--containing",
+        action="store_true",
+        help="the PATHs are files (as a pre-commit hook passes changed files): validate each bag that "
+        "holds one, once; a file in no bag is passed by",
+    )
+    common.add_format_option(parser, *RENDERERS)
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here (atomically)")
+    parser.add_argument(
+        "--write",
+        type=_format_and_file,
+        action="append",
+        default=[],
+        metavar="FORMAT=FILE",
+        help="also write the report in FORMAT to FILE (atomically); repeatable: --write junit=report.xml",
+    )
     depth = parser.add_mutually_exclusive_group()
     depth.add_argument("--fast", action="store_true", help="structure and Payload-Oxum only, no hashing")
     depth.add_argument(
@@ -76,29 +120,47 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     mode: Mode = "fast" if args.fast else "completeness" if args.completeness_only else "full"
+    started = time.monotonic()
     try:
         profile = _profile_rules(args)
-        bags = discover(args.paths)
-        reports = [validate_bag(bag, mode, profile, args.cross_check, args.jobs) for bag in bags]
+        bags = bags_holding(args.paths) if args.containing else discover(args.paths)
+        progress = common.Progress("bag", enabled=args.format == "text" and len(bags) >= PROGRESS_FROM)
+        progress.start(len(bags))
+        reports = []
+        for bag in bags:
+            reports.append(validate_bag(bag, mode, profile, args.cross_check, args.jobs))
+            progress.step(shown(bag.name))
+        progress.close()
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
-    if args.format == "json":
-        text = render_json(reports, args.strict)
-    elif args.format == "junit":
-        text = render_junit(reports, args.strict)
+    if args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ:
+        text = render_text(reports, args.strict, colour=True)
     else:
-        colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render_text(reports, args.strict, colour)
-    if args.output is not None:
-        try:
+        text = RENDERERS[args.format](reports, args.strict)
+    try:
+        for form, target in args.write:
+            atomic.write_text(target, RENDERERS[form](reports, args.strict))
+        if args.output is not None:
             atomic.write_text(args.output, text)
-        except PreservationError as exc:
-            raise common.UsageError(str(exc)) from None
-    elif args.format == "text":
-        sys.stdout.write(text)
-    else:
-        common.print_document(text)
+    except PreservationError as exc:
+        raise common.UsageError(str(exc)) from None
+    if args.output is None:
+        if args.format in DOCUMENTS:
+            common.print_document(text)
+        else:
+            sys.stdout.write(text)
+    summary = summary_line(reports, args.strict, time.monotonic() - started)
+    (sys.stderr if args.output is None and args.format in DOCUMENTS else sys.stdout).write(summary)
     return common.EXIT_OK if all(r.passes(args.strict) for r in reports) else common.EXIT_FAILED
+
+
+def _format_and_file(text: str) -> tuple[str, Path]:
+    form, equals, target = text.partition("=")
+    if not equals or form not in RENDERERS or not target:
+        raise argparse.ArgumentTypeError(
+            f"not FORMAT=FILE with FORMAT one of {', '.join(RENDERERS)}: {text!r}"
+        )
+    return form, Path(target)
 
 
 def _profile_rules(args: argparse.Namespace) -> ProfileRules | None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from preservation.bagit import locate
 from preservation.bagit.locate import bags_at
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError
@@ -71,6 +72,25 @@ def validate_bag(
 def families_for(mode: Mode, *, with_profile: bool) -> list[Family]:
     """The families of checks that `mode` runs; the profile family only when there is a profile."""
     return [f for f in FAMILIES if mode in f.modes and (f.name != "profile" or with_profile)]
+
+
+def bags_holding(files: Sequence[Path | str]) -> list[Path]:
+    """The bags that hold `files` (as a pre-commit hook passes changed files), each once, in the order
+    first named: a serialized bag is itself; a file inside a bag folder names every folder above it that
+    holds bagit.txt (a bag nested in another's payload changes both); a tag file of a bag that lost its
+    bagit.txt names its folder. A file in no bag names none. What a bag is: `locate`."""
+    bags: dict[Path, None] = {}
+    for raw in files:
+        path = Path(raw)
+        if locate.bag_kind(path) in ("tar", "zip"):
+            bags[path] = None
+            continue
+        holders = [folder for folder in path.parents if locate.bag_kind(folder) == "directory"]
+        tag_file = path.name in locate.BAG_MARKS or path.name.startswith(("manifest-", "tagmanifest-"))
+        if not holders and tag_file and locate.bag_kind(path.parent, damaged=True) == "directory":
+            holders = [path.parent]
+        bags.update(dict.fromkeys(holders))
+    return list(bags)
 
 
 def discover(paths: Sequence[Path | str]) -> list[Path]:

@@ -66,10 +66,12 @@ def test_a_worker_count_beyond_the_machine_is_capped_with_a_note(tmp_path: Path)
         manifest.writelines(_absent(EARLY_POOL_BYTES // 64))
     run = run_cli("validate", bag, "--jobs", "1000", "--format", "json", timeout=60)
     assert run.code == 1  # the checksums are zeros
-    assert run.stderr == (
+    note, summary = run.stderr.splitlines()  # the summary is on stderr: stdout holds the JSON document
+    assert note == (
         f"preservation: --jobs 1000 is more than this machine can use; using {max_jobs()} "
-        f"({JOBS_PER_CPU} per CPU)\n"
+        f"({JOBS_PER_CPU} per CPU)"
     )
+    assert summary.startswith("1 bag: 0 valid, 0 valid with warnings, 1 invalid (")
 
 
 def test_the_cap_is_tied_to_the_cpus_this_process_may_use() -> None:
