@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
+from preservation.bagit.locate import kind_name
 from preservation.display import shown
 from preservation.errors import PreservationError
 from preservation.validate.findings import finding
@@ -21,12 +22,6 @@ from preservation.validate.findings import finding
 _OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 """O_NONBLOCK: opening a FIFO (swapped in after discovery) returns at once instead of waiting for a writer."""
 _OPEN_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_KINDS = (
-    (stat.S_ISFIFO, "FIFO (named pipe)"),
-    (stat.S_ISSOCK, "socket"),
-    (stat.S_ISCHR, "character device"),
-    (stat.S_ISBLK, "block device"),
-)
 _UNCARRIED = frozenset({"Cc", "Cs", "Zl", "Zp"})
 """Unicode categories of control characters, surrogates and line/paragraph separators."""
 
@@ -43,7 +38,7 @@ def special_kind(mode: int) -> str | None:
     """What a file that is neither regular, nor a folder, nor a link is, e.g. ``FIFO (named pipe)``."""
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
         return None
-    return next((kind for test, kind in _KINDS if test(mode)), f"file of type {stat.S_IFMT(mode):#o}")
+    return kind_name(mode)
 
 
 def entry_problem(path: Path, mode: int) -> RefusedSource | None:

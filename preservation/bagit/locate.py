@@ -52,10 +52,14 @@ class Found(NamedTuple):
     kind: BagKind
 
 
+def kind_name(mode: int) -> str:
+    """What an entry is, from its `lstat` mode, e.g. ``FIFO (named pipe)``."""
+    return next((kind for test, kind in _KINDS if test(mode)), f"file of type {stat.S_IFMT(mode):#o}")
+
+
 def describe(mode: int) -> str:
     """What an entry is, from its `lstat` mode, e.g. ``a FIFO (named pipe)``."""
-    what = next((kind for test, kind in _KINDS if test(mode)), f"file of type {stat.S_IFMT(mode):#o}")
-    return f"a {what}"
+    return f"a {kind_name(mode)}"
 
 
 def serialized_kind(name: str) -> BagKind | None:
