@@ -80,6 +80,8 @@ class ExportResult:
     removed_temporaries: tuple[Path, ...]
     complete: bool
     """The transfer list, manifest and README were written (at least one bag was exported)."""
+    format: str = "bagit"
+    """What the files are: "bagit" (serialized bags), or e.g. "xdomea 3.0.0" (`export.formats`)."""
 
     @property
     def ok(self) -> bool:
@@ -121,7 +123,7 @@ def export_bags(
     """
     chosen = choose_serialization(profile, serialization)
     bags = sorted((Path(b) for b in bags), key=lambda b: os.fsencode(b.name))
-    _check_names(bags)
+    check_names(bags)
     epoch = source_date_epoch(environ)
     settings = Settings(chosen, str(int(epoch.timestamp())) if epoch is not None else None)
     outcomes: list[Outcome] = []
@@ -137,7 +139,7 @@ def export_bags(
         todo = [bag for bag in bags if not _kept(bag, chosen, out_dir, journal, report)]
         writer = JournalWriter(out_dir / JOURNAL, settings)
         try:
-            admissions = _admitted(todo, rules_from_profile(profile), jobs)
+            admissions = admitted(todo, rules_from_profile(profile), jobs)
             _export_all(admissions, out_dir, chosen, epoch, writer, report)
         finally:
             writer.close()
@@ -150,7 +152,7 @@ def export_bags(
     return ExportResult(out_dir, chosen, exported, rejected, removed, bool(exported))
 
 
-def _check_names(bags: Sequence[Path]) -> None:
+def check_names(bags: Sequence[Path]) -> None:
     seen: dict[str, Path] = {}
     for bag in bags:
         if not bag.is_dir():
@@ -238,7 +240,7 @@ def _kept(
     return True
 
 
-def _admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[Admission]:
+def admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[Admission]:
     """Each bag's admission, in order, while the caller serializes the ones before it."""
     if jobs <= 1 or len(bags) <= 1:
         return (admit(bag, rules) for bag in bags)
