@@ -192,6 +192,7 @@ def _report_json(report: TransferReport) -> dict[str, object]:
     return {
         "transfer": str(report.transfer_dir),
         "valid": report.ok,
+        "format": report.format,
         "files": list(report.files),
         "problems": [{"kind": p.kind, "file": p.file, "message": p.message} for p in report.problems],
     }
@@ -201,8 +202,9 @@ def _report_text(report: TransferReport) -> str:
     lines = [f"{p.kind}: {shown(p.file)}: {shown(p.message)}" for p in report.problems]
     count = len(report.files)
     where = shown(report.transfer_dir)
+    files = "bag files" if report.format == "bagit" else f"files of an {report.format} transfer"
     if report.ok:
-        lines.append(f"{where}: all {count} bag files verified")
+        lines.append(f"{where}: all {count} {files} verified")
     else:
-        lines.append(f"{where}: {len(report.problems)} problems ({count} bag files listed)")
+        lines.append(f"{where}: {len(report.problems)} problems ({count} {files} listed)")
     return "\n".join(lines) + "\n"
