@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from preservation.export.api import (
     check_names,
 )
 from preservation.export.files import make_durable, place, remove_temporaries, stage_file
-from preservation.export.serialize import Member, ZipEntry, zip_entries
+from preservation.export.serialize import Member, ZipEntry, read_member, zip_entries
 from preservation.export.transfer import (
     MANIFEST,
     README,
@@ -46,10 +46,13 @@ from preservation.export.transfer import (
 )
 from preservation.export.xdomea.mapping import (
     METS_FILE,
+    TEXT_CHECK_LIMIT,
     BagRecord,
     build_messages,
+    declared_charset,
     read_record,
     settings_from_profile,
+    with_checked_charset,
 )
 from preservation.export.xdomea.model import Message
 from preservation.export.xdomea.render import render_message
@@ -172,7 +175,7 @@ def _read(admissions: Iterator[Admission], report: Callable[[Outcome], None]) ->
         tags = {m.path: b"".join(witness.read(m)) for m in admission.members if m.path in (METS_FILE, INFO)}
         payload = [m.path for m in admission.members if not m.is_dir and m.path.startswith("data/")]
         try:
-            record = read_record(admission.bag.name, tags, payload)
+            record = _checked(read_record(admission.bag.name, tags, payload), admission)
         except BagError as exc:
             item = finding("xdomea.mets-unreadable", METS_FILE, reason=exc.message)
             report(Rejected(admission.bag, (reason(item),)))
@@ -188,6 +191,19 @@ def _read(admissions: Iterator[Admission], report: Callable[[Outcome], None]) ->
             continue
         seen[record.identifier] = admission.bag
         yield _Bag(admission, witness, record)
+
+
+def _checked(record: BagRecord, admission: Admission) -> BagRecord:
+    """The record with each text file's declared charset checked against its bytes (`with_checked_charset`):
+    a small extra read of the few text files, so the Dateiformat code never claims Unicode wrongly. The
+    bytes written are read again, through the Witness."""
+    files = []
+    for file in record.files:
+        member = next((m for m in admission.members if m.path == file.path), None)
+        if member is not None and declared_charset(file) and member.size <= TEXT_CHECK_LIMIT:
+            file = with_checked_charset(file, b"".join(read_member(member)))
+        files.append(file)
+    return replace(record, files=tuple(files))
 
 
 def _write_all(

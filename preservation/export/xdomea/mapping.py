@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
@@ -142,6 +142,33 @@ def read_record(bag: str, tags: Mapping[str, bytes], payload: Iterable[str]) -> 
         bagging_date=info.get("Bagging-Date") or "",
         files=files,
     )
+
+
+TEXT_CHECK_LIMIT = 16 << 20
+"""Text files up to this size have their declared charset checked (releases are a few KB)."""
+_CODECS = {"utf-8": "utf-8", "us-ascii": "ascii", "utf-16": "utf-16", "utf-32": "utf-32"}
+
+
+def declared_charset(file: BagFile) -> str | None:
+    """The codec a text file's MIME type declares, when it is one `dateiformat` calls Unicode text."""
+    media, _, params = (file.mime or "").partition(";")
+    if media.strip().lower() != "text/plain":
+        return None
+    return _CODECS.get(params.strip().lower().removeprefix("charset=").strip('"'))
+
+
+def with_checked_charset(file: BagFile, data: bytes) -> BagFile:
+    """`file` with its charset dropped when `data` (its bytes) do not decode with it: a bag built before
+    the charset was checked may call Windows-1252 text ASCII, and a code must never claim Unicode text
+    for it. A charset right or absent, never wrong."""
+    codec = declared_charset(file)
+    if codec is None:
+        return file
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return replace(file, mime="text/plain")
+    return file
 
 
 def _formats(root: etree._Element) -> dict[str, tuple[str | None, str | None, str | None]]:
