@@ -29,7 +29,7 @@ def _problems(transfer: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return code, report["problems"]
 
 
-def _rewrite(container: Path, change: Callable[[dict[str, bytes]], None], *, reseal: bool) -> None:
+def _rewrite(container: Path, change: Callable[[dict[str, bytes]], object], *, reseal: bool) -> None:
     """Rewrite a container's members; with `reseal`, also the transfer manifest's digest of it, as
     someone covering their tracks would."""
     with zipfile.ZipFile(container) as archive:
