@@ -139,6 +139,15 @@ def export_xdomea(
             accepted = [b for b in accepted if b not in failed]  # the containers again, without them
         for outcome in written.exported:
             report(outcome)
+        stale = sorted(
+            n
+            for n in os.listdir(out_dir)
+            if CONTAINER.fullmatch(n) and n not in {i.file for i in written.items}
+        )
+        if stale:  # an interrupted export of other bags: the manifest would not list it
+            raise ExportError(
+                out_dir, f"holds containers of another export ({', '.join(stale[:3])}); choose a new folder"
+            )
         if written.items:
             _finish(out_dir, written.items, written.rows, settings.version)
     exported = tuple(o for o in outcomes if isinstance(o, Exported))

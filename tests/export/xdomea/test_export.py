@@ -260,3 +260,16 @@ def test_an_interrupted_export_is_resumed_and_a_complete_one_refused(
     assert _files(out) == _files(xdomea_dir)
     with pytest.raises(Exception, match="complete transfer"):
         export_xdomea(built_bags, out, profile)
+
+
+def test_a_container_of_another_export_is_not_taken_into_this_one(
+    tmp_path: Path, built_bags: list[Path], profile: Profile, xdomea_dir: Path
+) -> None:
+    out = tmp_path / "t"
+    out.mkdir()
+    other = containers(xdomea_dir)[0]
+    shutil.copy(other, out / other.name)
+    mine = next(b for b in built_bags if b.name.startswith("2024-07-01"))
+    with pytest.raises(Exception, match="containers of another export"):
+        export_xdomea([mine], out, profile)
+    assert not (out / "manifest-sha512.txt").exists()
