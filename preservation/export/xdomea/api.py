@@ -45,6 +45,7 @@ from preservation.export.transfer import (
     render_transfer_manifest,
 )
 from preservation.export.xdomea.mapping import (
+    DC_FILE,
     METS_FILE,
     TEXT_CHECK_LIMIT,
     BagRecord,
@@ -71,7 +72,8 @@ from preservation.validate.profile_rules import rules_from_profile
 
 FIXED = (README, TRANSFER_LIST, DOCUMENTS, MANIFEST)
 """Written in this order after the containers; the manifest last, so that its presence means complete."""
-INFO = "bag-info.txt"
+TAGS = (METS_FILE, DC_FILE, "bag-info.txt")
+"""The tag files the message is built from (read through the Witness, so checked as validated)."""
 
 
 @dataclass
@@ -181,7 +183,7 @@ def _read(admissions: Iterator[Admission], report: Callable[[Outcome], None]) ->
             report(Rejected(admission.bag, admission.reasons))
             continue
         witness = Witness(admission)
-        tags = {m.path: b"".join(witness.read(m)) for m in admission.members if m.path in (METS_FILE, INFO)}
+        tags = {m.path: b"".join(witness.read(m)) for m in admission.members if m.path in TAGS}
         payload = [m.path for m in admission.members if not m.is_dir and m.path.startswith("data/")]
         try:
             record = _checked(read_record(admission.bag.name, tags, payload), admission)

@@ -28,6 +28,7 @@ from preservation.package.model import object_uuid
 from preservation.profile import Profile
 
 METS_FILE = "metadata/mets.xml"
+DC_FILE = "metadata/dc.xml"
 UNDATED = "undatiert"
 """The group of releases whose issued date has no year (a bag built by another tool)."""
 
@@ -100,19 +101,25 @@ class BagRecord:
 
 
 def read_record(bag: str, tags: Mapping[str, bytes], payload: Iterable[str]) -> BagRecord:
-    """The record of a bag that validated, from its tag files (path → bytes) and payload paths; BagError
-    when its METS cannot be read (validation passed it, so only a bag built by another tool)."""
+    """The record of a bag that validated, from its tag files (path → bytes: METS, bag-info.txt, dc.xml)
+    and payload paths; BagError when its METS cannot be read (validation passed it, so only a bag built by
+    another tool)."""
     try:
         root = etree.fromstring(tags[METS_FILE], safe_parser())
     except (KeyError, etree.XMLSyntaxError) as exc:
         raise BagError(bag, f"{METS_FILE} cannot be read for the xdomea message: {exc}") from None
     info = parse_tag_values(tags.get("bag-info.txt", b""), "utf-8")
     dmd = root.find(f"{_METS}dmdSec//{_METS}xmlData")
-    dc = dmd[0] if dmd is not None and len(dmd) else None
+    records = [dmd[0]] if dmd is not None and len(dmd) else []
+    records += _dc_record(tags.get(DC_FILE))
 
     def dc_text(tag: str) -> str | None:
-        element = dc.find(tag) if dc is not None else None
-        return element.text.strip() if element is not None and element.text else None
+        """From the DC in METS, else from dc.xml (whatever their root element)."""
+        for record in records:
+            element = record.find(tag)
+            if element is not None and element.text and element.text.strip():
+                return element.text.strip()
+        return None
 
     formats = _formats(root)
     described: dict[str, BagFile] = {}
@@ -169,6 +176,15 @@ def with_checked_charset(file: BagFile, data: bytes) -> BagFile:
     except UnicodeDecodeError:
         return replace(file, mime="text/plain")
     return file
+
+
+def _dc_record(data: bytes | None) -> list[etree._Element]:
+    if data is None:
+        return []
+    try:
+        return [etree.fromstring(data, safe_parser())]
+    except etree.XMLSyntaxError:
+        return []
 
 
 def _formats(root: etree._Element) -> dict[str, tuple[str | None, str | None, str | None]]:

@@ -273,3 +273,40 @@ def test_a_container_of_another_export_is_not_taken_into_this_one(
     with pytest.raises(Exception, match="containers of another export"):
         export_xdomea([mine], out, profile)
     assert not (out / "manifest-sha512.txt").exists()
+
+
+def test_the_record_reads_dc_from_dc_xml_when_mets_wraps_none() -> None:
+    """A bag whose METS refers to its DC rather than wrapping it (and whose DC has another root)."""
+    from preservation.export.xdomea.mapping import read_record
+
+    mets = b'<mets:mets xmlns:mets="http://www.loc.gov/METS/" OBJID="urn:uuid:1"/>'
+    dc = (
+        b'<q:qualifieddc xmlns:q="http://example.org/q" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        b' xmlns:dcterms="http://purl.org/dc/terms/"><dc:title>Titel</dc:title>'
+        b"<dcterms:issued>2020-02-03</dcterms:issued><dc:creator>Autorin</dc:creator></q:qualifieddc>"
+    )
+    tags = {"metadata/mets.xml": mets, "metadata/dc.xml": dc, "bag-info.txt": b"External-Identifier: x\n"}
+    record = read_record("x", tags, ["data/a.txt"])
+    assert (record.title, record.issued, record.author, record.identifier) == (
+        "Titel",
+        "2020-02-03",
+        "Autorin",
+        "x",
+    )
+
+
+@pytest.mark.parametrize("href", ["data/a%20b.txt", "../data/a%20b.txt"])
+def test_file_locations_relative_to_the_bag_or_to_metadata(href: str) -> None:
+    """METS hrefs as the bags have them (relative to the bag root) and as a resolver wants them
+    (relative to metadata/, where mets.xml sits) name the same payload file."""
+    from preservation.export.xdomea.mapping import read_record
+
+    mets = (
+        '<mets:mets xmlns:mets="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        '<mets:fileSec><mets:fileGrp><mets:file ID="f" USE="source" MIMETYPE="text/plain; charset=utf-8">'
+        f'<mets:FLocat LOCTYPE="URL" xlink:href="{href}"/></mets:file></mets:fileGrp></mets:fileSec></mets:mets>'
+    ).encode()
+    record = read_record("x", {"metadata/mets.xml": mets}, ["data/a b.txt"])
+    assert [(f.path, f.use, f.mime) for f in record.files] == [
+        ("data/a b.txt", "source", "text/plain; charset=utf-8")
+    ]
