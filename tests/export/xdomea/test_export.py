@@ -304,7 +304,8 @@ def test_file_locations_relative_to_the_bag_or_to_metadata(href: str) -> None:
     mets = (
         '<mets:mets xmlns:mets="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink">'
         '<mets:fileSec><mets:fileGrp><mets:file ID="f" USE="source" MIMETYPE="text/plain; charset=utf-8">'
-        f'<mets:FLocat LOCTYPE="URL" xlink:href="{href}"/></mets:file></mets:fileGrp></mets:fileSec></mets:mets>'
+        f'<mets:FLocat LOCTYPE="URL" xlink:href="{href}"/></mets:file>'
+        "</mets:fileGrp></mets:fileSec></mets:mets>"
     ).encode()
     record = read_record("x", {"metadata/mets.xml": mets}, ["data/a b.txt"])
     assert [(f.path, f.use, f.mime) for f in record.files] == [
