@@ -14,6 +14,7 @@ from lxml import etree
 
 from preservation.bagit.parse import parse_manifest
 from preservation.cli import main
+from preservation.export.api import ExportError
 from preservation.export.formats import export
 from preservation.profile import Profile, XdomeaProfile
 from tests.export.conftest import ENV
@@ -258,7 +259,7 @@ def test_an_interrupted_export_is_resumed_and_a_complete_one_refused(
     shutil.copy(first, out / first.name)  # what a killed run had published
     export_xdomea(built_bags, out, profile)
     assert _files(out) == _files(xdomea_dir)
-    with pytest.raises(Exception, match="complete transfer"):
+    with pytest.raises(ExportError, match="complete transfer"):
         export_xdomea(built_bags, out, profile)
 
 
@@ -270,7 +271,7 @@ def test_a_container_of_another_export_is_not_taken_into_this_one(
     other = containers(xdomea_dir)[0]
     shutil.copy(other, out / other.name)
     mine = next(b for b in built_bags if b.name.startswith("2024-07-01"))
-    with pytest.raises(Exception, match="containers of another export"):
+    with pytest.raises(ExportError, match="containers of another export"):
         export_xdomea([mine], out, profile)
     assert not (out / "manifest-sha512.txt").exists()
 
