@@ -65,18 +65,21 @@ def parse_documents(data: bytes) -> dict[tuple[str, str], dict[str, str]]:
 
 
 def render_readme(containers: int, documents: int, version: str) -> bytes:
+    listing, docs, manifest = (name.ljust(len(DOCUMENTS)) for name in (TRANSFER_LIST, DOCUMENTS, MANIFEST))
     return f"""Aussonderung an das Landesarchiv / Transfer to the state archive (xdomea {version})
 ===================================================================================
 
 Deutsch
 -------
 Dieser Ordner enthält {containers} xdomea-Container (Nachricht {MESSAGE_NAME}) der Stadt
-Kaiserslautern, einen je Jahrgang der Pressemitteilungen: <ProzessID>_{MESSAGE_NAME}.zip mit der
-Nachricht <ProzessID>_{MESSAGE_NAME}.xml und den {documents} Primärdokumenten (<UUID>.<Endung>).
+Kaiserslautern, einen je Jahrgang der Pressemitteilungen:
+  <ProzessID>_{MESSAGE_NAME}.zip
+mit der Nachricht <ProzessID>_{MESSAGE_NAME}.xml und zusammen {documents}
+Primärdokumenten (<UUID>.<Endung>).
 
-  {TRANSFER_LIST}       Liste der Container: ProzessID, Betreff, Laufzeit, Datei, Größe, Prüfsummen
-  {DOCUMENTS}  jedes Primärdokument mit seinem Bag und dessen Prüfsummen (SHA-256, SHA-512)
-  {MANIFEST}     Prüfsummen (SHA-512) der Container und von {DOCUMENTS}
+  {listing}  Liste der Container: ProzessID, Betreff, Laufzeit, Datei, Größe, Prüfsummen
+  {docs}  jedes Primärdokument mit seinem Bag und dessen Prüfsummen (SHA-256, SHA-512)
+  {manifest}  Prüfsummen (SHA-512) der Container und von {DOCUMENTS}
 
 Prüfen nach der Übernahme:
   preservation verify-transfer ORDNER
@@ -86,12 +89,14 @@ oder ohne dieses Programm, im Ordner:
 English
 -------
 This folder holds {containers} xdomea containers (message {MESSAGE_NAME}) of the city of
-Kaiserslautern, one per year of press releases: <ProcessID>_{MESSAGE_NAME}.zip holding the message
-<ProcessID>_{MESSAGE_NAME}.xml and the {documents} primary documents (<UUID>.<ext>).
+Kaiserslautern, one per year of press releases:
+  <ProcessID>_{MESSAGE_NAME}.zip
+holding the message <ProcessID>_{MESSAGE_NAME}.xml and, together, {documents}
+primary documents (<UUID>.<ext>).
 
-  {TRANSFER_LIST}       list of containers: process ID, subject, period, file, size, checksums
-  {DOCUMENTS}  every primary document with its bag and that bag's checksums (SHA-256, SHA-512)
-  {MANIFEST}     SHA-512 of the containers and of {DOCUMENTS}
+  {listing}  list of containers: process ID, subject, period, file, size, checksums
+  {docs}  every primary document with its bag and that bag's checksums (SHA-256, SHA-512)
+  {manifest}  SHA-512 of the containers and of {DOCUMENTS}
 
 To verify on arrival:
   preservation verify-transfer FOLDER
