@@ -36,6 +36,24 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class XdomeaProfile:
+    """`xdomea:` in a profile: the head of every 0503 message (`export --format xdomea`). Every key has a
+    default (profiles/README.md), so a profile without the section still exports."""
+
+    version: str = "3.0.0"
+    sender_unit: str | None = None
+    """Absender/Organisationseinheit; the institution is `organization.name`."""
+    recipient: str = "Landesarchiv Speyer"
+    recipient_unit: str | None = None
+    receipt_confirmation: bool = False
+    archive_id_feedback: bool = False
+    nachrichtentyp_list_version: str = "2.0"
+    dateiformat_list_version: str = "2.0"
+    vertraulichkeitsstufe_list_version: str = "1.0"
+    medium_list_version: str = "1.0"
+
+
+@dataclass(frozen=True)
 class BagInfoField:
     name: str
     required: bool = False
@@ -74,6 +92,7 @@ class Profile:
     serialization: Literal["forbidden", "required", "optional"]
     accept_serialization: tuple[str, ...]
     default_serialization: str
+    xdomea: XdomeaProfile = XdomeaProfile()
 
     @property
     def notice_first_sentence(self) -> str:
@@ -211,4 +230,26 @@ def profile_from_data(data: dict[str, Any], source: Path | str) -> Profile:
         serialization=serialization["mode"],
         accept_serialization=tuple(serialization["accept"]),
         default_serialization=serialization.get("default", "tar"),
+        xdomea=_xdomea(data.get("xdomea", {})),
+    )
+
+
+def _xdomea(data: dict[str, Any]) -> XdomeaProfile:
+    sender = data.get("sender", {})
+    recipient = data.get("recipient", {})
+    lists = data.get("code_lists", {})
+    default = XdomeaProfile()
+    return XdomeaProfile(
+        version=data.get("version", default.version),
+        sender_unit=sender.get("unit"),
+        recipient=recipient.get("institution", default.recipient),
+        recipient_unit=recipient.get("unit"),
+        receipt_confirmation=data.get("receipt_confirmation", default.receipt_confirmation),
+        archive_id_feedback=data.get("archive_id_feedback", default.archive_id_feedback),
+        nachrichtentyp_list_version=lists.get("nachrichtentyp", default.nachrichtentyp_list_version),
+        dateiformat_list_version=lists.get("dateiformat", default.dateiformat_list_version),
+        vertraulichkeitsstufe_list_version=lists.get(
+            "vertraulichkeitsstufe", default.vertraulichkeitsstufe_list_version
+        ),
+        medium_list_version=lists.get("medium", default.medium_list_version),
     )

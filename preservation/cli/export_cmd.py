@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 EXPORT_EXAMPLE = """\
 Examples:
   preservation export bags/ --out transfer-2024-03
+  preservation export bags/ --out aussonderung-2024 --format xdomea --xdomea-version 3.1.0
   preservation verify-transfer transfer-2024-03
 
 Every bag is validated in full; an invalid bag is listed with its reasons and not exported, the others
@@ -30,6 +31,12 @@ bag that fails them is discarded before it gets its final name.
 Each bag becomes one file (<bag>.tar by default) with one top-level folder named like the bag; the
 same bag always gives the same bytes (member times from SOURCE_DATE_EPOCH when set, else from the
 bag's Bagging-Date). Beside them: transfer-list.csv, manifest-sha512.txt and README.txt.
+
+--format xdomea writes xdomea 0503 containers instead, one per year of issue:
+<ProzessID>_Aussonderung.Aussonderung.0503.zip holding the message (checked against the shipped xdomea
+XSD before the container is written) and the primary documents named <UUID>.<ext>; beside them
+primary-documents.csv with each document's bag and checksums. Absender, Empfänger and code-list versions
+come from the profile's xdomea section.
 
 An interrupted export is resumed by running the same command again; a complete transfer folder is never
 overwritten.
@@ -43,7 +50,9 @@ Examples:
 
 Checks manifest-sha512.txt (every listed file present with that SHA-512, nothing unexpected), that
 transfer-list.csv agrees with it, and validates every bag file as a stream, without unpacking it; a
-tar is hashed and validated in the same read.
+tar is hashed and validated in the same read. An xdomea export is recognised by its container names:
+each container's message must be valid, every primary document it references present with its bag's
+checksums (primary-documents.csv), and nothing in the container unreferenced.
 
 Exit codes: 0 all verified, 1 some file missing, changed, unexpected or invalid, 2 not a transfer folder."""
 
@@ -59,10 +68,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.add_argument("bags", nargs="+", type=Path, metavar="BAGS", help="bag folders or folders of bags")
     export.add_argument("--out", type=Path, required=True, metavar="TRANSFER_DIR", help="new or empty folder")
     common.add_profile_option(export)
+    # No `choices` from the format registry or the shipped schemas: importing them would slow down every
+    # command's start; an unknown name is refused by `get_format` / `choose_version` (exit 2).
+    export.add_argument(
+        "--format",
+        default="bagit",
+        metavar="{bagit,xdomea}",
+        help="what to deliver: serialized BagIt bags (default) or xdomea 0503 containers",
+    )
     export.add_argument(
         "--serialization",
         choices=tuple(SERIALIZATION_MIME),
-        help="file format of each bag (default: the profile's default); the profile must accept it",
+        help="bagit: file format of each bag (default: the profile's default); the profile must accept it",
+    )
+    export.add_argument(
+        "--xdomea-version",
+        metavar="{3.0.0,3.1.0}",
+        help="xdomea: version of the messages (default: the profile's)",
     )
     common.add_jobs_option(export, "--jobs", default=2, help="validation processes (default 2)")
     export.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary line")
@@ -85,12 +107,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_export(args: argparse.Namespace) -> int:
     # Imported here: the parser of every command is built on each call, and the export's
     # dependencies would slow down every other command.
-    from preservation.export import Rejected, bag_folders, choose_serialization, export_bags
+    from preservation.export import Rejected, bag_folders
+    from preservation.export.formats import ExportOptions, export, get_format
 
     profile = common.profile_from_args(args)
+    options = ExportOptions(serialization=args.serialization, xdomea_version=args.xdomea_version)
     try:
         bags = bag_folders(args.bags)
-        choose_serialization(profile, args.serialization)  # refuse before showing any progress
+        get_format(args.format, options).check(profile, options)  # refuse before showing any progress
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
     bar = tqdm(total=len(bags), unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
@@ -102,8 +126,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     try:
         with bar:
-            result = export_bags(
-                bags, args.out, profile, args.serialization, on_progress=progress, jobs=args.jobs
+            result = export(
+                args.format, bags, args.out, profile, options, on_progress=progress, jobs=args.jobs
             )
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
@@ -122,7 +146,8 @@ def _summary(result: ExportResult) -> str:
     kept = f" ({resumed} kept from the interrupted run)" if resumed else ""
     rejected = f", {len(result.rejected)} invalid and not exported" if result.rejected else ""
     where = shown(result.transfer_dir) + ("" if result.complete else " (nothing to transfer)")
-    return f"exported {len(result.exported)} bags as {result.serialization}{kept}{rejected} → {where}"
+    form = result.serialization if result.format == "bagit" else result.format
+    return f"exported {len(result.exported)} bags as {form}{kept}{rejected} → {where}"
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -146,6 +171,7 @@ def _report_json(report: TransferReport) -> dict[str, object]:
     return {
         "transfer": str(report.transfer_dir),
         "valid": report.ok,
+        "format": report.format,
         "files": list(report.files),
         "problems": [{"kind": p.kind, "file": p.file, "message": p.message} for p in report.problems],
     }
@@ -155,8 +181,9 @@ def _report_text(report: TransferReport) -> str:
     lines = [f"{p.kind}: {shown(p.file)}: {shown(p.message)}" for p in report.problems]
     count = len(report.files)
     where = shown(report.transfer_dir)
+    files = "bag files" if report.format == "bagit" else f"files of an {report.format} transfer"
     if report.ok:
-        lines.append(f"{where}: all {count} bag files verified")
+        lines.append(f"{where}: all {count} {files} verified")
     else:
-        lines.append(f"{where}: {len(report.problems)} problems ({count} bag files listed)")
+        lines.append(f"{where}: {len(report.problems)} problems ({count} {files} listed)")
     return "\n".join(lines) + "\n"

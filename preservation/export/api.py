@@ -81,6 +81,8 @@ class ExportResult:
     removed_temporaries: tuple[Path, ...]
     complete: bool
     """The transfer list, manifest and README were written (at least one bag was exported)."""
+    format: str = "bagit"
+    """What the files are: "bagit" (serialized bags), or e.g. "xdomea 3.0.0" (`export.formats`)."""
 
     @property
     def ok(self) -> bool:
@@ -121,8 +123,7 @@ def export_bags(
     `jobs` > 1 validates and lists bags in that many worker processes while this one serializes.
     """
     chosen = choose_serialization(profile, serialization)
-    bags = sorted((_named(b) for b in bags), key=lambda b: os.fsencode(b.name))
-    _check_names(bags)
+    bags = named_bags(bags)
     epoch = source_date_epoch(environ)
     settings = Settings(chosen, str(int(epoch.timestamp())) if epoch is not None else None)
     outcomes: list[Outcome] = []
@@ -138,7 +139,7 @@ def export_bags(
         todo = [bag for bag in bags if not _kept(bag, chosen, out_dir, journal, report)]
         writer = JournalWriter(out_dir / JOURNAL, settings)
         try:
-            admissions = _admitted(todo, rules_from_profile(profile), jobs)
+            admissions = admitted(todo, rules_from_profile(profile), jobs)
             _export_all(admissions, out_dir, chosen, epoch, writer, report)
         finally:
             writer.close()
@@ -168,6 +169,14 @@ def bag_folders(paths: Sequence[Path | str]) -> list[Path]:
             raise ExportError(path, "not a bag folder, and no bag folders in it")
         folders += named
     return folders
+
+
+def named_bags(bags: Sequence[Path | str]) -> list[Path]:
+    """The bag folders to export, each as the place it names, in the order of their names' bytes; ExportError
+    for a link, a name that cannot become an archive's root, or two bags of one name."""
+    named = sorted((_named(b) for b in bags), key=lambda b: os.fsencode(b.name))
+    _check_names(named)
+    return named
 
 
 def _named(bag: Path | str) -> Path:
@@ -269,7 +278,7 @@ def _kept(
     return True
 
 
-def _admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[Admission]:
+def admitted(bags: Sequence[Path], rules: ProfileRules, jobs: int) -> Iterator[Admission]:
     """Each bag's admission, in order, while the caller serializes the ones before it."""
     if jobs <= 1 or len(bags) <= 1:
         return (admit(bag, rules) for bag in bags)

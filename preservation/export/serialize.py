@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Literal, cast
 
@@ -258,26 +259,48 @@ class _Collector:
 def zip_chunks(
     members: tuple[Member, ...], root: str, mtime: int, read: Reader | None = None
 ) -> Iterator[bytes]:
-    """Stored (not deflated) entries: no dependence on the zlib version, and the photos that make up most
-    of the bytes would not shrink. Creator system 3 (Unix) so that the modes in external_attr count."""
+    """The bag as a zip with one top-level folder `root` (see `zip_entries`)."""
     read = read or read_member
+    entries = (
+        ZipEntry(
+            _member_name(root, m) + ("/" if m.is_dir else ""),
+            m.size,
+            None if m.is_dir else partial(read, m),
+        )
+        for m in members
+    )
+    return zip_entries(entries, mtime)
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    name: str
+    """The member's name; a folder's ends in "/"."""
+    size: int
+    chunks: Callable[[], Iterable[bytes]] | None
+    """Its bytes, read when the entry is written; None for a folder."""
+
+
+def zip_entries(entries: Iterable[ZipEntry], mtime: int) -> Iterator[bytes]:
+    """A deterministic zip of `entries`, in the order given, as chunks. Stored (not deflated) entries: no
+    dependence on the zlib version, and the photos that make up most of the bytes would not shrink.
+    Creator system 3 (Unix) so that the modes in external_attr count."""
     moment = max(datetime.fromtimestamp(mtime, UTC), ZIP_EPOCH)
     date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     sink = _Collector()
     with zipfile.ZipFile(cast(IO[bytes], sink), "w", zipfile.ZIP_STORED) as archive:
-        for member in members:
-            name = _member_name(root, member) + ("/" if member.is_dir else "")
-            info = zipfile.ZipInfo(name, date_time)
+        for entry in entries:
+            info = zipfile.ZipInfo(entry.name, date_time)
             info.create_system = 3
-            if member.is_dir:
+            if entry.chunks is None:
                 info.external_attr = ((stat.S_IFDIR | DIR_MODE) << 16) | 0x10  # 0x10: MS-DOS directory
                 archive.writestr(info, b"")
             else:
                 info.external_attr = (stat.S_IFREG | FILE_MODE) << 16
-                info.file_size = member.size  # decides ZIP64 up front, as the stream cannot seek back
-                with archive.open(info, "w") as entry:
-                    for chunk in read(member):
-                        entry.write(chunk)
+                info.file_size = entry.size  # decides ZIP64 up front, as the stream cannot seek back
+                with archive.open(info, "w") as out:
+                    for chunk in entry.chunks():
+                        out.write(chunk)
                         yield from sink.drain()
             yield from sink.drain()
     yield from sink.drain()

@@ -19,6 +19,7 @@ from preservation.bagit.parse import parse_manifest
 from preservation.bagit.reader import is_tar_name
 from preservation.errors import PreservationError
 from preservation.export.transfer import FIXED_FILES, JOURNAL, MANIFEST, TRANSFER_LIST, parse_transfer_list
+from preservation.export.xdomea.verify import bag_files, container_problems, is_xdomea_transfer
 from preservation.hashing import hash_file
 from preservation.profile import Profile
 from preservation.validate.api import BagReport, validate_bag
@@ -26,7 +27,9 @@ from preservation.validate.findings import finding, from_problem
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 from preservation.validate.scan import LIST_LIMIT
 
-Kind = Literal["missing", "unexpected", "changed", "unreadable", "invalid-bag", "manifest", "list"]
+Kind = Literal[
+    "missing", "unexpected", "changed", "unreadable", "invalid-bag", "invalid-container", "manifest", "list"
+]
 
 
 class TransferError(PreservationError):
@@ -48,6 +51,8 @@ class TransferReport:
     problems: tuple[TransferProblem, ...]
     bags: tuple[BagReport, ...]
     """One per listed bag file that is present."""
+    format: str = "bagit"
+    """"bagit", or "xdomea" for a transfer of xdomea containers."""
 
     @property
     def ok(self) -> bool:
@@ -84,6 +89,8 @@ def verify_transfer(
     listed = dict(sorted(manifest.entries.items()))
     present = _present(folder)
     problems += _folder_contents(present, listed)
+    if is_xdomea_transfer(listed):
+        return _verify_xdomea(folder, present, listed, problems, on_file)
     reports: list[BagReport] = []
     rules = rules_from_profile(profile)
     for name, digest in listed.items():
@@ -94,6 +101,33 @@ def verify_transfer(
     if stat.S_ISREG(present.get(TRANSFER_LIST, 0)):
         problems += _list_agrees(folder, listed)
     return TransferReport(folder, tuple(listed), tuple(problems), tuple(reports))
+
+
+def _verify_xdomea(
+    folder: Path,
+    present: dict[str, int],
+    listed: dict[str, str],
+    problems: list[TransferProblem],
+    on_file: Callable[[str], None] | None,
+) -> TransferReport:
+    """An xdomea export: the manifest's digests, then each container (`xdomea.verify`), and the list."""
+    for name, digest in listed.items():
+        if on_file is not None:
+            on_file(name)
+        if not stat.S_ISREG(present.get(name, 0)):
+            continue  # reported as missing or not regular
+        try:
+            actual = hash_file(folder / name, ["sha512"]).values["sha512"]
+        except OSError as exc:
+            problems.append(TransferProblem("unreadable", name, f"cannot read: {exc.strerror}"))
+            continue
+        if actual != digest:
+            problems.append(
+                TransferProblem("changed", name, f"SHA-512 is {actual}, the manifest says {digest}")
+            )
+    problems += (TransferProblem("invalid-container", f, m) for f, m in container_problems(folder, listed))
+    problems += _list_agrees(folder, bag_files(listed))
+    return TransferReport(folder, tuple(listed), tuple(problems), (), "xdomea")
 
 
 def _present(folder: Path) -> dict[str, int]:

@@ -1,8 +1,8 @@
-"""Offline, cached XML Schema validation of the bags' METS and Dublin Core records.
+"""Offline, cached XML Schema validation of the bags' METS and Dublin Core records and of xdomea messages.
 
-The official schemas ship in ``schemas/`` (see PROVENANCE.md there). Nothing is ever fetched: the parser has
-no network access and a resolver maps the two remote locations the schemas import to their local copies and
-refuses every other URL.
+The official schemas ship in ``schemas/`` (see PROVENANCE.md there; xdomea's in ``schemas/xdomea/``). Nothing
+is ever fetched: the parser has no network access and a resolver maps the two remote locations the schemas
+import to their local copies and refuses every other URL.
 """
 
 from __future__ import annotations
@@ -67,12 +67,15 @@ class _OfflineResolver(etree.Resolver):
 
 
 def _shipped_schema_name(url: str) -> str | None:
-    """The file name when ``url`` is a path (or file: URL) of a file in SCHEMA_DIR, else None."""
+    """The path relative to SCHEMA_DIR when ``url`` is a path (or file: URL) of a file in it or in one of
+    its folders (xdomea's modules include each other relatively), else None."""
     parts = urlsplit(url)
     if parts.scheme not in ("", "file") or parts.netloc not in ("", "localhost"):
         return None
     path = Path(unquote(parts.path)).resolve()
-    return path.name if path.parent == SCHEMA_DIR and path.is_file() else None
+    if not path.is_relative_to(SCHEMA_DIR) or not path.is_file():
+        return None
+    return path.relative_to(SCHEMA_DIR).as_posix()
 
 
 def safe_parser(resolver: etree.Resolver | None = None) -> etree.XMLParser:
@@ -82,11 +85,12 @@ def safe_parser(resolver: etree.Resolver | None = None) -> etree.XMLParser:
     return parser
 
 
-def compile_schema(document: bytes) -> etree.XMLSchema:
-    """Compile a schema document whose imports are resolved against the shipped schemas, offline."""
+def compile_schema(document: bytes, base: Path = SCHEMA_DIR / "driver.xsd") -> etree.XMLSchema:
+    """Compile a schema document whose imports are resolved against the shipped schemas, offline;
+    relative locations in it are relative to `base`."""
     resolver = _OfflineResolver()
     try:
-        root = etree.fromstring(document, safe_parser(resolver), base_url=str(SCHEMA_DIR / "driver.xsd"))
+        root = etree.fromstring(document, safe_parser(resolver), base_url=str(base))
         return etree.XMLSchema(root)
     except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
         refused = "".join(f"; refused to load {url}" for url in resolver.refused)
@@ -99,16 +103,39 @@ def metadata_schema() -> etree.XMLSchema:
     return compile_schema(_DRIVER)
 
 
-def _validate(xml: bytes, root_tag: str) -> list[str]:
+XDOMEA_VERSIONS = ("3.0.0", "3.1.0")
+XDOMEA_DIR = SCHEMA_DIR / "xdomea"
+
+
+def xdomea_namespace(version: str) -> str:
+    return f"urn:xoev-de:xdomea:schema:{version}"
+
+
+@cache
+def xdomea_schema(version: str) -> etree.XMLSchema:
+    """xdomea `version` (every message module, as its `xdomea.xsd` includes them), compiled once per
+    process; MetadataError for a version not shipped."""
+    if version not in XDOMEA_VERSIONS:
+        raise MetadataError(None, f"xdomea {version} is not shipped; use one of {', '.join(XDOMEA_VERSIONS)}")
+    main = XDOMEA_DIR / version / "xdomea.xsd"
+    return compile_schema(main.read_bytes(), main)
+
+
+def validate_xdomea(xml: bytes, version: str) -> list[str]:
+    """Schema errors of an xdomea message of `version`, each with its line; [] when valid."""
+    return _validate(xml, None, xdomea_schema(version))
+
+
+def _validate(xml: bytes, root_tag: str | None, schema: etree.XMLSchema | None = None) -> list[str]:
     try:
         tree = etree.fromstring(xml, safe_parser())
     except etree.XMLSyntaxError as exc:
         return [f"line {exc.lineno}: {exc.msg}"]
     if tree.getroottree().docinfo.doctype:  # type: ignore[union-attr]
         return ["line 1: document type declarations are not allowed"]
-    if tree.tag != root_tag:
+    if root_tag is not None and tree.tag != root_tag:
         return [f"line {tree.sourceline}: root element is {tree.tag}, expected {root_tag}"]
-    schema = metadata_schema()
+    schema = schema or metadata_schema()
     if schema.validate(tree):
         return []
     return [f"line {error.line}: {error.message}" for error in schema.error_log]  # type: ignore[attr-defined]
