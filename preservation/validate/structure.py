@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from preservation.bagit.parse import payload_oxum
 from preservation.validate.findings import Finding, finding, from_problem
 from preservation.validate.scan import BagContext, tag_limit
 
@@ -55,11 +56,10 @@ def _oxum(bag: BagContext) -> Iterator[Finding]:
     value = bag.info.get("Payload-Oxum") if bag.info else None
     if value is None:
         return
-    match = re.fullmatch(r"\s*(\d+)\.(\d+)\s*", value)
-    if not match:
+    expected = payload_oxum(value)
+    if expected is None:
         yield finding("oxum.malformed", bag.info_file, value=value)
         return
-    expected = int(match.group(1)), int(match.group(2))
     actual = _payload_totals(bag)
     if expected != actual:
         yield finding(
