@@ -30,8 +30,16 @@ from preservation.fixity.model import (
 from preservation.hashing import hash_bytes
 from preservation.validate.findings import from_problem
 
-# Reader findings about members that do not belong to the bag; all others mean it could not be read.
-_FOREIGN_MEMBERS = frozenset({"serialization.member-unsafe", "serialization.multiple-roots"})
+# Reader findings about members that do not belong to the bag, or that repeat one of its paths (a second
+# version of a file, which extractors unpack); all others mean it could not be read.
+_EXTRA_MEMBERS = frozenset(
+    {
+        "serialization.member-unsafe",
+        "serialization.multiple-roots",
+        "serialization.member-duplicate",
+        "serialization.member-conflict",
+    }
+)
 
 
 def check_bags(tasks: Sequence[CheckTask]) -> tuple[CheckResult, ...]:
@@ -135,7 +143,7 @@ def _compare(found: BagPass, expected: Expectations) -> list[Problem]:
 
 def _from_reader(item: ReaderProblem) -> Problem:
     params = dict(item.params)
-    kind: ProblemKind = "extra" if item.code in _FOREIGN_MEMBERS else "unreadable"
+    kind: ProblemKind = "extra" if item.code in _EXTRA_MEMBERS else "unreadable"
     return Problem(kind, params.get("name") or params.get("path"), from_problem(item, None).message)
 
 

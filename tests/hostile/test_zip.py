@@ -1,0 +1,162 @@
+"""Hostile zip bags: a central directory whose account of its members cannot be true (members sharing data,
+as the "better zip bomb" does; sizes their data cannot hold), members that repeat a path, and a number in a
+tag file that only looks like one. `validate` and `fixity run` agree on each."""
+
+from __future__ import annotations
+
+import time
+import warnings
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.hostile.archives import (
+    Member,
+    assert_refused,
+    content,
+    good_members,
+    library_verdict,
+    place,
+    zip_bytes,
+)
+
+UNREADABLE = "serialization.unreadable"
+
+
+def _zip(members: list[Member], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate names these cases want
+        return zip_bytes(members, method)
+
+
+def _central(data: bytes) -> tuple[list[bytes], int]:
+    """The central directory's records and where it starts (no archive comment, no zip64)."""
+    start = int.from_bytes(data[-6:-2], "little")
+    records, offset = [], start
+    while data[offset : offset + 4] == b"PK\x01\x02":
+        lengths = (int.from_bytes(data[offset + at : offset + at + 2], "little") for at in (28, 30, 32))
+        length = 46 + sum(lengths)
+        records.append(data[offset : offset + length])
+        offset += length
+    return records, start
+
+
+def _with_central(data: bytes, records: list[bytes]) -> bytes:
+    """`data` with its central directory replaced by `records`."""
+    _, start = _central(data)
+    directory = b"".join(records)
+    count = len(records).to_bytes(2, "little")
+    end = b"PK\x05\x06" + bytes(4) + count + count
+    end += len(directory).to_bytes(4, "little") + start.to_bytes(4, "little") + bytes(2)
+    return data[:start] + directory + end
+
+
+def _record(records: list[bytes], name: str) -> int:
+    return next(i for i, record in enumerate(records) if record[46 : 46 + len(name)] == name.encode())
+
+
+def _declare_size(data: bytes, name: str, size: int) -> bytes:
+    records, _ = _central(data)
+    index = _record(records, name)
+    record = bytearray(records[index])
+    record[24:28] = size.to_bytes(4, "little")
+    records[index] = bytes(record)
+    return _with_central(data, records)
+
+
+def test_members_that_share_their_data_are_refused_by_both_in_bounded_time(tmp_path: Path) -> None:
+    """A kernel of 64 MiB of zeros, named 300 times by the central directory: 19 GiB to hash."""
+    data = _zip([*good_members(tmp_path), ("bag/data/kernel", bytes(64 << 20))])
+    records, _ = _central(data)
+    kernel = records[_record(records, "bag/data/kernel")]
+    target = place(tmp_path, "bag.zip", _with_central(data, records + [kernel] * 300))
+    assert target.stat().st_size < 1 << 20
+    found = assert_refused(target, UNREADABLE, memory_mib=400)
+    assert "overlaps" in found.validate.stdout
+
+
+def test_a_second_member_at_the_same_place_overlaps(tmp_path: Path) -> None:
+    data = _zip(good_members(tmp_path))
+    records, _ = _central(data)
+    twin = records[_record(records, "bag/data/a.txt")]
+    started = time.monotonic()
+    assert library_verdict(place(tmp_path, "bag.zip", _with_central(data, [*records, twin]))) == (
+        {UNREADABLE},
+        "error",
+    )
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("method", "size"),
+    [(zipfile.ZIP_STORED, 6), (zipfile.ZIP_STORED, 4), (zipfile.ZIP_DEFLATED, 10**9)],
+    ids=["stored, more than its data", "stored, less than its data", "deflated, beyond any expansion"],
+)
+def test_a_size_its_data_cannot_hold_is_refused_by_both(tmp_path: Path, method: int, size: int) -> None:
+    data = _declare_size(_zip(good_members(tmp_path), method), "bag/data/a.txt", size)
+    assert library_verdict(place(tmp_path, "bag.zip", data)) == ({UNREADABLE}, "error")
+
+
+def test_a_member_shorter_than_its_declared_size_fails_both(tmp_path: Path) -> None:
+    """zipfile ends such a member early without a word; the bag would be judged on what it says."""
+    data = _declare_size(_zip(good_members(tmp_path)), "bag/data/a.txt", 1000)
+    codes, outcome = library_verdict(place(tmp_path, "bag.zip", data))
+    assert (codes, outcome) == ({"payload.unreadable", "oxum.mismatch"}, "fail")
+
+
+# --------------------------------------------------------------------------- repeated paths
+
+
+def _repeated(members: list[Member], name: str, data: bytes | None) -> list[Member]:
+    return [*members, (name, data)]
+
+
+REPEATS: dict[str, Callable[[list[Member]], list[Member]]] = {
+    "the manifest again, changed": lambda m: _repeated(
+        m, "bag/manifest-sha256.txt", content(m, "bag/manifest-sha256.txt") + b"\n"
+    ),
+    "a payload file again, changed": lambda m: _repeated(m, "bag/data/a.txt", b"changed"),
+    "./bag/data/a.txt beside bag/data/a.txt": lambda m: _repeated(m, "./bag/data/a.txt", b"changed"),
+    "bag//data/a.txt beside bag/data/a.txt": lambda m: _repeated(m, "bag//data/a.txt", b"changed"),
+    "bag\\data\\a.txt beside bag/data/a.txt": lambda m: _repeated(m, "bag\\data\\a.txt", b"changed"),
+    "a folder named twice": lambda m: _repeated(m, "bag/data/sub/", None),
+}
+CONFLICTS: dict[str, Callable[[list[Member]], list[Member]]] = {
+    "a file inside a file": lambda m: _repeated(m, "bag/data/a.txt/inner.txt", b"x"),
+    "a file where a folder is": lambda m: _repeated(m, "bag/data/sub", b"x"),
+    "a folder where a file is": lambda m: _repeated(m, "bag/data/a.txt/", None),
+}
+
+
+@pytest.mark.parametrize("case", REPEATS)
+def test_a_repeated_path_fails_both(tmp_path: Path, case: str) -> None:
+    target = place(tmp_path, "bag.zip", _zip(REPEATS[case](good_members(tmp_path))))
+    assert library_verdict(target) == ({"serialization.member-duplicate"}, "fail")
+
+
+@pytest.mark.parametrize("case", CONFLICTS)
+def test_a_path_that_is_file_and_folder_fails_both(tmp_path: Path, case: str) -> None:
+    target = place(tmp_path, "bag.zip", _zip(CONFLICTS[case](good_members(tmp_path))))
+    assert library_verdict(target) == ({"serialization.member-conflict"}, "fail")
+
+
+def test_a_second_manifest_member_is_one_verdict_of_validate_and_fixity(tmp_path: Path) -> None:
+    """validate read the first manifest-sha256.txt, fixity (and unzip) the last."""
+    members = good_members(tmp_path)
+    forged = content(members, "bag/manifest-sha256.txt").replace(b"data/a.txt", b"data/z.txt")
+    target = place(tmp_path, "bag.zip", _zip([*members, ("bag/manifest-sha256.txt", forged)]))
+    found = assert_refused(target, "serialization.member-duplicate", fixity="fail")
+    assert found.problems == {"extra"}
+
+
+# --------------------------------------------------------------------------- numbers in tag files
+
+
+def test_a_fetch_length_in_superscript_digits_is_malformed_for_both(tmp_path: Path) -> None:
+    """'²' passes str.isdigit and then int() raised: a traceback."""
+    fetch = b"https://example.org/a.txt \xc2\xb2 data/a.txt\n"
+    target = place(tmp_path, "bag.zip", _zip([*good_members(tmp_path), ("bag/fetch.txt", fetch)]))
+    found = assert_refused(target, "fetch.malformed", fixity="fail")
+    assert found.problems == {"tag-changed"}
