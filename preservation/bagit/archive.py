@@ -10,6 +10,7 @@ ends the reading of the archive with `ArchiveRefused`, naming the member and the
 from __future__ import annotations
 
 import io
+import os
 import re
 import tarfile
 import zipfile
@@ -218,6 +219,35 @@ class _Replayed:
 
 
 # --------------------------------------------------------------------------- zip layout
+
+MAX_ZIP_MEMBERS = 1_000_000
+"""zipfile holds about 500 bytes per member of the central directory, read whole before a member is read."""
+_ZIP_MEMBER_BYTES = 30 + 46
+"""The least a member takes: a local header and a central directory record, without a name."""
+
+
+def zip_directory_problem(path: str | os.PathLike[str], size: int) -> str | None:
+    """Why the central directory's count of members cannot be read, or None; from the end records alone,
+    before zipfile reads the directory whole. A count the file cannot hold is a lie: a directory of
+    millions of records that share one member's data would cost zipfile gigabytes to read."""
+    with open(path, "rb") as file:
+        file.seek(max(size - (1 << 16) - 22, 0))
+        tail = file.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None  # no end record: zipfile says so
+        count = int.from_bytes(tail[at + 10 : at + 12], "little")
+        locator = tail[at - 20 : at] if at >= 20 else b""
+        if count == 0xFFFF and locator[:4] == b"PK\x06\x07":  # zip64: the count is in its own record
+            file.seek(int.from_bytes(locator[8:16], "little"))
+            record = file.read(56)
+            if record[:4] == b"PK\x06\x06":
+                count = int.from_bytes(record[32:40], "little")
+    if count > MAX_ZIP_MEMBERS:
+        return f"the central directory names {count} members (at most {MAX_ZIP_MEMBERS} are read)"
+    if count * _ZIP_MEMBER_BYTES > size:
+        return f"the central directory names {count} members, more than a file of {size} bytes can hold"
+    return None
 
 
 def zip_layout_problem(members: Sequence[zipfile.ZipInfo], file_size: int) -> str | None:

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, cast
 
-from preservation.bagit.archive import SizedMember, checked_headers, tar_stream, zip_layout_problem
+from preservation.bagit.archive import (
+    SizedMember,
+    checked_headers,
+    tar_stream,
+    zip_directory_problem,
+    zip_layout_problem,
+)
 from preservation.bagit.parse import Problem, problem
 from preservation.bagit.paths import unsafe_reason
 
@@ -253,6 +259,10 @@ class ZipBag(_ArchiveBag):
         self._start()
         try:
             size = os.path.getsize(self.source)
+            lie = zip_directory_problem(self.source, size)
+            if lie is not None:
+                self.problems.append(problem("serialization.unreadable", reason=lie))
+                return
             archive = zipfile.ZipFile(self.source)
         # NotImplementedError: a newer zip version; UnicodeDecodeError: a name flagged UTF-8 that is not.
         except (zipfile.BadZipFile, OSError, NotImplementedError, UnicodeDecodeError) as exc:

@@ -43,14 +43,29 @@ def _central(data: bytes) -> tuple[list[bytes], int]:
     return records, start
 
 
-def _with_central(data: bytes, records: list[bytes]) -> bytes:
-    """`data` with its central directory replaced by `records`."""
+def _with_central(data: bytes, records: list[bytes], wide: bool = False) -> bytes:
+    """`data` with its central directory replaced by `records`; `wide`: with zip64 end records, whose
+    count of records is not limited to 65,535."""
     _, start = _central(data)
     directory = b"".join(records)
-    count = len(records).to_bytes(2, "little")
-    end = b"PK\x05\x06" + bytes(4) + count + count
-    end += len(directory).to_bytes(4, "little") + start.to_bytes(4, "little") + bytes(2)
-    return data[:start] + directory + end
+    count, size, offset = len(records), len(directory), start
+    end = b""
+    if wide:
+        at = start + size
+        end = b"PK\x06\x06" + (44).to_bytes(8, "little") + (45).to_bytes(2, "little") * 2 + bytes(8)
+        end += count.to_bytes(8, "little") * 2 + size.to_bytes(8, "little") + offset.to_bytes(8, "little")
+        end += b"PK\x06\x07" + bytes(4) + at.to_bytes(8, "little") + (1).to_bytes(4, "little")
+        count = 0xFFFF
+    entries = count.to_bytes(2, "little")
+    end += (
+        b"PK\x05\x06"
+        + bytes(4)
+        + entries
+        + entries
+        + size.to_bytes(4, "little")
+        + offset.to_bytes(4, "little")
+    )
+    return data[:start] + directory + end + bytes(2)
 
 
 def _record(records: list[bytes], name: str) -> int:
@@ -75,6 +90,32 @@ def test_members_that_share_their_data_are_refused_by_both_in_bounded_time(tmp_p
     assert target.stat().st_size < 1 << 20
     found = assert_refused(target, UNREADABLE, memory_mib=400)
     assert "overlaps" in found.validate.stdout
+
+
+def test_a_central_directory_of_900_000_records_costs_no_gigabyte(tmp_path: Path) -> None:
+    """zipfile reads the directory whole, about 500 bytes a record, before any member: the count the end
+    record gives is checked against what the file can hold first."""
+    data = _zip(good_members(tmp_path))
+    records, _ = _central(data)
+    twin = records[_record(records, "bag/data/a.txt")]
+    target = place(tmp_path, "bag.zip", _with_central(data, records + [twin] * 900_000, wide=True))
+    found = assert_refused(target, UNREADABLE, memory_mib=300)
+    assert "more than a file of" in found.validate.stdout
+
+
+@pytest.mark.parametrize("count", [0xFFFE, 10**12])
+def test_an_end_record_counting_more_members_than_the_file_holds_is_refused(
+    tmp_path: Path, count: int
+) -> None:
+    data = bytearray(_zip(good_members(tmp_path)))
+    if count < 0xFFFF:
+        data[-14:-10] = count.to_bytes(2, "little") * 2
+    else:
+        records, _ = _central(bytes(data))
+        data = bytearray(_with_central(bytes(data), records, wide=True))
+        at = data.rfind(b"PK\x06\x06")
+        data[at + 24 : at + 40] = count.to_bytes(8, "little") * 2
+    assert library_verdict(place(tmp_path, "bag.zip", bytes(data))) == ({UNREADABLE}, "error")
 
 
 def test_a_second_member_at_the_same_place_overlaps(tmp_path: Path) -> None:
