@@ -181,7 +181,11 @@ def _unlisted_payload(found: BagPass, expected: Expectations) -> list[Problem]:
         for name, kind in found.kinds.items()
         if name.startswith("data/") and kind != "dir" and name not in expected.payload
     ]
-    algorithms = {name: algorithm for name, is_tag, algorithm in expected.manifests if not is_tag}
+    algorithms = {
+        name: algorithm
+        for name, is_tag, algorithm in expected.manifests
+        if name in expected.payload_manifests
+    }
     for name, digests in sorted(expected.payload.items()):
         absent = [manifest for manifest, algorithm in algorithms.items() if algorithm not in digests]
         if absent:

@@ -305,6 +305,10 @@ class Scan:
     """Digests of payload files no manifest listed when they were hashed."""
     plain: bool = False
     """`algorithms` are the manifests' own in manifest order, so a concatenated row compares whole."""
+    unknown: dict[str, str] = field(default_factory=dict)
+    """Manifests and tag manifests in an algorithm this software cannot compute → that algorithm. They are
+    hashed as tag files, never parsed: their entries cannot be verified, and a thousand of them would
+    cost a thousand times the listing (each path a row of a thousand)."""
 
     @property
     def sizes(self) -> PayloadSizes:
@@ -413,6 +417,10 @@ class _Scanner:
     def tag(self, entry: Entry) -> None:
         path = entry.path
         found = manifest_algorithm(path)
+        if found is not None and found[1] not in DIGEST_LENGTHS:
+            self.result.unknown[path] = found[1]
+            self.result.tags[path] = _guarded(entry, lambda s: _read_tag(s, tag_limit(path), keep=False))
+            return
         declaration = self.result.declaration
         if found is not None and not found[0] and declaration is not None:
             if self._wants_pool(entry):

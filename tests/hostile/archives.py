@@ -7,6 +7,7 @@ can add, repeat or forge members and headers with the real `tarfile`, `zipfile` 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
@@ -63,6 +64,15 @@ def zip_bytes(members: list[Member], method: int = zipfile.ZIP_DEFLATED) -> byte
         for name, data in members:
             archive.writestr(name, b"" if data is None else data)
     return buffer.getvalue()
+
+
+def with_tag_files(members: list[Member], extra: list[tuple[str, bytes]]) -> list[Member]:
+    """`members` and the tag files `extra`, listed in the bag's tag manifests as a careful forger would."""
+    for algorithm in ("sha256", "sha512"):
+        lines = "".join(f"{hashlib.new(algorithm, data).hexdigest()}  {name[4:]}\n" for name, data in extra)
+        manifest = f"bag/tagmanifest-{algorithm}.txt"
+        members = [(n, content(members, n) + lines.encode() if n == manifest else d) for n, d in members]
+    return [*members, *extra]
 
 
 def without(members: list[Member], *names: str) -> list[Member]:
