@@ -24,7 +24,9 @@ from tests.hostile.archives import (
     tar_info,
     verdict,
     with_tag_files,
+    without,
 )
+from tests.hostile.conftest import Canary
 
 UNREADABLE = "serialization.unreadable"
 EOA = bytes(1024)
@@ -236,3 +238,24 @@ def test_a_thousand_manifests_in_unknown_algorithms_cost_no_thousand_fold_listin
     started = time.monotonic()
     assert library_verdict(target) == ({"manifest.algorithm-unknown"}, "error")
     assert time.monotonic() - started < 10
+
+
+# --------------------------------------------------------------------------- links
+
+
+def test_links_to_a_file_outside_are_never_followed_by_either(tmp_path: Path, canary: Canary) -> None:
+    """A symlink and a hard link where the bag lists data/a.txt, both naming the canary: neither command
+    reads it, and its bytes reach no output (reports, ledger)."""
+    members = without(good_members(tmp_path), "bag/data/a.txt")
+    links = []
+    for kind, name in ((tarfile.SYMTYPE, "bag/data/a.txt"), (tarfile.LNKTYPE, "bag/data/hard.txt")):
+        link = tarfile.TarInfo(name)
+        link.type, link.linkname = kind, str(canary.path)
+        links.append((link, b""))
+    target = place(tmp_path, "bag.tar", tar_bytes(members, extra=links))
+    found = verdict(target)
+    expected = {"path.symlink", "path.special", "payload.extra", "oxum.mismatch"}
+    assert (found.validate.code, found.codes) == (1, expected), found.validate.output
+    assert found.fixity.code == 1 and found.problems == {"unreadable", "extra"}, found.fixity.output
+    assert canary.content.decode() not in found.validate.output + found.fixity.output
+    canary.assert_absent(tmp_path)

@@ -4,6 +4,8 @@ tag file that only looks like one. `validate` and `fixity run` agree on each."""
 
 from __future__ import annotations
 
+import io
+import stat
 import time
 import warnings
 import zipfile
@@ -19,8 +21,11 @@ from tests.hostile.archives import (
     good_members,
     library_verdict,
     place,
+    verdict,
+    without,
     zip_bytes,
 )
+from tests.hostile.conftest import Canary
 
 UNREADABLE = "serialization.unreadable"
 
@@ -201,3 +206,18 @@ def test_a_fetch_length_in_superscript_digits_is_malformed_for_both(tmp_path: Pa
     target = place(tmp_path, "bag.zip", _zip([*good_members(tmp_path), ("bag/fetch.txt", fetch)]))
     found = assert_refused(target, "fetch.malformed", fixity="fail")
     assert found.problems == {"tag-changed"}
+
+
+def test_a_symlink_member_naming_a_file_outside_is_never_followed_by_either(
+    tmp_path: Path, canary: Canary
+) -> None:
+    buffer = io.BytesIO(_zip(without(good_members(tmp_path), "bag/data/a.txt")))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        link = zipfile.ZipInfo("bag/data/a.txt")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, str(canary.path))
+    found = verdict(place(tmp_path, "bag.zip", buffer.getvalue()))
+    assert (found.validate.code, found.codes) == (1, {"path.symlink", "oxum.mismatch"}), found.validate.output
+    assert (found.fixity.code, found.problems) == (3, {"unreadable"}), found.fixity.output
+    assert canary.content.decode() not in found.validate.output + found.fixity.output
+    canary.assert_absent(tmp_path)
