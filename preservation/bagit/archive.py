@@ -32,9 +32,10 @@ tarfile reads each by recursion, so a long chain would end in a RecursionError."
 DEFLATE_MAX_RATIO = 1032
 """DEFLATE's greatest possible expansion (zlib's documentation): a gzip or zip of n bytes holds less than
 1032 n bytes."""
-_DIGIT_COST = 64
+_DIGIT_RUN = re.compile(rb"[0-9]{65}")
 """tarfile (before CPython 3.11.10 and 3.12.6, CVE-2024-6232) searches a PAX header with a pattern whose cost
-is the square of each run of digits in it; a header may cost this many steps per byte, as hashing does."""
+is the square of each run of digits in it: with runs of at most 64 digits a header costs at most 64 steps a
+byte, as hashing it would."""
 _EXTENDED = frozenset(
     {
         tarfile.XHDTYPE,
@@ -47,7 +48,8 @@ _EXTENDED = frozenset(
 _GLOBAL_UNSAFE = ("path", "linkpath", "size")
 """Keywords a global PAX header must not set: tools disagree whether it renames or resizes every member
 (tarfile applies it to members without a header of their own, libarchive ignores it)."""
-_READ_AHEAD = 1 << 20
+_READ_AHEAD = 1 << 16
+"""Bytes read and inflated at a time: below the size at which malloc maps memory afresh for each buffer."""
 
 
 class ArchiveRefused(tarfile.ReadError):
@@ -57,7 +59,7 @@ class ArchiveRefused(tarfile.ReadError):
 # --------------------------------------------------------------------------- gzip
 
 
-class GzipMembers(io.RawIOBase):
+class GzipMembers(io.BufferedIOBase):
     """Every member of a gzip file, inflated in order, as ``gzip -d`` and ``tar xz`` read them (RFC 1952
     §2.2: a gzip file is a series of members). tarfile's own reader stops after the first, so payload in a
     second member would reach anyone who unpacks the bag, unseen by validation. Zero bytes between or after
@@ -70,12 +72,23 @@ class GzipMembers(io.RawIOBase):
         self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16)
         self._input = b""
         self._in_member = False
+        self._out = b""
+        self._at = 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer).cast("B")
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(_READ_AHEAD), b""))
+        while len(self._out) - self._at < size and (more := self._inflated()):
+            self._out, self._at = (self._out[self._at :] + more if self._at < len(self._out) else more), 0
+        data = self._out[self._at : self._at + size]
+        self._at += len(data)
+        return data
+
+    def _inflated(self) -> bytes:
+        """Up to `_READ_AHEAD` more bytes; b"" at the end of the last member."""
         while True:
             if self._inflate.eof:  # a member ended: what follows is padding or the next member
                 self._input = self._inflate.unused_data
@@ -86,17 +99,16 @@ class GzipMembers(io.RawIOBase):
                 if not self._input:
                     if self._in_member:
                         raise EOFError("the gzip stream ends inside a member")
-                    return 0
+                    return b""
             if not self._in_member:
                 self._input = self._input.lstrip(b"\0")
                 if not self._input:
                     continue
                 self._in_member = True
-            out = self._inflate.decompress(self._input, len(view))
+            out = self._inflate.decompress(self._input, _READ_AHEAD)
             self._input = self._inflate.unconsumed_tail
             if out:
-                view[: len(out)] = out
-                return len(out)
+                return out
 
 
 def tar_stream(source: BinaryIO, size: int) -> tuple[BinaryIO, int]:
@@ -106,8 +118,7 @@ def tar_stream(source: BinaryIO, size: int) -> tuple[BinaryIO, int]:
     buffered = source if isinstance(source, io.BufferedReader) else io.BufferedReader(raw)
     magic = buffered.peek(6)[:6]
     if magic.startswith(b"\x1f\x8b"):
-        stream = io.BufferedReader(GzipMembers(cast(BinaryIO, buffered)), _READ_AHEAD)
-        return cast(BinaryIO, stream), size * DEFLATE_MAX_RATIO
+        return cast(BinaryIO, GzipMembers(cast(BinaryIO, buffered))), size * DEFLATE_MAX_RATIO
     if magic.startswith((b"BZh", b"\xfd7zXZ\x00")):
         raise ArchiveRefused("compressed with bzip2 or xz: a tar bag is read plain or gzip-compressed")
     return cast(BinaryIO, buffered), size
@@ -169,9 +180,8 @@ class _CheckedHeader(tarfile.TarInfo):
         stream = archive.fileobj
         assert stream is not None
         data = stream.read(self._block(self.size))  # type: ignore[attr-defined]
-        cost = sum(len(run) ** 2 for run in re.findall(rb"[0-9]+", data))
-        if cost > _DIGIT_COST * max(len(data), 1):
-            raise ArchiveRefused("a PAX header with runs of digits that tarfile cannot search in time")
+        if _DIGIT_RUN.search(data):
+            raise ArchiveRefused("a PAX header with a run of digits that tarfile cannot search in time")
         archive.fileobj = cast(BinaryIO, _Replayed(data, stream))  # type: ignore[assignment]
         try:
             return cast(tarfile.TarInfo, super()._proc_pax(archive))  # type: ignore[misc]
@@ -257,7 +267,7 @@ def zip_layout_problem(members: Sequence[zipfile.ZipInfo], file_size: int) -> st
     are how a zip of kilobytes inflates to terabytes ("a better zip bomb", Fifield 2019). A declared size
     must be one the member's compressed bytes can hold."""
     ordered = sorted(members, key=lambda info: info.header_offset)
-    for info, following in zip(ordered, [*ordered[1:], None], strict=True):
+    for info, following in zip(ordered, [*ordered[1:], None][: len(ordered)], strict=True):
         end = info.header_offset + 30 + info.compress_size  # at least: the name and extra fields come too
         limit = file_size if following is None else following.header_offset
         if end > limit:

@@ -179,9 +179,14 @@ class _ArchiveBag(BagReader):
         if path in (self._folders if is_dir else self._files):
             self.problems.append(problem("serialization.member-duplicate", name=name, path=path))
             return False
-        parents = ["/".join(path.split("/")[:i]) for i in range(1, path.count("/") + 1)]
         taken = path in self._files if is_dir else path in self._folders or path in self._implied
-        clash = path if taken else next((parent for parent in parents if parent in self._files), None)
+        clash = path if taken else None
+        # The folders above it, up to one that holds a member read already (its own are known then).
+        parents, parent = [], path.rpartition("/")[0]
+        while clash is None and parent and parent not in self._implied:
+            clash = parent if parent in self._files else None
+            parents.append(parent)
+            parent = parent.rpartition("/")[0]
         if clash is not None:
             self.problems.append(problem("serialization.member-conflict", name=name, path=clash))
             return False

@@ -221,3 +221,8 @@ def test_a_symlink_member_naming_a_file_outside_is_never_followed_by_either(
     assert (found.fixity.code, found.problems) == (3, {"unreadable"}), found.fixity.output
     assert canary.content.decode() not in found.validate.output + found.fixity.output
     canary.assert_absent(tmp_path)
+
+
+def test_a_zip_of_no_members_holds_no_bag(tmp_path: Path) -> None:
+    target = place(tmp_path, "bag.zip", b"PK\x05\x06" + bytes(18))
+    assert library_verdict(target)[0] == {"bagit.missing", "payload.dir-missing", "manifest.missing"}
