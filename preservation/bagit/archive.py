@@ -153,6 +153,14 @@ class _CheckedHeader(tarfile.TarInfo):
             member._check()
         return member
 
+    @classmethod
+    def frombuf(cls, buf: bytes | bytearray, encoding: str, errors: str) -> _CheckedHeader:
+        size = bytes(buf[124:136])
+        # Octal digits, or base-256 (GNU); int() also takes "0o17", "1_7" and "+17", which GNU tar refuses.
+        if size[:1] not in (b"\x80", b"\xff") and size.strip(b" \0").strip(b"01234567"):
+            raise tarfile.InvalidHeaderError(f"size field {size!r} is no octal number")  # type: ignore[attr-defined]
+        return super().frombuf(buf, encoding, errors)
+
     def _proc_member(self, archive: tarfile.TarFile) -> tarfile.TarInfo:
         if self.type == tarfile.GNUTYPE_SPARSE:
             raise ArchiveRefused(f"member '{self.name}' is a sparse file, which is not read here")

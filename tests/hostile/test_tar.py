@@ -71,6 +71,12 @@ def _member(name: str, data: bytes) -> bytes:
     return tar_info(name, data).tobuf(tarfile.USTAR_FORMAT) + data + bytes(-len(data) % 512)
 
 
+def _resealed(member: bytes) -> bytes:
+    """`member` with its header's checksum made right again after an edit."""
+    header = member[:148] + b" " * 8 + member[156:512]
+    return header[:148] + b"%06o\x00 " % sum(header) + member[156:]
+
+
 def _long(kind: bytes) -> bytes:
     """A GNU long name or long link name of two megabytes, for the member after it."""
     name = b"bag/data/" + b"x" * (2 << 20)
@@ -87,6 +93,9 @@ LIES: dict[str, Callable[[], bytes]] = {
     ),
     "PAX size negative": lambda: (
         _pax_header(_pax_record("size", "-512")) + _member("bag/data/evil.txt", b"evil")
+    ),
+    "a size field that int() reads but GNU tar refuses": lambda: _resealed(
+        _member("bag/data/evil.txt", b"evil").replace(b"00000000004\x00", b"0o000000004\x00", 1)
     ),
     "GNU base-256 size beyond the archive": lambda: _header("bag/data/evil.txt", tarfile.REGTYPE, 1 << 70),
     "GNU base-256 negative size": lambda: _header("bag/data/evil.txt", tarfile.REGTYPE, -(1 << 20)),

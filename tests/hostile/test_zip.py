@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from preservation.validate.api import validate_bag
 from tests.hostile.archives import (
     Member,
     assert_refused,
@@ -226,3 +227,24 @@ def test_a_symlink_member_naming_a_file_outside_is_never_followed_by_either(
 def test_a_zip_of_no_members_holds_no_bag(tmp_path: Path) -> None:
     target = place(tmp_path, "bag.zip", b"PK\x05\x06" + bytes(18))
     assert library_verdict(target)[0] == {"bagit.missing", "payload.dir-missing", "manifest.missing"}
+
+
+@pytest.mark.parametrize(
+    ("size", "malformed"),
+    [
+        ("1 KB", False),
+        ("0.5 KiB", False),
+        ("\u0661 KB", True),
+        ("1.\u0665 KB", True),
+        ("+1 KB", True),
+        ("KB", True),
+    ],
+)
+def test_a_bag_size_is_read_with_ascii_digits_only(tmp_path: Path, size: str, malformed: bool) -> None:
+    members = good_members(tmp_path)
+    info = content(members, "bag/bag-info.txt") + f"Bag-Size: {size}\n".encode()
+    target = place(
+        tmp_path, "bag.zip", _zip([(n, info if n == "bag/bag-info.txt" else d) for n, d in members])
+    )
+    codes = {finding.code for finding in validate_bag(target).findings}
+    assert ("bagsize.malformed" in codes) == malformed
