@@ -124,6 +124,29 @@ def tar_stream(source: BinaryIO, size: int) -> tuple[BinaryIO, int]:
     return cast(BinaryIO, buffered), size
 
 
+def members_after_end(archive: tarfile.TarFile) -> bool:
+    """Whether a member header follows the end-of-archive marker of `archive` (read up to it): such members
+    are unpacked by ``tar --ignore-zeros`` and were never read here. Other bytes there (padding, a damaged
+    byte) are no member. Reads to the end of the stream, so that a digest of the whole file
+    (`TarBag.observe`) sees it all."""
+    stream = archive.fileobj
+    assert stream is not None
+    found = False
+    while chunk := stream.read(_READ_AHEAD):  # whole blocks: the marker ended on a block boundary
+        if not found and chunk.strip(b"\0"):
+            blocks = (chunk[at : at + 512] for at in range(0, len(chunk) - 511, 512))
+            found = any(block.strip(b"\0") and _is_header(block) for block in blocks)
+    return found
+
+
+def _is_header(block: bytes) -> bool:
+    try:
+        tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
+
+
 # --------------------------------------------------------------------------- tar headers
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO, Literal, cast
 from preservation.bagit.archive import (
     SizedMember,
     checked_headers,
+    members_after_end,
     tar_stream,
     zip_directory_problem,
     zip_layout_problem,
@@ -216,6 +217,9 @@ class TarBag(_ArchiveBag):
                         rel = self._member_path(member.name, member.isdir())
                         if rel:
                             yield self._entry(archive, member, rel)
+                    if members_after_end(archive):
+                        reason = "members after the end-of-archive marker, which tar --ignore-zeros unpacks"
+                        self.problems.append(problem("serialization.unreadable", reason=reason))
                 if self.observe is not None:
                     while chunk := raw.read(1 << 20):
                         self.observe(chunk)

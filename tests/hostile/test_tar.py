@@ -170,6 +170,12 @@ def test_a_pax_header_of_digits_costs_no_quadratic_search(tmp_path: Path) -> Non
     assert time.monotonic() - started < 3
 
 
+def test_members_after_the_end_of_archive_marker_are_unreadable_for_both(tmp_path: Path) -> None:
+    smuggled = _member("bag/data/smuggled.txt", b"unpacked by tar --ignore-zeros")
+    target = place(tmp_path, "bag.tar", tar_bytes(good_members(tmp_path)) + smuggled + EOA)
+    assert library_verdict(target) == ({UNREADABLE}, "error")
+
+
 def test_a_global_header_as_git_archive_writes_it_is_harmless(tmp_path: Path) -> None:
     comment = _pax_header(_pax_record("comment", "0123abcd" * 5), tarfile.XGLTYPE)
     target = place(tmp_path, "bag.tar", comment + _body(good_members(tmp_path)) + EOA)

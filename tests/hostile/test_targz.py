@@ -48,6 +48,15 @@ def test_payload_in_a_second_gzip_member_is_seen_by_both(tmp_path: Path) -> None
     assert (found.fixity.code, found.problems) == (1, {"extra"}), found.fixity.output
 
 
+def test_members_after_the_end_of_the_first_members_tar_are_unreadable_for_both(tmp_path: Path) -> None:
+    """A whole tar, end-of-archive marker and all, then a second gzip member holding a tar of more members:
+    tar --ignore-zeros unpacks them."""
+    first = gzip.compress(tar_bytes(good_members(tmp_path)))
+    second = gzip.compress(tar_bytes([("bag/data/smuggled.txt", b"after the end")]))
+    found = assert_refused(place(tmp_path, "bag.tar.gz", first + second), UNREADABLE)
+    assert "after the end-of-archive marker" in found.validate.stdout
+
+
 def test_a_valid_bag_split_over_two_gzip_members_is_valid_for_both(tmp_path: Path) -> None:
     whole = tar_bytes(good_members(tmp_path))
     middle = whole.index(b"Payload-Oxum")  # inside bag-info.txt, with most members still to come
