@@ -55,6 +55,20 @@ def problem(code: str, line: int | None = None, **params: object) -> Problem:
     return Problem(code, tuple((k, str(v)) for k, v in params.items()), line)
 
 
+def ascii_int(text: str) -> int | None:
+    """A count or size written in a bag or archive: ASCII digits only, else None. The one rule for every
+    number read from a bag: `int()` and `str.isdigit` also take "²", "١٢", "+1", " 1" and "1_000", which
+    other tools refuse or read otherwise."""
+    return int(text) if text and text.isascii() and text.isdigit() else None
+
+
+def payload_oxum(value: str) -> tuple[int, int] | None:
+    """Payload-Oxum ``octets.files`` as (octets, files); None when it is not two ASCII numbers."""
+    octets, dot, files = value.strip().partition(".")
+    numbers = ascii_int(octets), ascii_int(files)
+    return (numbers[0], numbers[1]) if dot and numbers[0] is not None and numbers[1] is not None else None
+
+
 def codec_for(declared: str) -> str | None:
     """The Python codec for a declared Tag-File-Character-Encoding, or None when we do not read it."""
     try:
@@ -241,11 +255,12 @@ def _version(
         problems.append(problem("bagit.malformed", reason="BagIt-Version is missing"))
         return None, None
     text = entry[0].strip()
-    match = re.fullmatch(r"(\d+)\.(\d+)", text)
-    if not match:
+    major, dot, minor = text.partition(".")
+    numbers = ascii_int(major), ascii_int(minor)
+    if not dot or numbers[0] is None or numbers[1] is None:
         problems.append(problem("bagit.malformed", reason=f"BagIt-Version '{text}' is not M.N"))
         return text, None
-    version = (int(match.group(1)), int(match.group(2)))
+    version = (numbers[0], numbers[1])
     if version not in SUPPORTED_VERSIONS:
         problems.append(problem("bagit.version-unsupported", version=text))
     return text, version
@@ -436,7 +451,8 @@ def parse_fetch(data: bytes | BinaryIO, encoding: str) -> Fetch:
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", url):
             problems.append(problem("fetch.malformed", number, reason=f"'{url[:60]}' is not a URL"))
             continue
-        if length != "-" and not length.isdigit():
+        size = None if length == "-" else ascii_int(length)
+        if length != "-" and size is None:
             problems.append(problem("fetch.malformed", number, reason=f"length '{length[:20]}'"))
             continue
         path = decode_path(raw)
@@ -447,5 +463,5 @@ def parse_fetch(data: bytes | BinaryIO, encoding: str) -> Fetch:
         if not path.startswith("data/"):
             problems.append(problem("fetch.malformed", number, reason=f"'{path}' is not in data/"))
             continue
-        items.append(FetchItem(url, None if length == "-" else int(length), path))
+        items.append(FetchItem(url, size, path))
     return Fetch(tuple(items), tuple(problems))

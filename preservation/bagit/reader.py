@@ -20,6 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, cast
 
+from preservation.bagit.archive import (
+    SizedMember,
+    checked_headers,
+    members_after_end,
+    tar_stream,
+    zip_directory_problem,
+    zip_layout_problem,
+)
 from preservation.bagit.locate import describe, open_regular, serialized_kind
 from preservation.bagit.parse import Problem, problem
 from preservation.bagit.paths import unsafe_reason
@@ -124,27 +132,41 @@ class DirectoryBag(BagReader):
         return Entry(rel, "device", 0)
 
 
-def _split_root(name: str) -> tuple[str, str]:
-    name = name.replace("\\", "/")
-    while name.startswith("./"):
-        name = name[2:]
-    root, _, rest = name.rstrip("/").partition("/")
-    return root, rest
+def _segments(name: str) -> list[str]:
+    """A member name's path segments as extractors resolve them: ``./x``, ``x`` and ``x/`` are one path,
+    ``a//b`` and ``a/./b`` another (backslashes are separators, as zips from Windows write them)."""
+    return [segment for segment in name.replace("\\", "/").split("/") if segment not in ("", ".")]
 
 
 @dataclass
 class _ArchiveBag(BagReader):
-    """Shared by tar and zip: one top-level folder holds the bag; members elsewhere are findings."""
+    """Shared by tar and zip: one top-level folder holds the bag; members elsewhere are findings.
+
+    Each bag path belongs to one member. A repeated name is a problem and only its first member is read:
+    extractors keep the last, so the bag that is unpacked need not be the bag that was checked."""
 
     _root: str | None = None
+    _files: set[str] = field(default_factory=set)
+    """Bag paths of the members read that are no folders."""
+    _folders: set[str] = field(default_factory=set)
+    """Bag paths of the folders named by members."""
+    _implied: set[str] = field(default_factory=set)
+    """Bag paths of the folders that hold a member read."""
+
+    def _start(self) -> None:
+        """Forget the members of an earlier pass of `entries()`."""
+        self._root = None
+        self._files, self._folders, self._implied = set(), set(), set()
 
     def _member_path(self, name: str, is_dir: bool) -> str | None:
-        """The bag-relative path of a member; None (and a problem when due) for the root and strays."""
-        reason = unsafe_reason(name.rstrip("/")) if name.rstrip("/") else "empty name"
+        """The bag-relative path of a member; None (and a problem when due) for the root, strays and
+        members whose path is taken."""
+        segments = _segments(name)
+        reason = unsafe_reason(name.rstrip("/")) if segments else "empty name"
         if reason is not None:
             self.problems.append(problem("serialization.member-unsafe", name=name, reason=reason))
             return None
-        root, rest = _split_root(name)
+        root, rest = segments[0], "/".join(segments[1:])
         if self._root is None:
             self._root = root
         if root != self._root:
@@ -152,12 +174,33 @@ class _ArchiveBag(BagReader):
             return None
         if not rest and not is_dir:  # a file beside the bag folder rather than in it
             self.problems.append(problem("serialization.multiple-roots", name=name, root=self._root))
-        return rest
+        return rest if not rest or self._claim(name, rest, is_dir) else None
+
+    def _claim(self, name: str, path: str, is_dir: bool) -> bool:
+        """Record `path` as the member `name`'s; False, with a problem, when a member read has it."""
+        if path in (self._folders if is_dir else self._files):
+            self.problems.append(problem("serialization.member-duplicate", name=name, path=path))
+            return False
+        taken = path in self._files if is_dir else path in self._folders or path in self._implied
+        clash = path if taken else None
+        # The folders above it, up to one that holds a member read already (its own are known then).
+        parents, parent = [], path.rpartition("/")[0]
+        while clash is None and parent and parent not in self._implied:
+            clash = parent if parent in self._files else None
+            parents.append(parent)
+            parent = parent.rpartition("/")[0]
+        if clash is not None:
+            self.problems.append(problem("serialization.member-conflict", name=name, path=clash))
+            return False
+        (self._folders if is_dir else self._files).add(path)
+        self._implied.update(parents)
+        return True
 
 
 @dataclass
 class TarBag(_ArchiveBag):
-    """A .tar, .tar.gz or .tgz read as one stream (``r|*``): never extracted, never seeked."""
+    """A .tar, .tar.gz or .tgz read as one stream: never extracted, never seeked. Every gzip member is read
+    and every header checked before tarfile acts on it (`preservation.bagit.archive`)."""
 
     serialization = "tar"
     observe: Callable[[bytes], object] | None = None
@@ -165,19 +208,23 @@ class TarBag(_ArchiveBag):
     member too): a digest of the whole file costs no second read."""
 
     def entries(self) -> Iterator[Entry]:
+        self._start()
         try:
             with os.fdopen(open_regular(self.source), "rb") as raw:
-                stream = raw if self.observe is None else _Observed(raw, self.observe)
-                with tarfile.open(fileobj=stream, mode="r|*") as archive:
+                source = raw if self.observe is None else _Observed(raw, self.observe)
+                stream, capacity = tar_stream(cast(BinaryIO, source), os.fstat(raw.fileno()).st_size)
+                with tarfile.open(fileobj=stream, mode="r|", tarinfo=checked_headers(capacity)) as archive:
                     for member in archive:
                         rel = self._member_path(member.name, member.isdir())
                         if rel:
                             yield self._entry(archive, member, rel)
+                    if members_after_end(archive):
+                        reason = "members after the end-of-archive marker, which tar --ignore-zeros unpacks"
+                        self.problems.append(problem("serialization.unreadable", reason=reason))
                 if self.observe is not None:
                     while chunk := raw.read(1 << 20):
                         self.observe(chunk)
-        # TypeError: tarfile's reading of a gzip header cut short (it calls ord() on an empty read).
-        except (tarfile.TarError, OSError, EOFError, TypeError) as exc:
+        except (*ARCHIVE_DAMAGE, OSError) as exc:
             self.problems.append(problem("serialization.unreadable", reason=str(exc)))
 
     @staticmethod
@@ -219,12 +266,19 @@ class ZipBag(_ArchiveBag):
     serialization = "zip"
 
     def entries(self) -> Iterator[Entry]:
+        self._start()
         try:
             stream = os.fdopen(open_regular(self.source), "rb")
         except OSError as exc:
             self.problems.append(problem("serialization.unreadable", reason=str(exc)))
             return
         try:
+            size = os.fstat(stream.fileno()).st_size
+            lie = zip_directory_problem(stream, size)
+            if lie is not None:
+                stream.close()
+                self.problems.append(problem("serialization.unreadable", reason=lie))
+                return
             archive = zipfile.ZipFile(stream)  # which leaves closing a file passed in to its caller
         # NotImplementedError: a newer zip version; UnicodeDecodeError: a name flagged UTF-8 that is not.
         except (zipfile.BadZipFile, OSError, NotImplementedError, UnicodeDecodeError) as exc:
@@ -232,6 +286,10 @@ class ZipBag(_ArchiveBag):
             self.problems.append(problem("serialization.unreadable", reason=str(exc)))
             return
         with stream, archive:
+            lie = zip_layout_problem(archive.infolist(), size)
+            if lie is not None:
+                self.problems.append(problem("serialization.unreadable", reason=lie))
+                return
             members = []
             for info in archive.infolist():
                 rel = self._member_path(info.filename, info.is_dir())
@@ -259,9 +317,10 @@ def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
     newer zip version, a local name flagged UTF-8 that is not) is an OSError like any other file that
     cannot be read."""
     try:
-        return cast(BinaryIO, archive.open(info))
+        stream = cast(BinaryIO, archive.open(info))
     except (NotImplementedError, RuntimeError, UnicodeDecodeError) as exc:  # zipfile's "cannot"
         raise OSError(f"the zip member cannot be decoded here: {exc}") from None
+    return cast(BinaryIO, SizedMember(stream, info.filename, info.file_size))
 
 
 def open_bag(path: Path, *, observe: Callable[[bytes], object] | None = None) -> BagReader:

@@ -30,8 +30,16 @@ from preservation.fixity.model import (
 from preservation.hashing import hash_bytes
 from preservation.validate.findings import from_problem
 
-# Reader findings about members that do not belong to the bag; all others mean it could not be read.
-_FOREIGN_MEMBERS = frozenset({"serialization.member-unsafe", "serialization.multiple-roots"})
+# Reader findings about members that do not belong to the bag, or that repeat one of its paths (a second
+# version of a file, which extractors unpack); all others mean it could not be read.
+_EXTRA_MEMBERS = frozenset(
+    {
+        "serialization.member-unsafe",
+        "serialization.multiple-roots",
+        "serialization.member-duplicate",
+        "serialization.member-conflict",
+    }
+)
 
 
 def check_bags(tasks: Sequence[CheckTask]) -> tuple[CheckResult, ...]:
@@ -150,7 +158,7 @@ def _compare(found: BagPass, expected: Expectations) -> list[Problem]:
 
 def _from_reader(item: ReaderProblem) -> Problem:
     params = dict(item.params)
-    kind: ProblemKind = "extra" if item.code in _FOREIGN_MEMBERS else "unreadable"
+    kind: ProblemKind = "extra" if item.code in _EXTRA_MEMBERS else "unreadable"
     return Problem(kind, params.get("name") or params.get("path"), from_problem(item, None).message)
 
 
@@ -188,7 +196,11 @@ def _unlisted_payload(found: BagPass, expected: Expectations) -> list[Problem]:
         for name, kind in found.kinds.items()
         if name.startswith("data/") and kind != "dir" and name not in expected.payload
     ]
-    algorithms = {name: algorithm for name, is_tag, algorithm in expected.manifests if not is_tag}
+    algorithms = {
+        name: algorithm
+        for name, is_tag, algorithm in expected.manifests
+        if name in expected.payload_manifests
+    }
     for name, digests in sorted(expected.payload.items()):
         absent = [manifest for manifest, algorithm in algorithms.items() if algorithm not in digests]
         if absent:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from preservation.bagit.locate import Found, bags_at
-from preservation.bagit.parse import parse_tag_values
+from preservation.bagit.parse import parse_tag_values, payload_oxum
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError
 from preservation.fixity.anchor import compute_anchor
@@ -78,8 +78,8 @@ def registration(
     # A bag-info.txt in an encoding we cannot read still gives its ASCII labels; the check reports it.
     encoding = encoding or declared_encoding(read.tags) or "utf-8"
     info = parse_tag_values(read.tags.get("bag-info.txt", b""), encoding)
-    oxum = (info.get("Payload-Oxum") or "").partition(".")[0]
-    size = os.path.getsize(path) if kind != "directory" else int(oxum) if oxum.isdigit() else None
+    oxum = payload_oxum(info.get("Payload-Oxum") or "")
+    size = os.path.getsize(path) if kind != "directory" else oxum[0] if oxum else None
     anchor = compute_anchor(read.tags) if anchor is None else anchor
     return Identity(info.get("External-Identifier") or None, Anchor.of(anchor), size)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from preservation.bagit.parse import parse_bagit_txt, parse_manifest
+from preservation.bagit.parse import DIGEST_LENGTHS, parse_bagit_txt, parse_manifest, problem
 from preservation.fixity.bagpass import Manifests, top_level_manifests
 from preservation.fixity.model import Problem
 from preservation.validate.findings import from_problem
@@ -51,6 +51,10 @@ def expectations(tags: Mapping[str, bytes]) -> Expectations:
         problems.append(Problem("unreadable", "bagit.txt", detail))
     expected: dict[bool, dict[str, dict[str, str]]] = {False: {}, True: {}}
     for name, is_tag, algorithm in manifests:
+        if algorithm not in DIGEST_LENGTHS:  # as validate: not verifiable, so not read (nor hashed with)
+            unknown = problem("manifest.algorithm-unknown", algorithm=algorithm)
+            problems.append(Problem("unreadable", name, from_problem(unknown, name).message))
+            continue
         # version_1_0=False: a repeated line with the same digest is harmless to a fixity check.
         parsed = parse_manifest(tags[name], algorithm, encoding or "utf-8", version_1_0=False)
         for path, digest in parsed.entries.items():
@@ -63,7 +67,7 @@ def expectations(tags: Mapping[str, bytes]) -> Expectations:
     return Expectations(
         encoding,
         found,
-        tuple(name for name, is_tag, _ in manifests if not is_tag),
+        tuple(name for name, is_tag, algorithm in manifests if not is_tag and algorithm in DIGEST_LENGTHS),
         expected[False],
         tuple(name for name, is_tag, _ in manifests if is_tag),
         expected[True],

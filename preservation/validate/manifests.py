@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from preservation.bagit.parse import DIGEST_LENGTHS, Manifest
+from preservation.bagit.parse import Manifest
 from preservation.bagit.paths import nfc
 from preservation.validate.findings import Finding, finding, from_problem
 from preservation.validate.scan import BagContext, PayloadManifest
@@ -14,13 +14,14 @@ def check(bag: BagContext) -> Iterator[Finding]:
     broken = (
         tag.oversize or tag.error is not None for n, tag in bag.scan.tags.items() if n.startswith("manifest-")
     )
-    if not bag.manifests and not any(broken):
+    unknown = bag.scan.unknown
+    if not bag.manifests and not any(broken) and all(n.startswith("tag") for n in unknown):
         yield finding("manifest.missing")
     every: list[tuple[str, PayloadManifest | Manifest]] = [*bag.manifests.items(), *bag.tagmanifests.items()]
     for name, manifest in every:
         yield from (from_problem(p, name) for p in manifest.problems)
-        if manifest.algorithm not in DIGEST_LENGTHS:
-            yield finding("manifest.algorithm-unknown", name, algorithm=manifest.algorithm)
+    for name, algorithm in sorted(unknown.items()):
+        yield finding("manifest.algorithm-unknown", name, algorithm=algorithm)
     if bag.fetch is not None:
         yield from (from_problem(p, "fetch.txt") for p in bag.fetch.problems if p.code == "path.unsafe")
     for name, manifest in bag.manifests.items():

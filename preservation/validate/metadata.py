@@ -16,11 +16,8 @@ from preservation.metadata.dc import DC_NS, DCTERMS_NS
 from preservation.metadata.mets import XLINK_NS
 from preservation.metadata.xsd import METS_NS, safe_parser, validate_dc, validate_mets
 from preservation.validate.findings import Finding, finding
-from preservation.validate.scan import BagContext
+from preservation.validate.scan import DC, METS, NOTICE, BagContext
 
-METS = "metadata/mets.xml"
-DC = "metadata/dc.xml"
-NOTICE = "archival-notice.txt"
 MAX_SCHEMA_ERRORS = 20
 """More errors add nothing a reader can act on; the rest are counted."""
 _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})-")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from preservation.bagit.parse import ascii_int, payload_oxum
 from preservation.validate.findings import Finding, finding, from_problem
 from preservation.validate.scan import BagContext, tag_limit
 
-_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGTP]?i?B|bytes?)?\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*(\S+?)\s*([KMGTP]?i?B|bytes?)?\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "b": 0, "byte": 0, "bytes": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 
 
@@ -55,11 +56,10 @@ def _oxum(bag: BagContext) -> Iterator[Finding]:
     value = bag.info.get("Payload-Oxum") if bag.info else None
     if value is None:
         return
-    match = re.fullmatch(r"\s*(\d+)\.(\d+)\s*", value)
-    if not match:
+    expected = payload_oxum(value)
+    if expected is None:
         yield finding("oxum.malformed", bag.info_file, value=value)
         return
-    expected = int(match.group(1)), int(match.group(2))
     actual = _payload_totals(bag)
     if expected != actual:
         yield finding(
@@ -78,7 +78,9 @@ def _bag_size(bag: BagContext) -> Iterator[Finding]:
         return
     match = _SIZE.match(value)
     unit = (match.group(2) or "").lower() if match else ""
-    if not match or unit.rstrip("ib") not in _POWERS and unit not in _POWERS:
+    whole, dot, fraction = match.group(1).partition(".") if match else ("", "", "")
+    is_number = ascii_int(whole) is not None and (not dot or ascii_int(fraction) is not None)
+    if not match or not is_number or unit.rstrip("ib") not in _POWERS and unit not in _POWERS:
         yield finding("bagsize.malformed", bag.info_file, value=value)
         return
     number = float(match.group(1))

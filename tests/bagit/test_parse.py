@@ -11,12 +11,14 @@ from preservation.bagit.parse import (
     _BAD,
     _TEXT_ENCODINGS,
     LineReader,
+    ascii_int,
     codec_for,
     manifest_algorithm,
     parse_bagit_txt,
     parse_fetch,
     parse_manifest,
     parse_tag_values,
+    payload_oxum,
 )
 
 MD5 = "0123456789abcdef0123456789abcdef"
@@ -193,3 +195,24 @@ def test_fetch() -> None:
         "fetch.malformed",
         "fetch.malformed",
     ]
+
+
+NOT_ASCII_NUMBERS = ["\u00b2", "\u0661\u0662", "\uff11", "+1", "-1", "1_000", "", "0x10", "\u2167"]
+"""Each passes `int()` or `str.isdigit`, or both, or neither: none is a number in a bag."""
+
+
+@pytest.mark.parametrize("text", NOT_ASCII_NUMBERS)
+def test_a_number_in_a_bag_is_ascii_digits_only(text: str) -> None:
+    assert ascii_int(text) is None
+    assert payload_oxum(f"{text}.1") is None and payload_oxum(f"1.{text}") is None
+    fetch = parse_fetch(f"https://example.org/a {text} data/a.txt\n".encode(), "utf-8")
+    assert fetch.items == () and codes(fetch) == ["fetch.malformed"]
+    declaration = parse_bagit_txt(f"BagIt-Version: {text}.0\nTag-File-Character-Encoding: UTF-8\n".encode())
+    assert declaration.version is None and "bagit.malformed" in codes(declaration)
+
+
+def test_ascii_numbers_read_as_before() -> None:
+    assert (ascii_int("0"), ascii_int("007"), ascii_int(str(10**30))) == (0, 7, 10**30)
+    assert ascii_int(" 1") is None and ascii_int("1\n") is None  # blank space is the caller's to strip
+    assert payload_oxum(" 10.2 ") == (10, 2)
+    assert parse_fetch(b"https://example.org/a 12 data/a.txt\n", "utf-8").items[0].length == 12
