@@ -147,7 +147,8 @@ def _summary(summary: BuildSummary, verbose: bool) -> str:
         f"{summary.count('conflict')} conflicts, {summary.count('failed')} failed"
     )
     if summary.count("skipped"):
-        counts += f", {summary.count('skipped')} entries skipped"
+        skipped = summary.count("skipped")
+        counts += f", {skipped} {'entry' if skipped == 1 else 'entries'} skipped"
     if summary.removed_temporaries:
         counts += f" (removed {len(summary.removed_temporaries)} unfinished bags of an interrupted run)"
     warnings = summary.warning_count

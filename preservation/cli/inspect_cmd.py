@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         for entry in skipped:
             print(shown(f"skipped: {entry.path}: [{entry.code}] {entry.message}"), file=sys.stderr)
         summary = f"{len(releases)} read, {len(failures)} failed"
-        print(f"{summary}, {len(skipped)} entries skipped" if skipped else summary)
+        entries = "entry" if len(skipped) == 1 else "entries"
+        print(f"{summary}, {len(skipped)} {entries} skipped" if skipped else summary)
     return common.EXIT_FAILED if failures else common.EXIT_OK
 
 
