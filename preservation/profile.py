@@ -10,9 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import jsonschema
-import yaml
-
 from preservation.errors import ProfileError
 
 DEFAULT_PROFILE = Path(str(resources.files("preservation").joinpath("profiles", "state-archive.yaml")))
@@ -108,6 +105,8 @@ class Profile:
 def _schema() -> dict[str, Any]:
     text = (resources.files("preservation") / "profile_schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
+    import jsonschema  # here, not above: its import would cost every command ~40 ms to start
+
     jsonschema.Draft202012Validator.check_schema(schema)
     return schema
 
@@ -119,6 +118,8 @@ def _key(path: Any) -> str:
 
 def validate_profile_data(data: Any, source: Path | str) -> None:
     """Raise ProfileError naming the first offending key (the most specific error) and the reason."""
+    import jsonschema  # see _schema
+
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.path), list(map(str, e.path))))
     if errors:
@@ -171,6 +172,8 @@ def load_profile(path: Path | str | None = None) -> Profile:
     """Load and validate a YAML profile; the default profile when no path is given."""
     source = Path(path) if path is not None else DEFAULT_PROFILE
     text = read_profile_text(source, "profile")
+    import yaml  # see _schema
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -18,7 +18,6 @@ that outlives it (every pool of ours is made by the calling thread and shut down
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import select
 import signal
@@ -27,8 +26,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -69,6 +70,10 @@ def process_pool(
     initargs: tuple[Any, ...] = (),
 ) -> ProcessPoolExecutor:
     """A pool of `bounded_jobs(jobs)` workers that die with this process; `initializer` runs after that."""
+    # Imported here: every command's start would pay for them, and only the ones with a pool use them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context(start)
     if start == "forkserver":
         context.set_forkserver_preload(list(PRELOAD))

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from preservation import __version__
+import preservation
 from preservation.cli import build_cmd, common, export_cmd, fixity_cmd, inspect_cmd, profile_cmd, validate_cmd
 from preservation.display import shown
 
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Run 'preservation COMMAND --help' for each command's options and examples."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.register(subparsers)
@@ -76,3 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more can be written there
         return common.EXIT_USAGE
     return code
+
+
+class _Version(argparse.Action):
+    """argparse's version action, with the version looked up only when asked for (see preservation)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        sys.stdout.write(f"{parser.prog} {preservation.__version__}\n")
+        parser.exit()

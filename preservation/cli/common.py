@@ -6,12 +6,14 @@ import argparse
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preservation.display import json_dumps
 from preservation.errors import PreservationError
-from preservation.profile import Profile, load_profile
 from preservation.workers import JOBS_PER_CPU, bounded_jobs, max_jobs
+
+if TYPE_CHECKING:
+    from preservation.profile import Profile
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -62,6 +64,8 @@ def add_format_option(parser: argparse.ArgumentParser, *choices: str) -> None:
 
 
 def profile_from_args(args: argparse.Namespace) -> Profile:
+    from preservation.profile import load_profile  # here: loading profiles costs every command's start
+
     try:
         return load_profile(args.profile)
     except PreservationError as exc:

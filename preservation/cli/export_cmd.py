@@ -7,12 +7,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
 from preservation.cli import common
 from preservation.display import shown
 from preservation.errors import PreservationError
-from preservation.profile import SERIALIZATION_MIME
 
 if TYPE_CHECKING:
     from preservation.export import ExportResult, Rejected, TransferReport
@@ -78,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     export.add_argument(
         "--serialization",
-        choices=tuple(SERIALIZATION_MIME),
+        metavar="{tar,tar.gz,zip}",
         help="bagit: file format of each bag (default: the profile's default); the profile must accept it",
     )
     export.add_argument(
@@ -117,6 +114,8 @@ def run_export(args: argparse.Namespace) -> int:
         get_format(args.format, options).check(profile, options)  # refuse before showing any progress
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
+    from tqdm import tqdm
+
     bar = tqdm(total=len(bags), unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
 
     def progress(outcome: Outcome) -> None:
@@ -154,6 +153,8 @@ def run_verify(args: argparse.Namespace) -> int:
     from preservation.export import verify_transfer
 
     profile = common.profile_from_args(args)
+    from tqdm import tqdm
+
     bar = tqdm(unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
     try:
         with bar:

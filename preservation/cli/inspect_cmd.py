@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from preservation.cli import common
 from preservation.display import shown
-from preservation.release import ReadFailure, Release, read_sources
-from preservation.release.model import Skipped
 
 if TYPE_CHECKING:
     from preservation.release.identity import Duplicate
+    from preservation.release.model import Release
 
 EXAMPLE = """Examples:
   preservation inspect samples
@@ -54,8 +53,10 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         raise common.UsageError(f"no such SOURCE: {', '.join(missing)}")
     profile = common.profile_from_args(args)
-    # Imported here: hashing and the finding catalogue would slow down every other command's start.
+    # Imported here: the reader, hashing and the catalogue would slow down every other command's start.
+    from preservation.release import read_sources
     from preservation.release.identity import distinguish
+    from preservation.release.model import ReadFailure, Release, Skipped
 
     results = list(read_sources(args.sources, profile))
     # Told apart as a build into an empty folder would: shared identifiers suffixed, duplicates said.
@@ -86,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _as_release(item: Release | Duplicate) -> Release:
+    from preservation.release.model import Release
+
     if isinstance(item, Release):
         return item
     return dataclasses.replace(item.release, warnings=(*item.release.warnings, item.finding))

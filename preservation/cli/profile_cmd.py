@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from preservation.bagit_profile import export_bagit_profile
 from preservation.cli.common import EXIT_OK, HelpFormatter, print_json, profile_from_args
 
 
@@ -38,5 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from preservation.bagit_profile import export_bagit_profile  # here: see build_cmd.run
+
     print_json(export_bagit_profile(profile_from_args(args)))
     return EXIT_OK

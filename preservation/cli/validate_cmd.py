@@ -8,34 +8,20 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from preservation import atomic
 from preservation.cli import common
 from preservation.display import shown
 from preservation.errors import PreservationError
-from preservation.profile import load_profile
-from preservation.validate.api import BagReport, bags_holding, discover, validate_bag
-from preservation.validate.profile_rules import ProfileRules, load_bagit_profile, rules_from_profile
-from preservation.validate.report import (
-    render_github,
-    render_json,
-    render_junit,
-    render_markdown,
-    render_sarif,
-    render_text,
-    summary_line,
-)
-from preservation.validate.scan import Mode
 from preservation.workers import usable_cpus
 
-RENDERERS: dict[str, Callable[[Sequence[BagReport], bool], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "junit": render_junit,
-    "github": render_github,
-    "sarif": render_sarif,
-    "markdown": render_markdown,
-}
+if TYPE_CHECKING:
+    from preservation.validate.api import BagReport
+    from preservation.validate.profile_rules import ProfileRules
+    from preservation.validate.scan import Mode
+
+FORMATS = ("text", "json", "junit", "github", "sarif", "markdown")
+"""Each renders with `preservation.validate.report.render_<format>`, imported when a report is made."""
 DOCUMENTS = ("json", "junit", "sarif", "markdown")
 """Documents: written in UTF-8 whatever the locale; stdout carries only the document, so the summary line
 goes to stderr."""
@@ -78,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the PATHs are files (as a pre-commit hook passes changed files): validate each bag that "
         "holds one, once; a file in no bag is passed by",
     )
-    common.add_format_option(parser, *RENDERERS)
+    common.add_format_option(parser, *FORMATS)
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here (atomically)")
     parser.add_argument(
         "--write",
@@ -119,6 +105,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the validator's modules would slow down every other command's start.
+    from preservation import atomic
+    from preservation.validate.api import bags_holding, discover, validate_bag
+    from preservation.validate.report import render_text, summary_line
+
     mode: Mode = "fast" if args.fast else "completeness" if args.completeness_only else "full"
     started = time.monotonic()
     try:
@@ -136,10 +127,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ:
         text = render_text(reports, args.strict, colour=True)
     else:
-        text = RENDERERS[args.format](reports, args.strict)
+        text = _renderer(args.format)(reports, args.strict)
     try:
         for form, target in args.write:
-            atomic.write_text(target, RENDERERS[form](reports, args.strict))
+            atomic.write_text(target, _renderer(form)(reports, args.strict))
         if args.output is not None:
             atomic.write_text(args.output, text)
     except PreservationError as exc:
@@ -156,14 +147,22 @@ def run(args: argparse.Namespace) -> int:
 
 def _format_and_file(text: str) -> tuple[str, Path]:
     form, equals, target = text.partition("=")
-    if not equals or form not in RENDERERS or not target:
-        raise argparse.ArgumentTypeError(
-            f"not FORMAT=FILE with FORMAT one of {', '.join(RENDERERS)}: {text!r}"
-        )
+    if not equals or form not in FORMATS or not target:
+        raise argparse.ArgumentTypeError(f"not FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}: {text!r}")
     return form, Path(target)
 
 
+def _renderer(form: str) -> Callable[[Sequence[BagReport], bool], str]:
+    from preservation.validate import report
+
+    renderer: Callable[[Sequence[BagReport], bool], str] = getattr(report, f"render_{form}")
+    return renderer
+
+
 def _profile_rules(args: argparse.Namespace) -> ProfileRules | None:
+    from preservation.profile import load_profile
+    from preservation.validate.profile_rules import load_bagit_profile, rules_from_profile
+
     if args.profile is not None:
         return rules_from_profile(load_profile(args.profile))
     if args.bagit_profile is not None:

@@ -10,7 +10,6 @@ from preservation.bagit import locate
 from preservation.bagit.locate import bags_at
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError
-from preservation.validate.crosscheck import cross_check as bagit_python_cross_check
 from preservation.validate.findings import Finding
 from preservation.validate.profile_rules import ProfileRules
 from preservation.validate.registry import FAMILIES, Family
@@ -64,6 +63,9 @@ def validate_bag(
         findings = [f for f in findings if f.code == UNREADABLE]
     names = [family.name for family in families]
     if cross_check:
+        # Imported here: bagit-python is needed only for a second opinion, and costs every start ~25 ms.
+        from preservation.validate.crosscheck import cross_check as bagit_python_cross_check
+
         findings += bagit_python_cross_check(source, reader.serialization, mode, findings)
         names.append("crosscheck")
     return BagReport(str(source), reader.serialization, tuple(findings), tuple(names))

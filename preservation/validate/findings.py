@@ -7,8 +7,6 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-import yaml
-
 from preservation.bagit.parse import Problem
 
 Severity = Literal["error", "warning", "info"]
@@ -43,6 +41,8 @@ class Finding:
 
 @cache
 def catalogue() -> dict[str, CatalogueEntry]:
+    import yaml  # here: a command that reports nothing need not load it
+
     text = (resources.files("preservation.validate") / "catalogue.yaml").read_text(encoding="utf-8")
     return {
         code: CatalogueEntry(code, item["family"], item["severity"], item["en"], item["de"])

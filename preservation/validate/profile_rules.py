@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import jsonschema
-
 from preservation.bagit_profile import export_bagit_profile
 from preservation.errors import ProfileError
 from preservation.profile import Profile, read_profile_text
@@ -94,6 +92,8 @@ class ProfileRules:
 
 def rules_from_document(document: Any, source: Path | str) -> ProfileRules:
     """ProfileRules of a BagIt Profile document; ProfileError naming the offending key when malformed."""
+    import jsonschema  # here: only a BagIt Profile given as JSON needs it; it costs every start ~40 ms
+
     errors = list(jsonschema.Draft202012Validator(_SCHEMA).iter_errors(document))
     if errors:
         best = jsonschema.exceptions.best_match(errors)

@@ -1,0 +1,73 @@
+"""How long a command takes to start, as whole processes, against the bare interpreter and bagit-python.
+
+- `python -c pass`: the floor every Python command pays.
+- `preservation --help`: target under 60 ms above the floor.
+- `preservation validate BAG` of a one-file bag vs `bagit.py --validate BAG` (bagit-python's own command
+  line) on the same bag: target faster.
+
+Each command runs ROUNDS times, interleaved with the others (the machine may be shared); the best time
+counts. Run from the checkout: `PYTHONPATH=. python benchmarks/bench_startup.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import bagit
+
+ROUNDS = 15
+
+
+def one_file_bag(root: Path) -> Path:
+    folder = root / "bag"
+    folder.mkdir()
+    (folder / "a.txt").write_text("one file\n", encoding="utf-8")
+    bagit.make_bag(str(folder), checksums=["sha256"])
+    return folder
+
+
+def best_of(commands: dict[str, list[str]], env: dict[str, str]) -> dict[str, float]:
+    best = dict.fromkeys(commands, float("inf"))
+    for _ in range(ROUNDS):
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            best[name] = min(best[name], time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    bagit_cli = shutil.which("bagit.py")
+    if bagit_cli is None:
+        sys.exit("bagit.py (bagit-python's command line) is not on the PATH")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    with tempfile.TemporaryDirectory() as tmp:
+        bag = str(one_file_bag(Path(tmp)))
+        python = sys.executable
+        best = best_of(
+            {
+                "python -c pass": [python, "-c", "pass"],
+                "preservation --help": [python, "-m", "preservation", "--help"],
+                "preservation validate BAG": [python, "-m", "preservation", "validate", bag],
+                "bagit.py --validate BAG": [python, bagit_cli, "--validate", bag],
+            },
+            env,
+        )
+    for name, seconds in best.items():
+        print(f"{name:28} {seconds * 1000:6.1f} ms")
+    floor = best["python -c pass"]
+    print(
+        f"--help above the interpreter: {(best['preservation --help'] - floor) * 1000:.1f} ms (target < 60)"
+    )
+    ratio = best["bagit.py --validate BAG"] / best["preservation validate BAG"]
+    print(f"validate of a one-file bag: {ratio:.2f}x bagit.py --validate (target > 1)")
+
+
+if __name__ == "__main__":
+    main()
