@@ -45,6 +45,8 @@ YES, NO = "yes", "no"
 MAX_BYTES = 64 * 1024 * 1024
 """A corrections file of one row per release is a few MB for the whole archive; larger is not one."""
 
+_UNCARRIED = ("Cc", "Cs", "Zl", "Zp")
+"""Line breaks and controls: bag-info and XML carry neither (nor U+FFFE, U+FFFF)."""
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
@@ -103,15 +105,7 @@ def read_corrections(path: Path) -> Corrections:
     if path.suffix.lower() in (".yaml", ".yml"):
         records = _yaml_records(path, data)
     else:
-        try:
-            header, rows = read_edited_csv(data)
-        except csv.Error as exc:
-            raise _error(path, "corrections.unreadable", reason=exc) from None
-        records = [(n, dict(zip(header, cells, strict=False))) for n, cells in enumerate(rows, start=2)]
-        if header:
-            _check_columns(path, 1, header)
-        if header and "source" not in header:
-            raise _error(path, "corrections.column-missing", row=1, column="source")
+        records = _csv_records(path, data)
     parsed = [_parse(path, row, record) for row, record in records if any(v.strip() for v in record.values())]
     first: dict[str, int] = {}
     for item in parsed:
@@ -122,6 +116,26 @@ def read_corrections(path: Path) -> Corrections:
             )
         first[key] = item.row
     return Corrections(path, tuple(parsed))
+
+
+def _csv_records(path: Path, data: bytes) -> list[tuple[int, dict[str, str]]]:
+    try:
+        header, rows = read_edited_csv(data)
+    except csv.Error as exc:
+        raise _error(path, "corrections.unreadable", reason=exc) from None
+    if not header:
+        return []
+    _check_columns(path, 1, header)
+    twice = next((column for n, column in enumerate(header) if column in header[:n]), None)
+    if twice is not None:
+        raise _error(path, "corrections.unreadable", reason=f"row 1: column '{twice}' appears twice")
+    if "source" not in header:
+        raise _error(path, "corrections.column-missing", row=1, column="source")
+    for row, cells in enumerate(rows, start=2):
+        if any(cell.strip() for cell in cells[len(header) :]):
+            reason = f"a value beyond the last of the {len(header)} columns"
+            raise _error(path, "corrections.value-invalid", row=row, column=len(header) + 1, reason=reason)
+    return [(row, dict(zip(header, cells, strict=False))) for row, cells in enumerate(rows, start=2)]
 
 
 def _yaml_records(path: Path, data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -195,7 +209,7 @@ def _value(path: Path, row: int, column: CorrectableField, cell: str) -> str | N
 def _text(path: Path, row: int, column: str, cell: str) -> str:
     """The cell without surrounding space; one line of characters a bag's metadata can carry."""
     text = cell.strip()
-    bad = sorted({c for c in text if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp")})
+    bad = sorted({c for c in text if unicodedata.category(c) in _UNCARRIED or c in "\ufffe\uffff"})
     if bad:
         what = ", ".join(f"U+{ord(c):04X}" for c in bad)
         reason = f"holds a line break or control character ({what}); one line of text is expected"

@@ -128,9 +128,14 @@ def test_a_date_that_is_none_is_named_with_row_and_column(doc, tmp_path, cell, m
     assert caught.value.code == "corrections.date-invalid"
 
 
-def test_a_line_break_in_a_title_is_refused_as_bag_info_cannot_carry_it(doc, tmp_path):
-    path = write(tmp_path, "c.csv", b'source;title\r\nsommer.txt;"Sommer\nB\xc3\xbchne"\r\n')
-    with pytest.raises(CorrectionsError, match=r"row 2, column title: holds a line break .*U\+000A"):
+@pytest.mark.parametrize(
+    ("cell", "shown"), [("Sommer\nBühne", "U+000A"), ("Sommer\x1b[2J", "U+001B"), ("\ufffe", "U+FFFE")]
+)
+def test_a_line_break_or_control_in_a_value_is_refused_as_bag_info_and_xml_cannot_carry_it(
+    doc, tmp_path, cell, shown
+):
+    path = write(tmp_path, "c.csv", f'source;author\r\nsommer.txt;"{cell}"\r\n'.encode())
+    with pytest.raises(CorrectionsError, match=rf"row 2, column author: holds a line break .*U\+{shown[2:]}"):
         read_corrections(path)
 
 
@@ -160,3 +165,16 @@ def test_a_yaml_file_takes_dates_unquoted_and_a_name_for_all_its_corrections(doc
 def test_a_yaml_file_that_does_not_fit_is_named(doc, tmp_path, text, message):
     with pytest.raises(CorrectionsError, match=message):
         read_corrections(write(tmp_path, "c.yml", text.encode()))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("source;title;title\r\nsommer.txt;a;b\r\n", "row 1: column 'title' appears twice"),
+        ("source;title\r\nsommer.txt;a;b\r\n", "row 2, column 3: a value beyond the last of the 2 columns"),
+        ("source;Titel\r\nsommer.txt;a\r\n", "row 1: column 'Titel' is not one of source, identifier"),
+    ],
+)
+def test_a_cell_that_no_column_names_is_never_dropped_silently(doc, tmp_path, text, message):
+    with pytest.raises(CorrectionsError, match=message):
+        read_corrections(write(tmp_path, "c.csv", text.encode()))
