@@ -159,6 +159,12 @@ def build_bags(
         for told in told_apart:
             if isinstance(told, ReadFailure):
                 report(BuildOutcome(told.source, "failed", message=told.message))
+            elif isinstance(told, Duplicate) and told.release.corrections:
+                # Skipping it would drop the archivist's corrections without a word.
+                again = told.release
+                fields = ", ".join(c.field for c in again.corrections)
+                problem = finding("release.duplicate-corrected", other=told.other, fields=fields)
+                report(BuildOutcome(again.source, "conflict", again.identifier, message=problem.message))
             elif isinstance(told, Duplicate):
                 again = told.release
                 report(BuildOutcome(again.source, "duplicate", again.identifier, message=told.message))
@@ -461,7 +467,8 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
     if held_as is not None:
         other = f"the bag {target} (its {held_as})"
         message = finding("release.duplicate", other=other).message
-        return BuildOutcome(release.source, "duplicate", release.identifier, target, message)
+        duplicate = BuildOutcome(release.source, "duplicate", release.identifier, target, message)
+        return _corrected_since(release, target, profile) or duplicate
     changed = sorted(p for p in planned.keys() & existing.keys() if planned[p] != existing[p])
     added = sorted(planned.keys() - existing.keys())
     gone = sorted(existing.keys() - planned.keys())

@@ -232,3 +232,23 @@ def test_a_corrections_file_that_does_not_fit_is_refused_before_anything_is_buil
         f"preservation: {fixes}: {expected}"
     )
     assert not any((tmp_path / "bags").glob("*/bagit.txt"))
+
+
+def test_corrections_of_a_release_skipped_as_a_duplicate_are_not_lost_silently(src, tmp_path, capsys):
+    again = src / "again" / "nochmal.txt"
+    again.parent.mkdir()
+    shutil.copy(src / "2018" / "2018-11-28-weihnachtsmarkt.txt", again)
+    fixes = tmp_path / "fixes.csv"
+    for name, status in ((again, "conflict"), (src / "2018" / "2018-11-28-weihnachtsmarkt.txt", "built")):
+        fixes.write_text(f"source;title\n{name};{NEW_TITLE}\n", encoding="utf-8")
+        capsys.readouterr()
+        code = main(["build", str(src), "--out", str(tmp_path / status), "--corrections", str(fixes), "-q"])
+        lines = capsys.readouterr().err.splitlines()
+        if status == "conflict":
+            # The first source read is the one built; the archivist corrected the other.
+            assert code == 1
+            (line,) = lines
+            assert line.startswith(f"conflict: {again}: ") and "corrections (title) would be lost" in line
+        else:
+            assert code == 0 and lines == [], lines
+            assert modifications(tmp_path / status / MARKET)["title"][0][1] == f"title is: {NEW_TITLE}"
