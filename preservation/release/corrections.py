@@ -18,7 +18,6 @@ import dataclasses
 import getpass
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,8 +44,8 @@ YES, NO = "yes", "no"
 MAX_BYTES = 64 * 1024 * 1024
 """A corrections file of one row per release is a few MB for the whole archive; larger is not one."""
 
-_UNCARRIED = ("Cc", "Cs", "Zl", "Zp")
-"""Line breaks and controls: bag-info and XML carry neither (nor U+FFFE, U+FFFF)."""
+_UNCARRIED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+"""Line breaks and controls (categories Cc, Zl, Zp, Cs), U+FFFE and U+FFFF: bag-info and XML carry none."""
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
@@ -209,7 +208,7 @@ def _value(path: Path, row: int, column: CorrectableField, cell: str) -> str | N
 def _text(path: Path, row: int, column: str, cell: str) -> str:
     """The cell without surrounding space; one line of characters a bag's metadata can carry."""
     text = cell.strip()
-    bad = sorted({c for c in text if unicodedata.category(c) in _UNCARRIED or c in "\ufffe\uffff"})
+    bad = sorted(set(_UNCARRIED.findall(text)))
     if bad:
         what = ", ".join(f"U+{ord(c):04X}" for c in bad)
         reason = f"holds a line break or control character ({what}); one line of text is expected"
