@@ -116,9 +116,13 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"no such source: {', '.join(missing)}")
     corrections = None
+    if args.corrected_by is not None and args.corrections is None:
+        raise UsageError("--corrected-by names who made the corrections of --corrections FILE; give that too")
     if args.corrections is not None:
-        from preservation.release.corrections import read_corrections
+        from preservation.release.corrections import read_corrections, uncarried
 
+        if args.corrected_by is not None and (not args.corrected_by.strip() or uncarried(args.corrected_by)):
+            raise UsageError(f"--corrected-by {shown(args.corrected_by)!r}: a name of one line is expected")
         try:
             corrections = read_corrections(args.corrections)
         except PreservationError as exc:

@@ -208,12 +208,17 @@ def _value(path: Path, row: int, column: CorrectableField, cell: str) -> str | N
 def _text(path: Path, row: int, column: str, cell: str) -> str:
     """The cell without surrounding space; one line of characters a bag's metadata can carry."""
     text = cell.strip()
-    bad = sorted(set(_UNCARRIED.findall(text)))
+    bad = uncarried(text)
     if bad:
         what = ", ".join(f"U+{ord(c):04X}" for c in bad)
         reason = f"holds a line break or control character ({what}); one line of text is expected"
         raise _error(path, "corrections.value-invalid", row=row, column=column, reason=reason)
     return text
+
+
+def uncarried(text: str) -> list[str]:
+    """The characters of `text` that bag-info and the XML records cannot carry, sorted."""
+    return sorted(set(_UNCARRIED.findall(text)))
 
 
 def _date(path: Path, row: int, text: str) -> date:

@@ -252,3 +252,17 @@ def test_corrections_of_a_release_skipped_as_a_duplicate_are_not_lost_silently(s
         else:
             assert code == 0 and lines == [], lines
             assert modifications(tmp_path / status / MARKET)["title"][0][1] == f"title is: {NEW_TITLE}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--corrected-by", "Erika Mustermann"],
+        ["--corrections", "fixes.csv", "--corrected-by", "Erika\nMustermann"],
+        ["--corrections", "fixes.csv", "--corrected-by", " "],
+    ],
+)
+def test_an_archivist_name_without_corrections_or_of_more_than_one_line_is_a_usage_error(src, tmp_path, argv):
+    (tmp_path / "fixes.csv").write_text("source;title\n")
+    assert main(["build", str(src), "--out", "bags", *argv]) == 2
+    assert not (tmp_path / "bags").exists()
