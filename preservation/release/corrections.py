@@ -106,14 +106,6 @@ def read_corrections(path: Path) -> Corrections:
     else:
         records = _csv_records(path, data)
     parsed = [_parse(path, row, record) for row, record in records if any(v.strip() for v in record.values())]
-    first: dict[str, int] = {}
-    for item in parsed:
-        key = _key(item.source)
-        if key in first:
-            raise _error(
-                path, "corrections.row-duplicate", row=item.row, source=item.source, first=first[key]
-            )
-        first[key] = item.row
     return Corrections(path, tuple(parsed))
 
 
@@ -238,9 +230,12 @@ def apply_corrections(
     releases: Sequence[Release], corrections: Corrections, corrected_by: str
 ) -> list[Release]:
     """`releases` with the corrected fields set and recorded; `corrected_by` names the archivist of rows
-    that name none. CorrectionsError for a row whose source is not one of `releases`."""
+    that name none. A row names a release by its document, or by its release folder. CorrectionsError
+    for a row whose source is not one of `releases`, or names one that an earlier row names."""
     by_source = {_key(release.source): i for i, release in enumerate(releases)}
+    by_source.update({_key(r.root): i for i, r in enumerate(releases) if r.root is not None})
     result = list(releases)
+    first: dict[int, CorrectionRow] = {}
     for row in corrections.rows:
         index = by_source.get(_key(row.source))
         if index is None:
@@ -250,6 +245,15 @@ def apply_corrections(
                 else "corrections.source-unknown"
             )
             raise _error(corrections.file, code, row=row.row, source=row.source)
+        if index in first:
+            raise _error(
+                corrections.file,
+                "corrections.row-duplicate",
+                row=row.row,
+                source=row.source,
+                first=first[index].row,
+            )
+        first[index] = row
         result[index] = corrected(result[index], row.values, row.by or corrected_by)
     return result
 

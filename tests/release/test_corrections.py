@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -178,3 +179,24 @@ def test_a_yaml_file_that_does_not_fit_is_named(doc, tmp_path, text, message):
 def test_a_cell_that_no_column_names_is_never_dropped_silently(doc, tmp_path, text, message):
     with pytest.raises(CorrectionsError, match=message):
         read_corrections(write(tmp_path, "c.csv", text.encode()))
+
+
+def test_a_row_may_name_the_release_folder_but_not_the_release_twice(doc, tmp_path):
+    folder = Path("fruehjahrsputz")
+    folder.mkdir()
+    (folder / "pressemitteilung.txt").write_text("release\n")
+    in_folder = dataclasses.replace(release(folder / "pressemitteilung.txt"), root=folder)
+    path = write(tmp_path, "c.csv", b"source;title\r\nfruehjahrsputz/;Neu\r\n")
+    (corrected,) = apply_corrections([in_folder], read_corrections(path), "E. M.")
+    assert corrected.title == "Neu"
+    path = write(
+        tmp_path,
+        "c.csv",
+        b"source;title\r\nfruehjahrsputz;Neu\r\n./fruehjahrsputz/pressemitteilung.txt;Neu\r\n",
+    )
+    with pytest.raises(CorrectionsError) as caught:
+        apply_corrections([in_folder], read_corrections(path), "E. M.")
+    assert caught.value.code == "corrections.row-duplicate"
+    assert caught.value.message == (
+        "row 3, column source: 'fruehjahrsputz/pressemitteilung.txt' is corrected in row 2 already"
+    )
