@@ -33,10 +33,9 @@ from preservation.spreadsheet import read_edited_csv, render_csv
 from preservation.validate.findings import finding
 
 COLUMNS = ("source", "identifier", "title", "issued", "author", "place", "notice", "warnings")
-"""The inspect CSV's columns, in order."""
+"""The inspect CSV's columns, in order. Identifier, notice and warnings are there to help the archivist;
+what a corrections file holds in them is not read."""
 CORRECTABLE: tuple[CorrectableField, ...] = get_args(CorrectableField)
-INFORMATIONAL = ("identifier", "notice", "warnings")
-"""Shown to help the archivist; what a corrections file holds in them is not read."""
 CORRECTED_BY = "corrected_by"
 """An optional column (a key in YAML): who made the row's corrections."""
 KNOWN = (*COLUMNS, CORRECTED_BY)
