@@ -79,7 +79,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=(
             "corrected titles, dates, authors and places: the CSV of 'inspect --format csv', edited, or a "
             "YAML file; each correction is recorded in the bag's METS (PREMIS metadata modification). A "
-            "file that does not fit the releases read is refused before anything is built (exit 2)"
+            "file that does not fit the releases read is refused before anything is built (exit 2). A "
+            "corrected release whose bag exists is a conflict unless --replace is given"
         ),
     )
     parser.add_argument(
