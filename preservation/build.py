@@ -37,6 +37,7 @@ from preservation.metadata import build_dc, build_mets
 from preservation.package.existing import (
     BagsOnDisk,
     bagging_date,
+    described,
     keep_as,
     latest_kept,
     predecessor,
@@ -46,6 +47,7 @@ from preservation.package.model import Package, PayloadFile, Predecessor
 from preservation.package.plan import NOTICE_FILE, PackagePlan, PlannedFile, plan_package
 from preservation.profile import Profile
 from preservation.release import read_sources
+from preservation.release.corrections import Corrections, apply_corrections, archivist
 from preservation.release.identity import Content, Duplicate, distinguish, holds
 from preservation.release.model import ReadFailure, Release, Skipped
 from preservation.sourcefile import open_regular
@@ -104,15 +106,21 @@ def build_bags(
     on_planned: Callable[[int], None] | None = None,
     on_outcome: Callable[[BuildOutcome], None] | None = None,
     strict: bool = False,
+    corrections: Corrections | None = None,
+    corrected_by: str | None = None,
 ) -> BuildSummary:
     """Build a bag under `out_dir` for every release found in `sources`; never raises for bad input.
 
     `replace`: a release whose source differs from its existing bag gets a new bag, and the old one is
     kept under ``out_dir/.superseded/<identifier>/<bagging-date>/`` (see `preservation.bagit.writer`).
     `strict`: a release the reader or the build had to warn about fails instead of being built.
+    `corrections` (`build --corrections`) set fields of the releases read, before they are told apart
+    and planned; `corrected_by` names the archivist of rows that name none (default: the login name).
+    A corrected release whose bag exists is a conflict unless `replace`.
 
     `on_planned` hears how many releases will be bagged, `on_outcome` each result as it is known. Raises
-    BagError only when `out_dir` itself cannot be used (e.g. another run is writing into it).
+    BagError only when `out_dir` itself cannot be used (e.g. another run is writing into it), and
+    CorrectionsError, before any bag is staged, when a row of `corrections` names no release read.
     """
     created = build_time(environ)
     epoch = source_date_epoch(environ)
@@ -144,11 +152,19 @@ def build_bags(
                 releases.append(item)
                 if len(releases) == CHUNK:
                     stager.start()
+        if corrections is not None:
+            releases = apply_corrections(releases, corrections, corrected_by or archivist())
         claimed: dict[str, Path] = {}
         told_apart = distinguish(releases, BagsOnDisk(out_dir, profile.manifest_algorithms[0]))
         for told in told_apart:
             if isinstance(told, ReadFailure):
                 report(BuildOutcome(told.source, "failed", message=told.message))
+            elif isinstance(told, Duplicate) and told.release.corrections:
+                # Skipping it would drop the archivist's corrections without a word.
+                again = told.release
+                fields = ", ".join(c.field for c in again.corrections)
+                problem = finding("release.duplicate-corrected", other=told.other, fields=fields)
+                report(BuildOutcome(again.source, "conflict", again.identifier, message=problem.message))
             elif isinstance(told, Duplicate):
                 again = told.release
                 report(BuildOutcome(again.source, "duplicate", again.identifier, message=told.message))
@@ -403,6 +419,29 @@ def _digest(planned: PlannedFile, algorithm: str, below: Path | None) -> str:
         return hash_stream(stream, [algorithm]).values[algorithm]
 
 
+def _corrected_since(release: Release, target: Path, profile: Profile) -> BuildOutcome | None:
+    """A conflict when corrections of this run differ from the metadata of the bag holding the release;
+    None when there are none, or the bag already carries them (corrected by an earlier run)."""
+    if not release.corrections:
+        return None
+    try:
+        recorded = described(target)
+    except OSError as exc:
+        problem = finding("release.bag-unreadable", bag=target, file="metadata/dc.xml", reason=exc.strerror)
+        return BuildOutcome(release.source, "conflict", release.identifier, target, problem.message)
+    now = {
+        "title": release.title,
+        "issued": release.issued.isoformat(),
+        "author": release.author,
+        "place": release.place or profile.place,
+    }
+    differing = [c.field for c in release.corrections if recorded.get(c.field) != now[c.field]]
+    if not differing:
+        return None
+    message = finding("release.corrected-bag-exists", fields=", ".join(differing), bag=target).message
+    return BuildOutcome(release.source, "conflict", release.identifier, target, message)
+
+
 def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> BuildOutcome:
     """Up to date when the existing bag holds the release's document and attachments (under their names;
     files the tool derives may differ, made by an earlier version); a duplicate when it holds the same
@@ -417,18 +456,19 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
         )
         return BuildOutcome(release.source, "conflict", release.identifier, target, problem.message)
     planned = {f.path: _digest(f, algorithm, release.top) for f in plan.payload}
-    if planned == existing:
-        return BuildOutcome(release.source, "up-to-date", release.identifier, target)
     document = next(f.path for f in plan.payload if f.role == "source")
     attachments = {f.path: planned[f.path] for f in plan.payload if f.role == "attachment"}
     renditions = sum(1 for f in plan.payload if f.role == "rendition")
-    held_as = holds(existing, Content(planned[document], attachments), renditions)
-    if held_as == document:
-        return BuildOutcome(release.source, "up-to-date", release.identifier, target)
+    held = Content(planned[document], attachments)
+    held_as = None if planned == existing else holds(existing, held, renditions)
+    if planned == existing or held_as == document:
+        up_to_date = BuildOutcome(release.source, "up-to-date", release.identifier, target)
+        return _corrected_since(release, target, profile) or up_to_date
     if held_as is not None:
         other = f"the bag {target} (its {held_as})"
         message = finding("release.duplicate", other=other).message
-        return BuildOutcome(release.source, "duplicate", release.identifier, target, message)
+        duplicate = BuildOutcome(release.source, "duplicate", release.identifier, target, message)
+        return _corrected_since(release, target, profile) or duplicate
     changed = sorted(p for p in planned.keys() & existing.keys() if planned[p] != existing[p])
     added = sorted(planned.keys() - existing.keys())
     gone = sorted(existing.keys() - planned.keys())

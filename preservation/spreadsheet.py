@@ -50,6 +50,25 @@ def render_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
 def read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
     """The header and rows of a CSV written by `render_csv`, with the values it was given.
     UnicodeDecodeError or csv.Error when it is not one."""
-    records = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";", strict=True))
+    return _cells(data.decode("utf-8-sig"), ";")
+
+
+def read_edited_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
+    """`read_csv` for a file a person edited and saved again, as spreadsheets save it: with or without
+    the BOM, or in Windows-1252 (German Excel's plain "CSV"), and separated by `;`, `,` or a tab
+    (whichever the header line holds, in that order). csv.Error when it cannot be read."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise csv.Error(f"neither UTF-8 nor Windows-1252 (byte {exc.start})") from None
+    first = text.split("\n", 1)[0]
+    return _cells(text, next((d for d in ";,\t" if d in first), ";"))
+
+
+def _cells(text: str, delimiter: str) -> tuple[list[str], list[list[str]]]:
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     cells = [[restore(cell) for cell in record] for record in records]
     return (cells[0], cells[1:]) if cells else ([], [])

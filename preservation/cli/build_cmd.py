@@ -45,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "  preservation build samples --out bags\n"
             "  SOURCE_DATE_EPOCH=1700000000 preservation build export/ --out bags --jobs 2 --verbose\n"
             "  preservation build corrected/04161 --out bags --replace\n"
+            "  preservation inspect export/ --format csv > fixes.csv   # edit titles, dates, …\n"
+            "  preservation build export/ --out bags --corrections fixes.csv --corrected-by 'E. Muster'\n"
             "  preservation build export/ --out bags --strict\n\n"
             "Exit codes: 0 every release built, replaced, up to date or a duplicate, 1 any failed or "
             "conflicted (with --strict: or warned), 2 usage or profile error."
@@ -69,6 +71,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "build a new bag for a release whose source differs from its existing bag; the old bag is kept, "
             "never deleted, under BAGS_DIR/.superseded/<identifier>/<bagging-date>/ and the new METS names it"
         ),
+    )
+    parser.add_argument(
+        "--corrections",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "corrected titles, dates, authors and places: the CSV of 'inspect --format csv', edited, or a "
+            "YAML file; each correction is recorded in the bag's METS (PREMIS metadata modification). A "
+            "file that does not fit the releases read is refused before anything is built (exit 2). A "
+            "corrected release whose bag exists is a conflict unless --replace is given"
+        ),
+    )
+    parser.add_argument(
+        "--corrected-by",
+        metavar="NAME",
+        help="the archivist named in the PREMIS events of corrections whose row names none "
+        "(column or key corrected_by); default: the login name",
     )
     add_jobs_option(parser, "--jobs", default=2, help="releases staged in parallel (default 2)")
     noise = parser.add_mutually_exclusive_group()
@@ -97,6 +116,18 @@ def run(args: argparse.Namespace) -> int:
     missing = [shown(str(path)) for path in args.sources if not os.path.lexists(path)]
     if missing:
         raise UsageError(f"no such source: {', '.join(missing)}")
+    corrections = None
+    if args.corrected_by is not None and args.corrections is None:
+        raise UsageError("--corrected-by names who made the corrections of --corrections FILE; give that too")
+    if args.corrections is not None:
+        from preservation.release.corrections import read_corrections, uncarried
+
+        if args.corrected_by is not None and (not args.corrected_by.strip() or uncarried(args.corrected_by)):
+            raise UsageError(f"--corrected-by {shown(args.corrected_by)!r}: a name of one line is expected")
+        try:
+            corrections = read_corrections(args.corrections)
+        except PreservationError as exc:
+            raise UsageError(str(exc)) from None
     progress = Progress(unit="release", enabled=not args.quiet)
 
     def heard(outcome: BuildOutcome) -> None:
@@ -120,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
             on_planned=progress.start,
             on_outcome=heard,
             strict=args.strict,
+            corrections=corrections,
+            corrected_by=args.corrected_by,
         )
     except PreservationError as exc:
         raise UsageError(str(exc)) from None

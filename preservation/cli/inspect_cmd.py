@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 EXAMPLE = """Examples:
   preservation inspect samples
   preservation inspect export/2019 extra/04161/index.html.de --format json > inspect.json
+  preservation inspect export/ --format csv > corrections.csv
+
+--format csv writes one row per release for Excel (UTF-8 with BOM, ';'): source, identifier, title,
+issued, author, place, notice, warnings. Correct title, issued, author or place in it and give it back
+with 'preservation build export/ --out bags --corrections corrections.csv'.
 
 A SOURCE is a release document (.txt, .html, .htm, .html.de), a folder holding exactly one release
 document (its other files are the attachments), or a collection folder searched recursively.
@@ -44,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="release file or folder")
     common.add_profile_option(parser)
-    common.add_format_option(parser, "text", "json")
+    common.add_format_option(parser, "text", "json", "csv")
     parser.set_defaults(func=run)
 
 
@@ -64,7 +69,13 @@ def run(args: argparse.Namespace) -> int:
     releases = [_as_release(r) for r in told if not isinstance(r, ReadFailure)]
     failures = [r for r in [*results, *told] if isinstance(r, ReadFailure)]
     skipped = [r for r in results if isinstance(r, Skipped)]
-    if args.format == "json":
+    if args.format == "csv":
+        # Imported here, as the rest of the build's and inspect's heavier modules.
+        from preservation.release.corrections import inspect_csv
+
+        common.print_document(inspect_csv(releases).decode("utf-8"))
+        _report_problems(failures, skipped)
+    elif args.format == "json":
         common.print_json(
             {
                 "releases": [release_json(r) for r in releases],
@@ -75,15 +86,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         for release in releases:
             print(release_text(release))
-        for failure in failures:
-            code = f"[{failure.code}] " if failure.code else ""
-            print(shown(f"error: {failure.source}: {code}{failure.message}"), file=sys.stderr)
-        for entry in skipped:
-            print(shown(f"skipped: {entry.path}: [{entry.code}] {entry.message}"), file=sys.stderr)
+        _report_problems(failures, skipped)
         summary = f"{len(releases)} read, {len(failures)} failed"
         entries = "entry" if len(skipped) == 1 else "entries"
         print(f"{summary}, {len(skipped)} {entries} skipped" if skipped else summary)
     return common.EXIT_FAILED if failures else common.EXIT_OK
+
+
+def _report_problems(failures: list[ReadFailure], skipped: list[Skipped]) -> None:
+    for failure in failures:
+        code = f"[{failure.code}] " if failure.code else ""
+        print(shown(f"error: {failure.source}: {code}{failure.message}"), file=sys.stderr)
+    for entry in skipped:
+        print(shown(f"skipped: {entry.path}: [{entry.code}] {entry.message}"), file=sys.stderr)
 
 
 def _as_release(item: Release | Duplicate) -> Release:

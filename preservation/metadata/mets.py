@@ -88,6 +88,9 @@ def mets_element(package: Package) -> etree._Element:
     software = _m(header, "agent", ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
     _m(software, "name").text = package.software
     _m(software, "note").text = f"version {package.software_version}"
+    # Whoever corrected the release's metadata (build --corrections) edited this record.
+    for name in dict.fromkeys(c.by for c in release.corrections):
+        _m(_m(header, "agent", ROLE="EDITOR", TYPE="INDIVIDUAL"), "name").text = name
     if package.replaces is not None:
         _m(header, "altRecordID", TYPE="REPLACES").text = (
             package.replaces.object_id or package.replaces.kept_as

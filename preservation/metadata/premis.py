@@ -15,6 +15,7 @@ from typing import Literal
 from lxml import etree
 
 from preservation.package.model import FileFormat, Package, PayloadFile, object_uuid
+from preservation.release.model import Correction
 
 PREMIS_NS = "http://www.loc.gov/premis/v3"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -224,6 +225,9 @@ def premis_record(package: Package) -> PremisRecord:
             )
         )
     events.append(_extraction_event(package, software, ids))
+    for correction in package.release.corrections:
+        person = agents.setdefault(f"person {correction.by}", _person(correction.by))
+        events.append(_modification_event(package, correction, person, ids))
     events.append(
         Event(
             _uuid("event", key, "information package creation"),
@@ -266,6 +270,34 @@ def _extraction_event(package: Package, software: Agent, ids: dict[str, Identifi
         "warning" if release.warnings else "success",
         tuple(f"{w.code}: {w.message}" for w in release.warnings),
         (Link(software.identifier, "executing program"),),
+        (Link(ids[source.path], "source"),),
+    )
+
+
+def was_note(field: str, old: str) -> str:
+    """The outcome detail of a metadata modification naming the value read; the validator looks for it
+    (a corrected issued date no longer begins the identifier derived from the date as read)."""
+    return f"{field} was: {old or '(none)'}"
+
+
+def _person(name: str) -> Agent:
+    return Agent(_uuid("agent", "person", name), name, "person")
+
+
+def _modification_event(
+    package: Package, correction: Correction, archivist: Agent, ids: dict[str, Identifier]
+) -> Event:
+    """A field an archivist corrected (`build --corrections`): the value read and the value now recorded."""
+    source = next(f for f in ordered_payload(package) if f.role == "source")
+    return Event(
+        _uuid("event", package.key, "metadata modification", correction.field),
+        "metadata modification",
+        package.created,
+        f"{correction.field} corrected by {correction.by} (build --corrections); the value read from "
+        f"{source.path} was replaced in the bag's metadata",
+        "success",
+        (was_note(correction.field, correction.old), f"{correction.field} is: {correction.new or '(none)'}"),
+        (Link(archivist.identifier, "implementer"),),
         (Link(ids[source.path], "source"),),
     )
 

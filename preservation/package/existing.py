@@ -119,3 +119,23 @@ def _object_id(bag: Path) -> str | None:
     except (OSError, ValueError, etree.LxmlError):
         pass  # unreadable or no XML: the replacement then names the bag by where it is kept
     return None
+
+
+_DESCRIBED = {
+    "{http://purl.org/dc/elements/1.1/}title": "title",
+    "{http://purl.org/dc/terms/}issued": "issued",
+    "{http://purl.org/dc/elements/1.1/}creator": "author",
+    "{http://purl.org/dc/terms/}spatial": "place",
+}
+"""The DC elements that hold the release fields an archivist can correct (preservation.metadata.dc)."""
+
+
+def described(bag: Path) -> dict[str, str]:
+    """The correctable release fields as the bag's ``metadata/dc.xml`` records them (those it has).
+    OSError when it cannot be read; an empty mapping when it is not XML."""
+    data = (bag / "metadata" / "dc.xml").read_bytes()
+    try:
+        root = etree.fromstring(data, etree.XMLParser(**_SAFE))
+    except etree.LxmlError:
+        return {}
+    return {_DESCRIBED[child.tag]: child.text or "" for child in root if child.tag in _DESCRIBED}

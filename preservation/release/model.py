@@ -10,6 +10,19 @@ from typing import Literal
 from preservation.validate.findings import Finding
 
 SourceFormat = Literal["text", "html"]
+CorrectableField = Literal["title", "issued", "author", "place"]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A field an archivist corrected (`build --corrections`): what the reader had, what it is now, who."""
+
+    field: CorrectableField
+    old: str
+    """The value as read, as the inspect CSV shows it (ISO date; empty for no author or place)."""
+    new: str
+    by: str
+    """The archivist's name, the PREMIS agent of the metadata modification."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,9 @@ class Release:
     """What was guessed, dropped or changed while reading; codes of the finding catalogue (family release)."""
     origins: tuple[tuple[str, str], ...] = ()
     """(field, where in the source it was read from): ``("title", "the line above the date line")``."""
+    corrections: tuple[Correction, ...] = ()
+    """Fields an archivist corrected; the fields above already hold the corrected values, the identifier
+    stays the one the reader derived."""
 
     def attachment_name(self, attachment: Path) -> str:
         """The attachment's name as it goes into the bag: relative to the release folder, POSIX style."""

@@ -14,6 +14,7 @@ from lxml import etree
 
 from preservation.metadata.dc import DC_NS, DCTERMS_NS
 from preservation.metadata.mets import XLINK_NS
+from preservation.metadata.premis import PREMIS_NS, was_note
 from preservation.metadata.xsd import METS_NS, safe_parser, validate_dc, validate_mets
 from preservation.validate.findings import Finding, finding
 from preservation.validate.scan import DC, METS, NOTICE, BagContext
@@ -33,7 +34,7 @@ def check(bag: BagContext) -> Iterator[Finding]:
     if dc is not None:
         yield from dc[1]
         if dc[0] is not None:
-            yield from _dc_vs_bag_info(bag, dc[0])
+            yield from _dc_vs_bag_info(bag, dc[0], mets[0] if mets is not None else None)
     yield from _notice(bag)
 
 
@@ -101,7 +102,7 @@ def _text(root: etree._Element, namespace: str, name: str) -> str | None:
     return None
 
 
-def _dc_vs_bag_info(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
+def _dc_vs_bag_info(bag: BagContext, root: etree._Element, mets: etree._Element | None) -> Iterator[Finding]:
     if bag.info is None:
         return
     pairs = (
@@ -114,10 +115,16 @@ def _dc_vs_bag_info(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
             yield finding(
                 "metadata.bag-info-mismatch", DC, element=element, dc=dc_value, label=label, value=info_value
             )
-    # Our identifiers begin with the issued date when the release has no number of its own.
+    # Our identifiers begin with the issued date when the release has no number of its own: the date as
+    # read, which an archivist may have corrected since (build --corrections keeps the identifier).
     issued = _text(root, DCTERMS_NS, "issued")
     match = _DATE_PREFIX.match(bag.info.get("External-Identifier") or "")
-    if issued is not None and match and match.group(1) != issued[:10]:
+    if (
+        issued is not None
+        and match
+        and match.group(1) != issued[:10]
+        and not _corrected(mets, match.group(1))
+    ):
         yield finding(
             "metadata.bag-info-mismatch",
             DC,
@@ -126,6 +133,17 @@ def _dc_vs_bag_info(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
             label="External-Identifier",
             value=match.group(1),
         )
+
+
+def _corrected(mets: etree._Element | None, issued: str) -> bool:
+    """Whether the METS records a correction of the issued date from `issued`."""
+    if mets is None:
+        return False
+    note = was_note("issued", issued)
+    return any(
+        (element.text or "").strip() == note
+        for element in mets.iter(f"{{{PREMIS_NS}}}eventOutcomeDetailNote")
+    )
 
 
 def _normalized(text: str) -> str:

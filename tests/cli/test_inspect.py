@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -127,4 +128,23 @@ def test_inspect_tells_apart_releases_sharing_date_and_title_as_build_would(tmp_
     assert c["identifier"] == a["identifier"]
     assert c["warnings"] == [
         f"the same release as {tmp_path / 'a' / 'm.txt'} (byte-identical document and attachments); skipped"
+    ]
+
+
+def test_csv_output_is_one_row_per_release_as_german_excel_opens_it(samples_dir, tmp_path, capsysbinary):
+    assert main(["inspect", str(samples_dir), "--format", "json"]) == 0
+    releases = json.loads(capsysbinary.readouterr().out)["releases"]
+    assert main(["inspect", str(samples_dir), "--format", "csv"]) == 0
+    data = capsysbinary.readouterr().out
+    assert data.startswith(b"\xef\xbb\xbfsource;identifier;title;issued;author;place;notice;warnings\r\n")
+    with (tmp_path / "inspect.csv").open("wb") as stream:
+        stream.write(data)
+    with (tmp_path / "inspect.csv").open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.DictReader(stream, delimiter=";"))
+    assert [(r["source"], r["identifier"], r["title"], r["issued"]) for r in rows] == [
+        (r["source"], r["identifier"], r["title"], r["issued"]) for r in releases
+    ]
+    assert [r["notice"] for r in rows] == ["yes" if r["notice_in_source"] else "no" for r in releases]
+    assert [r["warnings"].splitlines() for r in rows] == [
+        [f"{f['code']}: {f['message']}" for f in r["findings"]] for r in releases
     ]

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from preservation.build import build_bags
 from preservation.profile import Profile
+from preservation.release.corrections import CorrectionRow, Corrections
 from preservation.validate.api import BagReport, validate_bag
 from preservation.validate.profile_rules import rules_from_profile
 
@@ -117,3 +119,27 @@ def test_notice_missing_and_changed(built_bag: Path, profile: Profile, tmp_path:
     reseal(built_bag)
     codes = {code for code, _ in found(validate_bag(built_bag, profile=rules))}
     assert {"metadata.notice-missing", "profile.tag-file.required"} <= codes
+
+
+def test_an_identifier_dated_as_read_is_consistent_only_with_the_correction_the_mets_records(
+    tmp_path: Path, samples_dir: Path, profile: Profile
+) -> None:
+    source = samples_dir / "2018-11-28-weihnachtsmarkt.txt"
+    row = CorrectionRow(source, 2, {"issued": "2018-11-29"}, "Erika Mustermann")
+    out = tmp_path / "bags"
+    summary = build_bags(
+        [source],
+        out,
+        profile,
+        environ={"SOURCE_DATE_EPOCH": "1700000000"},
+        corrections=Corrections(tmp_path / "fixes.csv", (row,)),
+    )
+    (outcome,) = summary.outcomes
+    assert outcome.status == "built" and outcome.bag is not None
+    assert outcome.bag.name.startswith("2018-11-28-")  # the identifier stays as read
+    assert validate_bag(outcome.bag).findings == ()
+    # A METS that records another correction does not excuse the date.
+    replace_in(outcome.bag, METS, "issued was: 2018-11-28", "issued was: 2018-11-27")
+    assert {(f.code, dict(f.params)["element"]) for f in validate_bag(outcome.bag).findings} == {
+        ("metadata.bag-info-mismatch", "issued")
+    }
