@@ -14,7 +14,7 @@ from preservation.display import shown
 
 if TYPE_CHECKING:
     from preservation.release.identity import Duplicate
-    from preservation.release.model import Release
+    from preservation.release.model import ReadFailure, Release, Skipped
 
 EXAMPLE = """Examples:
   preservation inspect samples
