@@ -249,9 +249,8 @@ def compose_mail(
             lines.append(f"  {columns['replicas']}: {', '.join(shown(r) for r in bag.replicas)}")
     mail.set_content("\n".join(lines) + "\n")
     if attachment is not None:
-        mail.add_attachment(
-            attachment.read_bytes(), maintype="text", subtype="html", filename=attachment.name
-        )
+        html = attachment.read_text(encoding="utf-8")  # the report, written by this software in UTF-8
+        mail.add_attachment(html, subtype="html", filename=attachment.name)
     return mail
 
 
