@@ -195,9 +195,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.report is not None and args.report.resolve() == args.ledger.resolve():
         raise common.UsageError(f"{args.report}: the report would replace the fixity ledger")
     organisation = common.profile_from_args(args).organization.name if args.report else None
-    try:
+    try:  # only for mail, so that a run without it never minds the environment
         smtp = notify.SmtpSettings.of(
-            os.environ,
+            os.environ if any(t.scheme == "mailto" for t in args.notify) else {},
             host=args.smtp_host,
             port=args.smtp_port,
             starttls=args.smtp_starttls,

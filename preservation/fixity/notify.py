@@ -36,6 +36,8 @@ ENV = "PRESERVATION_SMTP_"
 COMMAND_TIMEOUT = 60.0
 """Seconds a notification command may take before it is stopped and reported."""
 SMTP_TIMEOUT = 30.0
+MAIL_BAGS, MAIL_PROBLEMS = 50, 10
+"""Bags a mail lists, and problems per bag (a lost mount fails thousands); the report has them all."""
 _OUTCOMES = ("pass", "fail", "error", "unchecked")
 _COLUMNS = ("bag", "id", "status", "last", "problems", "replicas", "repair")
 
@@ -238,15 +240,23 @@ def compose_mail(
     summary = notice.result.get("summary", {})
     counts = ", ".join(f"{summary.get(outcome, 0)} {named[outcome]}" for outcome in ("pass", "fail", "error"))
     lines.append(f"{host}: {summary.get('checked', 0)}/{summary.get('bags', 0)}: {counts}")
-    for bag in notice.failing:
+    for bag in notice.failing[:MAIL_BAGS]:
         lines += ["", f"{named[bag.status]}: {shown(bag.path)}" + (" *" if bag.path in notice.new else "")]
         if bag.identity:
             lines.append(f"  {columns['id']}: {shown(bag.identity)}")
         last = report.local_time(bag.last_checked, zone) if zone else (bag.last_checked or "-")
         lines.append(f"  {columns['last']}: {last}")
-        lines += [f"  {p.kind} {shown(p.file or '(bag)')}: {shown(p.detail)}" for p in bag.problems]
+        lines += [
+            f"  {p.kind} {shown(p.file or '(bag)')}: {shown(p.detail)}" for p in bag.problems[:MAIL_PROBLEMS]
+        ]
+        if len(bag.problems) > MAIL_PROBLEMS:
+            more = len(bag.problems) - MAIL_PROBLEMS
+            lines.append("  " + message("report.mail-more", language, count=report.number(more, language)))
         if bag.replicas:
             lines.append(f"  {columns['replicas']}: {', '.join(shown(r) for r in bag.replicas)}")
+    if len(notice.failing) > MAIL_BAGS:
+        more = len(notice.failing) - MAIL_BAGS
+        lines += ["", message("report.mail-more", language, count=report.number(more, language))]
     mail.set_content("\n".join(lines) + "\n")
     if attachment is not None:
         html = attachment.read_text(encoding="utf-8")  # the report, written by this software in UTF-8

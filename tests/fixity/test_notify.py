@@ -21,6 +21,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from preservation.cli import main
+from preservation.fixity import notify as notify_module
+from preservation.fixity import report
+from preservation.fixity.model import Problem
 from tests.fixity.bags import make_bags
 
 
@@ -253,3 +256,40 @@ def test_a_target_that_is_neither_mail_nor_command_is_a_usage_error(
     assert raised.value.code == 2
     assert "--notify" in capsys.readouterr().err
     assert not (tmp_path / "l").exists()
+
+
+def test_a_mail_lists_what_a_person_reads_and_shows_hostile_names_escaped() -> None:
+    """A lost mount fails thousands of bags: the mail lists 50 (the report has them all), 10 problems
+    each; a name with ESC or a line break is shown escaped, never acted on or forging a line."""
+    problems = tuple(Problem("missing", f"data/f{n}.txt", "listed but not in the bag") for n in range(15))
+    failing = tuple(
+        notify_module.FailingBag(f"/archive/bag{n:03d}", None, "fail", None, problems) for n in range(59)
+    ) + (notify_module.FailingBag("/archive/evil\x1b]0;owned\x07\nFAIL x", None, "error", None, ()),)
+    said = notify_module.Notice(
+        {"summary": {"checked": 60, "bags": 60, "fail": 59, "error": 1}},
+        report.Headline("59 bags FAILED, 1 could not be read", "fail"),
+        failing[-1:] + failing[:-1],
+        frozenset(),
+        "/var/lib/fixity.sqlite",
+        ("/archive",),
+    )
+    settings = notify_module.SmtpSettings("localhost", 25, False, "fixity@example.org")
+    mail = notify_module.compose_mail(said, ["archiv@example.org"], settings)
+    text = mail.get_content()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "/archive/evil\\x1b]0;owned\\x07\\nFAIL x" in text
+    assert sum(1 for line in text.splitlines() if line.startswith("FAILED: /archive/bag")) == 49
+    assert text.count("… and 5 more; the report lists them all") == 49
+    assert text.rstrip().endswith("… and 10 more; the report lists them all")
+
+
+def test_a_bad_smtp_environment_is_a_usage_error_only_for_mail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_bags(tmp_path / "root", 1)
+    monkeypatch.setenv("PRESERVATION_SMTP_STARTTLS", "perhaps")
+    root, ledger = str(tmp_path / "root"), str(tmp_path / "l.sqlite")
+    assert _run(root, ledger, "--notify", "mailto:archiv@example.org") == 2
+    assert "PRESERVATION_SMTP_STARTTLS is not yes or no: 'perhaps'" in capsys.readouterr().err
+    assert not Path(ledger).exists()  # refused before the run
+    assert _run(root, ledger) == 0
