@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def add_format_option(parser: argparse.ArgumentParser, *choices: str) -> None:
 LANGUAGES = ("en", "de")
 
 
-def default_language(environ: Any = None) -> str:
+def default_language(environ: Mapping[str, str] | None = None) -> str:
     """German when the locale (LC_ALL, else LC_MESSAGES, else LANG, as POSIX orders them) is German."""
     environ = os.environ if environ is None else environ
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):

@@ -660,7 +660,7 @@ def _is_hour(value: object) -> bool:
     if type(value) is not str or len(value) != len("2026-03-01T08"):  # strptime takes '2026-3-1T8'
         return False
     try:
-        datetime.strptime(value, "%Y-%m-%dT%H")  # type: ignore[arg-type]
+        datetime.strptime(value, "%Y-%m-%dT%H")
     except (TypeError, ValueError):
         return False
     return True
