@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +62,27 @@ def add_format_option(parser: argparse.ArgumentParser, *choices: str) -> None:
         choices=choices,
         default=choices[0],
         help=f"output format (default: {choices[0]})",
+    )
+
+
+LANGUAGES = ("en", "de")
+
+
+def default_language(environ: Mapping[str, str] | None = None) -> str:
+    """German when the locale (LC_ALL, else LC_MESSAGES, else LANG, as POSIX orders them) is German."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(name):
+            return "de" if environ[name].lower().startswith("de") else "en"
+    return "en"
+
+
+def add_lang_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=default_language(),
+        help=f"language of {what} (default from LC_ALL, LC_MESSAGES or LANG: {default_language()})",
     )
 
 

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from preservation.bagit import locate
 from preservation.cli import common
 from preservation.cli.common import Progress, positive_int
 from preservation.display import shown
 from preservation.errors import PreservationError
-from preservation.fixity.model import FixityError, Problem
-from preservation.fixity.report import render_text
+from preservation.fixity.model import FixityError, Problem, utc_now
+from preservation.fixity.report import DEFAULT_ZONE, render_text
 from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
 
 if TYPE_CHECKING:
-    from preservation.fixity import api
+    from preservation.fixity import api, notify
 
 EXIT_INCOMPLETE = 3
 """No bag failed, but some could not be checked."""
@@ -43,6 +46,22 @@ def parse_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size like 500M or 10G: {text!r}")
     power = " KMGTP".index(match.group(2).upper() or " ")
     return int(float(match.group(1)) * 1024**power)
+
+
+def _zone(text: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(text)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise argparse.ArgumentTypeError(f"not a time zone like Europe/Berlin: {text!r}") from None
+
+
+def _target(text: str) -> notify.Target:
+    from preservation.fixity import notify  # lazily: it brings smtplib, ssl and email
+
+    try:
+        return notify.parse_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -107,6 +126,38 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_jobs_option(engine, "--dask-local", default=None, help="hash on a local Dask cluster of N")
     common.add_format_option(run, "text", "json")
     run.add_argument("--report", type=Path, metavar="HTML", help="also write the self-contained HTML report")
+    common.add_lang_option(run, "the report and the notification mail")
+    run.add_argument(
+        "--timezone",
+        type=_zone,
+        default=_zone(DEFAULT_ZONE),
+        metavar="ZONE",
+        help=f"the site's time zone for the report and mail (default: {DEFAULT_ZONE})",
+    )
+    common.add_profile_option(run)
+    notifications = run.add_argument_group(
+        "notifications",
+        "The SMTP user and password are read from the environment only (PRESERVATION_SMTP_USER, "
+        "PRESERVATION_SMTP_PASSWORD) and sent only over STARTTLS; host, port, STARTTLS, sender and a "
+        "CA file may also come from PRESERVATION_SMTP_HOST, _PORT, _STARTTLS, _FROM and _CAFILE.",
+    )
+    notifications.add_argument(
+        "--notify",
+        action="append",
+        type=_target,
+        default=[],
+        metavar="TARGET",
+        help="mailto:ADDRESS[,ADDRESS]: an email for every run that found or still has failing bags; "
+        "exec:COMMAND: run COMMAND (no shell) after every run with the JSON result on stdin. Repeatable.",
+    )
+    notifications.add_argument("--smtp-host", metavar="HOST", help="SMTP server (default: localhost)")
+    notifications.add_argument(
+        "--smtp-port", type=positive_int, metavar="PORT", help="SMTP port (default: 25, 587 with STARTTLS)"
+    )
+    notifications.add_argument(
+        "--smtp-starttls", action="store_true", default=None, help="encrypt with STARTTLS"
+    )
+    notifications.add_argument("--mail-from", metavar="ADDRESS", help="the mail's sender")
     run.set_defaults(func=_run)
 
     status = actions.add_parser(
@@ -136,13 +187,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    from preservation.fixity import api  # lazily: see build_cmd.run
+    from preservation.fixity import api, notify  # lazily: see build_cmd.run
 
     if args.report is not None and not args.report.parent.is_dir():
         # Found out now rather than after a run of hours.
         raise common.UsageError(f"{args.report}: the report's folder does not exist")
     if args.report is not None and args.report.resolve() == args.ledger.resolve():
         raise common.UsageError(f"{args.report}: the report would replace the fixity ledger")
+    organisation = common.profile_from_args(args).organization.name if args.report else None
+    try:  # only for mail, so that a run without it never minds the environment
+        smtp = notify.SmtpSettings.of(
+            os.environ if any(t.scheme == "mailto" for t in args.notify) else {},
+            host=args.smtp_host,
+            port=args.smtp_port,
+            starttls=args.smtp_starttls,
+            sender=args.mail_from,
+        )
+    except ValueError as exc:
+        raise common.UsageError(str(exc)) from None
     progress = Progress(unit="bag")
     try:
         result = api.run_fixity(
@@ -168,13 +230,46 @@ def _run(args: argparse.Namespace) -> int:
         print(_run_text(result))
     if args.report is not None:
         try:
-            api.write_report(args.ledger, args.report, period=args.older_than)
+            api.write_report(
+                args.ledger,
+                args.report,
+                period=args.older_than,
+                roots=args.roots,
+                language=args.lang,
+                zone=args.timezone,
+                organisation=organisation,
+            )
         except PreservationError as exc:  # the checks are in the ledger all the same
             raise common.UsageError(str(exc)) from None
+    if args.notify:
+        _notify(args, result.to_json(), smtp)
     counts = result.counts()
     if counts["fail"]:
         return common.EXIT_FAILED
     return EXIT_INCOMPLETE if counts["error"] else common.EXIT_OK
+
+
+def _notify(args: argparse.Namespace, result: dict[str, Any], smtp: notify.SmtpSettings) -> None:
+    """Deliver the run's notifications; one that fails is one line on stderr, and the run's result and
+    exit code stay as they are."""
+    from preservation.fixity import notify
+
+    try:
+        roots = [locate.named(root) for root in args.roots]
+        said = notify.notice(
+            result, args.ledger, roots, now=utc_now(), period=args.older_than, language=args.lang
+        )
+    except PreservationError as exc:
+        print(f"preservation: notification failed: {shown(exc)}", file=sys.stderr)
+        return
+    for target in args.notify:
+        try:
+            notify.deliver(target, said, smtp, language=args.lang, attachment=args.report, zone=args.timezone)
+        except notify.NotifyError as exc:
+            print(
+                f"preservation: notification failed: {shown(exc.source)}: [{exc.code}] {shown(exc.message)}",
+                file=sys.stderr,
+            )
 
 
 def _run_text(result: api.RunResult) -> str:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from preservation import SOFTWARE_NAME, __version__, atomic
 from preservation.bagit import locate
@@ -277,16 +278,33 @@ def history(bag: str, ledger_path: Path) -> BagHistory:
 
 
 def write_report(
-    ledger_path: Path, out: Path, *, period: timedelta = schedule.DEFAULT_PERIOD, clock: Clock = utc_now
+    ledger_path: Path,
+    out: Path,
+    *,
+    period: timedelta = schedule.DEFAULT_PERIOD,
+    clock: Clock = utc_now,
+    roots: Sequence[Path] = (),
+    language: str = "en",
+    zone: ZoneInfo | None = None,
+    organisation: str | None = None,
 ) -> None:
+    """The HTML report of the ledger in `language` (en, de), times in `zone` (Europe/Berlin)."""
+    context = report.Context(
+        roots=tuple(str(root) for root in roots),
+        ledger=str(ledger_path),
+        software=AGENT,
+        organisation=organisation,
+        zone=zone or ZoneInfo(report.DEFAULT_ZONE),
+        language=language,
+    )
     with _existing(ledger_path) as ledger:
         bags = ledger.bags()
         html = report.render_html(
             bags,
-            ledger.checks_per_day(),
+            ledger.checks_per_hour(),
             ledger.latest_events(bag.id for bag in bags if bag.status in ("fail", "error")),
             now=clock(),
             period=period,
-            title="Fixity report",
+            context=context,
         )
     atomic.write_text(out, html)

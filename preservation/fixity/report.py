@@ -1,18 +1,20 @@
-"""The `status` summary and the self-contained HTML report. Pure: records in, text out."""
+"""The `status` summary and the self-contained HTML report (English or German). Pure: records in, text out."""
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape as _escape_html
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from preservation.display import shown
-from preservation.fixity.model import OUTCOMES, BagRecord, Event, format_time
-
-_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "error": "#ef6c00"}
+from preservation.fixity import chart
+from preservation.fixity.model import OUTCOMES, BagRecord, Event, format_time, parse_time
+from preservation.validate.findings import message
 
 
 def escape(text: str) -> str:
@@ -75,119 +77,211 @@ def render_text(summary: StatusSummary) -> str:
     )
 
 
-MAX_BARS = 160
-"""Bars the chart has room for (4 px each): a longer history is shown by week, month or year."""
-_PERIODS: tuple[tuple[str, Callable[[date], str]], ...] = (
-    ("day", date.isoformat),
-    ("week", lambda day: "{}-W{:02d}".format(*day.isocalendar()[:2])),
-    ("month", lambda day: day.isoformat()[:7]),
-    ("year", lambda day: day.isoformat()[:4]),
-)
+DEFAULT_ZONE = "Europe/Berlin"
+_STATE_COLOURS = {
+    "fail": ("#c62828", "#fff"),
+    "error": ("#ef6c00", "#fff"),
+    "overdue": ("#f9a825", "#222"),
+    "ok": ("#2e7d32", "#fff"),
+    "empty": ("#757575", "#fff"),
+}
 
 
-def by_period(days: Mapping[str, Mapping[str, int]]) -> tuple[str, dict[str, Counter[str]]]:
-    """The checks per day (``YYYY-MM-DD`` → outcome → count) in the shortest period that fits the chart."""
-    for period, label in _PERIODS:
-        bars: dict[str, Counter[str]] = {}
-        for day, counts in sorted(days.items()):
-            bars.setdefault(label(date.fromisoformat(day)), Counter()).update(counts)
-        if len(bars) <= MAX_BARS:
-            return period, bars
-    return "year", bars  # more than 160 years: narrow bars, still inside the chart
+@dataclass(frozen=True)
+class Context:
+    """What an auditor needs besides the figures: what was checked, where it is recorded, by what."""
+
+    roots: tuple[str, ...]
+    ledger: str
+    software: str
+    organisation: str | None
+    zone: ZoneInfo
+    language: str = "en"
 
 
-def _chart(days: Mapping[str, Mapping[str, int]]) -> str:
-    """Stacked bars per period, one colour per outcome; inline SVG so the page needs nothing else."""
-    width, height, gap = 640, 200, 2
-    if not days:
-        return '<p class="empty">No checks recorded yet.</p>'
-    period, bars = by_period(days)
-    peak = max(sum(counts.values()) for counts in bars.values())
-    bar = (width - gap * len(bars)) / len(bars)
-    parts = [
-        f'<svg width="{width}" height="{height + 20}" role="img"'
-        f' aria-label="Checks per {period} by outcome" data-period="{period}">'
-    ]
-    for index, (label, counts) in enumerate(bars.items()):
-        x = index * (bar + gap)
-        y = float(height)
-        for outcome in OUTCOMES:
-            if counts[outcome]:
-                h = counts[outcome] / peak * height
-                y -= h
-                parts.append(
-                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}"'
-                    f' fill="{_COLOURS[outcome]}" data-period="{label}" data-outcome="{outcome}"'
-                    f' data-count="{counts[outcome]}">'
-                    f"<title>{label}: {counts[outcome]} {outcome}</title></rect>"
-                )
-    first, last = next(iter(bars)), next(reversed(bars))
-    parts.append(f'<text x="0" y="{height + 15}" font-size="11">{first}</text>')
-    parts.append(f'<text x="{width}" y="{height + 15}" font-size="11" text-anchor="end">{last}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+@dataclass(frozen=True)
+class Headline:
+    text: str
+    state: str
+    """``fail``, ``error`` (only unreadable bags), ``overdue``, ``ok`` or ``empty``: the headline's colour."""
+
+
+def words(code: str, language: str) -> list[str]:
+    """A catalogue entry that lists words separated by `` | `` (column heads, outcome names)."""
+    return message(code, language).split(" | ")
+
+
+def number(count: int, language: str) -> str:
+    """2,000 in English, 2.000 in German."""
+    text = f"{count:,}"
+    return text.replace(",", ".") if language == "de" else text
+
+
+def _bags(count: int, language: str) -> str:
+    return message(
+        "report.bags-one" if count == 1 else "report.bags", language, count=number(count, language)
+    )
+
+
+def headline(summary: StatusSummary, language: str = "en") -> Headline:
+    """The state in one line: failures and unreadable bags first, then overdue ones, else all verified."""
+    if summary.failing or summary.in_error:
+        parts = []
+        if summary.failing:
+            parts.append(message("report.headline.failed", language, bags=_bags(summary.failing, language)))
+        if summary.in_error:
+            bags = _bags(summary.in_error, language) if not parts else number(summary.in_error, language)
+            parts.append(message("report.headline.unreadable", language, bags=bags))
+        return Headline(", ".join(parts), "fail" if summary.failing else "error")
+    if not summary.known:
+        return Headline(message("report.headline.empty", language), "empty")
+    if summary.overdue:
+        text = message(
+            "report.headline.overdue",
+            language,
+            verified=number(summary.checked_within_period, language),
+            bags=_bags(summary.known, language),
+            days=f"{summary.period_days:g}",
+            overdue=number(summary.overdue, language),
+        )
+        return Headline(text, "overdue")
+    return Headline(message("report.headline.verified", language, bags=_bags(summary.known, language)), "ok")
+
+
+def local_time(text: str | None, zone: ZoneInfo) -> str:
+    """A ledger time in the site's zone, to the second, with the zone's abbreviation (CET, CEST)."""
+    if text is None:
+        return "-"
+    return parse_time(text).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def render_html(
     bags: Sequence[BagRecord],
-    days: Mapping[str, Mapping[str, int]],
+    hours: Mapping[str, Mapping[str, int]],
     latest: Mapping[int, Event],
     *,
     now: datetime,
     period: timedelta,
-    title: str,
+    context: Context,
+    replicas: Mapping[int, Sequence[str]] | None = None,
 ) -> str:
-    """The report from the bags, their checks per day and outcome (`Ledger.checks_per_day`) and the
-    latest check of each failing bag or bag in error."""
+    """The report from the bags, their checks per hour and outcome (`Ledger.checks_per_hour`) and the
+    latest check of each failing bag or bag in error.
+
+    `replicas` is the hook for the ledger's replica sets: the paths of the passing replicas of each
+    failing bag, by bag id. With it, the failing table also lists them and the repair command.
+    """
+    lang, zone = context.language, context.zone
     summary = summarize(bags, now=now, period=period)
+    state = headline(summary, lang)
+    title = f"{state.text} – {message('report.title', lang)}"
+    if context.organisation:
+        title += f" – {context.organisation}"
     totals: Counter[str] = Counter()
-    for counts in days.values():
+    for counts in hours.values():
         totals.update(counts)
-    rows = []
-    for bag in sorted(bags, key=lambda b: b.path):
-        if bag.status not in ("fail", "error") or bag.id not in latest:
-            continue
-        problems = "".join(
-            f"<li><b>{escape(p.kind)}</b> <code>{escape(p.file or '(bag)')}</code> {escape(p.detail)}</li>"
-            for p in latest[bag.id].problems
-        )
-        rows.append(
-            f'<tr class="{bag.status}"><td><code>{escape(bag.path)}</code></td>'
-            f"<td>{escape(bag.identity or '')}</td><td>{escape(bag.status)}</td>"
-            f"<td>{escape(latest[bag.id].ended)}</td><td><ul>{problems}</ul></td></tr>"
-        )
+    named = dict(zip((*OUTCOMES, "unchecked"), words("report.outcomes", lang), strict=True))
+    columns = words("report.columns", lang)
+    figure_names = words("report.figures", lang)
     figures = [
-        ("known", summary.known),
-        ("checked-within-period", summary.checked_within_period),
-        ("overdue", summary.overdue),
-        ("failing", summary.failing),
-        ("in-error", summary.in_error),
-        *((f"checks-{outcome}", totals[outcome]) for outcome in OUTCOMES),
+        ("known", number(summary.known, lang)),
+        ("checked-within-period", number(summary.checked_within_period, lang)),
+        ("overdue", number(summary.overdue, lang)),
+        ("never-checked", number(summary.never_checked, lang)),
+        ("failing", number(summary.failing, lang)),
+        ("in-error", number(summary.in_error, lang)),
+        ("oldest-check", local_time(summary.oldest_check, zone)),
+    ]
+    context_rows = [
+        (message("report.organisation", lang), context.organisation or "-"),
+        (message("report.roots", lang), ", ".join(context.roots) or "-"),
+        (message("report.ledger", lang), context.ledger),
+        (message("report.software", lang), context.software),
+        (message("report.period", lang), message("report.days", lang, days=f"{summary.period_days:g}")),
+        (message("report.time-zone", lang), context.zone.key),
+    ]
+    failing = [bag for bag in sorted(bags, key=lambda b: b.path) if bag.status in ("fail", "error")]
+    with_replicas = replicas is not None
+    heads = columns[:5] + (columns[5:7] if with_replicas else [])
+    rows = [_failing_row(bag, latest.get(bag.id), named, context, replicas) for bag in failing]
+    all_rows = [
+        f'<tr class="{bag.status}"><td><code>{escape(bag.path)}</code></td>'
+        f"<td>{escape(bag.identity or '')}</td><td>{escape(named[bag.status])}</td>"
+        f"<td>{local_time(bag.last_checked_at, zone)}</td></tr>"
+        for bag in sorted(bags, key=lambda b: b.path)
     ]
     legend = " ".join(
-        f'<span><i style="background:{_COLOURS[o]}"></i>{o}: <span id="total-{o}">{totals[o]}</span></span>'
+        f'<span><i style="background:{chart.COLOURS[o]}"></i>{escape(named[o])}:'
+        f' <span id="checks-{o}">{number(totals[o], lang)}</span></span>'
         for o in OUTCOMES
     )
+    if hours:
+        captions = {
+            kind: message("report.chart", lang, bucket=name)
+            for kind, name in zip(chart.BUCKETS, words("report.buckets", lang), strict=True)
+        }
+        caption, drawing = chart.render(
+            hours, now=now, zone=zone, outcome_names=[named[o] for o in OUTCOMES], captions=captions
+        )
+    else:
+        caption = message("report.chart", lang, bucket=words("report.buckets", lang)[1])
+        drawing = f'<p class="empty">{message("report.no-checks", lang)}</p>'
+    background, colour = _STATE_COLOURS[state.state]
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <style>
-body{{font-family:sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse}}
+body{{font-family:sans-serif;margin:2em;color:#222;max-width:70em}} table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:.3em .6em;vertical-align:top;text-align:left}}
-tr.fail td:nth-child(3){{color:#c62828}} tr.error td:nth-child(3){{color:#ef6c00}}
+tr.fail td:nth-child(3){{color:#c62828;font-weight:bold}} tr.error td:nth-child(3){{color:#ef6c00}}
 dl{{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}} dd{{margin:0;font-weight:bold}}
+#headline{{background:{background};color:{colour};padding:.5em .8em;border-radius:.3em;font-size:1.8em}}
 .legend i{{display:inline-block;width:.8em;height:.8em;margin:0 .3em 0 1em}} ul{{margin:0;padding-left:1.2em}}
+summary{{cursor:pointer;font-size:1.3em;font-weight:bold;margin:1em 0}}
 </style></head><body>
-<h1>{escape(title)}</h1>
-<p>As of {escape(summary.now)}; period {summary.period_days:g} days;
-oldest check {escape(summary.oldest_check or "-")}.</p>
-<dl>{"".join(f'<dt>{name.replace("-", " ")}</dt><dd id="{name}">{n}</dd>' for name, n in figures)}</dl>
-<h2>Checks over time by outcome</h2>
+<h1 id="headline" class="{state.state}">{escape(state.text)}</h1>
+<p>{message("report.title", lang)} · {message("report.as-of", lang, time=local_time(summary.now, zone))}</p>
+<dl id="figures">{
+        "".join(
+            f'<dt>{escape(name)}</dt><dd id="{key}">{escape(value)}</dd>'
+            for name, (key, value) in zip(figure_names, figures, strict=True)
+        )
+    }</dl>
+<h2>{escape(caption)} ({escape(zone.key)})</h2>
 <p class="legend">{legend}</p>
-{_chart(days)}
-<h2>Failing bags and bags in error ({len(rows)})</h2>
-<table id="failing"><thead><tr>
-<th>bag</th><th>identifier</th><th>status</th><th>checked</th><th>problems</th>
-</tr></thead>
+{drawing}
+<h2>{message("report.failing", lang, count=number(len(rows), lang))}</h2>
+<table id="failing"><thead><tr>{"".join(f"<th>{escape(h)}</th>" for h in heads)}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
+<details id="all-bags"><summary>{message("report.all", lang, count=number(len(bags), lang))}</summary>
+<table><thead><tr>{"".join(f"<th>{escape(h)}</th>" for h in columns[:4])}</tr></thead>
+<tbody>{"".join(all_rows)}</tbody></table></details>
+<h2>{message("report.context", lang)}</h2>
+<dl id="context">{"".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in context_rows)}</dl>
 </body></html>
 """
+
+
+def _failing_row(
+    bag: BagRecord,
+    event: Event | None,
+    named: Mapping[str, str],
+    context: Context,
+    replicas: Mapping[int, Sequence[str]] | None,
+) -> str:
+    problems = "".join(
+        f"<li><b>{escape(p.kind)}</b> <code>{escape(p.file or '(bag)')}</code> {escape(p.detail)}</li>"
+        for p in (event.problems if event else ())
+    )
+    cells = [
+        f"<td><code>{escape(bag.path)}</code></td>",
+        f"<td>{escape(bag.identity or '')}</td>",
+        f"<td>{escape(named[bag.status])}</td>",
+        f"<td>{local_time(bag.last_checked_at, context.zone)}</td>",
+        f"<td><ul>{problems}</ul></td>",
+    ]
+    if replicas is not None:
+        good = replicas.get(bag.id, ())
+        cells.append(f"<td><ul>{''.join(f'<li><code>{escape(p)}</code></li>' for p in good)}</ul></td>")
+        command = f"preservation fixity repair {shlex.quote(bag.path)} --ledger {shlex.quote(context.ledger)}"
+        cells.append(f"<td><code>{escape(command)}</code></td>" if good else "<td>-</td>")
+    return f'<tr class="{bag.status}">{"".join(cells)}</tr>'

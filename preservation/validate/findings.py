@@ -64,6 +64,12 @@ def finding(code: str, file: str | None = None, **params: object) -> Finding:
     return Finding(code, entry.severity, _render(entry.en, dict(pairs)), file, pairs)
 
 
+def message(code: str, language: str = "en", **params: object) -> str:
+    """The catalogue's text for `code` in `language` (``en``, ``de``), e.g. for the report's words."""
+    entry = catalogue()[code]
+    return _render(entry.de if language == "de" else entry.en, {k: str(v) for k, v in params.items()})
+
+
 def from_problem(item: Problem, file: str | None) -> Finding:
     params = dict(item.params)
     return finding(item.code, file, **params)

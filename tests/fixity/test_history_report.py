@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
 
 import preservation
-from preservation.fixity import api, report
+from preservation.fixity import api, chart
 from preservation.fixity.ledger import Ledger, NewBag, Recording
 from preservation.fixity.model import Anchor, CheckResult, Outcome, format_time
 from preservation.fixity.schedule import Budget
@@ -103,18 +104,26 @@ class _Page(HTMLParser):
         self.ids: dict[str, str] = {}
         self.rows: list[list[str]] = []
         self.bars: list[dict[str, str | None]] = []
+        self.markers: list[dict[str, str | None]] = []
         self._id: str | None = None
         self._row: list[str] | None = None
+        self._table: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         self._id = attributes.get("id")
-        if tag == "tr" and attributes.get("class") in ("fail", "error"):
+        if tag == "table":
+            self._table = attributes.get("id")
+        if tag == "tr" and self._table == "failing" and attributes.get("class") in ("fail", "error"):
             self._row = []
-        if tag == "rect":
+        if tag == "rect" and "data-outcome" in attributes:
             self.bars.append(attributes)
+        if tag == "rect" and "data-marker" in attributes:
+            self.markers.append(attributes)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table = None
         if tag == "tr" and self._row is not None:
             self.rows.append(self._row)
             self._row = None
@@ -140,6 +149,7 @@ def test_html_report_matches_the_ledger(audited: tuple[Path, Clock, list[Path]],
         records = db.bags()
         events = db.events(bag.id for bag in records)
     assert int(page.ids["known"]) == len(records) == 4
+    assert page.ids["headline"] == "1 bag FAILED, 1 could not be read"
     assert int(page.ids["overdue"]) == 0
     assert int(page.ids["failing"]) == sum(1 for b in records if b.status == "fail") == 1
     assert int(page.ids["in-error"]) == 1
@@ -178,20 +188,31 @@ def test_years_of_daily_checks_fit_the_chart_by_week(tmp_path: Path) -> None:
     api.write_report(ledger_path, out, clock=lambda: days[-1])
     page = _Page()
     page.feed(out.read_text())
-    assert 100 < len({bar["data-period"] for bar in page.bars}) <= 160
+    starts = sorted({datetime.fromisoformat(str(bar["data-bucket"])) for bar in page.bars})
+    assert 150 < len(starts) <= 160
+    # Weeks from Monday midnight in Berlin, on a time axis inside the chart.
     assert all(
-        str(bar["data-period"]).startswith(("2026-W", "2027-W", "2028-W", "2029-W")) for bar in page.bars
+        start.weekday() == 0
+        and start.hour == 0
+        and start.utcoffset() in (timedelta(hours=1), timedelta(hours=2))
+        for start in starts
     )
-    assert all(float(bar["x"] or 0) + float(bar["width"] or 0) <= 640 for bar in page.bars)
+    assert all(float(bar["x"] or 0) + float(bar["width"] or 0) <= chart.WIDTH for bar in page.bars)
     for outcome in ("pass", "error", "fail"):
         expected = sum(1 for n in range(len(days)) if outcome_of_day[n % 5] == outcome)
-        assert int(page.ids[f"checks-{outcome}"]) == expected
+        assert int(page.ids[f"checks-{outcome}"].replace(",", "")) == expected
         assert sum(int(b["data-count"] or 0) for b in page.bars if b["data-outcome"] == outcome) == expected
 
 
-@pytest.mark.parametrize(("span", "period"), [(90, "day"), (160, "day"), (400, "week"), (3650, "month")])
-def test_the_chart_takes_the_shortest_period_that_fits(span: int, period: str) -> None:
-    days = {(T0 + timedelta(days=n)).date().isoformat(): {"pass": 2} for n in range(span)}
-    chosen, bars = report.by_period(days)
-    assert chosen == period and len(bars) <= report.MAX_BARS
-    assert sum(counts["pass"] for counts in bars.values()) == 2 * span
+@pytest.mark.parametrize(
+    ("days", "kind"), [(0.5, "hour"), (3, "hour"), (90, "day"), (150, "day"), (400, "week"), (3650, "month")]
+)
+def test_the_chart_takes_the_shortest_bucket_that_fits(days: float, kind: str) -> None:
+    """Hourly checks over the span: at most ~160 bars in the chosen bucket, every check counted once."""
+    hours = {
+        (T0 + timedelta(hours=n)).strftime("%Y-%m-%dT%H"): {"pass": 2} for n in range(int(days * 24) or 1)
+    }
+    now = T0 + timedelta(days=days)
+    chosen, bars = chart.buckets(hours, now=now, zone=ZoneInfo("Europe/Berlin"))
+    assert chosen == kind and len(bars) <= 160
+    assert sum(bar.counts["pass"] for bar in bars) == 2 * len(hours)
