@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from preservation.cli import common
 from preservation.cli.common import Progress, positive_int
 from preservation.display import shown
 from preservation.errors import PreservationError
+from preservation.fixity.alarms import Alarm, worst
 from preservation.fixity.model import FixityError, Problem
 from preservation.fixity.report import render_text
 from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
@@ -50,8 +52,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "fixity",
         help="re-verify stored bags on a schedule and keep an audit ledger",
         description="Re-verify stored bags (folders, .tar, .tar.gz, .tgz, .zip); keep their audit history.",
-        epilog="Exit codes: 0 all checked bags passed, 1 some bag failed, 3 no failure but some bags could "
-        "not be checked, 2 usage error.",
+        epilog="Exit codes: 0 no bag is failing, 1 some bag is failing (until a check passes or it is "
+        "repaired), 3 no failure but some bags could not be checked, 2 usage error.",
     )
     actions = parser.add_subparsers(dest="fixity_command", metavar="ACTION", required=True)
 
@@ -62,8 +64,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Find the bags under each ROOT, register the new ones in the ledger (their External-Identifier "
             "and the digests of their tag manifests, kept outside the bag), and verify every file of each "
             "bag that is due: never-checked bags first, then those unchecked longest, until a budget is "
-            "spent. Each check is recorded as it completes, so a run that is stopped loses only the checks "
-            "in flight and the next run goes on. Made to run unattended from cron or a systemd timer."
+            "spent. Bags failing or in error are checked again by every run, and named as still failing "
+            "with their passing replicas until a check passes: a failure is never reported only once. A "
+            "check that could not be made is tried once more before it is reported. Each check is recorded "
+            "as it completes, so a run that is stopped loses only the checks in flight and the next run "
+            "goes on. Made to run unattended from cron or a systemd timer."
         ),
         epilog=(
             "Examples:\n"
@@ -71,9 +76,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "  preservation fixity run /archive/bags --ledger fixity.sqlite --time-budget 6h --report r.html"
             "\n"
             "  preservation fixity run /archive/bags --ledger fixity.sqlite --all --format json\n\n"
-            "Exit codes: 0 every checked bag passed, 1 some bag failed (its content differs from what was "
-            "recorded), 3 no failure but some bags could not be checked (gone, unreadable), 2 usage error "
-            "or a ROOT, ledger or Dask scheduler that cannot be used."
+            "Exit codes: 0 no bag under the ROOTs is failing, 1 some bag is failing (its content differs "
+            "from what was recorded), whether this run checked it or an earlier one, or with --fail-on "
+            "overdue is overdue, 3 no failure but some bags could not be checked (gone, unreadable), 2 usage "
+            "error or a ROOT, ledger or Dask scheduler that cannot be used."
         ),
         formatter_class=common.HelpFormatter,
     )
@@ -107,18 +113,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_jobs_option(engine, "--dask-local", default=None, help="hash on a local Dask cluster of N")
     common.add_format_option(run, "text", "json")
     run.add_argument("--report", type=Path, metavar="HTML", help="also write the self-contained HTML report")
+    _add_fail_on(run)
     run.set_defaults(func=_run)
 
     status = actions.add_parser(
         "status",
         help="summarise the ledger",
-        description="Bags known, checked within the period, overdue, failing, in error; the oldest check.",
+        description=(
+            "Bags known, checked within the period, overdue, failing, in error; the oldest check. Names "
+            "each failing bag and bag in error, since when, and its passing replicas."
+        ),
+        epilog="Exit codes: 0 no bag failing or in error, 1 some bag failing (or, with --fail-on overdue, "
+        "overdue), 3 no failure but some bags in error, 2 usage error or a ledger that cannot be used.",
     )
     status.add_argument("--ledger", type=Path, required=True)
     status.add_argument(
         "--older-than", type=parse_duration, default=DEFAULT_PERIOD, metavar="AGE", help="the period (90d)"
     )
     common.add_format_option(status, "text", "json")
+    _add_fail_on(status)
     status.set_defaults(func=_status)
 
     history = actions.add_parser(
@@ -133,6 +146,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     history.add_argument("--ledger", type=Path, required=True)
     common.add_format_option(history, "text", "json", "premis")
     history.set_defaults(func=_history)
+
+
+def _add_fail_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on",
+        choices=["overdue"],
+        action="append",
+        default=[],
+        help="also exit 1 for bags not checked within the period (--older-than), to prove that the "
+        "schedule is kept",
+    )
+
+
+def _exit_code(worst: str) -> int:
+    return {"fail": common.EXIT_FAILED, "error": EXIT_INCOMPLETE}.get(worst, common.EXIT_OK)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -155,6 +183,7 @@ def _run(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             dask_address=args.dask,
             dask_local=args.dask_local,
+            fail_on_overdue="overdue" in args.fail_on,
             on_planned=progress.start,
             on_checked=lambda checked: progress.step(checked.result.outcome),
         )
@@ -165,19 +194,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.print_json(result.to_json())
     else:
-        print(_run_text(result))
+        print(_run_text(result, args.older_than))
     if args.report is not None:
         try:
             api.write_report(args.ledger, args.report, period=args.older_than)
         except PreservationError as exc:  # the checks are in the ledger all the same
             raise common.UsageError(str(exc)) from None
-    counts = result.counts()
-    if counts["fail"]:
-        return common.EXIT_FAILED
-    return EXIT_INCOMPLETE if counts["error"] else common.EXIT_OK
+    return _exit_code(result.worst())
 
 
-def _run_text(result: api.RunResult) -> str:
+def _run_text(result: api.RunResult, period: timedelta) -> str:
     lines = []
     for item in result.checked:
         if item.outcome != "pass":
@@ -188,14 +214,29 @@ def _run_text(result: api.RunResult) -> str:
         f"not a bag ({shown(reason)}), skipped until it changes: {shown(path)}"
         for path, reason in result.not_bags
     ]
+    lines += _alarm_lines(result.alarms, period)
     counts = result.counts()
+    summary = result.summary()
     lines.append(
         f"checked {len(result.checked)} of {result.known} bags: {counts['pass']} pass, "
         f"{counts['fail']} fail, {counts['error']} error; {result.skipped} due but not checked; "
         f"{result.registered} new, "
-        f"{len(result.moved)} moved; {result.bytes_read / 1e6:.1f} MB in {result.seconds:.1f} s"
+        f"{len(result.moved)} moved; {result.bytes_read / 1e6:.1f} MB in {result.seconds:.1f} s; "
+        f"failing now: {summary['failing']}, in error: {summary['in_error']}"
     )
     return "\n".join(lines)
+
+
+def _alarm_lines(alarms: Sequence[Alarm], period: timedelta) -> list[str]:
+    """One line per alarm, then for a failing bag or one in error its passing replicas and how to repair."""
+    lines = []
+    for alarm in alarms:
+        lines.append(f"{alarm.status.upper()}: {shown(alarm.bag)}: [{alarm.code}] {alarm.message(period)}")
+        if alarm.status == "overdue":
+            continue
+        code = "fixity.replicas" if alarm.replicas else "fixity.no-replica"
+        lines.append(f"  [{code}] {shown(alarm.replicas_message())}")
+    return lines
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -203,13 +244,14 @@ def _status(args: argparse.Namespace) -> int:
 
     try:
         summary = api.status(args.ledger, period=args.older_than)
+        alarms = api.attention(args.ledger, period=args.older_than, overdue="overdue" in args.fail_on)
     except FixityError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "json":
-        common.print_json(summary.to_json())
+        common.print_json({**summary.to_json(), "alarms": [alarm.to_json() for alarm in alarms]})
     else:
-        print(render_text(summary))
-    return common.EXIT_OK
+        print("\n".join([render_text(summary), *_alarm_lines(alarms, args.older_than)]))
+    return _exit_code(worst(alarms))
 
 
 def _history(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from preservation import SOFTWARE_NAME, __version__, atomic
 from preservation.bagit import locate
 from preservation.errors import BagError
 from preservation.fixity import discover, report, schedule
+from preservation.fixity.alarms import Alarm, collect, worst
 from preservation.fixity.ledger import Ledger, new_owner
 from preservation.fixity.model import (
     BagRecord,
@@ -60,9 +61,19 @@ class RunResult:
     seconds: float
     ledger_seconds: float
     """Time spent in ledger calls (registration, claims, commits)."""
+    alarms: tuple[Alarm, ...] = ()
+    """After the run, the bags under the roots that are failing or in error, whether checked by this run
+    or not (and overdue ones when asked for)."""
 
     def counts(self) -> Counter[str]:
         return Counter(item.outcome for item in self.checked)
+
+    def worst(self) -> Outcome:
+        """``fail`` while a bag under the roots fails (or is overdue, when asked for); else ``error`` while
+        one could not be checked, in this run or before; else ``pass``."""
+        counts = self.counts()
+        statuses = {worst(self.alarms), *(o for o in ("fail", "error") if counts[o])}
+        return "fail" if "fail" in statuses else "error" if "error" in statuses else "pass"
 
     def summary(self) -> dict[str, Any]:
         counts = self.counts()
@@ -76,6 +87,8 @@ class RunResult:
             "registered": self.registered,
             "moved": [{"from": old, "to": new} for old, new in self.moved],
             "not_bags": [{"path": path, "reason": reason} for path, reason in self.not_bags],
+            "failing": sum(1 for alarm in self.alarms if alarm.status == "fail"),
+            "in_error": sum(1 for alarm in self.alarms if alarm.status == "error"),
             "bytes": self.bytes_read,
             "seconds": round(self.seconds, 3),
             "ledger_seconds": round(self.ledger_seconds, 3),
@@ -85,6 +98,7 @@ class RunResult:
         return {
             "checked": [c.to_json() for c in self.checked],
             "skipped": self.skipped,
+            "alarms": [alarm.to_json() for alarm in self.alarms],
             "summary": self.summary(),
         }
 
@@ -101,10 +115,14 @@ def run_fixity(
     dask_address: str | None = None,
     dask_local: int | None = None,
     clock: Clock = utc_now,
+    fail_on_overdue: bool = False,
     on_checked: Callable[[Checked], None] | None = None,
     on_planned: Callable[[int], None] | None = None,
 ) -> RunResult:
-    """Find the bags under `roots`, register new and moved ones, and check those due (see `schedule`).
+    """Find the bags under `roots`, register new and moved ones, and check those due (see `schedule`):
+    failing bags and bags in error at every run. The result's alarms name every bag under the roots
+    that is failing or in error afterwards, and with `fail_on_overdue` every one not checked within
+    `older_than`.
 
     `on_planned(n)` is told how many checks will be attempted, `on_checked` each check as it is committed.
     """
@@ -173,6 +191,13 @@ def run_fixity(
         first = run([bag for bag in due if bag.id not in absent], registrar=registrar)
         moved_now = {bag_id for bag_id, _ in first.moved}
         second = run([bag for bag in absent.values() if bag.id not in moved_now])
+        raised = collect(
+            ledger,
+            now=clock(),
+            period=older_than,
+            overdue=fail_on_overdue,
+            where=lambda bag: discover.is_under(bag.path, resolved),
+        )
     ledger_seconds = ledger.seconds  # closing included: it runs the last checkpoint
     dispatched = first.checked + second.checked
     checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatched]
@@ -197,6 +222,7 @@ def run_fixity(
         bytes_read=sum(c.result.bytes_read for c in dispatched),
         seconds=time.perf_counter() - started,
         ledger_seconds=ledger_seconds,
+        alarms=raised,
     )
 
 
@@ -218,6 +244,19 @@ def status(
 ) -> report.StatusSummary:
     with _existing(ledger_path) as ledger:
         return report.summarize(ledger.bags(), now=clock(), period=period, not_bags=len(ledger.not_bags()))
+
+
+def attention(
+    ledger_path: Path,
+    *,
+    period: timedelta = schedule.DEFAULT_PERIOD,
+    overdue: bool = False,
+    clock: Clock = utc_now,
+) -> tuple[Alarm, ...]:
+    """The ledger's failing bags and bags in error (and with `overdue`, those not checked within
+    `period`), each with since when, its latest problems and its passing replicas."""
+    with _existing(ledger_path) as ledger:
+        return collect(ledger, now=clock(), period=period, overdue=overdue)
 
 
 @dataclass(frozen=True)
