@@ -14,13 +14,14 @@ from preservation.cli import common
 from preservation.cli.common import Progress, positive_int
 from preservation.display import shown
 from preservation.errors import PreservationError
-from preservation.fixity.alarms import Alarm, worst
 from preservation.fixity.model import FixityError, Problem
 from preservation.fixity.report import render_text
 from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
+from preservation.validate.findings import finding
 
 if TYPE_CHECKING:
-    from preservation.fixity import api
+    from preservation.fixity import api, repair
+    from preservation.fixity.alarms import Alarm
 
 EXIT_INCOMPLETE = 3
 """No bag failed, but some could not be checked."""
@@ -147,6 +148,46 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_format_option(history, "text", "json", "premis")
     history.set_defaults(func=_history)
 
+    repair = actions.add_parser(
+        "repair",
+        help="restore a damaged bag's files from a replica that verifies",
+        description=(
+            "Restore the missing or damaged payload and tag files of BAG from a replica whose files verify "
+            "against the anchor the ledger recorded for BAG at registration: REPLICA, or the first bag of "
+            "its replica set in the ledger (same External-Identifier and anchor) that verifies. Files that "
+            "verify are never touched, files the manifests do not list are left in place; each restored "
+            "file is written under a temporary name beside its place, fsynced and renamed, so a repair "
+            "that is stopped leaves no half-written file and is completed by running it again. A damaged "
+            ".tar or .zip is replaced whole from a verified replica of the same serialization. The whole "
+            "bag is re-verified after, and the check and the repair (a PREMIS fixity repair event, see "
+            "history --format premis) are recorded in the ledger."
+        ),
+        epilog=(
+            "Examples:\n"
+            "  preservation fixity repair /archive/bags/04161 --ledger fixity.sqlite --dry-run\n"
+            "  preservation fixity repair /archive/bags/04161 --ledger fixity.sqlite --from /mirror/04161.tar"
+            "\n\n"
+            "Exit codes: 0 repaired (or nothing to repair, or a dry run that found a good copy), 1 no "
+            "replica verifies (nothing was changed) or the bag still does not verify after the repair, "
+            "2 usage error, a bag the ledger does not know, or a ledger that cannot be used."
+        ),
+        formatter_class=common.HelpFormatter,
+    )
+    repair.add_argument("bag", metavar="BAG", help="the damaged bag's path (as the ledger knows it)")
+    repair.add_argument("--ledger", type=Path, required=True)
+    repair.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="REPLICA",
+        help="copy from this bag (folder, .tar, .tar.gz, .tgz, .zip), once it verifies against the anchor",
+    )
+    repair.add_argument(
+        "--dry-run", action="store_true", help="say which files would be restored from where; change nothing"
+    )
+    common.add_format_option(repair, "text", "json")
+    repair.set_defaults(func=_repair)
+
 
 def _add_fail_on(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -251,6 +292,8 @@ def _status(args: argparse.Namespace) -> int:
         common.print_json({**summary.to_json(), "alarms": [alarm.to_json() for alarm in alarms]})
     else:
         print("\n".join([render_text(summary), *_alarm_lines(alarms, args.older_than)]))
+    from preservation.fixity.alarms import worst
+
     return _exit_code(worst(alarms))
 
 
@@ -270,6 +313,47 @@ def _history(args: argparse.Namespace) -> int:
     return common.EXIT_OK
 
 
+def _repair(args: argparse.Namespace) -> int:
+    from preservation.fixity import api  # lazily: see build_cmd.run
+
+    try:
+        result = api.repair_bag(args.bag, args.ledger, source=args.source, dry_run=args.dry_run)
+    except FixityError as exc:
+        raise common.UsageError(str(exc)) from None
+    if args.format == "json":
+        common.print_json(result.to_json())
+    else:
+        print(_repair_text(result))
+    return common.EXIT_FAILED if result.outcome in ("refused", "failed") else common.EXIT_OK
+
+
+def _repair_text(result: repair.RepairResult) -> str:
+    bag = shown(result.bag)
+    source = shown(result.source or "")
+    lines = [f"not used: {shown(path)}: [{code}] {why}" for path, code, why in result.tried]
+    if result.outcome == "not-needed":
+        return "\n".join([*lines, _coded(bag, "repair.not-needed")])
+    if result.outcome == "refused":
+        tried = f"tried: {len(result.tried)}" if result.tried else "the ledger knows no replica"
+        lines.append(_coded(bag, "repair.no-good-replica", tried=tried))
+        lines += [_problem_line(p, "  ") for p in result.problems]
+        return "\n".join(lines)
+    code = "repair.would-restore" if result.outcome == "dry-run" else "repair.restored"
+    lines += [_coded(f"{bag}: {shown(name)}", code, source=source) for name in result.files]
+    lines += [_coded(f"{bag}: {shown(name)}", "repair.extra-kept") for name in result.extra]
+    if result.outcome == "failed":
+        problems = ", ".join(f"{p.kind} {shown(p.file or '(bag)')}" for p in result.problems)
+        lines.append(_coded(bag, "repair.still-failing", problems=problems))
+    elif result.outcome == "repaired":
+        lines.append(f"repaired: {bag}: {len(result.files)} files from {source}; the whole bag verifies")
+    return "\n".join(lines)
+
+
+def _coded(where: str, code: str, **params: object) -> str:
+    """A line `WHERE: [code] message`, the message from the catalogue."""
+    return f"{where}: [{code}] {finding(code, None, **params).message}"
+
+
 def _history_text(found: api.BagHistory) -> str:
     lines = []
     for bag in found.bags:
@@ -282,6 +366,10 @@ def _history_text(found: api.BagHistory) -> str:
         where = f" {shown(paths[event.bag_id])}" if len(found.bags) > 1 else ""
         lines.append(f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}")
         lines += [_problem_line(p, "    ") for p in event.problems]
+    for fix in found.repairs:
+        where = f" {shown(paths[fix.bag_id])}" if len(found.bags) > 1 else ""
+        lines.append(f"  {fix.ended} repair {fix.outcome:<5} from {shown(fix.source)}{where}")
+        lines += [f"    restored        {shown(name)}" for name in fix.files]
     return "\n".join(lines)
 
 

@@ -15,17 +15,19 @@ from typing import Any
 from preservation import SOFTWARE_NAME, __version__, atomic
 from preservation.bagit import locate
 from preservation.errors import BagError
-from preservation.fixity import discover, report, schedule
+from preservation.fixity import discover, repair, report, schedule
 from preservation.fixity.alarms import Alarm, collect, worst
-from preservation.fixity.ledger import Ledger, new_owner
+from preservation.fixity.ledger import Ledger, Recording, new_owner
 from preservation.fixity.model import (
     BagRecord,
+    CheckResult,
     Clock,
     Event,
     FixityError,
     Move,
     Outcome,
     Problem,
+    Repair,
     format_time,
     utc_now,
 )
@@ -265,6 +267,7 @@ class BagHistory:
     """The bags matched: one by path, or every copy holding the identifier."""
     events: tuple[Event, ...]
     moves: tuple[Move, ...]
+    repairs: tuple[Repair, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -295,13 +298,28 @@ class BagHistory:
             "moves": [
                 {"bag": m.bag_id, "from": m.from_path, "to": m.to_path, "at": m.at} for m in self.moves
             ],
+            "repairs": [
+                {
+                    "bag": next(b.path for b in self.bags if b.id == r.bag_id),
+                    "started": r.started,
+                    "ended": r.ended,
+                    "source": r.source,
+                    "files": list(r.files),
+                    "outcome": r.outcome,
+                    "detail": r.detail,
+                    "agent": r.agent,
+                }
+                for r in self.repairs
+            ],
         }
 
     def premis(self) -> bytes:
         # Imported when asked for: it brings the bag metadata modules, which a check run never needs.
         from preservation.fixity.premis import history_document
 
-        return history_document(self.bags, self.events, software=SOFTWARE_NAME, version=__version__)
+        return history_document(
+            self.bags, self.events, self.repairs, software=SOFTWARE_NAME, version=__version__
+        )
 
 
 def history(bag: str, ledger_path: Path) -> BagHistory:
@@ -312,7 +330,106 @@ def history(bag: str, ledger_path: Path) -> BagHistory:
             raise FixityError(bag, f"no such bag in the ledger {ledger_path}")
         ids = [b.id for b in bags]
         moves = [move for bag_id in ids for move in ledger.moves(bag_id)]
-        return BagHistory(tuple(bags), tuple(ledger.events(ids)), tuple(moves))
+        return BagHistory(tuple(bags), tuple(ledger.events(ids)), tuple(moves), tuple(ledger.repairs(ids)))
+
+
+def repair_bag(
+    bag: str,
+    ledger_path: Path,
+    *,
+    source: Path | None = None,
+    dry_run: bool = False,
+    clock: Clock = utc_now,
+) -> repair.RepairResult:
+    """Restore the missing or damaged files of the bag at path `bag` from a replica that verifies against
+    its anchor: `source`, or the first of its replica set in the ledger that does (passing ones first).
+    Re-verifies the whole bag after, and records that check and the repair (a PREMIS ``fixity repair``
+    event in `history`). `dry_run`: only say what would be restored; nothing is written, the ledger
+    included. FixityError for a bag the ledger does not know (or not yet anchored) or a `source` that is a
+    link or missing; BagError when a file cannot be written."""
+    with Ledger(ledger_path, read_only=dry_run) as ledger:
+        record = _one_bag(ledger, bag, ledger_path)
+        started = format_time(clock())
+        before = repair.verify(record)
+        if before.outcome == "pass":
+            if not dry_run:
+                _record(ledger, record, before, started, format_time(clock()))
+            return repair.RepairResult(record.path, "not-needed", None, (), (), (), ())
+        if source is not None:
+            candidates = [str(_root(source))]
+            if candidates == [record.path]:
+                raise FixityError(source, "is the bag to repair; name another copy")
+        else:
+            replicas = sorted(ledger.replicas(record), key=lambda r: (r.status != "pass", r.path))
+            candidates = [replica.path for replica in replicas]
+        chosen, tried = repair.choose_source(record, candidates)
+        extra = tuple(p.file for p in before.problems if p.kind == "extra" and p.file is not None)
+        if chosen is None:
+            return repair.RepairResult(record.path, "refused", None, (), extra, tried, before.problems)
+        plan = repair.plan(record, chosen)
+        if dry_run:
+            return repair.RepairResult(
+                record.path, "dry-run", chosen, plan.damaged, extra, tried, before.problems
+            )
+        repair.remove_leftovers(record, keep=plan.expected)
+        files: list[str] = []
+        failure: BagError | None = None
+        try:
+            if record.kind == "directory":
+                repair.restore_files(record, chosen, plan, done=files)
+            else:
+                repair.replace_archive(record, chosen)
+                files = list(plan.damaged)
+        except BagError as exc:  # what was restored before stays restored, and is recorded as such
+            failure = exc
+        checked = format_time(clock())
+        after = repair.verify(record)
+        ended = format_time(clock())
+        outcome = "pass" if after.outcome == "pass" else "fail"
+        with ledger.transaction():  # committed before a failure is raised, so that the ledger knows
+            _record(ledger, record, after, checked, ended)
+            if files:
+                detail = (
+                    f"restored {len(files)} files from the replica {chosen}, verified against the anchor;"
+                    f" the whole bag re-verified: {after.outcome}"
+                )
+                ledger.record_repair(
+                    record.id,
+                    started=started,
+                    ended=ended,
+                    source=chosen,
+                    files=files,
+                    outcome=outcome,
+                    detail=detail,
+                    agent=AGENT,
+                )
+        if failure is not None:
+            raise failure
+        return repair.RepairResult(
+            record.path,
+            "repaired" if outcome == "pass" else "failed",
+            chosen,
+            tuple(files),
+            extra,
+            tried,
+            after.problems,
+        )
+
+
+def _one_bag(ledger: Ledger, bag: str, ledger_path: Path) -> BagRecord:
+    found = ledger.find(bag)
+    if not found:
+        raise FixityError(bag, f"no such bag in the ledger {ledger_path}")
+    if len(found) > 1:
+        paths = ", ".join(record.path for record in found)
+        raise FixityError(bag, f"names {len(found)} bags ({paths}); name the one to repair by its path")
+    if found[0].anchor is None:
+        raise FixityError(found[0].path, "not registered yet: `fixity run` records its anchor first")
+    return found[0]
+
+
+def _record(ledger: Ledger, bag: BagRecord, result: CheckResult, started: str, ended: str) -> None:
+    ledger.record([Recording(result, started, ended, bag.size)], new_owner(), agent=AGENT, now=ended)
 
 
 def write_report(
