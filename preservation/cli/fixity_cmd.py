@@ -320,6 +320,9 @@ def _repair(args: argparse.Namespace) -> int:
         result = api.repair_bag(args.bag, args.ledger, source=args.source, dry_run=args.dry_run)
     except FixityError as exc:
         raise common.UsageError(str(exc)) from None
+    except PreservationError as exc:  # a file that cannot be written; what was restored is recorded
+        print(f"preservation: {shown(str(exc))}", file=sys.stderr)
+        return common.EXIT_FAILED
     if args.format == "json":
         common.print_json(result.to_json())
     else:

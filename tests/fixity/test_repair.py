@@ -236,3 +236,22 @@ def test_a_repair_killed_halfway_leaves_no_half_written_file_and_a_rerun_complet
     assert _tree(bag) == original  # the temporary file is gone too
     [fix] = api.history(str(bag), ledger).repairs
     assert fix.files == ("data/b.bin",)
+
+
+def test_a_repair_writes_nothing_through_a_link_in_the_bag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bag, _ = _copies(tmp_path / "root", 2)
+    ledger = tmp_path / "l.sqlite"
+    _run(tmp_path / "root", ledger)
+    elsewhere = tmp_path / "elsewhere"
+    (bag / "data").rename(elsewhere)
+    (bag / "data").symlink_to(elsewhere)
+    (elsewhere / "photo.jpg").write_bytes(b"damaged")
+
+    assert main(["fixity", "repair", str(bag), "--ledger", str(ledger)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"preservation: {bag / 'data'}: not a folder (a link or a file is in the way);"
+        " nothing is written there"
+    ]
+    assert (elsewhere / "photo.jpg").read_bytes() == b"damaged"
