@@ -159,10 +159,17 @@ def run_fixity(
             ledger.add_found([(f.path, f.kind) for f in unknown], since)
             known = ledger.bags()
         candidates = [bag for bag in known if discover.is_under(bag.path, resolved)]
-        selection = schedule.select(
-            candidates, now=run_start, older_than=older_than, check_all=check_all, budget=budget
-        )
         found_paths = {f.path for f in found}
+        # A bag no longer where the ledger has it is checked now, not when it is next due: gone, it is
+        # an alarm at once; moved, its history follows it.
+        selection = schedule.select(
+            candidates,
+            now=run_start,
+            older_than=older_than,
+            check_all=check_all,
+            budget=budget,
+            missing={bag.id for bag in candidates if bag.path not in found_paths},
+        )
         registrar = discover.Registrar(found_paths, known)
         # Unanchored bags beyond the budget are anchored now all the same, from their tag files only.
         later = [bag for bag in selection.deferred if bag.anchor is None]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,17 +58,21 @@ def select(
     older_than: timedelta = DEFAULT_PERIOD,
     check_all: bool = False,
     budget: Budget = NO_BUDGET,
+    missing: Collection[int] = (),
 ) -> Selection:
-    """The due bags in priority order, cut at the budget. Failing bags and bags in error come first and
-    are never cut: they are few, and each run must say whether they are still failing. The first other
+    """The due bags in priority order, cut at the budget. Failing bags, bags in error and the bags
+    `missing` from where the ledger has them (ids) come first and are never cut: they are few, and each
+    run must say whether they are still failing, or gone. The first other
     due bag is always taken, even when it alone exceeds --max-bytes: otherwise a bag larger than the
     budget would never be checked."""
-    loud = sorted((b for b in bags if b.status in LOUD), key=priority)
+    loud = sorted((b for b in bags if b.status in LOUD or b.id in missing), key=priority)
     due = sorted(
         (
             b
             for b in bags
-            if b.status not in LOUD and is_due(b, now=now, older_than=older_than, check_all=check_all)
+            if b.status not in LOUD
+            and b.id not in missing
+            and is_due(b, now=now, older_than=older_than, check_all=check_all)
         ),
         key=priority,
     )
