@@ -365,14 +365,20 @@ def _history_text(found: api.BagHistory) -> str:
         lines.append(f"  registered {bag.registered_at}")
     lines += [f"  moved {m.at}: {shown(m.from_path)} -> {shown(m.to_path)}" for m in found.moves]
     paths = {bag.id: bag.path for bag in found.bags}
+    # Repairs among the checks, in the ledger's order (by start), as in the PREMIS history.
+    timed: list[tuple[str, int, int, list[str]]] = []
     for event in found.events:
         where = f" {shown(paths[event.bag_id])}" if len(found.bags) > 1 else ""
-        lines.append(f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}")
-        lines += [_problem_line(p, "    ") for p in event.problems]
+        said = [f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}"]
+        said += [_problem_line(p, "    ") for p in event.problems]
+        timed.append((event.started, 0, event.id, said))
     for fix in found.repairs:
         where = f" {shown(paths[fix.bag_id])}" if len(found.bags) > 1 else ""
-        lines.append(f"  {fix.ended} repair {fix.outcome:<5} from {shown(fix.source)}{where}")
-        lines += [f"    restored        {shown(name)}" for name in fix.files]
+        said = [f"  {fix.ended} repair {fix.outcome:<5} from {shown(fix.source)}{where}"]
+        said += [f"    restored        {shown(name)}" for name in fix.files]
+        timed.append((fix.started, 1, fix.id, said))
+    for *_, said in sorted(timed, key=lambda item: item[:3]):
+        lines += said
     return "\n".join(lines)
 
 

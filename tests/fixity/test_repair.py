@@ -65,6 +65,14 @@ def test_a_flipped_byte_is_restored_from_a_replica_and_recorded_as_a_premis_even
     assert (after.st_ino, after.st_mtime_ns) == (untouched.st_ino, untouched.st_mtime_ns)
     assert _cli(capsys, "fixity", "status", "--ledger", str(ledger))[0] == 0  # the ledger knows
 
+    code, out = _cli(capsys, "fixity", "history", str(bag), "--ledger", str(ledger))
+    repair, restored, recheck = [line.split() for line in out.splitlines()[-3:]]
+    # The repair, then the check that re-verified the bag.
+    assert (repair[1:], restored, recheck[1]) == (
+        ["repair", "pass", "from", str(replica)],
+        ["restored", "data/photo.jpg"],
+        "pass",
+    )
     code, out = _cli(capsys, "fixity", "history", str(bag), "--ledger", str(ledger), "--format", "premis")
     document = etree.fromstring(out.encode())
     premis_schema().assertValid(document)
