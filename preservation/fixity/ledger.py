@@ -460,11 +460,13 @@ class Ledger:
                     and all(isinstance(_text(v), str) for v in (source, detail, agent))
                 ):
                     raise ValueError
-            except ValueError:
+            except (ValueError, TypeError):
                 damaged = f"the row of repair {_shown(id)} holds values this software never writes"
                 raise _Damaged(damaged) from None
             repairs.append(
-                Repair(id, bag, started, ended, _text(source), tuple(names), outcome, _text(detail), agent)
+                Repair(
+                    id, bag, started, ended, _text(source), tuple(names), outcome, _text(detail), _text(agent)
+                )
             )
         return repairs
 

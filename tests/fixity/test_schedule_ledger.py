@@ -234,6 +234,9 @@ def test_a_version_2_ledger_is_upgraded_keeping_every_row_and_can_record_repairs
         )
         [repair] = ledger.repairs([1])
         assert (repair.source, repair.files, repair.outcome) == ("/copy/a", ("data/a.txt",), "pass")
+        ledger._db.execute("UPDATE repairs SET files = 7")  # a row this software never writes
+        with pytest.raises(FixityError, match="damaged fixity ledger: the row of repair 1 holds values"):
+            ledger.repairs([1])
     Ledger(tmp_path / "fresh.sqlite").close()
     definitions = "SELECT type, name, replace(sql, '\"', '') FROM sqlite_master ORDER BY name"
     db = sqlite3.connect(path)
