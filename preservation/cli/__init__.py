@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Exit codes: 0 success, 1 some item failed or is invalid, 2 usage or profile error, "
-            "3 (fixity run) nothing failed but some bags could not be checked. "
+            "3 (fixity run, status) nothing is failing but some bags could not be checked. "
             "Run 'preservation COMMAND --help' for each command's options and examples."
         ),
     )

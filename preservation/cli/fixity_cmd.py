@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,9 +20,11 @@ from preservation.errors import PreservationError
 from preservation.fixity.model import FixityError, Problem, utc_now
 from preservation.fixity.report import DEFAULT_ZONE, render_text
 from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
+from preservation.validate.findings import finding
 
 if TYPE_CHECKING:
-    from preservation.fixity import api, notify
+    from preservation.fixity import api, notify, repair
+    from preservation.fixity.alarms import Alarm
 
 EXIT_INCOMPLETE = 3
 """No bag failed, but some could not be checked."""
@@ -69,8 +72,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "fixity",
         help="re-verify stored bags on a schedule and keep an audit ledger",
         description="Re-verify stored bags (folders, .tar, .tar.gz, .tgz, .zip); keep their audit history.",
-        epilog="Exit codes: 0 all checked bags passed, 1 some bag failed, 3 no failure but some bags could "
-        "not be checked, 2 usage error.",
+        epilog="Exit codes: 0 no bag is failing, 1 some bag is failing (until a check passes or it is "
+        "repaired), 3 no failure but some bags could not be checked, 2 usage error.",
     )
     actions = parser.add_subparsers(dest="fixity_command", metavar="ACTION", required=True)
 
@@ -81,8 +84,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Find the bags under each ROOT, register the new ones in the ledger (their External-Identifier "
             "and the digests of their tag manifests, kept outside the bag), and verify every file of each "
             "bag that is due: never-checked bags first, then those unchecked longest, until a budget is "
-            "spent. Each check is recorded as it completes, so a run that is stopped loses only the checks "
-            "in flight and the next run goes on. Made to run unattended from cron or a systemd timer."
+            "spent. Bags failing or in error are checked again by every run, and named as still failing "
+            "with their passing replicas until a check passes: a failure is never reported only once. A "
+            "check that could not be made is tried once more before it is reported. Each check is recorded "
+            "as it completes, so a run that is stopped loses only the checks in flight and the next run "
+            "goes on. Made to run unattended from cron or a systemd timer."
         ),
         epilog=(
             "Examples:\n"
@@ -90,9 +96,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "  preservation fixity run /archive/bags --ledger fixity.sqlite --time-budget 6h --report r.html"
             "\n"
             "  preservation fixity run /archive/bags --ledger fixity.sqlite --all --format json\n\n"
-            "Exit codes: 0 every checked bag passed, 1 some bag failed (its content differs from what was "
-            "recorded), 3 no failure but some bags could not be checked (gone, unreadable), 2 usage error "
-            "or a ROOT, ledger or Dask scheduler that cannot be used."
+            "Exit codes: 0 no bag under the ROOTs is failing, 1 some bag is failing (its content differs "
+            "from what was recorded), whether this run checked it or an earlier one, or with --fail-on "
+            "overdue is overdue, 3 no failure but some bags could not be checked (gone, unreadable), 2 usage "
+            "error or a ROOT, ledger or Dask scheduler that cannot be used."
         ),
         formatter_class=common.HelpFormatter,
     )
@@ -158,18 +165,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--smtp-starttls", action="store_true", default=None, help="encrypt with STARTTLS"
     )
     notifications.add_argument("--mail-from", metavar="ADDRESS", help="the mail's sender")
+    _add_fail_on(run)
     run.set_defaults(func=_run)
 
     status = actions.add_parser(
         "status",
         help="summarise the ledger",
-        description="Bags known, checked within the period, overdue, failing, in error; the oldest check.",
+        description=(
+            "Bags known, checked within the period, overdue, failing, in error; the oldest check. Names "
+            "each failing bag and bag in error, since when, and its passing replicas."
+        ),
+        epilog="Exit codes: 0 no bag failing or in error, 1 some bag failing (or, with --fail-on overdue, "
+        "overdue), 3 no failure but some bags in error, 2 usage error or a ledger that cannot be used.",
     )
     status.add_argument("--ledger", type=Path, required=True)
     status.add_argument(
         "--older-than", type=parse_duration, default=DEFAULT_PERIOD, metavar="AGE", help="the period (90d)"
     )
     common.add_format_option(status, "text", "json")
+    _add_fail_on(status)
     status.set_defaults(func=_status)
 
     history = actions.add_parser(
@@ -184,6 +198,61 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     history.add_argument("--ledger", type=Path, required=True)
     common.add_format_option(history, "text", "json", "premis")
     history.set_defaults(func=_history)
+
+    repair = actions.add_parser(
+        "repair",
+        help="restore a damaged bag's files from a replica that verifies",
+        description=(
+            "Restore the missing or damaged payload and tag files of BAG from a replica whose files verify "
+            "against the anchor the ledger recorded for BAG at registration: REPLICA, or the first bag of "
+            "its replica set in the ledger (same External-Identifier and anchor) that verifies. Files that "
+            "verify are never touched, files the manifests do not list are left in place; each restored "
+            "file is written under a temporary name beside its place, fsynced and renamed, so a repair "
+            "that is stopped leaves no half-written file and is completed by running it again. A damaged "
+            ".tar or .zip is replaced whole from a verified replica of the same serialization. The whole "
+            "bag is re-verified after, and the check and the repair (a PREMIS fixity repair event, see "
+            "history --format premis) are recorded in the ledger."
+        ),
+        epilog=(
+            "Examples:\n"
+            "  preservation fixity repair /archive/bags/04161 --ledger fixity.sqlite --dry-run\n"
+            "  preservation fixity repair /archive/bags/04161 --ledger fixity.sqlite --from /mirror/04161.tar"
+            "\n\n"
+            "Exit codes: 0 repaired (or nothing to repair, or a dry run that found a good copy), 1 no "
+            "replica verifies (nothing was changed) or the bag still does not verify after the repair, "
+            "2 usage error, a bag the ledger does not know, or a ledger that cannot be used."
+        ),
+        formatter_class=common.HelpFormatter,
+    )
+    repair.add_argument("bag", metavar="BAG", help="the damaged bag's path (as the ledger knows it)")
+    repair.add_argument("--ledger", type=Path, required=True)
+    repair.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="REPLICA",
+        help="copy from this bag (folder, .tar, .tar.gz, .tgz, .zip), once it verifies against the anchor",
+    )
+    repair.add_argument(
+        "--dry-run", action="store_true", help="say which files would be restored from where; change nothing"
+    )
+    common.add_format_option(repair, "text", "json")
+    repair.set_defaults(func=_repair)
+
+
+def _add_fail_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on",
+        choices=["overdue"],
+        action="append",
+        default=[],
+        help="also exit 1 for bags not checked within the period (--older-than), to prove that the "
+        "schedule is kept",
+    )
+
+
+def _exit_code(worst: str) -> int:
+    return {"fail": common.EXIT_FAILED, "error": EXIT_INCOMPLETE}.get(worst, common.EXIT_OK)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -217,6 +286,7 @@ def _run(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             dask_address=args.dask,
             dask_local=args.dask_local,
+            fail_on_overdue="overdue" in args.fail_on,
             on_planned=progress.start,
             on_checked=lambda checked: progress.step(checked.result.outcome),
         )
@@ -227,7 +297,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.print_json(result.to_json())
     else:
-        print(_run_text(result))
+        print(_run_text(result, args.older_than))
     if args.report is not None:
         try:
             api.write_report(
@@ -243,10 +313,7 @@ def _run(args: argparse.Namespace) -> int:
             raise common.UsageError(str(exc)) from None
     if args.notify:
         _notify(args, result.to_json(), smtp)
-    counts = result.counts()
-    if counts["fail"]:
-        return common.EXIT_FAILED
-    return EXIT_INCOMPLETE if counts["error"] else common.EXIT_OK
+    return _exit_code(result.worst())
 
 
 def _notify(args: argparse.Namespace, result: dict[str, Any], smtp: notify.SmtpSettings) -> None:
@@ -272,7 +339,7 @@ def _notify(args: argparse.Namespace, result: dict[str, Any], smtp: notify.SmtpS
             )
 
 
-def _run_text(result: api.RunResult) -> str:
+def _run_text(result: api.RunResult, period: timedelta) -> str:
     lines = []
     for item in result.checked:
         if item.outcome != "pass":
@@ -283,14 +350,29 @@ def _run_text(result: api.RunResult) -> str:
         f"not a bag ({shown(reason)}), skipped until it changes: {shown(path)}"
         for path, reason in result.not_bags
     ]
+    lines += _alarm_lines(result.alarms, period)
     counts = result.counts()
+    summary = result.summary()
     lines.append(
         f"checked {len(result.checked)} of {result.known} bags: {counts['pass']} pass, "
         f"{counts['fail']} fail, {counts['error']} error; {result.skipped} due but not checked; "
         f"{result.registered} new, "
-        f"{len(result.moved)} moved; {result.bytes_read / 1e6:.1f} MB in {result.seconds:.1f} s"
+        f"{len(result.moved)} moved; {result.bytes_read / 1e6:.1f} MB in {result.seconds:.1f} s; "
+        f"failing now: {summary['failing']}, in error: {summary['in_error']}"
     )
     return "\n".join(lines)
+
+
+def _alarm_lines(alarms: Sequence[Alarm], period: timedelta) -> list[str]:
+    """One line per alarm, then for a failing bag or one in error its passing replicas and how to repair."""
+    lines = []
+    for alarm in alarms:
+        lines.append(f"{alarm.status.upper()}: {shown(alarm.bag)}: [{alarm.code}] {alarm.message(period)}")
+        if alarm.status == "overdue":
+            continue
+        code = "fixity.replicas" if alarm.replicas else "fixity.no-replica"
+        lines.append(f"  [{code}] {shown(alarm.replicas_message())}")
+    return lines
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -298,13 +380,16 @@ def _status(args: argparse.Namespace) -> int:
 
     try:
         summary = api.status(args.ledger, period=args.older_than)
+        alarms = api.attention(args.ledger, period=args.older_than, overdue="overdue" in args.fail_on)
     except FixityError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "json":
-        common.print_json(summary.to_json())
+        common.print_json({**summary.to_json(), "alarms": [alarm.to_json() for alarm in alarms]})
     else:
-        print(render_text(summary))
-    return common.EXIT_OK
+        print("\n".join([render_text(summary), *_alarm_lines(alarms, args.older_than)]))
+    from preservation.fixity.alarms import worst
+
+    return _exit_code(worst(alarms))
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -323,6 +408,50 @@ def _history(args: argparse.Namespace) -> int:
     return common.EXIT_OK
 
 
+def _repair(args: argparse.Namespace) -> int:
+    from preservation.fixity import api  # lazily: see build_cmd.run
+
+    try:
+        result = api.repair_bag(args.bag, args.ledger, source=args.source, dry_run=args.dry_run)
+    except FixityError as exc:
+        raise common.UsageError(str(exc)) from None
+    except PreservationError as exc:  # a file that cannot be written; what was restored is recorded
+        print(f"preservation: {shown(str(exc))}", file=sys.stderr)
+        return common.EXIT_FAILED
+    if args.format == "json":
+        common.print_json(result.to_json())
+    else:
+        print(_repair_text(result))
+    return common.EXIT_FAILED if result.outcome in ("refused", "failed") else common.EXIT_OK
+
+
+def _repair_text(result: repair.RepairResult) -> str:
+    bag = shown(result.bag)
+    source = shown(result.source or "")
+    lines = [f"not used: {shown(path)}: [{code}] {why}" for path, code, why in result.tried]
+    if result.outcome == "not-needed":
+        return "\n".join([*lines, _coded(bag, "repair.not-needed")])
+    if result.outcome == "refused":
+        tried = f"tried: {len(result.tried)}" if result.tried else "the ledger knows no replica"
+        lines.append(_coded(bag, "repair.no-good-replica", tried=tried))
+        lines += [_problem_line(p, "  ") for p in result.problems]
+        return "\n".join(lines)
+    code = "repair.would-restore" if result.outcome == "dry-run" else "repair.restored"
+    lines += [_coded(f"{bag}: {shown(name)}", code, source=source) for name in result.files]
+    lines += [_coded(f"{bag}: {shown(name)}", "repair.extra-kept") for name in result.extra]
+    if result.outcome == "failed":
+        problems = ", ".join(f"{p.kind} {shown(p.file or '(bag)')}" for p in result.problems)
+        lines.append(_coded(bag, "repair.still-failing", problems=problems))
+    elif result.outcome == "repaired":
+        lines.append(f"repaired: {bag}: {len(result.files)} files from {source}; the whole bag verifies")
+    return "\n".join(lines)
+
+
+def _coded(where: str, code: str, **params: object) -> str:
+    """A line `WHERE: [code] message`, the message from the catalogue."""
+    return f"{where}: [{code}] {finding(code, None, **params).message}"
+
+
 def _history_text(found: api.BagHistory) -> str:
     lines = []
     for bag in found.bags:
@@ -331,10 +460,20 @@ def _history_text(found: api.BagHistory) -> str:
         lines.append(f"  registered {bag.registered_at}")
     lines += [f"  moved {m.at}: {shown(m.from_path)} -> {shown(m.to_path)}" for m in found.moves]
     paths = {bag.id: bag.path for bag in found.bags}
+    # Repairs among the checks, in the ledger's order (by start), as in the PREMIS history.
+    timed: list[tuple[str, int, int, list[str]]] = []
     for event in found.events:
         where = f" {shown(paths[event.bag_id])}" if len(found.bags) > 1 else ""
-        lines.append(f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}")
-        lines += [_problem_line(p, "    ") for p in event.problems]
+        said = [f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}"]
+        said += [_problem_line(p, "    ") for p in event.problems]
+        timed.append((event.started, 0, event.id, said))
+    for fix in found.repairs:
+        where = f" {shown(paths[fix.bag_id])}" if len(found.bags) > 1 else ""
+        said = [f"  {fix.ended} repair {fix.outcome:<5} from {shown(fix.source)}{where}"]
+        said += [f"    restored        {shown(name)}" for name in fix.files]
+        timed.append((fix.started, 1, fix.id, said))
+    for *_, said in sorted(timed, key=lambda item: item[:3]):
+        lines += said
     return "\n".join(lines)
 
 

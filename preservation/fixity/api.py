@@ -16,16 +16,19 @@ from zoneinfo import ZoneInfo
 from preservation import SOFTWARE_NAME, __version__, atomic
 from preservation.bagit import locate
 from preservation.errors import BagError
-from preservation.fixity import discover, report, schedule
-from preservation.fixity.ledger import Ledger, new_owner
+from preservation.fixity import discover, repair, report, schedule
+from preservation.fixity.alarms import Alarm, collect, worst
+from preservation.fixity.ledger import Ledger, Recording, new_owner
 from preservation.fixity.model import (
     BagRecord,
+    CheckResult,
     Clock,
     Event,
     FixityError,
     Move,
     Outcome,
     Problem,
+    Repair,
     format_time,
     utc_now,
 )
@@ -61,9 +64,19 @@ class RunResult:
     seconds: float
     ledger_seconds: float
     """Time spent in ledger calls (registration, claims, commits)."""
+    alarms: tuple[Alarm, ...] = ()
+    """After the run, the bags under the roots that are failing or in error, whether checked by this run
+    or not (and overdue ones when asked for)."""
 
     def counts(self) -> Counter[str]:
         return Counter(item.outcome for item in self.checked)
+
+    def worst(self) -> Outcome:
+        """``fail`` while a bag under the roots fails (or is overdue, when asked for); else ``error`` while
+        one could not be checked, in this run or before; else ``pass``."""
+        counts = self.counts()
+        statuses = {worst(self.alarms), *(o for o in ("fail", "error") if counts[o])}
+        return "fail" if "fail" in statuses else "error" if "error" in statuses else "pass"
 
     def summary(self) -> dict[str, Any]:
         counts = self.counts()
@@ -77,6 +90,8 @@ class RunResult:
             "registered": self.registered,
             "moved": [{"from": old, "to": new} for old, new in self.moved],
             "not_bags": [{"path": path, "reason": reason} for path, reason in self.not_bags],
+            "failing": sum(1 for alarm in self.alarms if alarm.status == "fail"),
+            "in_error": sum(1 for alarm in self.alarms if alarm.status == "error"),
             "bytes": self.bytes_read,
             "seconds": round(self.seconds, 3),
             "ledger_seconds": round(self.ledger_seconds, 3),
@@ -86,6 +101,7 @@ class RunResult:
         return {
             "checked": [c.to_json() for c in self.checked],
             "skipped": self.skipped,
+            "alarms": [alarm.to_json() for alarm in self.alarms],
             "summary": self.summary(),
         }
 
@@ -102,10 +118,14 @@ def run_fixity(
     dask_address: str | None = None,
     dask_local: int | None = None,
     clock: Clock = utc_now,
+    fail_on_overdue: bool = False,
     on_checked: Callable[[Checked], None] | None = None,
     on_planned: Callable[[int], None] | None = None,
 ) -> RunResult:
-    """Find the bags under `roots`, register new and moved ones, and check those due (see `schedule`).
+    """Find the bags under `roots`, register new and moved ones, and check those due (see `schedule`):
+    failing bags and bags in error at every run. The result's alarms name every bag under the roots
+    that is failing or in error afterwards, and with `fail_on_overdue` every one not checked within
+    `older_than`.
 
     `on_planned(n)` is told how many checks will be attempted, `on_checked` each check as it is committed.
     """
@@ -140,10 +160,17 @@ def run_fixity(
             ledger.add_found([(f.path, f.kind) for f in unknown], since)
             known = ledger.bags()
         candidates = [bag for bag in known if discover.is_under(bag.path, resolved)]
-        selection = schedule.select(
-            candidates, now=run_start, older_than=older_than, check_all=check_all, budget=budget
-        )
         found_paths = {f.path for f in found}
+        # A bag no longer where the ledger has it is checked now, not when it is next due: gone, it is
+        # an alarm at once; moved, its history follows it.
+        selection = schedule.select(
+            candidates,
+            now=run_start,
+            older_than=older_than,
+            check_all=check_all,
+            budget=budget,
+            missing={bag.id for bag in candidates if bag.path not in found_paths},
+        )
         registrar = discover.Registrar(found_paths, known)
         # Unanchored bags beyond the budget are anchored now all the same, from their tag files only.
         later = [bag for bag in selection.deferred if bag.anchor is None]
@@ -174,6 +201,13 @@ def run_fixity(
         first = run([bag for bag in due if bag.id not in absent], registrar=registrar)
         moved_now = {bag_id for bag_id, _ in first.moved}
         second = run([bag for bag in absent.values() if bag.id not in moved_now])
+        raised = collect(
+            ledger,
+            now=clock(),
+            period=older_than,
+            overdue=fail_on_overdue,
+            where=lambda bag: discover.is_under(bag.path, resolved),
+        )
     ledger_seconds = ledger.seconds  # closing included: it runs the last checkpoint
     dispatched = first.checked + second.checked
     checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatched]
@@ -198,6 +232,7 @@ def run_fixity(
         bytes_read=sum(c.result.bytes_read for c in dispatched),
         seconds=time.perf_counter() - started,
         ledger_seconds=ledger_seconds,
+        alarms=raised,
     )
 
 
@@ -221,12 +256,26 @@ def status(
         return report.summarize(ledger.bags(), now=clock(), period=period, not_bags=len(ledger.not_bags()))
 
 
+def attention(
+    ledger_path: Path,
+    *,
+    period: timedelta = schedule.DEFAULT_PERIOD,
+    overdue: bool = False,
+    clock: Clock = utc_now,
+) -> tuple[Alarm, ...]:
+    """The ledger's failing bags and bags in error (and with `overdue`, those not checked within
+    `period`), each with since when, its latest problems and its passing replicas."""
+    with _existing(ledger_path) as ledger:
+        return collect(ledger, now=clock(), period=period, overdue=overdue)
+
+
 @dataclass(frozen=True)
 class BagHistory:
     bags: tuple[BagRecord, ...]
     """The bags matched: one by path, or every copy holding the identifier."""
     events: tuple[Event, ...]
     moves: tuple[Move, ...]
+    repairs: tuple[Repair, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -257,13 +306,28 @@ class BagHistory:
             "moves": [
                 {"bag": m.bag_id, "from": m.from_path, "to": m.to_path, "at": m.at} for m in self.moves
             ],
+            "repairs": [
+                {
+                    "bag": next(b.path for b in self.bags if b.id == r.bag_id),
+                    "started": r.started,
+                    "ended": r.ended,
+                    "source": r.source,
+                    "files": list(r.files),
+                    "outcome": r.outcome,
+                    "detail": r.detail,
+                    "agent": r.agent,
+                }
+                for r in self.repairs
+            ],
         }
 
     def premis(self) -> bytes:
         # Imported when asked for: it brings the bag metadata modules, which a check run never needs.
         from preservation.fixity.premis import history_document
 
-        return history_document(self.bags, self.events, software=SOFTWARE_NAME, version=__version__)
+        return history_document(
+            self.bags, self.events, self.repairs, software=SOFTWARE_NAME, version=__version__
+        )
 
 
 def history(bag: str, ledger_path: Path) -> BagHistory:
@@ -274,7 +338,106 @@ def history(bag: str, ledger_path: Path) -> BagHistory:
             raise FixityError(bag, f"no such bag in the ledger {ledger_path}")
         ids = [b.id for b in bags]
         moves = [move for bag_id in ids for move in ledger.moves(bag_id)]
-        return BagHistory(tuple(bags), tuple(ledger.events(ids)), tuple(moves))
+        return BagHistory(tuple(bags), tuple(ledger.events(ids)), tuple(moves), tuple(ledger.repairs(ids)))
+
+
+def repair_bag(
+    bag: str,
+    ledger_path: Path,
+    *,
+    source: Path | None = None,
+    dry_run: bool = False,
+    clock: Clock = utc_now,
+) -> repair.RepairResult:
+    """Restore the missing or damaged files of the bag at path `bag` from a replica that verifies against
+    its anchor: `source`, or the first of its replica set in the ledger that does (passing ones first).
+    Re-verifies the whole bag after, and records that check and the repair (a PREMIS ``fixity repair``
+    event in `history`). `dry_run`: only say what would be restored; nothing is written, the ledger
+    included. FixityError for a bag the ledger does not know (or not yet anchored) or a `source` that is a
+    link or missing; BagError when a file cannot be written."""
+    with Ledger(ledger_path, read_only=dry_run) as ledger:
+        record = _one_bag(ledger, bag, ledger_path)
+        started = format_time(clock())
+        before = repair.verify(record)
+        if before.outcome == "pass":
+            if not dry_run:
+                _record(ledger, record, before, started, format_time(clock()))
+            return repair.RepairResult(record.path, "not-needed", None, (), (), (), ())
+        if source is not None:
+            candidates = [str(_root(source))]
+            if candidates == [record.path]:
+                raise FixityError(source, "is the bag to repair; name another copy")
+        else:
+            replicas = sorted(ledger.replicas(record), key=lambda r: (r.status != "pass", r.path))
+            candidates = [replica.path for replica in replicas]
+        chosen, tried = repair.choose_source(record, candidates)
+        extra = tuple(p.file for p in before.problems if p.kind == "extra" and p.file is not None)
+        if chosen is None:
+            return repair.RepairResult(record.path, "refused", None, (), extra, tried, before.problems)
+        plan = repair.plan(record, chosen)
+        if dry_run:
+            return repair.RepairResult(
+                record.path, "dry-run", chosen, plan.damaged, extra, tried, before.problems
+            )
+        repair.remove_leftovers(record, keep=plan.expected)
+        files: list[str] = []
+        failure: BagError | None = None
+        try:
+            if record.kind == "directory":
+                repair.restore_files(record, chosen, plan, done=files)
+            else:
+                repair.replace_archive(record, chosen)
+                files = list(plan.damaged)
+        except BagError as exc:  # what was restored before stays restored, and is recorded as such
+            failure = exc
+        checked = format_time(clock())
+        after = repair.verify(record)
+        ended = format_time(clock())
+        outcome = "pass" if after.outcome == "pass" else "fail"
+        with ledger.transaction():  # committed before a failure is raised, so that the ledger knows
+            _record(ledger, record, after, checked, ended)
+            if files:
+                detail = (
+                    f"restored {len(files)} files from the replica {chosen}, verified against the anchor;"
+                    f" the whole bag re-verified: {after.outcome}"
+                )
+                ledger.record_repair(
+                    record.id,
+                    started=started,
+                    ended=ended,
+                    source=chosen,
+                    files=files,
+                    outcome=outcome,
+                    detail=detail,
+                    agent=AGENT,
+                )
+        if failure is not None:
+            raise failure
+        return repair.RepairResult(
+            record.path,
+            "repaired" if outcome == "pass" else "failed",
+            chosen,
+            tuple(files),
+            extra,
+            tried,
+            after.problems,
+        )
+
+
+def _one_bag(ledger: Ledger, bag: str, ledger_path: Path) -> BagRecord:
+    found = ledger.find(bag)
+    if not found:
+        raise FixityError(bag, f"no such bag in the ledger {ledger_path}")
+    if len(found) > 1:
+        paths = ", ".join(record.path for record in found)
+        raise FixityError(bag, f"names {len(found)} bags ({paths}); name the one to repair by its path")
+    if found[0].anchor is None:
+        raise FixityError(found[0].path, "not registered yet: `fixity run` records its anchor first")
+    return found[0]
+
+
+def _record(ledger: Ledger, bag: BagRecord, result: CheckResult, started: str, ended: str) -> None:
+    ledger.record([Recording(result, started, ended, bag.size)], new_owner(), agent=AGENT, now=ended)
 
 
 def write_report(
@@ -299,12 +462,16 @@ def write_report(
     )
     with _existing(ledger_path) as ledger:
         bags = ledger.bags()
+        failing = [bag for bag in bags if bag.status in ("fail", "error")]
         html = report.render_html(
             bags,
             ledger.checks_per_hour(),
-            ledger.latest_events(bag.id for bag in bags if bag.status in ("fail", "error")),
+            ledger.latest_events(bag.id for bag in failing),
             now=clock(),
             period=period,
             context=context,
+            replicas={
+                bag.id: [r.path for r in ledger.replicas(bag) if r.status == "pass"] for bag in failing
+            },
         )
     atomic.write_text(out, html)

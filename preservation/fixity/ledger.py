@@ -41,6 +41,7 @@ from preservation.fixity.model import (
     Move,
     NotABag,
     Problem,
+    Repair,
     parse_time,
 )
 
@@ -391,6 +392,86 @@ class Ledger:
         return {_text(path): (size, modified) for path, size, modified in rows}
 
     @_timed
+    def attention(self, overdue_before: str | None = None) -> list[BagRecord]:
+        """The bags failing or in error and, when `overdue_before` is given, those never checked or last
+        checked before it; without reading the others."""
+        rows = self._db.execute(
+            f"SELECT {_BAG_COLUMNS} FROM bags WHERE status = 'fail' OR status = 'error'"
+            " OR (?1 IS NOT NULL AND (last_checked_at IS NULL OR last_checked_at < ?1)) ORDER BY id",
+            (overdue_before,),
+        ).fetchall()
+        return [_bag(row) for row in rows]
+
+    @_timed
+    def replicas(self, bag: BagRecord) -> list[BagRecord]:
+        """The other bags of `bag`'s replica set: the same External-Identifier and the same anchor (the
+        digests of the tag manifests taken at registration), wherever and however serialized they are.
+        Empty for a bag not yet anchored."""
+        if bag.anchor is None:
+            return []
+        rows = self._db.execute(
+            f"SELECT {_BAG_COLUMNS} FROM bags WHERE identity IS ? AND anchor = ? AND id != ? ORDER BY id",
+            (_stored_or_none(bag.identity), bag.anchor.text, bag.id),
+        ).fetchall()
+        return [_bag(row) for row in rows]
+
+    @_timed
+    def failing_since(self, bag_ids: Iterable[int]) -> dict[int, str]:
+        """For each of the bags, when the first check after its last passing one ended (its first ever
+        when none passed): since when it has not been verified. Bags whose latest check passed are left
+        out."""
+        ids = list(bag_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f"SELECT bag, MIN(ended) FROM events AS e WHERE bag IN ({marks}) AND id > COALESCE("
+            "(SELECT MAX(id) FROM events WHERE bag = e.bag AND outcome = 'pass'), 0) GROUP BY bag",
+            ids,
+        )
+        since = {}
+        for bag, ended in rows:
+            if not _is_time(ended):
+                raise _Damaged(f"a check of bag {_shown(bag)} ended at {_shown(ended)}")
+            since[bag] = ended
+        return since
+
+    @_timed
+    def repairs(self, bag_ids: Iterable[int]) -> list[Repair]:
+        """Every repair of the bags, oldest first."""
+        if "repairs" not in self._tables:
+            return []  # a ledger of an earlier version read without upgrading it
+        ids = list(bag_ids)
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            "SELECT id, bag, started, ended, source, files, outcome, detail, agent FROM repairs"
+            f" WHERE bag IN ({marks}) ORDER BY started, id",
+            ids,
+        ).fetchall()
+        repairs = []
+        for id, bag, started, ended, source, files, outcome, detail, agent in rows:
+            try:
+                names = json.loads(_text(files))
+                if not (
+                    _is_time(started)
+                    and _is_time(ended)
+                    and outcome in ("pass", "fail")
+                    and isinstance(names, list)
+                    and all(isinstance(name, str) for name in names)
+                    and all(isinstance(_text(v), str) for v in (source, detail, agent))
+                ):
+                    raise ValueError
+            except (ValueError, TypeError):
+                damaged = f"the row of repair {_shown(id)} holds values this software never writes"
+                raise _Damaged(damaged) from None
+            repairs.append(
+                Repair(
+                    id, bag, started, ended, _text(source), tuple(names), outcome, _text(detail), _text(agent)
+                )
+            )
+        return repairs
+
+    @_timed
     def moves(self, bag_id: int) -> list[Move]:
         rows = self._db.execute(
             "SELECT bag, from_path, to_path, at FROM moves WHERE bag = ? ORDER BY id", (bag_id,)
@@ -526,6 +607,35 @@ class Ledger:
                 " anchor = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?5 ELSE anchor END"
                 " WHERE id = ?7",
                 updates,
+            )
+
+    @_timed
+    def record_repair(
+        self,
+        bag_id: int,
+        *,
+        started: str,
+        ended: str,
+        source: str,
+        files: Sequence[str],
+        outcome: str,
+        detail: str,
+        agent: str,
+    ) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO repairs (bag, started, ended, source, files, outcome, detail, agent)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    bag_id,
+                    started,
+                    ended,
+                    _stored(source),
+                    _stored(json.dumps(list(files), ensure_ascii=False)),
+                    outcome,
+                    _stored(detail),
+                    agent,
+                ),
             )
 
     @_timed

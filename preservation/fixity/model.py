@@ -174,6 +174,23 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Repair:
+    """Files of a bag restored from a replica, and the outcome of re-verifying the whole bag after."""
+
+    id: int
+    bag_id: int
+    started: str
+    ended: str
+    source: str
+    """The replica the files were copied from."""
+    files: tuple[str, ...]
+    """Bag-relative paths restored; the archive's own name when a serialized bag was replaced whole."""
+    outcome: Literal["pass", "fail"]
+    detail: str
+    agent: str
+
+
+@dataclass(frozen=True)
 class Move:
     bag_id: int
     from_path: str

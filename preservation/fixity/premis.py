@@ -1,5 +1,6 @@
-"""A bag's fixity history as a PREMIS 3 document: the bag as object, this software as agent, and one
-`fixity check` event per check. Deterministic: identifiers are derived from the ledger's records.
+"""A bag's fixity history as a PREMIS 3 document: the bag as object, this software as agent, one
+`fixity check` event per check and one `fixity repair` event per repair. Deterministic: identifiers are
+derived from the ledger's records.
 
 Whatever the ledger's names hold, the document is well-formed XML: a character XML cannot carry (a control
 character, a lone surrogate from a name that is not UTF-8) is shown as U+FFFD, as in the release reader's
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from preservation.display import shown
-from preservation.fixity.model import BagRecord, Event, parse_time
+from preservation.fixity.model import BagRecord, Event, Repair, parse_time
 from preservation.metadata.premis import (
     EVENT_TYPE_VOCABULARY,
     PREMIS_NS,
@@ -64,6 +65,26 @@ def _check(bag: BagRecord, event: Event) -> PremisEvent:
     )
 
 
+def _repair(bag: BagRecord, repair: Repair) -> PremisEvent:
+    """A ``fixity repair`` event (not a term of the LoC vocabulary, so without its URI): the files restored
+    and the replica they came from, with the outcome of re-verifying the whole bag after."""
+    digest = f"{object_identifier(bag).value}|repair|{repair.started}|{repair.id}"
+    return PremisEvent(
+        Identifier("UUID", str(uuid.uuid5(_EVENT_NAMESPACE, digest))),
+        "fixity repair",
+        parse_time(repair.ended),
+        f"started {repair.started}, ended {repair.ended}, {len(repair.files)} files restored from the"
+        f" replica {shown(repair.source)} into the bag at {shown(bag.path)}: {shown(repair.detail)}",
+        repair.outcome,
+        tuple(f"restored: {shown(name)}" for name in repair.files),
+        (Link(Identifier("software", shown(repair.agent)), "executing program"),),
+        (
+            Link(Identifier("local path", shown(repair.source)), "source"),
+            Link(object_identifier(bag), "outcome"),
+        ),
+    )
+
+
 def _agent(value: str) -> Agent:
     """The agent of a ledger's ``"NAME VERSION"``, identified by that text."""
     value = shown(value)
@@ -72,19 +93,28 @@ def _agent(value: str) -> Agent:
 
 
 def history_document(
-    bags: Sequence[BagRecord], events: Sequence[Event], *, software: str, version: str
+    bags: Sequence[BagRecord],
+    events: Sequence[Event],
+    repairs: Sequence[Repair] = (),
+    *,
+    software: str,
+    version: str,
 ) -> bytes:
-    """PREMIS 3 XML for `bags` and their `events`, oldest first. Agents are taken from the events
-    (``"NAME VERSION"``); `software`/`version` name the agent when there are no events yet."""
+    """PREMIS 3 XML for `bags`, their check `events` and `repairs`, oldest first. Agents are taken from
+    them (``"NAME VERSION"``); `software`/`version` name the agent when there are none yet."""
     nsmap = {"premis": PREMIS_NS, "xsi": XSI_NS}
     root = etree.Element(f"{{{PREMIS_NS}}}premis", nsmap=nsmap, version=PREMIS_VERSION)
     for bag in bags:
         representation_element(root, Representation(object_identifier(bag), shown(bag.path)))
     by_id = {bag.id: bag for bag in bags}
-    for event in events:
+    # In the ledger's order (by start), repairs among the checks.
+    timed = [(event.started, 0, event.id, _check(by_id[event.bag_id], event)) for event in events]
+    timed += [(repair.started, 1, repair.id, _repair(by_id[repair.bag_id], repair)) for repair in repairs]
+    for *_, premis_event in sorted(timed, key=lambda item: item[:3]):
         # The ledger times checks to the microsecond; so does the history.
-        event_element(root, _check(by_id[event.bag_id], event), "microseconds")
-    # One agent per software version that made a check (the ledger keeps it with each event).
-    for agent in sorted({event.agent for event in events} or {f"{software} {version}"}):
+        event_element(root, premis_event, "microseconds")
+    # One agent per software version that made a check or repair (the ledger keeps it with each).
+    agents = {event.agent for event in events} | {repair.agent for repair in repairs}
+    for agent in sorted(agents or {f"{software} {version}"}):
         agent_element(root, _agent(agent))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

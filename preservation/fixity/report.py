@@ -168,8 +168,8 @@ def render_html(
     """The report from the bags, their checks per hour and outcome (`Ledger.checks_per_hour`) and the
     latest check of each failing bag or bag in error.
 
-    `replicas` is the hook for the ledger's replica sets: the paths of the passing replicas of each
-    failing bag, by bag id. With it, the failing table also lists them and the repair command.
+    `replicas`: the paths of the passing replicas of each failing bag, by bag id (`Ledger.replicas`). With
+    it, the failing table also lists them and the repair command.
     """
     lang, zone = context.language, context.zone
     summary = summarize(bags, now=now, period=period)

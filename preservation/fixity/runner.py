@@ -209,16 +209,22 @@ def run_checks(
     on_checked: Callable[[Checked], None] | None = None,
 ) -> Dispatch:
     """Check the `due` bags. A bag without an anchor gets its first check, which also reads what
-    registration records; `registrar` decides whether it is new or a known bag that moved."""
+    registration records; `registrar` decides whether it is new or a known bag that moved.
+
+    A check that could not be made (outcome ``error``: the bag gone or unreadable) is not recorded but
+    tried once more after the bags queued, with the claim held, as APTrust does: a network share that
+    blinks must not raise an alarm. The second check is recorded, whatever its outcome."""
     pending = deque(due)
+    retried: set[int] = set()
     in_flight: dict[Any, tuple[str, dict[int, BagRecord]]] = {}
     finished: list[Recording] = []
     done = _Progress()
     try:
         while True:
             if pending and deadline is not None and clock() >= deadline:
-                done.not_checked += pending
-                pending.clear()
+                done.not_checked += [bag for bag in pending if bag.id not in retried]
+                # Retries are few and already claimed: they are made, and their outcome recorded.
+                pending = deque(bag for bag in pending if bag.id in retried)
             # Sized on what is left: batches shrink towards the end, so no worker idles while another
             # still works through a large last batch.
             batches: list[list[BagRecord]] = []
@@ -230,12 +236,13 @@ def run_checks(
                 if finished:
                     ledger.record(finished, owner, agent=agent, now=registered_at)
                 claimed = ledger.claim(
-                    [bag.id for batch in batches for bag in batch],
+                    [bag.id for batch in batches for bag in batch if bag.id not in retried],
                     owner,
                     now=format_time(now),
                     until=format_time(now + LEASE),
                     not_checked_since=not_checked_since,
                 )
+            claimed |= {bag.id for batch in batches for bag in batch if bag.id in retried}
             for recording in finished:
                 _tally(recording, done, on_checked)
             finished = []
@@ -252,16 +259,25 @@ def run_checks(
             # Everything finished meanwhile goes into one transaction.
             results = [(future, *in_flight.pop(future)) for future in pool.wait_first(in_flight)]
             ended = format_time(clock())
-            finished = [
-                _recording(result, started, ended, bags[result.bag_id], registrar)
-                for future, started, bags in results
-                for result in future.result()
-            ]
+            finished = []
+            for future, started, bags in results:
+                for result in future.result():
+                    bag = bags[result.bag_id]
+                    if _retry(result) and bag.id not in retried:
+                        retried.add(bag.id)
+                        pending.append(bag)
+                        continue
+                    finished.append(_recording(result, started, ended, bag, registrar))
     finally:
         ledger.release(owner)
     return Dispatch(
         tuple(done.checked), tuple(done.not_checked), done.registered, tuple(done.moved), tuple(done.not_bags)
     )
+
+
+def _retry(result: CheckResult) -> bool:
+    """Whether a check could not be made, so that it is worth trying again (not a path that holds no bag)."""
+    return result.outcome == "error" and not isinstance(result.registration, NotABag)
 
 
 def next_batch(pending: deque[BagRecord], size: int) -> list[BagRecord]:

@@ -2,7 +2,10 @@
 
 Version 2 spells each CHECK constraint as a chain of ORs (SQLite evaluates a constant ``IN (...)`` list
 by building a temporary table for every row written, which tripled the cost of each insert and update),
-and remembers the archives found that hold no bag (``not_bags``).
+and remembers the archives found that hold no bag (``not_bags``). Version 3 records repairs (``repairs``:
+which files of a bag were restored from which replica, and the outcome of re-verifying it). Replica sets
+need no table: they are the bags sharing External-Identifier and anchor, found through the index on the
+identity (an index on the anchor too would cost every registration for a lookup that is rare).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from functools import cache
 
-VERSION = 2
+VERSION = 3
 
 _TABLES = {
     "schema_version": "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -52,14 +55,26 @@ _TABLES = {
     reason TEXT NOT NULL,
     found_at TEXT NOT NULL
 )""",
+    "repairs": """CREATE TABLE repairs (
+    id INTEGER PRIMARY KEY,
+    bag INTEGER NOT NULL REFERENCES bags (id),
+    started TEXT NOT NULL,
+    ended TEXT NOT NULL,
+    source TEXT NOT NULL,
+    files TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome = 'pass' OR outcome = 'fail'),
+    detail TEXT NOT NULL,
+    agent TEXT NOT NULL
+)""",
 }
 _INDEXES = {
     "bags": ["CREATE INDEX bags_identity ON bags (identity)"],
     "events": ["CREATE INDEX events_bag ON events (bag, started)"],
+    "repairs": ["CREATE INDEX repairs_bag ON repairs (bag, started)"],
 }
 _CHANGED_IN = {2: ("bags", "events")}
 """Tables whose definition each version changed: an upgrade rebuilds them."""
-_ADDED_IN = {2: ("not_bags",)}
+_ADDED_IN = {2: ("not_bags",), 3: ("repairs",)}
 """Tables each version added: a ledger of an earlier version lacks them."""
 
 

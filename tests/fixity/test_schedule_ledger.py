@@ -21,7 +21,7 @@ from preservation.fixity.schedule import Budget, select
 from tests.fixity.bags import T0
 
 
-def _bag(id: int, last: int | None, size: int = 100, registered: int = 0) -> BagRecord:
+def _bag(id: int, last: int | None, size: int = 100, registered: int = 0, status: str = "pass") -> BagRecord:
     when = format_time(T0 - timedelta(days=last)) if last is not None else None
     return BagRecord(
         id,
@@ -31,7 +31,7 @@ def _bag(id: int, last: int | None, size: int = 100, registered: int = 0) -> Bag
         Anchor.of({}),
         format_time(T0 + timedelta(seconds=registered)),
         when,
-        "pass",
+        status,
         size,
     )
 
@@ -58,6 +58,14 @@ def test_budgets() -> None:
     selection = select(BAGS, now=T0, check_all=True, budget=Budget(max_bytes=250))
     assert (_ids(selection.due), _ids(selection.deferred)) == ([4, 2], [3, 5, 1])
     assert _ids(select(BAGS, now=T0, check_all=True, budget=Budget(max_bytes=1)).due) == [4]  # never starves
+
+
+def test_failing_bags_and_bags_in_error_are_due_at_every_run_ahead_of_any_budget() -> None:
+    loud = [_bag(6, 1, status="fail"), _bag(7, 2, status="error"), _bag(8, 3, size=10**9, status="fail")]
+    selection = select([*BAGS, *loud], now=T0, budget=Budget(max_bags=1))  # checked a day ago, yet due
+    assert (_ids(selection.due), _ids(selection.deferred)) == ([8, 7, 6, 4], [2, 3, 5])
+    selection = select([*BAGS, *loud], now=T0, budget=Budget(max_bytes=150))
+    assert _ids(selection.due) == [8, 7, 6, 4]
 
 
 def _new(path: str) -> NewBag:
@@ -141,6 +149,118 @@ def test_a_version_1_ledger_is_upgraded_keeping_every_row(tmp_path: Path) -> Non
     fresh = sqlite3.connect(tmp_path / "fresh.sqlite")
     assert db.execute(definitions).fetchall() == fresh.execute(definitions).fetchall()
     assert db.execute("SELECT version FROM schema_version").fetchone() == (schema.VERSION,)
+
+
+# What version 2 wrote (the schema as its ledgers hold it), with a row in every table.
+_VERSION_2 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE bags (
+    id INTEGER PRIMARY KEY,
+    identity TEXT,
+    path TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind = 'directory' OR kind = 'tar' OR kind = 'zip'),
+    anchor TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    last_checked_at TEXT,
+    status TEXT NOT NULL DEFAULT 'unchecked'
+        CHECK (status = 'unchecked' OR status = 'pass' OR status = 'fail' OR status = 'error'),
+    size INTEGER,
+    claimed_by TEXT,
+    claimed_until TEXT
+);
+CREATE INDEX bags_identity ON bags (identity);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    bag INTEGER NOT NULL REFERENCES bags (id),
+    started TEXT NOT NULL,
+    ended TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome = 'pass' OR outcome = 'fail' OR outcome = 'error'),
+    problems TEXT NOT NULL,
+    agent TEXT NOT NULL
+);
+CREATE INDEX events_bag ON events (bag, started);
+CREATE TABLE moves (
+    id INTEGER PRIMARY KEY,
+    bag INTEGER NOT NULL REFERENCES bags (id),
+    from_path TEXT NOT NULL,
+    to_path TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE not_bags (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    modified_ns INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    found_at TEXT NOT NULL
+);
+INSERT INTO schema_version VALUES (2);
+INSERT INTO bags VALUES (1, 'urn:a', '/new/a', 'directory', '{"tagmanifest-sha512.txt": "ab"}',
+    '2026-01-01T00:00:00.000000Z', '2026-02-01T00:00:00.000000Z', 'fail', 10, NULL, NULL);
+INSERT INTO bags VALUES (2, 'urn:a', '/copy/a', 'directory', '{"tagmanifest-sha512.txt": "ab"}',
+    '2026-01-01T00:00:00.000000Z', '2026-02-01T00:00:00.000000Z', 'pass', 10, NULL, NULL);
+INSERT INTO events VALUES (1, 1, '2026-02-01T00:00:00.000000Z', '2026-02-01T00:00:01.000000Z', 10, 'fail',
+    '[{"kind": "changed", "file": "data/a.txt", "detail": "sha512 differs"}]', 'preservation 0.1.0');
+INSERT INTO moves VALUES (1, 1, '/old/a', '/new/a', '2026-01-15T00:00:00.000000Z');
+INSERT INTO not_bags VALUES ('/new/scans.zip', 20, 1000, 'no bagit.txt in its top-level folder',
+    '2026-01-01T00:00:00.000000Z');
+"""
+
+
+def test_a_version_2_ledger_is_upgraded_keeping_every_row_and_can_record_repairs(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(_VERSION_2)
+    old.close()
+    with Ledger(path, read_only=True) as ledger:  # read as it is, without upgrading it
+        assert ledger.repairs([1]) == [] and len(ledger.bags()) == 2
+    with Ledger(path) as ledger:
+        failing, copy = ledger.bags()
+        assert (failing.path, failing.status, copy.path) == ("/new/a", "fail", "/copy/a")
+        assert [event.outcome for event in ledger.events([1])] == ["fail"]
+        assert [move.from_path for move in ledger.moves(1)] == ["/old/a"]
+        assert ledger.not_bags() == {"/new/scans.zip": (20, 1000)}
+        assert ledger.replicas(failing) == [copy]
+        assert ledger.failing_since([1, 2]) == {1: "2026-02-01T00:00:01.000000Z"}
+        ledger.record_repair(
+            1,
+            started="2026-03-01T00:00:00.000000Z",
+            ended="2026-03-01T00:00:01.000000Z",
+            source="/copy/a",
+            files=["data/a.txt"],
+            outcome="pass",
+            detail="restored",
+            agent="preservation 0.2.0",
+        )
+        [repair] = ledger.repairs([1])
+        assert (repair.source, repair.files, repair.outcome) == ("/copy/a", ("data/a.txt",), "pass")
+        ledger._db.execute("UPDATE repairs SET files = 7")  # a row this software never writes
+        with pytest.raises(FixityError, match="damaged fixity ledger: the row of repair 1 holds values"):
+            ledger.repairs([1])
+    Ledger(tmp_path / "fresh.sqlite").close()
+    definitions = "SELECT type, name, replace(sql, '\"', '') FROM sqlite_master ORDER BY name"
+    db = sqlite3.connect(path)
+    fresh = sqlite3.connect(tmp_path / "fresh.sqlite")
+    assert db.execute(definitions).fetchall() == fresh.execute(definitions).fetchall()
+    assert db.execute("SELECT version FROM schema_version").fetchone() == (schema.VERSION,)
+
+
+def test_replica_sets_are_the_bags_sharing_identity_and_anchor(tmp_path: Path) -> None:
+    anchor, other = Anchor.of({"tagmanifest-sha512.txt": "ab"}), Anchor.of({"tagmanifest-sha512.txt": "cd"})
+    bags = [
+        NewBag("urn:x", "/a", "directory", anchor, 10),
+        NewBag("urn:x", "/b.tar", "tar", anchor, 10),
+        NewBag("urn:x", "/c", "directory", other, 10),  # rewritten since: not a copy of the same bag
+        NewBag("urn:y", "/d", "directory", anchor, 10),  # another bag that happens to share the anchor
+        NewBag(None, "/e", "directory", anchor, 10),
+        NewBag(None, "/f", "directory", anchor, 10),
+    ]
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        ledger.register(bags, [], format_time(T0))
+        by_path = {bag.path: bag for bag in ledger.bags()}
+        assert [bag.path for bag in ledger.replicas(by_path["/a"])] == ["/b.tar"]
+        assert [bag.path for bag in ledger.replicas(by_path["/c"])] == []
+        assert [bag.path for bag in ledger.replicas(by_path["/e"])] == ["/f"]
 
 
 @pytest.mark.parametrize(
