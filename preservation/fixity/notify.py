@@ -138,7 +138,7 @@ class FailingBag:
     last_checked: str | None
     problems: tuple[Problem, ...]
     replicas: tuple[str, ...] = ()
-    """Passing replicas: the hook for the ledger's replica sets (empty until it provides them)."""
+    """The passing replicas of its replica set (`Ledger.replicas`), to repair it from."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -194,6 +194,7 @@ def notice(
         bags = [bag for bag in ledger.bags() if discover.is_under(bag.path, roots)]
         bad = [bag for bag in bags if bag.status in ("fail", "error")]
         latest = ledger.latest_events(bag.id for bag in bad)
+        replicas = {bag.id: tuple(r.path for r in ledger.replicas(bag) if r.status == "pass") for bag in bad}
     failing = tuple(
         FailingBag(
             bag.path,
@@ -201,6 +202,7 @@ def notice(
             bag.status,
             bag.last_checked_at,
             latest[bag.id].problems if bag.id in latest else (),
+            replicas[bag.id],
         )
         for bag in sorted(bad, key=lambda b: (b.status != "fail", b.path))
     )

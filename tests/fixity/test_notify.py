@@ -136,6 +136,23 @@ def test_a_mail_for_each_run_while_a_bag_fails(
     assert len(mailbox.mails) == 2
 
 
+def test_a_mail_names_the_passing_replicas_to_repair_from(
+    smtp: int, mailbox: Mailbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bag,) = make_bags(tmp_path / "root" / "a", 1)
+    replica = tmp_path / "root" / "b" / bag.name
+    shutil.copytree(bag, replica)
+    root, ledger = str(tmp_path / "root"), str(tmp_path / "l.sqlite")
+    assert main(["fixity", "run", root, "--ledger", ledger, "--jobs", "1"]) == 0
+    (bag / "data" / "release.txt").write_text("changed")
+    notify = ["--notify", "mailto:archiv@example.org", "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp)]
+    assert _run(root, ledger, *notify) == 1
+    (mail,) = mailbox.mails
+    body = mail.get_body(("plain",))
+    assert body is not None
+    assert f"replicas: {replica.resolve()}" in body.get_content()
+
+
 def test_a_mail_in_german(
     damaged: tuple[str, str, list[Path]], smtp: int, mailbox: Mailbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
