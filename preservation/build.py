@@ -97,7 +97,7 @@ class BuildSummary:
 
 def build_bags(
     sources: Iterable[Path | str],
-    out_dir: Path,
+    out_dir: Path | str,
     profile: Profile,
     *,
     jobs: int = 1,
@@ -122,6 +122,7 @@ def build_bags(
     BagError only when `out_dir` itself cannot be used (e.g. another run is writing into it), and
     CorrectionsError, before any bag is staged, when a row of `corrections` names no release read.
     """
+    out_dir = Path(out_dir)
     created = build_time(environ)
     epoch = source_date_epoch(environ)
     mtime = int(epoch.timestamp()) if epoch is not None else None

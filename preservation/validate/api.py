@@ -10,8 +10,9 @@ from preservation.bagit import locate
 from preservation.bagit.locate import bags_at
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError
+from preservation.profile import Profile
 from preservation.validate.findings import Finding
-from preservation.validate.profile_rules import ProfileRules
+from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 from preservation.validate.registry import FAMILIES, Family
 from preservation.validate.scan import Mode, build_context
 
@@ -38,7 +39,7 @@ class BagReport:
 def validate_bag(
     path: Path | str,
     mode: Mode = "full",
-    profile: ProfileRules | None = None,
+    profile: ProfileRules | Profile | None = None,
     cross_check: bool = False,
     jobs: int = 1,
     observe: Callable[[bytes], object] | None = None,
@@ -49,7 +50,10 @@ def validate_bag(
     checks structure and Payload-Oxum (like bagit-python's fast validation). With a `profile`, the bag is
     also checked against it; without, RFC 8493 only. `cross_check` adds bagit-python's opinion; `jobs`
     processes hash the payload of a bag folder. `observe`: a tar's bytes, as in `TarBag.observe`.
+    A profile of ours (`Profile`) is checked as its BagIt Profile form plus the archival notice.
     """
+    if isinstance(profile, Profile):
+        profile = rules_from_profile(profile)
     source = Path(path)
     try:
         reader = open_bag(source, observe=observe)
