@@ -285,8 +285,11 @@ class TagValues:
         return values[0] if values else None
 
 
-def parse_tag_values(data: bytes | BinaryIO, encoding: str) -> TagValues:
-    """bag-info.txt / package-info.txt: ``Label: value`` lines, continuation lines start with blank space."""
+def parse_tag_values(data: bytes | BinaryIO, encoding: str, *, version_1_0: bool = True) -> TagValues:
+    """bag-info.txt / package-info.txt: ``Label: value`` lines, continuation lines start with blank space.
+
+    Blank space around a label is an error from BagIt 1.0 on (RFC 8493 §2.2.2); the drafts before did not
+    forbid it and bagit-python wrote ``Label : value``, so before 1.0 it is a warning."""
     problems: list[Problem] = []
     fields: list[list[str]] = []
     for number, line in _lines(data, encoding, problems):
@@ -303,7 +306,10 @@ def parse_tag_values(data: bytes | BinaryIO, encoding: str) -> TagValues:
             problems.append(problem("baginfo.malformed", number, reason="not a 'Label: value' line"))
             continue
         if label != label.strip():
-            problems.append(problem("baginfo.malformed", number, reason="blank space around the label"))
+            if version_1_0:
+                problems.append(problem("baginfo.malformed", number, reason="blank space around the label"))
+            else:
+                problems.append(problem("baginfo.label-space", number, label=label.strip()))
         fields.append([label.strip(), value.strip()])
     return TagValues(tuple((label, value) for label, value in fields), tuple(problems))
 

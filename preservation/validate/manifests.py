@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 
 from preservation.bagit.parse import Manifest
@@ -45,10 +46,20 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
     """Listed name → the name on disk, for the normalization mismatches."""
     fetched = {item.path for item in bag.fetch.items} if bag.fetch else set()
     missing = [p for p in listing.missing() if p not in special]
+    duplicates = _duplicates(bag, [p for p in missing if nfc(p) not in unlisted_nfc])
     for path in missing:
         if unlisted_nfc and (actual := unlisted_nfc.pop(nfc(path), None)) is not None:
             renamed[path] = actual
             yield finding("name.normalization-mismatch", actual, listed=path)
+        elif (twin := duplicates.get(path)) is not None:
+            if nfc(path) == nfc(twin):
+                yield finding(
+                    "name.normalization-duplicate", path, form=_form(path), other=twin, other_form=_form(twin)
+                )
+            else:
+                yield finding("name.case-duplicate", path, other=twin)
+            if twin not in rows:  # found under that name only: neither missing nor extra
+                renamed[path] = twin
         elif path in fetched:
             yield finding("fetch.pending", path)
         else:
@@ -63,6 +74,58 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
                 yield finding("payload.extra", renamed.get(path, path), manifests=", ".join(lacking))
     if bag.mode == "full":
         yield from _checksums(bag, renamed)
+
+
+def _duplicates(bag: BagContext, missing: list[str]) -> dict[str, str]:
+    """Missing listed path → the payload file it names on a case-insensitive or normalizing filesystem
+    (equal up to case and Unicode normalization) whose checksums it lists: the bag was made there and one
+    file listed twice, or under the other spelling. Without checksums to compare (a file no manifest
+    lists, in completeness mode) there is no such file: a missing name is missing."""
+    if not missing:
+        return {}
+    scan = bag.scan
+    keys = {nfc(p).casefold() for p in missing}
+    present: dict[str, list[str]] = {}
+    for path in scan.sizes:
+        if (key := nfc(path).casefold()) in keys:
+            present.setdefault(key, []).append(path)
+    failed = {m.path for m in scan.mismatches} | set(scan.unreadable)
+    found: dict[str, str] = {}
+    for path in missing:
+        for twin in present.get(nfc(path).casefold(), ()):
+            if twin not in failed and _same_checksums(bag, path, twin):
+                found[path] = twin
+                break
+    return found
+
+
+def _form(path: str) -> str:
+    """The Unicode normalization `path` is in, to tell apart two names that print alike."""
+    return next((f for f in ("NFC", "NFD") if unicodedata.is_normalized(f, path)), "neither NFC nor NFD")
+
+
+def _same_checksums(bag: BagContext, listed: str, twin: str) -> bool:
+    """Every digest listed for `listed` is `twin`'s (its listed digest, found true when hashed, or the
+    digest computed for a file no manifest lists); at least one is compared."""
+    scan, listing = bag.scan, bag.scan.listing
+    computed = scan.unlisted.get(twin)
+    if computed is None and twin not in listing.rows:
+        return False
+    compared = 0
+    for manifest in bag.manifests.values():
+        expected = listing.expected(listed, manifest.index)
+        if not expected:
+            continue
+        if computed is not None:
+            if manifest.algorithm not in scan.algorithms:
+                continue
+            actual: bytes | None = computed[scan.algorithms.index(manifest.algorithm)]
+        else:
+            actual = listing.expected(twin, manifest.index)
+        if actual != expected:
+            return False
+        compared += 1
+    return compared > 0
 
 
 def _checksums(bag: BagContext, renamed: dict[str, str]) -> Iterator[Finding]:

@@ -637,7 +637,7 @@ def build_context(
     info_file = next((n for n in ("bag-info.txt", "package-info.txt") if n in tags), None)
     info = None
     if info_file and tags[info_file].data is not None:
-        info = parse_tag_values(tags[info_file].data or b"", encoding)
+        info = parse_tag_values(tags[info_file].data or b"", encoding, version_1_0=version_1_0)
     listing = result.listing
     tagmanifests: dict[str, Manifest] = {}
     for name, tag in sorted(tags.items()):

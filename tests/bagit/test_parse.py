@@ -216,3 +216,12 @@ def test_ascii_numbers_read_as_before() -> None:
     assert ascii_int(" 1") is None and ascii_int("1\n") is None  # blank space is the caller's to strip
     assert payload_oxum(" 10.2 ") == (10, 2)
     assert parse_fetch(b"https://example.org/a 12 data/a.txt\n", "utf-8").items[0].length == 12
+
+
+def test_blank_space_around_a_label_is_an_error_from_bagit_1_0_and_a_warning_before() -> None:
+    data = b"Test-Tag : 3\nTest-Tag    :   5\n"
+    strict = parse_tag_values(data, "utf-8", version_1_0=True)
+    lax = parse_tag_values(data, "utf-8", version_1_0=False)
+    assert [p.code for p in strict.problems] == ["baginfo.malformed"] * 2
+    assert [p.code for p in lax.problems] == ["baginfo.label-space"] * 2
+    assert strict.get_all("Test-Tag") == lax.get_all("Test-Tag") == ["3", "5"]
