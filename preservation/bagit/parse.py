@@ -17,7 +17,14 @@ from typing import BinaryIO
 from preservation.bagit.paths import decode_path, unsafe_reason
 
 MAX_LINE = 64 * 1024
-"""Longest tag-file line we read (characters); longer lines are reported and skipped."""
+"""Longest tag-file line we read (characters); longer manifest and fetch lines are reported and skipped,
+longer bag-info values cut to it with a warning (RFC 8493 bounds neither)."""
+TAG_FILE_LIMIT = 256 << 20
+"""The one limit on a tag file this software parses (bagit.txt, bag-info.txt, manifests, fetch.txt, METS,
+DC), for validate, fixity and export alike; a larger one is not read and the finding says it is our limit.
+High enough for real bags: a manifest of 256 MiB lists about a million files, the METS of a large package
+is tens of MB. Tag files that are only hashed stream and have no limit. `validate --tag-file-limit` sets
+another per run."""
 CHUNK = 64 * 1024
 
 SUPPORTED_VERSIONS = frozenset({(0, 93), (0, 94), (0, 95), (0, 96), (0, 97), (1, 0)})
@@ -89,16 +96,19 @@ def manifest_algorithm(name: str) -> tuple[bool, str] | None:
 
 @dataclass
 class LineReader:
-    """Decode a binary stream and yield (line number, text); an over-long line yields (n, None)."""
+    """Decode a binary stream and yield (line number, text, cut); an over-long line yields its first
+    `max_line` characters with cut True, and the rest of it is never held in memory."""
 
     stream: BinaryIO
     encoding: str
     max_line: int = MAX_LINE
     problems: list[Problem] = field(default_factory=list)
 
-    def __iter__(self) -> Iterator[tuple[int, str | None]]:
+    def __iter__(self) -> Iterator[tuple[int, str, bool]]:
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="preservation.mark")
         buffer = ""
+        head = ""
+        """The first `max_line` characters of the over-long line being skipped."""
         number = 0
         skipping = False
         first = True
@@ -125,20 +135,24 @@ class LineReader:
                 number += 1
                 if skipping:
                     skipping = False
-                    yield number, None
+                    yield number, self._checked(number, head), True
+                elif len(piece) > self.max_line:  # ended in the chunk that made it too long
+                    yield number, self._checked(number, piece[: self.max_line]), True
                 else:
-                    yield number, self._checked(number, piece) if marked else piece
+                    yield number, self._checked(number, piece) if marked else piece, False
             if len(buffer) > self.max_line:
+                if not skipping:
+                    head = buffer[: self.max_line]
                 skipping = True
                 buffer = ""
             if not chunk:
                 break
         if skipping:
             number += 1
-            yield number, None
+            yield number, self._checked(number, head), True
         elif buffer:
             number += 1
-            yield number, self._checked(number, buffer)
+            yield number, self._checked(number, buffer), False
 
     def _checked(self, number: int, text: str) -> str:
         if _BAD in text:
@@ -147,27 +161,36 @@ class LineReader:
 
 
 def _lines(
-    data: bytes | BinaryIO, encoding: str, problems: list[Problem], max_line: int = MAX_LINE
+    data: bytes | BinaryIO,
+    encoding: str,
+    problems: list[Problem],
+    max_line: int = MAX_LINE,
+    *,
+    cut: bool = False,
 ) -> Iterator[tuple[int, str]]:
+    """Each line; one longer than `max_line` is skipped as an error, or with `cut` (a bag-info value, which
+    RFC 8493 does not bound) given as its first `max_line` characters with a warning."""
     if isinstance(data, bytes):
-        yield from _lines_in_memory(data, encoding, problems, max_line)
-        return
-    stream = data
-    reader = LineReader(stream, encoding, max_line, problems)
-    for number, text in reader:
-        if text is None:
-            problems.append(problem("tagfile.line-too-long", number, limit=max_line))
-        else:
+        lines: Iterator[tuple[int, str, bool]] = _lines_in_memory(data, encoding, problems, max_line)
+    else:
+        lines = iter(LineReader(data, encoding, max_line, problems))
+    for number, text, long in lines:
+        if not long:
             yield number, text
+        elif cut:
+            problems.append(problem("tagfile.line-cut", number, limit=max_line))
+            yield number, text
+        else:
+            problems.append(problem("tagfile.line-too-long", number, limit=max_line))
 
 
 def _lines_in_memory(
     data: bytes, encoding: str, problems: list[Problem], max_line: int
-) -> Iterator[tuple[int, str]]:
+) -> Iterator[tuple[int, str, bool]]:
     """`LineReader`'s results for bytes already in memory, decoded and split in C rather than per chunk.
 
-    Same rules: CR, LF and CRLF only; a BOM reported for UTF-8; undecodable lines and over-long lines
-    reported. Tag files are capped when read, so decoding them whole is bounded.
+    Same rules: CR, LF and CRLF only; a BOM reported for UTF-8; undecodable lines reported; over-long
+    lines cut. Tag files are capped when read, so decoding them whole is bounded.
     """
     text = data.decode(encoding, errors="preservation.mark")
     if text.startswith("\ufeff"):  # the utf-8 codec keeps a BOM; utf-16 consumes its own
@@ -181,12 +204,12 @@ def _lines_in_memory(
         lines.pop()
     suspicious = _BAD in text
     for number, line in enumerate(lines, 1):
-        if len(line) > max_line:
-            problems.append(problem("tagfile.line-too-long", number, limit=max_line))
-            continue
+        long = len(line) > max_line
+        if long:
+            line = line[:max_line]
         if suspicious and _BAD in line:
             problems.append(problem("encoding.invalid", number, encoding=encoding))
-        yield number, line
+        yield number, line, long
 
 
 # --------------------------------------------------------------------------- bagit.txt
@@ -292,7 +315,7 @@ def parse_tag_values(data: bytes | BinaryIO, encoding: str, *, version_1_0: bool
     forbid it and bagit-python wrote ``Label : value``, so before 1.0 it is a warning."""
     problems: list[Problem] = []
     fields: list[list[str]] = []
-    for number, line in _lines(data, encoding, problems):
+    for number, line in _lines(data, encoding, problems, cut=True):
         if not line.strip():
             continue
         if line[0] in " \t":

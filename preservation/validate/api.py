@@ -8,6 +8,7 @@ from pathlib import Path
 
 from preservation.bagit import locate
 from preservation.bagit.locate import bags_at
+from preservation.bagit.parse import TAG_FILE_LIMIT
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError
 from preservation.validate.crosscheck import cross_check as bagit_python_cross_check
@@ -43,6 +44,7 @@ def validate_bag(
     cross_check: bool = False,
     jobs: int = 1,
     observe: Callable[[bytes], object] | None = None,
+    tag_file_limit: int = TAG_FILE_LIMIT,
 ) -> BagReport:
     """Run every family of checks that applies to `mode`; nothing stops at the first error.
 
@@ -50,13 +52,14 @@ def validate_bag(
     checks structure and Payload-Oxum (like bagit-python's fast validation). With a `profile`, the bag is
     also checked against it; without, RFC 8493 only. `cross_check` adds bagit-python's opinion; `jobs`
     processes hash the payload of a bag folder. `observe`: a tar's bytes, as in `TarBag.observe`.
+    `tag_file_limit`: tag files a check reads that are larger are not read (`tagfile.oversize`).
     """
     source = Path(path)
     try:
         reader = open_bag(source, observe=observe)
     except ValueError as exc:
         raise BagError(source, str(exc).partition(": ")[2]) from None
-    context = build_context(reader, mode, profile, jobs)
+    context = build_context(reader, mode, profile, jobs, tag_file_limit)
     families = families_for(mode, with_profile=profile is not None)
     findings = [f for family in families for f in family.check(context)]
     if not any(context.scan.paths()) and any(p.code == UNREADABLE for p in context.reader_problems):
@@ -111,7 +114,10 @@ def validate_paths(
     profile: ProfileRules | None = None,
     cross_check: bool = False,
     jobs: int = 1,
+    tag_file_limit: int = TAG_FILE_LIMIT,
 ) -> Iterator[BagReport]:
     """Each bag named by `paths`, in order. Paths are checked up front: BagError before any report."""
     bags = discover(paths)
-    return (validate_bag(bag, mode, profile, cross_check, jobs) for bag in bags)
+    return (
+        validate_bag(bag, mode, profile, cross_check, jobs, tag_file_limit=tag_file_limit) for bag in bags
+    )

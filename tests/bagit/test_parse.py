@@ -10,6 +10,7 @@ import pytest
 from preservation.bagit.parse import (
     _BAD,
     _TEXT_ENCODINGS,
+    MAX_LINE,
     LineReader,
     ascii_int,
     codec_for,
@@ -122,7 +123,7 @@ def test_utf8_bom_in_tag_file_is_a_warning_and_stripped() -> None:
 def test_crlf_split_across_chunks() -> None:
     data = b"x" * (64 * 1024 - 1) + b"\r\nsecond\r\n"
     lines = list(LineReader(io.BytesIO(data), "utf-8", max_line=1 << 20))
-    assert [n for n, _ in lines] == [1, 2]
+    assert [n for n, _, _ in lines] == [1, 2]
     assert lines[1][1] == "second"
 
 
@@ -131,15 +132,26 @@ def test_line_separators_inside_names_are_not_line_breaks() -> None:
     assert list(manifest.entries) == ["data/a\u2028b\x0bc\x1cd"]
 
 
-def test_huge_single_line_bag_info_is_bounded() -> None:
+def test_huge_single_line_bag_info_is_bounded_and_legal() -> None:
+    """RFC 8493 bounds no bag-info value: a 40 MB one is cut for the checks with a warning, never held."""
     data = b"External-Description: " + b"x" * (40 << 20) + b"\nA: b\n"
     tracemalloc.start()
     values = parse_tag_values(io.BytesIO(data), "utf-8")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert codes(values) == ["tagfile.line-too-long"]
-    assert values.fields == (("A", "b"),)
+    assert codes(values) == ["tagfile.line-cut"]
+    assert values.fields == (
+        ("External-Description", "x" * (MAX_LINE - len("External-Description: "))),
+        ("A", "b"),
+    )
     assert peak < 4 << 20
+
+
+def test_an_over_long_manifest_line_is_still_skipped_as_an_error() -> None:
+    data = f"{MD5}  data/{'x' * (MAX_LINE + 1)}\n{MD5}  data/a\n".encode()
+    for source in (data, io.BytesIO(data)):
+        manifest = parse_manifest(source, "md5", "utf-8", version_1_0=True)
+        assert codes(manifest) == ["tagfile.line-too-long"] and list(manifest.entries) == ["data/a"]
 
 
 def test_manifest_lines() -> None:
