@@ -28,8 +28,8 @@ def unsafe_reason(path: str) -> str | None:
     """Why a bag-relative path would lead outside the bag, or None when it stays inside.
 
     Judged on the text alone, never by resolving it on disk: ``..`` segments anywhere (which also catches
-    the sibling-prefix trick ``../bagAB/x`` in ``bagA``), absolute POSIX paths, ``~``, drive letters,
-    UNC and backslash paths, and NUL bytes.
+    the sibling-prefix trick ``../bagAB/x`` in ``bagA``), absolute POSIX paths, ``~/…`` and ``~user/…``,
+    drive letters, UNC and backslash paths, and NUL bytes.
     """
     # Fast path for the common case (one call per manifest line): none of the characters any rule needs.
     if (
@@ -47,7 +47,9 @@ def unsafe_reason(path: str) -> str | None:
         return "contains a NUL byte"
     if path.startswith(("/", "\\")):
         return "absolute path"
-    if path.startswith("~"):
+    if path == "~" or (path.startswith("~") and "/" in path):
+        # What a shell expands: "~" or "~user" as the first of several segments. A file named "~notes.txt"
+        # at the top of the bag is an ordinary tag file.
         return "home-directory path (~)"
     if re.match(r"^[A-Za-z]:", path):
         return "drive-letter path"

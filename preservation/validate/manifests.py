@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from preservation.bagit.parse import Manifest
+from preservation.bagit.parse import Manifest, manifest_algorithm
 from preservation.bagit.paths import nfc
 from preservation.validate.findings import Finding, finding, from_problem
 from preservation.validate.scan import BagContext, PayloadManifest
@@ -65,6 +65,12 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
         else:
             names = [n for n, m in bag.manifests.items() if listing.expected(path, m.index) is not None]
             yield finding("payload.missing", path, manifests=", ".join(names))
+    for item in bag.fetch.items if bag.fetch else ():
+        # §2.2.3: every file fetch.txt names MUST be listed in every payload manifest.
+        if item.path not in rows:
+            yield finding("fetch.unlisted", item.path, manifests=", ".join(bag.manifests) or "any manifest")
+        elif lacking := listing.lacking(item.path):
+            yield finding("fetch.unlisted", item.path, manifests=", ".join(lacking))
     for path in sorted(set(unlisted) - set(renamed.values())):
         yield finding("payload.extra", path, manifests=", ".join(bag.manifests) or "any manifest")
     if len(bag.manifests) > 1:
@@ -152,12 +158,22 @@ def _checksums(bag: BagContext, renamed: dict[str, str]) -> Iterator[Finding]:
 def _tag_manifests(bag: BagContext) -> Iterator[Finding]:
     for name, manifest in bag.tagmanifests.items():
         for path, expected in manifest.entries.items():
+            if (found := manifest_algorithm(path)) is not None and found[0]:
+                # §2.2.1 (BagIt 1.0): a tag manifest MUST NOT list tag manifests; the drafts did not say so.
+                code = (
+                    "tagmanifest.lists-tagmanifest"
+                    if bag.version_1_0
+                    else "tagmanifest.lists-tagmanifest-legacy"
+                )
+                yield finding(code, name, path=path)
             tag = bag.scan.tags.get(path)
             if tag is None:
-                # A link or special file is reported by the structure checks; a folder by that name is none.
-                if bag.scan.kinds.get(path) in (None, "dir"):
+                kind = bag.scan.kinds.get(path)
+                if kind is None:
                     yield finding("tagfile.missing", path, manifest=name)
-                continue
+                elif kind == "dir":  # its checksum cannot hold: never skipped in silence
+                    yield finding("tagfile.not-a-file", path, manifest=name)
+                continue  # a link or special file: reported by the structure checks
             if tag.digests is None:
                 continue  # unreadable: reported by the structure checks
             actual = tag.digests.values.get(manifest.algorithm)
