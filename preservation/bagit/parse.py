@@ -29,9 +29,21 @@ CHUNK = 64 * 1024
 
 SUPPORTED_VERSIONS = frozenset({(0, 93), (0, 94), (0, 95), (0, 96), (0, 97), (1, 0)})
 DIGEST_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
-_TEXT_ENCODINGS = frozenset(
-    {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii", "cp1252"}
+_NOT_CHARSETS = frozenset(
+    {
+        "idna",
+        "punycode",
+        "raw-unicode-escape",
+        "unicode-escape",
+        "undefined",
+        "utf-7",
+        "charmap",
+        "mbcs",
+        "oem",
+    }
 )
+"""Text codecs that are no IANA charset a tag file could be written in (or, as UTF-7 and the escape codecs,
+decode to lone surrogates, which `_BAD` must alone stand for)."""
 _BAD = "\udcff"
 """Stands in for undecodable bytes. No codec we read decodes valid bytes to a lone surrogate, so
 `_BAD in text` tells whether text holds any: a str search, where a regex for the surrogate range costs
@@ -77,12 +89,16 @@ def payload_oxum(value: str) -> tuple[int, int] | None:
 
 
 def codec_for(declared: str) -> str | None:
-    """The Python codec for a declared Tag-File-Character-Encoding, or None when we do not read it."""
+    """The Python codec for a declared Tag-File-Character-Encoding (any IANA charset Python reads:
+    UTF-8/16/32, ISO-8859-*, KOI8-R, Windows-125x, Shift_JIS, GB18030, EBCDIC code pages …), or None when
+    we do not read it (unknown, or a codec such as base64 or rot13 that is no charset)."""
     try:
-        name = codecs.lookup(declared.strip()).name
+        info = codecs.lookup(declared.strip())
     except (LookupError, ValueError, UnicodeError):  # unknown; a NUL or a lone surrogate in the name
         return None
-    return name if name in _TEXT_ENCODINGS or name.startswith("iso8859-") else None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def manifest_algorithm(name: str) -> tuple[bool, str] | None:

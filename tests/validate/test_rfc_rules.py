@@ -59,3 +59,35 @@ def test_a_tag_manifest_listing_a_folder_is_invalid_not_skipped(tmp_path: Path) 
     with (bag / "tagmanifest-sha256.txt").open("a", encoding="utf-8") as manifest:
         manifest.write(f"{hashlib.sha256(b'').hexdigest()}  metadata\n")
     assert _errors(bag) == {("tagfile.not-a-file", "metadata")}
+
+
+def _bag_in(folder: Path, charset: str, files: dict[str, bytes], info: str) -> Path:
+    """A bag whose tag files are in `charset`, written by hand (bagit-python reads its own back as UTF-8)."""
+    for name, data in files.items():
+        (folder / "data" / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "data" / name).write_bytes(data)
+    size = sum(len(d) for d in files.values())
+    tags = {
+        "bagit.txt": f"BagIt-Version: 1.0\nTag-File-Character-Encoding: {charset}\n".encode(),
+        "bag-info.txt": f"External-Description: {info}\nPayload-Oxum: {size}.{len(files)}\n".encode(charset),
+        "manifest-sha256.txt": "".join(
+            f"{hashlib.sha256(d).hexdigest()}  data/{n}\n" for n, d in files.items()
+        ).encode(charset),
+    }
+    for name, data in tags.items():
+        (folder / name).write_bytes(data)
+    listing = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in tags.items())
+    (folder / "tagmanifest-sha256.txt").write_bytes(listing.encode(charset))
+    return folder
+
+
+@pytest.mark.parametrize("charset", ["KOI8-R", "windows-1251", "Shift_JIS"])
+def test_tag_files_in_any_iana_charset_the_bag_declares_are_read(tmp_path: Path, charset: str) -> None:
+    """RFC 8493 §2.1.1: tag files may be in any IANA charset bagit.txt declares; names and values in it
+    are compared as the characters they are."""
+    text = "Пресс-релиз" if charset != "Shift_JIS" else "報道発表"
+    bag = _bag_in(tmp_path / "bag", charset, {f"{text}.txt": b"x", "a.txt": b"y"}, text)
+    report = validate_bag(bag)
+    assert report.findings == (), report.findings
+    (bag / "data" / f"{text}.txt").unlink()
+    assert ("payload.missing", f"data/{text}.txt") in _errors(bag)
