@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
+import bagit
 import pytest
 
+from preservation.fixity.check import check_bag
+from preservation.fixity.model import CheckTask
 from preservation.validate.api import validate_bag
 
 from .conftest import make_good_bag, reseal
@@ -91,3 +97,35 @@ def test_tag_files_in_any_iana_charset_the_bag_declares_are_read(tmp_path: Path,
     assert report.findings == (), report.findings
     (bag / "data" / f"{text}.txt").unlink()
     assert ("payload.missing", f"data/{text}.txt") in _errors(bag)
+
+
+def _tar(bag: Path, target: Path, name: Callable[[str], str] = lambda n: n) -> Path:
+    """`bag` as a tar the way tarfile and GNU tar write it: a further name of a hard-linked file is a
+    hard-link member naming the first."""
+    with tarfile.open(target, "w:gz" if target.suffix == ".gz" else "w") as archive:
+        for path in sorted(bag.rglob("*")):
+            archive.add(path, name(f"{bag.name}/{path.relative_to(bag).as_posix()}"), recursive=False)
+    return target
+
+
+@pytest.mark.parametrize("suffix", [".tar", ".tar.gz"])
+def test_a_tar_holding_hard_link_members_is_read_as_tar_x_unpacks_it(tmp_path: Path, suffix: str) -> None:
+    bag = tmp_path / "bag"
+    (bag / "sub").mkdir(parents=True)
+    (bag / "a.txt").write_bytes(b"the same bytes under two names")
+    os.link(bag / "a.txt", bag / "sub" / "copy.txt")
+    bagit.make_bag(str(bag), checksums=["sha256"])
+    target = _tar(bag, tmp_path / f"bag{suffix}")
+    with tarfile.open(target) as archive:
+        assert any(member.islnk() for member in archive)
+    report = validate_bag(target)
+    assert report.valid and report.findings == (), report.findings
+    assert check_bag(CheckTask(1, str(target), None)).outcome == "pass"
+
+
+def test_a_tar_whose_member_names_use_backslashes_is_no_bag(tmp_path: Path) -> None:
+    """tar takes a backslash as part of a name: `tar x` makes files named 'bag\\data\\a.txt', no bag."""
+    bag = make_good_bag(tmp_path / "bag")
+    report = validate_bag(_tar(bag, tmp_path / "bag.tar", lambda n: n.replace("/", "\\")))
+    assert not report.valid
+    assert "serialization.multiple-roots" in {f.code for f in report.findings}
