@@ -74,10 +74,13 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
     for path in sorted(set(unlisted) - set(renamed.values())):
         yield finding("payload.extra", path, manifests=", ".join(bag.manifests) or "any manifest")
     if len(bag.manifests) > 1:
+        # Every payload manifest must list every payload file from BagIt 1.0 on (RFC 8493 §3); before,
+        # one manifest listing a file was enough.
+        code = "payload.extra" if bag.version_1_0 else "manifest.incomplete-legacy"
         absent = set(missing).difference(renamed)
         for path in rows:
             if path not in absent and (lacking := listing.lacking(path)):
-                yield finding("payload.extra", renamed.get(path, path), manifests=", ".join(lacking))
+                yield finding(code, renamed.get(path, path), manifests=", ".join(lacking))
     if bag.mode == "full":
         yield from _checksums(bag, renamed)
 

@@ -129,3 +129,30 @@ def test_a_tar_whose_member_names_use_backslashes_is_no_bag(tmp_path: Path) -> N
     report = validate_bag(_tar(bag, tmp_path / "bag.tar", lambda n: n.replace("/", "\\")))
     assert not report.valid
     assert "serialization.multiple-roots" in {f.code for f in report.findings}
+
+
+@pytest.mark.parametrize("version", ["1.0", "0.97"])
+def test_a_file_one_payload_manifest_leaves_out_is_invalid_from_bagit_1_0(
+    tmp_path: Path, version: str
+) -> None:
+    """RFC 8493 §3: every payload manifest lists every payload file; the 0.97 draft asked only that some
+    manifest list it (the LoC suite's v1.0 notAllManifestsListAllFiles holds the 1.0 half)."""
+    bag = make_good_bag(tmp_path / "bag")
+    (bag / "bagit.txt").write_text(
+        f"BagIt-Version: {version}\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8"
+    )
+    manifest = bag / "manifest-sha512.txt"
+    manifest.write_text(
+        "".join(
+            line + "\n"
+            for line in manifest.read_text(encoding="utf-8").splitlines()
+            if "sub/b.txt" not in line
+        ),
+        encoding="utf-8",
+    )
+    reseal(bag)
+    found = {(f.code, f.severity, f.file) for f in validate_bag(bag).findings}
+    if version == "1.0":
+        assert found == {("payload.extra", "error", "data/sub/b.txt")}
+    else:
+        assert found == {("manifest.incomplete-legacy", "warning", "data/sub/b.txt")}
