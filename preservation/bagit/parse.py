@@ -330,7 +330,7 @@ def parse_tag_values(data: bytes | BinaryIO, encoding: str, *, version_1_0: bool
     Blank space around a label is an error from BagIt 1.0 on (RFC 8493 §2.2.2); the drafts before did not
     forbid it and bagit-python wrote ``Label : value``, so before 1.0 it is a warning."""
     problems: list[Problem] = []
-    fields: list[list[str]] = []
+    fields: list[tuple[str, str]] = []  # tuples, kept as they are: a bag-info may hold a million lines
     for number, line in _lines(data, encoding, problems, cut=True):
         if not line.strip():
             continue
@@ -338,7 +338,7 @@ def parse_tag_values(data: bytes | BinaryIO, encoding: str, *, version_1_0: bool
             if not fields:
                 problems.append(problem("baginfo.malformed", number, reason="continuation without a label"))
             else:
-                fields[-1][1] += " " + line.strip()
+                fields[-1] = (fields[-1][0], fields[-1][1] + " " + line.strip())
             continue
         label, colon, value = line.partition(":")
         if not colon or not label.strip():
@@ -349,8 +349,8 @@ def parse_tag_values(data: bytes | BinaryIO, encoding: str, *, version_1_0: bool
                 problems.append(problem("baginfo.malformed", number, reason="blank space around the label"))
             else:
                 problems.append(problem("baginfo.label-space", number, label=label.strip()))
-        fields.append([label.strip(), value.strip()])
-    return TagValues(tuple((label, value) for label, value in fields), tuple(problems))
+        fields.append((label.strip(), value.strip()))
+    return TagValues(tuple(fields), tuple(problems))
 
 
 # --------------------------------------------------------------------------- manifests

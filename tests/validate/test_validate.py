@@ -395,3 +395,12 @@ def test_manifests_that_disagree_are_each_named(good_bag: Path) -> None:
     mismatches = [f for f in report.findings if f.code == "manifest.checksum-mismatch"]
     assert [(f.file, dict(f.params)["algorithm"]) for f in mismatches] == [("data/sub/b.txt", "sha512")]
     assert "manifest.duplicate-legacy" in {f.code for f in report.findings}  # bagit-python writes 0.97
+
+
+def test_a_bag_info_of_a_million_lines_is_valid(good_bag: Path) -> None:
+    """Nothing in RFC 8493 bounds bag-info.txt; a million labels (12 MB) is read, not refused."""
+    info = good_bag / "bag-info.txt"
+    info.write_bytes(info.read_bytes() + b"".join(b"N-%d: %d\n" % (i, i) for i in range(1_000_000)))
+    reseal(good_bag)
+    report = validate_bag(good_bag)
+    assert report.valid and report.findings == (), report.findings
