@@ -241,6 +241,13 @@ class Declaration:
     problems: tuple[Problem, ...]
 
 
+def rules_1_0(declaration: Declaration | None) -> bool:
+    """The one test of whether a bag is held to BagIt 1.0's rules (no bagit.txt, or no readable version:
+    the strictest); an earlier version's laxness is at most a warning, for validate as for fixity."""
+    version = declaration.version if declaration else None
+    return version is None or version >= (1, 0)
+
+
 def parse_bagit_txt(data: bytes) -> Declaration:
     problems: list[Problem] = []
     if data.startswith(codecs.BOM_UTF8):

@@ -24,6 +24,12 @@ def nfc(path: str) -> str:
     return unicodedata.normalize("NFC", path)
 
 
+def folded(path: str) -> str:
+    """What two names share when a case-insensitive, normalizing filesystem (macOS, Windows) takes them for
+    one file: a bag made there may list one file under both (validate and fixity match them by this)."""
+    return nfc(path).casefold()
+
+
 def unsafe_reason(path: str) -> str | None:
     """Why a bag-relative path would lead outside the bag, or None when it stays inside.
 

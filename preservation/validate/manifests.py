@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from preservation.bagit.parse import Manifest, manifest_algorithm
-from preservation.bagit.paths import nfc
+from preservation.bagit.paths import folded, nfc
 from preservation.validate.findings import Finding, finding, from_problem
 from preservation.validate.scan import BagContext, PayloadManifest
 
@@ -93,15 +93,15 @@ def _duplicates(bag: BagContext, missing: list[str]) -> dict[str, str]:
     if not missing:
         return {}
     scan = bag.scan
-    keys = {nfc(p).casefold() for p in missing}
+    keys = {folded(p) for p in missing}
     present: dict[str, list[str]] = {}
     for path in scan.sizes:
-        if (key := nfc(path).casefold()) in keys:
+        if (key := folded(path)) in keys:
             present.setdefault(key, []).append(path)
     failed = {m.path for m in scan.mismatches} | set(scan.unreadable)
     found: dict[str, str] = {}
     for path in missing:
-        for twin in present.get(nfc(path).casefold(), ()):
+        for twin in present.get(folded(path), ()):
             if twin not in failed and _same_checksums(bag, path, twin):
                 found[path] = twin
                 break

@@ -32,6 +32,7 @@ from preservation.bagit.parse import (
     parse_manifest,
     parse_tag_values,
     problem,
+    rules_1_0,
 )
 from preservation.bagit.reader import ARCHIVE_DAMAGE, BagReader, DirectoryBag, Entry, Kind
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
@@ -483,9 +484,7 @@ class _Scanner:
     def _reading(self) -> tuple[str, bool]:
         """The encoding and BagIt 1.0 rules for tag files (UTF-8 and 1.0 without a usable bagit.txt)."""
         declaration = self.result.declaration
-        if declaration is None:
-            return "utf-8", True
-        return declaration.encoding or "utf-8", declaration.version is None or declaration.version >= (1, 0)
+        return (declaration.encoding if declaration else None) or "utf-8", rules_1_0(declaration)
 
     def _stream_manifest(self, path: str, algorithm: str, stream: BinaryIO) -> TagFile:
         reader = _HashingReader(stream, self.limit)
@@ -658,8 +657,7 @@ class BagContext:
 
     @property
     def version_1_0(self) -> bool:
-        version = self.declaration.version if self.declaration else None
-        return version is None or version >= (1, 0)
+        return rules_1_0(self.declaration)
 
 
 def build_context(
@@ -674,7 +672,7 @@ def build_context(
     tags = result.tags
     declaration = result.declaration
     encoding = (declaration.encoding if declaration else None) or "utf-8"
-    version_1_0 = declaration is None or declaration.version is None or declaration.version >= (1, 0)
+    version_1_0 = rules_1_0(declaration)
     info_file = next((n for n in INFO_FILES if n in tags), None)
     info = result.infos.get(info_file) if info_file else None
     if info_file and info is None and tags[info_file].data is not None:  # read before bagit.txt (a tar)
