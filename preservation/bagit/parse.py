@@ -17,14 +17,33 @@ from typing import BinaryIO
 from preservation.bagit.paths import decode_path, unsafe_reason
 
 MAX_LINE = 64 * 1024
-"""Longest tag-file line we read (characters); longer lines are reported and skipped."""
+"""Longest tag-file line we read (characters); longer manifest and fetch lines are reported and skipped,
+longer bag-info values cut to it with a warning (RFC 8493 bounds neither)."""
+TAG_FILE_LIMIT = 256 << 20
+"""The one limit on a tag file this software parses (bagit.txt, bag-info.txt, manifests, fetch.txt, METS,
+DC), for validate, fixity and export alike; a larger one is not read and the finding says it is our limit.
+High enough for real bags: a manifest of 256 MiB lists about a million files, the METS of a large package
+is tens of MB. Tag files that are only hashed stream and have no limit. `validate --tag-file-limit` sets
+another per run."""
 CHUNK = 64 * 1024
 
 SUPPORTED_VERSIONS = frozenset({(0, 93), (0, 94), (0, 95), (0, 96), (0, 97), (1, 0)})
 DIGEST_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
-_TEXT_ENCODINGS = frozenset(
-    {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii", "cp1252"}
+_NOT_CHARSETS = frozenset(
+    {
+        "idna",
+        "punycode",
+        "raw-unicode-escape",
+        "unicode-escape",
+        "undefined",
+        "utf-7",
+        "charmap",
+        "mbcs",
+        "oem",
+    }
 )
+"""Text codecs that are no IANA charset a tag file could be written in (or, as UTF-7 and the escape codecs,
+decode to lone surrogates, which `_BAD` must alone stand for)."""
 _BAD = "\udcff"
 """Stands in for undecodable bytes. No codec we read decodes valid bytes to a lone surrogate, so
 `_BAD in text` tells whether text holds any: a str search, where a regex for the surrogate range costs
@@ -70,12 +89,16 @@ def payload_oxum(value: str) -> tuple[int, int] | None:
 
 
 def codec_for(declared: str) -> str | None:
-    """The Python codec for a declared Tag-File-Character-Encoding, or None when we do not read it."""
+    """The Python codec for a declared Tag-File-Character-Encoding (any IANA charset Python reads:
+    UTF-8/16/32, ISO-8859-*, KOI8-R, Windows-125x, Shift_JIS, GB18030, EBCDIC code pages …), or None when
+    we do not read it (unknown, or a codec such as base64 or rot13 that is no charset)."""
     try:
-        name = codecs.lookup(declared.strip()).name
+        info = codecs.lookup(declared.strip())
     except (LookupError, ValueError, UnicodeError):  # unknown; a NUL or a lone surrogate in the name
         return None
-    return name if name in _TEXT_ENCODINGS or name.startswith("iso8859-") else None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def manifest_algorithm(name: str) -> tuple[bool, str] | None:
@@ -89,16 +112,19 @@ def manifest_algorithm(name: str) -> tuple[bool, str] | None:
 
 @dataclass
 class LineReader:
-    """Decode a binary stream and yield (line number, text); an over-long line yields (n, None)."""
+    """Decode a binary stream and yield (line number, text, cut); an over-long line yields its first
+    `max_line` characters with cut True, and the rest of it is never held in memory."""
 
     stream: BinaryIO
     encoding: str
     max_line: int = MAX_LINE
     problems: list[Problem] = field(default_factory=list)
 
-    def __iter__(self) -> Iterator[tuple[int, str | None]]:
+    def __iter__(self) -> Iterator[tuple[int, str, bool]]:
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="preservation.mark")
         buffer = ""
+        head = ""
+        """The first `max_line` characters of the over-long line being skipped."""
         number = 0
         skipping = False
         first = True
@@ -125,20 +151,24 @@ class LineReader:
                 number += 1
                 if skipping:
                     skipping = False
-                    yield number, None
+                    yield number, self._checked(number, head), True
+                elif len(piece) > self.max_line:  # ended in the chunk that made it too long
+                    yield number, self._checked(number, piece[: self.max_line]), True
                 else:
-                    yield number, self._checked(number, piece) if marked else piece
+                    yield number, self._checked(number, piece) if marked else piece, False
             if len(buffer) > self.max_line:
+                if not skipping:
+                    head = buffer[: self.max_line]
                 skipping = True
                 buffer = ""
             if not chunk:
                 break
         if skipping:
             number += 1
-            yield number, None
+            yield number, self._checked(number, head), True
         elif buffer:
             number += 1
-            yield number, self._checked(number, buffer)
+            yield number, self._checked(number, buffer), False
 
     def _checked(self, number: int, text: str) -> str:
         if _BAD in text:
@@ -147,27 +177,36 @@ class LineReader:
 
 
 def _lines(
-    data: bytes | BinaryIO, encoding: str, problems: list[Problem], max_line: int = MAX_LINE
+    data: bytes | BinaryIO,
+    encoding: str,
+    problems: list[Problem],
+    max_line: int = MAX_LINE,
+    *,
+    cut: bool = False,
 ) -> Iterator[tuple[int, str]]:
+    """Each line; one longer than `max_line` is skipped as an error, or with `cut` (a bag-info value, which
+    RFC 8493 does not bound) given as its first `max_line` characters with a warning."""
     if isinstance(data, bytes):
-        yield from _lines_in_memory(data, encoding, problems, max_line)
-        return
-    stream = data
-    reader = LineReader(stream, encoding, max_line, problems)
-    for number, text in reader:
-        if text is None:
-            problems.append(problem("tagfile.line-too-long", number, limit=max_line))
-        else:
+        lines: Iterator[tuple[int, str, bool]] = _lines_in_memory(data, encoding, problems, max_line)
+    else:
+        lines = iter(LineReader(data, encoding, max_line, problems))
+    for number, text, long in lines:
+        if not long:
             yield number, text
+        elif cut:
+            problems.append(problem("tagfile.line-cut", number, limit=max_line))
+            yield number, text
+        else:
+            problems.append(problem("tagfile.line-too-long", number, limit=max_line))
 
 
 def _lines_in_memory(
     data: bytes, encoding: str, problems: list[Problem], max_line: int
-) -> Iterator[tuple[int, str]]:
+) -> Iterator[tuple[int, str, bool]]:
     """`LineReader`'s results for bytes already in memory, decoded and split in C rather than per chunk.
 
-    Same rules: CR, LF and CRLF only; a BOM reported for UTF-8; undecodable lines and over-long lines
-    reported. Tag files are capped when read, so decoding them whole is bounded.
+    Same rules: CR, LF and CRLF only; a BOM reported for UTF-8; undecodable lines reported; over-long
+    lines cut. Tag files are capped when read, so decoding them whole is bounded.
     """
     text = data.decode(encoding, errors="preservation.mark")
     if text.startswith("\ufeff"):  # the utf-8 codec keeps a BOM; utf-16 consumes its own
@@ -181,12 +220,12 @@ def _lines_in_memory(
         lines.pop()
     suspicious = _BAD in text
     for number, line in enumerate(lines, 1):
-        if len(line) > max_line:
-            problems.append(problem("tagfile.line-too-long", number, limit=max_line))
-            continue
+        long = len(line) > max_line
+        if long:
+            line = line[:max_line]
         if suspicious and _BAD in line:
             problems.append(problem("encoding.invalid", number, encoding=encoding))
-        yield number, line
+        yield number, line, long
 
 
 # --------------------------------------------------------------------------- bagit.txt
@@ -200,6 +239,13 @@ class Declaration:
     version_text: str | None
     encoding: str | None
     problems: tuple[Problem, ...]
+
+
+def rules_1_0(declaration: Declaration | None) -> bool:
+    """The one test of whether a bag is held to BagIt 1.0's rules (no bagit.txt, or no readable version:
+    the strictest); an earlier version's laxness is at most a warning, for validate as for fixity."""
+    version = declaration.version if declaration else None
+    return version is None or version >= (1, 0)
 
 
 def parse_bagit_txt(data: bytes) -> Declaration:
@@ -285,27 +331,33 @@ class TagValues:
         return values[0] if values else None
 
 
-def parse_tag_values(data: bytes | BinaryIO, encoding: str) -> TagValues:
-    """bag-info.txt / package-info.txt: ``Label: value`` lines, continuation lines start with blank space."""
+def parse_tag_values(data: bytes | BinaryIO, encoding: str, *, version_1_0: bool = True) -> TagValues:
+    """bag-info.txt / package-info.txt: ``Label: value`` lines, continuation lines start with blank space.
+
+    Blank space around a label is an error from BagIt 1.0 on (RFC 8493 §2.2.2); the drafts before did not
+    forbid it and bagit-python wrote ``Label : value``, so before 1.0 it is a warning."""
     problems: list[Problem] = []
-    fields: list[list[str]] = []
-    for number, line in _lines(data, encoding, problems):
+    fields: list[tuple[str, str]] = []  # tuples, kept as they are: a bag-info may hold a million lines
+    for number, line in _lines(data, encoding, problems, cut=True):
         if not line.strip():
             continue
         if line[0] in " \t":
             if not fields:
                 problems.append(problem("baginfo.malformed", number, reason="continuation without a label"))
             else:
-                fields[-1][1] += " " + line.strip()
+                fields[-1] = (fields[-1][0], fields[-1][1] + " " + line.strip())
             continue
         label, colon, value = line.partition(":")
         if not colon or not label.strip():
             problems.append(problem("baginfo.malformed", number, reason="not a 'Label: value' line"))
             continue
         if label != label.strip():
-            problems.append(problem("baginfo.malformed", number, reason="blank space around the label"))
-        fields.append([label.strip(), value.strip()])
-    return TagValues(tuple((label, value) for label, value in fields), tuple(problems))
+            if version_1_0:
+                problems.append(problem("baginfo.malformed", number, reason="blank space around the label"))
+            else:
+                problems.append(problem("baginfo.label-space", number, label=label.strip()))
+        fields.append((label.strip(), value.strip()))
+    return TagValues(tuple(fields), tuple(problems))
 
 
 # --------------------------------------------------------------------------- manifests

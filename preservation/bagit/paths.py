@@ -24,12 +24,18 @@ def nfc(path: str) -> str:
     return unicodedata.normalize("NFC", path)
 
 
+def folded(path: str) -> str:
+    """What two names share when a case-insensitive, normalizing filesystem (macOS, Windows) takes them for
+    one file: a bag made there may list one file under both (validate and fixity match them by this)."""
+    return nfc(path).casefold()
+
+
 def unsafe_reason(path: str) -> str | None:
     """Why a bag-relative path would lead outside the bag, or None when it stays inside.
 
     Judged on the text alone, never by resolving it on disk: ``..`` segments anywhere (which also catches
-    the sibling-prefix trick ``../bagAB/x`` in ``bagA``), absolute POSIX paths, ``~``, drive letters,
-    UNC and backslash paths, and NUL bytes.
+    the sibling-prefix trick ``../bagAB/x`` in ``bagA``), absolute POSIX paths, ``~/…`` and ``~user/…``,
+    drive letters, UNC and backslash paths, and NUL bytes.
     """
     # Fast path for the common case (one call per manifest line): none of the characters any rule needs.
     if (
@@ -47,7 +53,9 @@ def unsafe_reason(path: str) -> str | None:
         return "contains a NUL byte"
     if path.startswith(("/", "\\")):
         return "absolute path"
-    if path.startswith("~"):
+    if path == "~" or (path.startswith("~") and "/" in path):
+        # What a shell expands: "~" or "~user" as the first of several segments. A file named "~notes.txt"
+        # at the top of the bag is an ordinary tag file.
         return "home-directory path (~)"
     if re.match(r"^[A-Za-z]:", path):
         return "drive-letter path"

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Literal, cast
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, Literal, cast
 
 from preservation.bagit.archive import (
     SizedMember,
@@ -132,10 +132,13 @@ class DirectoryBag(BagReader):
         return Entry(rel, "device", 0)
 
 
-def _segments(name: str) -> list[str]:
+def _segments(name: str, backslash_separates: bool) -> list[str]:
     """A member name's path segments as extractors resolve them: ``./x``, ``x`` and ``x/`` are one path,
-    ``a//b`` and ``a/./b`` another (backslashes are separators, as zips from Windows write them)."""
-    return [segment for segment in name.replace("\\", "/").split("/") if segment not in ("", ".")]
+    ``a//b`` and ``a/./b`` another. A backslash separates in zips (as zips from Windows write them and
+    unzip reads them), never in tars: ``tar x`` makes a file named ``bag\\data\\a.txt``, and so do we."""
+    if backslash_separates:
+        name = name.replace("\\", "/")
+    return [segment for segment in name.split("/") if segment not in ("", ".")]
 
 
 @dataclass
@@ -145,6 +148,7 @@ class _ArchiveBag(BagReader):
     Each bag path belongs to one member. A repeated name is a problem and only its first member is read:
     extractors keep the last, so the bag that is unpacked need not be the bag that was checked."""
 
+    backslash_separates: ClassVar[bool] = False
     _root: str | None = None
     _files: set[str] = field(default_factory=set)
     """Bag paths of the members read that are no folders."""
@@ -161,7 +165,7 @@ class _ArchiveBag(BagReader):
     def _member_path(self, name: str, is_dir: bool) -> str | None:
         """The bag-relative path of a member; None (and a problem when due) for the root, strays and
         members whose path is taken."""
-        segments = _segments(name)
+        segments = _segments(name, self.backslash_separates)
         reason = unsafe_reason(name.rstrip("/")) if segments else "empty name"
         if reason is not None:
             self.problems.append(problem("serialization.member-unsafe", name=name, reason=reason))
@@ -216,7 +220,9 @@ class TarBag(_ArchiveBag):
                 with tarfile.open(fileobj=stream, mode="r|", tarinfo=checked_headers(capacity)) as archive:
                     for member in archive:
                         rel = self._member_path(member.name, member.isdir())
-                        if rel:
+                        if rel and member.islnk():
+                            yield self._hard_link(member, rel)
+                        elif rel:
                             yield self._entry(archive, member, rel)
                     if members_after_end(archive):
                         reason = "members after the end-of-archive marker, which tar --ignore-zeros unpacks"
@@ -227,18 +233,77 @@ class TarBag(_ArchiveBag):
         except (*ARCHIVE_DAMAGE, OSError) as exc:
             self.problems.append(problem("serialization.unreadable", reason=str(exc)))
 
+    def _hard_link(self, member: tarfile.TarInfo, rel: str) -> Entry:
+        """A hard-link member (GNU tar writes one for each further name of a hard-linked file) naming a
+        file of this bag read before it is a file holding that file's bytes, as `tar x` unpacks it. The
+        stream has passed them: the archive is read again up to that member, for its size now and its
+        bytes when opened (rare enough that no table of every member is kept for it)."""
+        target = member.linkname
+        segments = _segments(target, self.backslash_separates)
+        if not segments or segments[0] != self._root or "/".join(segments[1:]) not in self._files:
+            return Entry(rel, "hardlink", 0)  # to nothing this bag holds: `path.special`, never followed
+        try:
+            with self._linked(target) as found:
+                size = found.size
+        except (*ARCHIVE_DAMAGE, OSError) as exc:
+            self.problems.append(problem("serialization.unreadable", reason=f"{member.name}: {exc}"))
+            return Entry(rel, "hardlink", 0)
+        return Entry(rel, "file", size, lambda: cast(BinaryIO, self._linked(target)), reopenable=False)
+
+    def _linked(self, target: str) -> _LinkedMember:
+        """The regular member named `target`, read from a fresh pass of the archive."""
+        raw = os.fdopen(open_regular(self.source), "rb")
+        try:
+            stream, capacity = tar_stream(cast(BinaryIO, raw), os.fstat(raw.fileno()).st_size)
+            archive = tarfile.open(fileobj=stream, mode="r|", tarinfo=checked_headers(capacity))  # noqa: SIM115
+            for item in archive:
+                if item.name == target and item.isfile():
+                    data = archive.extractfile(item)
+                    assert data is not None  # a regular member
+                    return _LinkedMember(cast(BinaryIO, data), item.size, (archive, raw))
+                if item.name == target:
+                    break
+        except BaseException:
+            raw.close()
+            raise
+        raw.close()
+        raise OSError(f"a hard link to '{target}', which is no regular file before it in the archive")
+
     @staticmethod
     def _entry(archive: tarfile.TarFile, member: tarfile.TarInfo, rel: str) -> Entry:
         if member.issym():
             return Entry(rel, "symlink", 0)
-        if member.islnk():
-            return Entry(rel, "hardlink", 0)
         if member.isdir():
             return Entry(rel, "dir", 0)
         if member.isfile():
             opener = lambda: archive.extractfile(member)  # noqa: E731
             return Entry(rel, "file", member.size, opener, reopenable=False)  # type: ignore[arg-type]
         return Entry(rel, "device", 0)
+
+
+class _LinkedMember(io.RawIOBase):
+    """The bytes of the member a hard link names; closing it closes the pass that found it."""
+
+    def __init__(self, data: BinaryIO, size: int, closing: tuple[tarfile.TarFile, BinaryIO]) -> None:
+        super().__init__()
+        self._data = data
+        self.size = size
+        self._closing = closing
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        chunk = self._data.read(len(memoryview(buffer)))
+        memoryview(buffer)[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._data.close()
+            for item in self._closing:
+                item.close()
+        super().close()
 
 
 class _Observed(io.RawIOBase):
@@ -264,6 +329,7 @@ class ZipBag(_ArchiveBag):
     """A .zip read from its central directory; each member is streamed, never inflated whole."""
 
     serialization = "zip"
+    backslash_separates = True
 
     def entries(self) -> Iterator[Entry]:
         self._start()

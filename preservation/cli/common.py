@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Mapping
@@ -165,3 +166,15 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """``500M``, ``10GB``, ``2GiB``, ``1024``: powers of 1024 (storage people read GB as that)."""
+    match = _SIZE.fullmatch(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size like 500M or 10G: {text!r}")
+    power = " KMGTP".index(match.group(2).upper() or " ")
+    return int(float(match.group(1)) * 1024**power)

@@ -31,7 +31,6 @@ EXIT_INCOMPLETE = 3
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -40,15 +39,6 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise argparse.ArgumentTypeError(f"not a duration like 90d, 2h or 30m: {text!r}")
     return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
-
-
-def parse_size(text: str) -> int:
-    """``500M``, ``10GB``, ``2GiB``, ``1024``: powers of 1024 (storage people read GB as that)."""
-    match = _SIZE.fullmatch(text.strip())
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a size like 500M or 10G: {text!r}")
-    power = " KMGTP".index(match.group(2).upper() or " ")
-    return int(float(match.group(1)) * 1024**power)
 
 
 def _zone(text: str) -> ZoneInfo:
@@ -122,7 +112,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     budget = run.add_mutually_exclusive_group()
     budget.add_argument("--max-bags", type=positive_int, metavar="N", help="check at most N bags")
     budget.add_argument(
-        "--max-bytes", type=parse_size, metavar="SIZE", help="stop after about SIZE (e.g. 500G)"
+        "--max-bytes", type=common.parse_size, metavar="SIZE", help="stop after about SIZE (e.g. 500G)"
     )
     budget.add_argument(
         "--time-budget", type=parse_duration, metavar="AGE", help="stop dispatching after (2h)"

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from preservation.bagit.parse import TAG_FILE_LIMIT
 from preservation.cli import common
 from preservation.display import shown
 from preservation.errors import PreservationError
@@ -80,6 +81,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--completeness-only", action="store_true", help="compare file lists with the manifests, no hashing"
     )
     parser.add_argument("--strict", action="store_true", help="warnings make a bag invalid")
+    parser.add_argument(
+        "--tag-file-limit",
+        type=_positive_size,
+        default=TAG_FILE_LIMIT,
+        metavar="SIZE",
+        help="tag files a check reads (manifests, bag-info, METS) larger than SIZE are not read and named "
+        f"(default {TAG_FILE_LIMIT >> 20}M; e.g. 2G)",
+    )
     common.add_jobs_option(
         parser,
         "--jobs",
@@ -104,6 +113,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+def _positive_size(text: str) -> int:
+    size = common.parse_size(text)
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"a tag-file limit must be at least 1 byte: {text!r}")
+    return size
+
+
 def run(args: argparse.Namespace) -> int:
     # Imported here: the validator's modules would slow down every other command's start.
     from preservation import atomic
@@ -119,7 +135,11 @@ def run(args: argparse.Namespace) -> int:
         progress.start(len(bags))
         reports = []
         for bag in bags:
-            reports.append(validate_bag(bag, mode, profile, args.cross_check, args.jobs))
+            reports.append(
+                validate_bag(
+                    bag, mode, profile, args.cross_check, args.jobs, tag_file_limit=args.tag_file_limit
+                )
+            )
             progress.step(shown(bag.name))
         progress.close()
     except PreservationError as exc:

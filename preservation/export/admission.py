@@ -80,8 +80,8 @@ def admit(bag: Path, rules: ProfileRules) -> Admission:
     except BagError as exc:
         return Admission(bag, (str(exc),))
     # Parsed here, in the worker: the Witness checks that the tag files written are these.
-    tags = {p: t.data for p in ("bag-info.txt", DC_FILE) if (t := context.scan.tags.get(p)) and t.data}
-    facts = facts_of(bag.name, tags, len(context.scan.sizes), fingerprint="")
+    tags = {p: t.data for p in (DC_FILE,) if (t := context.scan.tags.get(p)) and t.data}
+    facts = facts_of(bag.name, tags, len(context.scan.sizes), fingerprint="", info=context.info)
     return Admission(bag, (), members, facts, _expected(context))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from preservation.bagit.parse import parse_tag_values
+from preservation.bagit.parse import TagValues, parse_tag_values
 from preservation.export.serialize import Member, read_member
 
 DC_FILE = "metadata/dc.xml"
@@ -39,11 +39,18 @@ def read_facts(bag: Path, members: tuple[Member, ...]) -> BagFacts:
     return facts_of(bag.name, contents, payload_files, fingerprint(contents))
 
 
-def facts_of(name: str, tag_files: Mapping[str, bytes], payload_files: int, fingerprint: str) -> BagFacts:
+def facts_of(
+    name: str,
+    tag_files: Mapping[str, bytes],
+    payload_files: int,
+    fingerprint: str,
+    info: TagValues | None = None,
+) -> BagFacts:
     """Facts of a bag that validated, from its tag files (path → bytes; only bag-info.txt and dc.xml are
     read): bag-info.txt first, dc.xml for what bag-info lacks, the folder `name` as the last resort for
-    the identifier."""
-    info = parse_tag_values(tag_files.get("bag-info.txt", b""), "utf-8")
+    the identifier. `info`: bag-info.txt as the validator parsed it (it streams by, not kept as bytes)."""
+    if info is None:
+        info = parse_tag_values(tag_files.get("bag-info.txt", b""), "utf-8")
     dc = _dc_values(tag_files.get(DC_FILE))
     return BagFacts(
         identifier=info.get("External-Identifier") or dc.get("identifier") or name,

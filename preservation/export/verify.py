@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from preservation.bagit import locate
-from preservation.bagit.parse import parse_manifest
+from preservation.bagit.parse import TAG_FILE_LIMIT, parse_manifest
 from preservation.bagit.reader import is_tar_name
 from preservation.errors import PreservationError
 from preservation.export.transfer import FIXED_FILES, JOURNAL, MANIFEST, TRANSFER_LIST, parse_transfer_list
@@ -25,7 +25,6 @@ from preservation.profile import Profile
 from preservation.validate.api import BagReport, validate_bag
 from preservation.validate.findings import finding, from_problem
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
-from preservation.validate.scan import LIST_LIMIT
 
 Kind = Literal[
     "missing", "unexpected", "changed", "unreadable", "invalid-bag", "invalid-container", "manifest", "list"
@@ -247,6 +246,6 @@ def _read_list(path: Path) -> bytes:
     can have (/dev/zero cannot fill the memory). ValueError for a list too large; OSError for the rest."""
     with os.fdopen(locate.open_regular(path), "rb") as stream:
         size = os.fstat(stream.fileno()).st_size
-        if size > LIST_LIMIT:
-            raise ValueError(f"larger than {LIST_LIMIT} bytes; not read")
+        if size > TAG_FILE_LIMIT:
+            raise ValueError(f"larger than {TAG_FILE_LIMIT} bytes; not read")
         return stream.read(size)  # a file still growing is read as far as it was

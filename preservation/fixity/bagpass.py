@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import BinaryIO, TypeVar
 
-from preservation.bagit.parse import Problem, manifest_algorithm
+from preservation.bagit.parse import TAG_FILE_LIMIT, Problem, manifest_algorithm
 from preservation.bagit.reader import ARCHIVE_DAMAGE, BagReader, Entry, Kind
 from preservation.hashing import ALGORITHMS, CHUNK, Digests, hash_bytes, hash_stream
 
 KEPT_TAG_FILE = re.compile(r"^(bagit|bag-info|package-info|fetch|(tag)?manifest-[^/]+)\.txt$")
 """Tag files a check parses, and so keeps whole; every other tag file is only hashed as it goes by."""
-MAX_KEPT_TAG_FILE = 256 << 20
+MAX_KEPT_TAG_FILE = TAG_FILE_LIMIT
 """A kept tag file larger than this is reported unreadable rather than loaded: a hostile bag must not be
-able to exhaust a worker's memory (a manifest of 256 MiB lists about a million files)."""
+able to exhaust a worker's memory. The validator's limit (`parse.TAG_FILE_LIMIT`), so both read the same
+bags."""
 
 _T = TypeVar("_T")
 

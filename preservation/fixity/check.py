@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import cast
 
 from preservation.bagit.parse import Problem as ReaderProblem
+from preservation.bagit.paths import folded
 from preservation.bagit.reader import BagReader, open_bag
 from preservation.fixity.anchor import compare_anchor, compute_anchor
 from preservation.fixity.bagpass import KEPT_TAG_FILE, BagPass, read_bag, top_level_manifests
@@ -164,6 +165,7 @@ def _from_reader(item: ReaderProblem) -> Problem:
 
 def _verify_all(found: BagPass, listed: Mapping[str, Mapping[str, str]], kind: ProblemKind) -> list[Problem]:
     problems = []
+    by_folded: dict[str, list[str]] | None = None  # built at the first missing payload file only
     for name in sorted(listed):
         if name in found.unreadable:
             continue  # already reported
@@ -176,9 +178,17 @@ def _verify_all(found: BagPass, listed: Mapping[str, Mapping[str, str]], kind: P
             values = dict(hash_bytes(data, listed[name]).values)
         elif digests is not None:
             values = dict(digests.values)
-        elif name not in found.kinds:
-            gone: ProblemKind = "missing" if kind == "changed" else kind
-            problems.append(Problem(gone, name, "listed in a manifest but not in the bag"))
+        elif name not in found.kinds and kind == "changed":
+            if by_folded is None:
+                by_folded = {}
+                for path in found.payload:
+                    by_folded.setdefault(folded(path), []).append(path)
+            if not _has_twin(listed[name], found, by_folded.get(folded(name), [])):
+                problems.append(Problem("missing", name, "listed in a manifest but not in the bag"))
+            # else: listed twice by a bag made on a case-insensitive or normalizing filesystem
+            continue
+        elif name not in found.kinds:  # a tag file
+            problems.append(Problem(kind, name, "listed in a manifest but not in the bag"))
             continue
         else:
             detail = f"a {found.kinds[name]} where a manifest lists a file: not followed, not read"
@@ -188,6 +198,15 @@ def _verify_all(found: BagPass, listed: Mapping[str, Mapping[str, str]], kind: P
         if differing:
             problems.append(Problem(kind, name, f"{', '.join(differing)} differs from the manifest"))
     return problems
+
+
+def _has_twin(listed: Mapping[str, str], found: BagPass, twins: list[str]) -> bool:
+    """Whether one of `twins` (payload files named like a missing one up to case and Unicode
+    normalization, `paths.folded`) has the digests listed for it: validate warns of that, never calls it
+    missing."""
+    return bool(listed) and any(
+        all(found.payload[twin].values.get(alg) == digest for alg, digest in listed.items()) for twin in twins
+    )
 
 
 def _unlisted_payload(found: BagPass, expected: Expectations) -> list[Problem]:
@@ -203,7 +222,7 @@ def _unlisted_payload(found: BagPass, expected: Expectations) -> list[Problem]:
     }
     for name, digests in sorted(expected.payload.items()):
         absent = [manifest for manifest, algorithm in algorithms.items() if algorithm not in digests]
-        if absent:
+        if absent and expected.version_1_0:  # before BagIt 1.0 one manifest listing a file was enough
             problems.append(
                 Problem("extra", name, f"listed in some manifests but not in {', '.join(absent)}")
             )

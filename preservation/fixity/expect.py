@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from preservation.bagit.parse import DIGEST_LENGTHS, parse_bagit_txt, parse_manifest, problem
+from preservation.bagit.parse import DIGEST_LENGTHS, parse_bagit_txt, parse_manifest, problem, rules_1_0
 from preservation.fixity.bagpass import Manifests, top_level_manifests
 from preservation.fixity.model import Problem
 from preservation.validate.findings import from_problem
@@ -33,6 +33,8 @@ class Expectations:
     tag_manifests: tuple[str, ...]
     tags: dict[str, dict[str, str]]
     problems: tuple[Problem, ...]
+    version_1_0: bool = True
+    """Held to BagIt 1.0's rules (`parse.rules_1_0`), as the validator holds it."""
 
 
 def declared_encoding(tags: Mapping[str, bytes]) -> str | None:
@@ -43,6 +45,8 @@ def declared_encoding(tags: Mapping[str, bytes]) -> str | None:
 
 def expectations(tags: Mapping[str, bytes]) -> Expectations:
     encoding = declared_encoding(tags)
+    bagit_txt = tags.get("bagit.txt")
+    version_1_0 = rules_1_0(parse_bagit_txt(bagit_txt) if bagit_txt is not None else None)
     found = top_level_manifests(tags)
     manifests = found if encoding is not None else []
     problems: list[Problem] = []
@@ -72,4 +76,5 @@ def expectations(tags: Mapping[str, bytes]) -> Expectations:
         tuple(name for name, is_tag, _ in manifests if is_tag),
         expected[True],
         tuple(problems),
+        version_1_0,
     )

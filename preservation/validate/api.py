@@ -8,6 +8,7 @@ from pathlib import Path
 
 from preservation.bagit import locate
 from preservation.bagit.locate import bags_at
+from preservation.bagit.parse import TAG_FILE_LIMIT
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError
 from preservation.profile import Profile
@@ -43,6 +44,7 @@ def validate_bag(
     cross_check: bool = False,
     jobs: int = 1,
     observe: Callable[[bytes], object] | None = None,
+    tag_file_limit: int = TAG_FILE_LIMIT,
 ) -> BagReport:
     """Run every family of checks that applies to `mode`; nothing stops at the first error.
 
@@ -51,6 +53,7 @@ def validate_bag(
     also checked against it; without, RFC 8493 only. `cross_check` adds bagit-python's opinion; `jobs`
     processes hash the payload of a bag folder. `observe`: a tar's bytes, as in `TarBag.observe`.
     A profile of ours (`Profile`) is checked as its BagIt Profile form plus the archival notice.
+    `tag_file_limit`: tag files a check reads that are larger are not read (`tagfile.oversize`).
     """
     if isinstance(profile, Profile):
         profile = rules_from_profile(profile)
@@ -59,7 +62,7 @@ def validate_bag(
         reader = open_bag(source, observe=observe)
     except ValueError as exc:
         raise BagError(source, str(exc).partition(": ")[2]) from None
-    context = build_context(reader, mode, profile, jobs)
+    context = build_context(reader, mode, profile, jobs, tag_file_limit)
     families = families_for(mode, with_profile=profile is not None)
     findings = [f for family in families for f in family.check(context)]
     if not any(context.scan.paths()) and any(p.code == UNREADABLE for p in context.reader_problems):
@@ -117,7 +120,10 @@ def validate_paths(
     profile: ProfileRules | None = None,
     cross_check: bool = False,
     jobs: int = 1,
+    tag_file_limit: int = TAG_FILE_LIMIT,
 ) -> Iterator[BagReport]:
     """Each bag named by `paths`, in order. Paths are checked up front: BagError before any report."""
     bags = discover(paths)
-    return (validate_bag(bag, mode, profile, cross_check, jobs) for bag in bags)
+    return (
+        validate_bag(bag, mode, profile, cross_check, jobs, tag_file_limit=tag_file_limit) for bag in bags
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 
-from preservation.bagit.parse import Manifest
-from preservation.bagit.paths import nfc
+from preservation.bagit.parse import Manifest, manifest_algorithm
+from preservation.bagit.paths import folded, nfc
 from preservation.validate.findings import Finding, finding, from_problem
 from preservation.validate.scan import BagContext, PayloadManifest
 
@@ -45,24 +46,95 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
     """Listed name → the name on disk, for the normalization mismatches."""
     fetched = {item.path for item in bag.fetch.items} if bag.fetch else set()
     missing = [p for p in listing.missing() if p not in special]
+    duplicates = _duplicates(bag, [p for p in missing if nfc(p) not in unlisted_nfc])
     for path in missing:
         if unlisted_nfc and (actual := unlisted_nfc.pop(nfc(path), None)) is not None:
             renamed[path] = actual
             yield finding("name.normalization-mismatch", actual, listed=path)
+        elif (twin := duplicates.get(path)) is not None:
+            if nfc(path) == nfc(twin):
+                yield finding(
+                    "name.normalization-duplicate", path, form=_form(path), other=twin, other_form=_form(twin)
+                )
+            else:
+                yield finding("name.case-duplicate", path, other=twin)
+            if twin not in rows:  # found under that name only: neither missing nor extra
+                renamed[path] = twin
         elif path in fetched:
             yield finding("fetch.pending", path)
         else:
             names = [n for n, m in bag.manifests.items() if listing.expected(path, m.index) is not None]
             yield finding("payload.missing", path, manifests=", ".join(names))
+    for item in bag.fetch.items if bag.fetch else ():
+        # §2.2.3: every file fetch.txt names MUST be listed in every payload manifest.
+        if item.path not in rows:
+            yield finding("fetch.unlisted", item.path, manifests=", ".join(bag.manifests) or "any manifest")
+        elif lacking := listing.lacking(item.path):
+            yield finding("fetch.unlisted", item.path, manifests=", ".join(lacking))
     for path in sorted(set(unlisted) - set(renamed.values())):
         yield finding("payload.extra", path, manifests=", ".join(bag.manifests) or "any manifest")
     if len(bag.manifests) > 1:
+        # Every payload manifest must list every payload file from BagIt 1.0 on (RFC 8493 §3); before,
+        # one manifest listing a file was enough.
+        code = "payload.extra" if bag.version_1_0 else "manifest.incomplete-legacy"
         absent = set(missing).difference(renamed)
         for path in rows:
             if path not in absent and (lacking := listing.lacking(path)):
-                yield finding("payload.extra", renamed.get(path, path), manifests=", ".join(lacking))
+                yield finding(code, renamed.get(path, path), manifests=", ".join(lacking))
     if bag.mode == "full":
         yield from _checksums(bag, renamed)
+
+
+def _duplicates(bag: BagContext, missing: list[str]) -> dict[str, str]:
+    """Missing listed path → the payload file it names on a case-insensitive or normalizing filesystem
+    (equal up to case and Unicode normalization) whose checksums it lists: the bag was made there and one
+    file listed twice, or under the other spelling. Without checksums to compare (a file no manifest
+    lists, in completeness mode) there is no such file: a missing name is missing."""
+    if not missing:
+        return {}
+    scan = bag.scan
+    keys = {folded(p) for p in missing}
+    present: dict[str, list[str]] = {}
+    for path in scan.sizes:
+        if (key := folded(path)) in keys:
+            present.setdefault(key, []).append(path)
+    failed = {m.path for m in scan.mismatches} | set(scan.unreadable)
+    found: dict[str, str] = {}
+    for path in missing:
+        for twin in present.get(folded(path), ()):
+            if twin not in failed and _same_checksums(bag, path, twin):
+                found[path] = twin
+                break
+    return found
+
+
+def _form(path: str) -> str:
+    """The Unicode normalization `path` is in, to tell apart two names that print alike."""
+    return next((f for f in ("NFC", "NFD") if unicodedata.is_normalized(f, path)), "neither NFC nor NFD")
+
+
+def _same_checksums(bag: BagContext, listed: str, twin: str) -> bool:
+    """Every digest listed for `listed` is `twin`'s (its listed digest, found true when hashed, or the
+    digest computed for a file no manifest lists); at least one is compared."""
+    scan, listing = bag.scan, bag.scan.listing
+    computed = scan.unlisted.get(twin)
+    if computed is None and twin not in listing.rows:
+        return False
+    compared = 0
+    for manifest in bag.manifests.values():
+        expected = listing.expected(listed, manifest.index)
+        if not expected:
+            continue
+        if computed is not None:
+            if manifest.algorithm not in scan.algorithms:
+                continue
+            actual: bytes | None = computed[scan.algorithms.index(manifest.algorithm)]
+        else:
+            actual = listing.expected(twin, manifest.index)
+        if actual != expected:
+            return False
+        compared += 1
+    return compared > 0
 
 
 def _checksums(bag: BagContext, renamed: dict[str, str]) -> Iterator[Finding]:
@@ -89,12 +161,22 @@ def _checksums(bag: BagContext, renamed: dict[str, str]) -> Iterator[Finding]:
 def _tag_manifests(bag: BagContext) -> Iterator[Finding]:
     for name, manifest in bag.tagmanifests.items():
         for path, expected in manifest.entries.items():
+            if (found := manifest_algorithm(path)) is not None and found[0]:
+                # §2.2.1 (BagIt 1.0): a tag manifest MUST NOT list tag manifests; the drafts did not say so.
+                code = (
+                    "tagmanifest.lists-tagmanifest"
+                    if bag.version_1_0
+                    else "tagmanifest.lists-tagmanifest-legacy"
+                )
+                yield finding(code, name, path=path)
             tag = bag.scan.tags.get(path)
             if tag is None:
-                # A link or special file is reported by the structure checks; a folder by that name is none.
-                if bag.scan.kinds.get(path) in (None, "dir"):
+                kind = bag.scan.kinds.get(path)
+                if kind is None:
                     yield finding("tagfile.missing", path, manifest=name)
-                continue
+                elif kind == "dir":  # its checksum cannot hold: never skipped in silence
+                    yield finding("tagfile.not-a-file", path, manifest=name)
+                continue  # a link or special file: reported by the structure checks
             if tag.digests is None:
                 continue  # unreadable: reported by the structure checks
             actual = tag.digests.values.get(manifest.algorithm)

@@ -19,6 +19,7 @@ from typing import BinaryIO, Literal, TypeGuard, cast
 
 from preservation.bagit.parse import (
     DIGEST_LENGTHS,
+    TAG_FILE_LIMIT,
     Declaration,
     Fetch,
     Manifest,
@@ -31,6 +32,7 @@ from preservation.bagit.parse import (
     parse_manifest,
     parse_tag_values,
     problem,
+    rules_1_0,
 )
 from preservation.bagit.reader import ARCHIVE_DAMAGE, BagReader, DirectoryBag, Entry, Kind
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
@@ -43,13 +45,12 @@ Mode = Literal["full", "fast", "completeness"]
 METS = "metadata/mets.xml"
 DC = "metadata/dc.xml"
 NOTICE = "archival-notice.txt"
-READ_TAG_FILES = frozenset({"bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt", METS, DC, NOTICE})
+INFO_FILES = ("bag-info.txt", "package-info.txt")
+READ_TAG_FILES = frozenset({"bagit.txt", *INFO_FILES, "fetch.txt", METS, DC, NOTICE})
 """The tag files a check reads, besides the manifests. Every other tag file is hashed as it streams by and
-not kept: a bag of 10,000 tag files of 49 KB held 538 MB."""
-TAG_LIMIT = 1 << 20
-"""bagit.txt, bag-info.txt and other tag files: more is hostile or a mistake, reported, not read."""
-LIST_LIMIT = 256 << 20
-"""Manifests and fetch.txt list every file: ~250 bytes a line allows a million files."""
+not kept: a bag of 10,000 tag files of 49 KB held 538 MB. bag-info.txt is parsed as it streams by once
+bagit.txt has said its encoding, so a value of 40 MB is never held (an archive that puts it before
+bagit.txt: held up to the tag-file limit)."""
 CHUNK = 1 << 20
 EARLY_POOL_BYTES = INLINE_FILES * 128
 """A payload manifest this long lists more files than are hashed inline (a line is ~100-200 bytes), so the
@@ -64,6 +65,7 @@ class TagFile:
     digests: Digests | None
     error: str | None = None
     oversize: bool = False
+    """Larger than the tag-file limit of the run, and so not parsed (only ever for a file a check reads)."""
 
 
 Row = bytes | tuple[bytes | None, ...]
@@ -305,6 +307,8 @@ class Scan:
     """Digests of payload files no manifest listed when they were hashed."""
     plain: bool = False
     """`algorithms` are the manifests' own in manifest order, so a concatenated row compares whole."""
+    infos: dict[str, TagValues] = field(default_factory=dict)
+    """bag-info.txt (package-info.txt) parsed as it streamed by."""
     unknown: dict[str, str] = field(default_factory=dict)
     """Manifests and tag manifests in an algorithm this software cannot compute → that algorithm. They are
     hashed as tag files, never parsed: their entries cannot be verified, and a thousand of them would
@@ -340,11 +344,6 @@ class Scan:
             if expected and expected != actual:
                 found.append(Mismatch(path, name, expected, actual))
         return found
-
-
-def tag_limit(path: str) -> int:
-    is_list = manifest_algorithm(path) is not None or path == "fetch.txt"
-    return LIST_LIMIT if is_list else TAG_LIMIT
 
 
 class _HashingReader:
@@ -384,12 +383,12 @@ class _HashingReader:
         digests = Digests(
             self.size, {n: h.hexdigest() for n, h in zip(ALGORITHMS, self.hashers, strict=True)}
         )
-        return TagFile(None, digests, oversize=self.size > LIST_LIMIT)
+        return TagFile(None, digests, oversize=self.size > self.limit)
 
 
 def _read_tag(stream: BinaryIO, limit: int, keep: bool = True) -> TagFile:
     """Hash the whole file with every known algorithm, streamed; with `keep`, keep it when it has no more
-    than `limit` bytes."""
+    than `limit` bytes (a file only hashed has no limit: it is never held)."""
     hashers = {name: hashlib.new(name) for name in ALGORITHMS}
     kept = bytearray()
     size = 0
@@ -400,15 +399,19 @@ def _read_tag(stream: BinaryIO, limit: int, keep: bool = True) -> TagFile:
         if keep and size <= limit:
             kept += chunk
     digests = Digests(size, {name: h.hexdigest() for name, h in hashers.items()})
-    return TagFile(bytes(kept) if keep and size <= limit else None, digests, oversize=size > limit)
+    too_large = keep and size > limit
+    return TagFile(bytes(kept) if keep and not too_large else None, digests, oversize=too_large)
 
 
 @dataclass
 class _Scanner:
     mode: Mode
     jobs: int
+    limit: int = TAG_FILE_LIMIT
     root: str | None = None
     """A bag folder's path on disk."""
+    _pending: list[Entry] = field(default_factory=list)
+    """bag-info.txt found before bagit.txt: parsed once bagit.txt gave the encoding."""
     result: Scan = field(default_factory=Scan)
     _hasher: LocalHasher | None = None
     _pool: ProcessPoolExecutor | None = None
@@ -419,9 +422,18 @@ class _Scanner:
         found = manifest_algorithm(path)
         if found is not None and found[1] not in DIGEST_LENGTHS:
             self.result.unknown[path] = found[1]
-            self.result.tags[path] = _guarded(entry, lambda s: _read_tag(s, tag_limit(path), keep=False))
+            self.result.tags[path] = _guarded(entry, lambda s: _read_tag(s, self.limit, keep=False))
             return
         declaration = self.result.declaration
+        # Before bagit.txt (a folder lists bag-info.txt first) it waits for the encoding in a folder; an
+        # archive's member cannot be opened again once the archive has gone by, so it is held up to the
+        # limit and parsed at the end.
+        if path in INFO_FILES and (declaration is not None or entry.local_path is not None):
+            if declaration is None:
+                self._pending.append(entry)
+            else:
+                self._info(entry)
+            return
         if found is not None and not found[0] and declaration is not None:
             if self._wants_pool(entry):
                 self._pool = start_pool(self.jobs)
@@ -434,10 +446,30 @@ class _Scanner:
             self.result.tags[path] = _guarded(entry, lambda s: self._stream_manifest(path, found[1], s))
             return
         kept = path in READ_TAG_FILES or found is not None
-        tag = _guarded(entry, lambda s: _read_tag(s, tag_limit(path), kept))
+        tag = _guarded(entry, lambda s: _read_tag(s, self.limit, kept))
         self.result.tags[path] = tag
         if path == "bagit.txt" and tag.data is not None:
             self.result.declaration = parse_bagit_txt(tag.data)
+            self._read_pending()
+
+    def _info(self, entry: Entry) -> None:
+        """bag-info.txt parsed and hashed in one read; what is parsed past the limit is dropped."""
+
+        def read(stream: BinaryIO) -> TagFile:
+            reader = _HashingReader(stream, self.limit)
+            encoding, version_1_0 = self._reading()
+            info = parse_tag_values(cast(BinaryIO, reader), encoding, version_1_0=version_1_0)
+            tag = reader.finish()
+            if not tag.oversize and tag.error is None:
+                self.result.infos[entry.path] = info
+            return tag
+
+        self.result.tags[entry.path] = _guarded(entry, read)
+
+    def _read_pending(self) -> None:
+        for entry in self._pending:
+            self._info(entry)
+        self._pending.clear()
 
     def _wants_pool(self, entry: Entry) -> bool:
         return (
@@ -450,13 +482,12 @@ class _Scanner:
         )
 
     def _reading(self) -> tuple[str, bool]:
-        """The encoding and BagIt 1.0 rules for payload manifests."""
+        """The encoding and BagIt 1.0 rules for tag files (UTF-8 and 1.0 without a usable bagit.txt)."""
         declaration = self.result.declaration
-        assert declaration is not None
-        return declaration.encoding or "utf-8", declaration.version is None or declaration.version >= (1, 0)
+        return (declaration.encoding if declaration else None) or "utf-8", rules_1_0(declaration)
 
     def _stream_manifest(self, path: str, algorithm: str, stream: BinaryIO) -> TagFile:
-        reader = _HashingReader(stream, LIST_LIMIT)
+        reader = _HashingReader(stream, self.limit)
         # Past the limit or a read error the parser sees an early end: what it read stays merged.
         self.result.listing.add(path, cast(BinaryIO, reader), algorithm, *self._reading())
         return reader.finish()
@@ -493,8 +524,8 @@ class _Scanner:
             except OSError:
                 return False
             with other_stream:
-                reader = _HashingReader(stream, LIST_LIMIT)
-                other_reader = _HashingReader(other_stream, LIST_LIMIT)
+                reader = _HashingReader(stream, self.limit)
+                other_reader = _HashingReader(other_stream, self.limit)
                 self.result.listing.add_pair(
                     (entry.path, cast(BinaryIO, reader), algorithm),
                     (other.path, cast(BinaryIO, other_reader), other_algorithm),
@@ -540,6 +571,7 @@ class _Scanner:
             result.listing.record(path, size)
 
     def finish(self) -> Scan:
+        self._read_pending()  # no bagit.txt came
         if self._hasher is not None:
             self._record(self._hasher.finish())
         elif self._pool is not None:  # started for a payload that never came
@@ -547,8 +579,10 @@ class _Scanner:
         return self.result
 
 
-def scan(reader: BagReader, mode: Mode, jobs: int = 1) -> Scan:
-    scanner = _Scanner(mode, jobs, os.fspath(reader.source) if isinstance(reader, DirectoryBag) else None)
+def scan(reader: BagReader, mode: Mode, jobs: int = 1, limit: int = TAG_FILE_LIMIT) -> Scan:
+    """`limit`: the tag-file limit of the run (`TAG_FILE_LIMIT`)."""
+    root = os.fspath(reader.source) if isinstance(reader, DirectoryBag) else None
+    scanner = _Scanner(mode, jobs, limit, root)
     kinds = scanner.result.kinds
     if isinstance(reader, DirectoryBag):
         # The listing gives each entry's kind without a syscall; a payload file's size comes from fstat
@@ -618,26 +652,31 @@ class BagContext:
     fetch: Fetch | None
     profile: ProfileRules | None = None
     """The profile to check against; None: RFC 8493 checks only."""
+    tag_file_limit: int = TAG_FILE_LIMIT
+    """Tag files a check reads that are larger were not read (`TagFile.oversize`)."""
 
     @property
     def version_1_0(self) -> bool:
-        version = self.declaration.version if self.declaration else None
-        return version is None or version >= (1, 0)
+        return rules_1_0(self.declaration)
 
 
 def build_context(
-    reader: BagReader, mode: Mode, profile: ProfileRules | None = None, jobs: int = 1
+    reader: BagReader,
+    mode: Mode,
+    profile: ProfileRules | None = None,
+    jobs: int = 1,
+    tag_file_limit: int = TAG_FILE_LIMIT,
 ) -> BagContext:
     """`jobs` > 1: hash the payload of bag folders in that many processes."""
-    result = scan(reader, mode, jobs)
+    result = scan(reader, mode, jobs, tag_file_limit)
     tags = result.tags
     declaration = result.declaration
     encoding = (declaration.encoding if declaration else None) or "utf-8"
-    version_1_0 = declaration is None or declaration.version is None or declaration.version >= (1, 0)
-    info_file = next((n for n in ("bag-info.txt", "package-info.txt") if n in tags), None)
-    info = None
-    if info_file and tags[info_file].data is not None:
-        info = parse_tag_values(tags[info_file].data or b"", encoding)
+    version_1_0 = rules_1_0(declaration)
+    info_file = next((n for n in INFO_FILES if n in tags), None)
+    info = result.infos.get(info_file) if info_file else None
+    if info_file and info is None and tags[info_file].data is not None:  # read before bagit.txt (a tar)
+        info = parse_tag_values(tags[info_file].data or b"", encoding, version_1_0=version_1_0)
     listing = result.listing
     tagmanifests: dict[str, Manifest] = {}
     for name, tag in sorted(tags.items()):
@@ -669,4 +708,5 @@ def build_context(
         tagmanifests=tagmanifests,
         fetch=fetch,
         profile=profile,
+        tag_file_limit=tag_file_limit,
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from preservation.bagit.parse import ascii_int, payload_oxum
 from preservation.validate.findings import Finding, finding, from_problem
-from preservation.validate.scan import BagContext, tag_limit
+from preservation.validate.scan import BagContext
 
 _SIZE = re.compile(r"^\s*(\S+?)\s*([KMGTP]?i?B|bytes?)?\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "b": 0, "byte": 0, "bytes": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
@@ -38,7 +38,7 @@ def _tag_file_problems(bag: BagContext) -> Iterator[Finding]:
         if tag.error is not None:
             yield finding("payload.unreadable", name, reason=tag.error)
         elif tag.oversize:
-            yield finding("tagfile.oversize", name, limit=tag_limit(name))
+            yield finding("tagfile.oversize", name, limit=bag.tag_file_limit)
     if bag.declaration is not None:
         yield from (from_problem(p, "bagit.txt") for p in bag.declaration.problems)
     if bag.info is not None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import tracemalloc
+from encodings.aliases import aliases
 
 import pytest
 
 from preservation.bagit.parse import (
     _BAD,
-    _TEXT_ENCODINGS,
+    MAX_LINE,
     LineReader,
     ascii_int,
     codec_for,
@@ -73,7 +74,9 @@ def test_codecs() -> None:
     assert codec_for("UTF-8") == "utf-8"
     assert codec_for("ISO-8859-1") == "iso8859-1"
     assert codec_for("utf-16") == "utf-16"
-    assert codec_for("base64") is None
+    assert codec_for("base64") is None and codec_for("rot13") is None and codec_for("unicode_escape") is None
+    assert codec_for("KOI8-R") == "koi8-r" and codec_for("windows-1251") == "cp1251"
+    assert codec_for("Shift_JIS") == "shift_jis" and codec_for("IBM037") == "cp037"
     assert codec_for("utf\x00-8") is None  # codecs.lookup raises ValueError here, not LookupError
     assert codec_for("utf-\ud800") is None  # ... and UnicodeEncodeError here
 
@@ -97,7 +100,10 @@ def test_bag_info_continuations_order_and_repeats(encoding: str) -> None:
     assert values.get_all("contact-name") == ["Jürgen", "Anna"]
 
 
-@pytest.mark.parametrize("encoding", sorted(_TEXT_ENCODINGS) + ["iso8859-1", "iso8859-15"])
+READ_CODECS = sorted({c for name in set(aliases.values()) if (c := codec_for(name)) is not None})
+
+
+@pytest.mark.parametrize("encoding", READ_CODECS)
 def test_a_surrogate_in_decoded_text_is_always_an_undecodable_byte(encoding: str) -> None:
     # `_lines` looks for `_BAD` alone: a codec we read must never decode to any other surrogate.
     surrogates = [b"\xed\xa0\x80", b"\x00\xd8A\x00", b"\xd8\x00\x00A", (0xD800).to_bytes(4, "little")]
@@ -122,7 +128,7 @@ def test_utf8_bom_in_tag_file_is_a_warning_and_stripped() -> None:
 def test_crlf_split_across_chunks() -> None:
     data = b"x" * (64 * 1024 - 1) + b"\r\nsecond\r\n"
     lines = list(LineReader(io.BytesIO(data), "utf-8", max_line=1 << 20))
-    assert [n for n, _ in lines] == [1, 2]
+    assert [n for n, _, _ in lines] == [1, 2]
     assert lines[1][1] == "second"
 
 
@@ -131,15 +137,26 @@ def test_line_separators_inside_names_are_not_line_breaks() -> None:
     assert list(manifest.entries) == ["data/a\u2028b\x0bc\x1cd"]
 
 
-def test_huge_single_line_bag_info_is_bounded() -> None:
+def test_huge_single_line_bag_info_is_bounded_and_legal() -> None:
+    """RFC 8493 bounds no bag-info value: a 40 MB one is cut for the checks with a warning, never held."""
     data = b"External-Description: " + b"x" * (40 << 20) + b"\nA: b\n"
     tracemalloc.start()
     values = parse_tag_values(io.BytesIO(data), "utf-8")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert codes(values) == ["tagfile.line-too-long"]
-    assert values.fields == (("A", "b"),)
+    assert codes(values) == ["tagfile.line-cut"]
+    assert values.fields == (
+        ("External-Description", "x" * (MAX_LINE - len("External-Description: "))),
+        ("A", "b"),
+    )
     assert peak < 4 << 20
+
+
+def test_an_over_long_manifest_line_is_still_skipped_as_an_error() -> None:
+    data = f"{MD5}  data/{'x' * (MAX_LINE + 1)}\n{MD5}  data/a\n".encode()
+    for source in (data, io.BytesIO(data)):
+        manifest = parse_manifest(source, "md5", "utf-8", version_1_0=True)
+        assert codes(manifest) == ["tagfile.line-too-long"] and list(manifest.entries) == ["data/a"]
 
 
 def test_manifest_lines() -> None:
@@ -216,3 +233,12 @@ def test_ascii_numbers_read_as_before() -> None:
     assert ascii_int(" 1") is None and ascii_int("1\n") is None  # blank space is the caller's to strip
     assert payload_oxum(" 10.2 ") == (10, 2)
     assert parse_fetch(b"https://example.org/a 12 data/a.txt\n", "utf-8").items[0].length == 12
+
+
+def test_blank_space_around_a_label_is_an_error_from_bagit_1_0_and_a_warning_before() -> None:
+    data = b"Test-Tag : 3\nTest-Tag    :   5\n"
+    strict = parse_tag_values(data, "utf-8", version_1_0=True)
+    lax = parse_tag_values(data, "utf-8", version_1_0=False)
+    assert [p.code for p in strict.problems] == ["baginfo.malformed"] * 2
+    assert [p.code for p in lax.problems] == ["baginfo.label-space"] * 2
+    assert strict.get_all("Test-Tag") == lax.get_all("Test-Tag") == ["3", "5"]

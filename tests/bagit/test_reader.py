@@ -126,7 +126,7 @@ def test_tar_slip_links_devices_and_two_roots(tmp_path: Path) -> None:
     )
     reader = TarBag(target)
     kinds = {e.path: e.kind for e in reader.entries()}
-    assert kinds == {"bagit.txt": "file", "data/ln": "symlink", "data/hard": "hardlink", "data/dev": "device"}
+    assert kinds == {"bagit.txt": "file", "data/ln": "symlink", "data/hard": "file", "data/dev": "device"}
     assert [p.code for p in reader.problems] == [
         "serialization.member-unsafe",
         "serialization.member-unsafe",

@@ -80,7 +80,8 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_sizes_and_durations() -> None:
     from datetime import timedelta
 
-    from preservation.cli.fixity_cmd import parse_duration, parse_size
+    from preservation.cli.common import parse_size
+    from preservation.cli.fixity_cmd import parse_duration
 
     assert (
         parse_size("500M") == 500 * 1024**2 and parse_size("2GiB") == 2 * 1024**3 and parse_size("10") == 10

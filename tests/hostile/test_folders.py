@@ -252,9 +252,9 @@ def test_a_link_or_special_file_in_a_bag_is_a_finding_and_never_read(
     ("role", "code"),
     [
         ("bagit.txt", "bagit.missing"),
-        ("bag-info.txt", "tagfile.missing"),
-        ("manifest-sha256.txt", "tagfile.missing"),
-        ("metadata/dc.xml", "tagfile.missing"),
+        ("bag-info.txt", "tagfile.not-a-file"),
+        ("manifest-sha256.txt", "tagfile.not-a-file"),
+        ("metadata/dc.xml", "tagfile.not-a-file"),
         ("data/*", "payload.missing"),
     ],
 )

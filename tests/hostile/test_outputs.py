@@ -245,14 +245,14 @@ def test_validate_quotes_a_hostile_bag_info_value_safely(good_bag: Path, tmp_pat
     _with_bag_info_value(bag, "BagIt-Profile-Identifier", HOSTILE_VALUE)
     run = run_cli("validate", bag, "--profile", ROOT / "profiles" / "state-archive.yaml", "--format", form)
     assert run.code == 1
-    expected = f"BagIt-Profile-Identifier is '{shown(HOSTILE_VALUE)}'"
+    expected = f"the bag declares the profile '{shown(HOSTILE_VALUE)}'"
     if form == "text":
         assert any(expected in line for line in _safe_lines(run.stdout))
     elif form == "json":
         document = _json(run.stdout)
         assert isinstance(document, dict)
         messages = [f["message"] for f in document["bags"][0]["findings"]]
-        assert f"BagIt-Profile-Identifier is '{HOSTILE_VALUE}'" in " ".join(messages)  # exact in JSON
+        assert f"the bag declares the profile '{HOSTILE_VALUE}'" in " ".join(messages)  # exact in JSON
     else:
         root = etree.fromstring(run.stdout.encode("utf-8"))
         assert expected in "".join(root.itertext())

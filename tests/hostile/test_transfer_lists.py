@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from preservation.bagit.parse import TAG_FILE_LIMIT
 from preservation.build import build_bags
 from preservation.export import verify_transfer
 from preservation.export.transfer import (
@@ -34,7 +35,6 @@ from preservation.export.transfer import (
 )
 from preservation.profile import Profile, load_profile
 from preservation.spreadsheet import neutralise, read_csv, render_csv, restore
-from preservation.validate.scan import LIST_LIMIT
 from tests.hostile.conftest import Canary, run_cli
 
 TRIGGERS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
@@ -207,7 +207,7 @@ def _replace(path: Path, kind: str, canary: Canary) -> None:
         path.mkdir()
     elif kind == "huge":
         with path.open("wb") as sparse:  # a hole: no disk, but a size no list has
-            sparse.truncate(LIST_LIMIT + 1)
+            sparse.truncate(TAG_FILE_LIMIT + 1)
 
 
 NOT_REGULAR = {
@@ -221,7 +221,7 @@ MANIFEST_MESSAGES = {
     "fifo": "cannot read: a FIFO (named pipe), not a regular file; it is not read",
     "link-out": "cannot read: a symbolic link, not a regular file; it is not followed",
     "link-zero": "cannot read: a symbolic link, not a regular file; it is not followed",
-    "huge": f"larger than {LIST_LIMIT} bytes; not read",
+    "huge": f"larger than {TAG_FILE_LIMIT} bytes; not read",
 }
 
 
@@ -262,7 +262,7 @@ def test_a_transfer_list_without_end_is_not_read(transfer: Path, kind: str, cana
     expected = (
         f"unreadable: {TRANSFER_LIST}: [transfer.not-regular] {NOT_REGULAR[kind]}"
         if kind in NOT_REGULAR
-        else f"list: {TRANSFER_LIST}: unreadable: larger than {LIST_LIMIT} bytes; not read"
+        else f"list: {TRANSFER_LIST}: unreadable: larger than {TAG_FILE_LIMIT} bytes; not read"
     )
     assert done.stdout.startswith(expected + "\n")
 

@@ -11,7 +11,7 @@ from lxml import etree
 from preservation.cli import main
 from preservation.validate import hashpool
 
-from .conftest import make_good_bag
+from .conftest import make_good_bag, reseal
 
 
 def test_exit_codes_and_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,3 +58,28 @@ def test_unreadable_payload_is_not_a_mismatch(tmp_path: Path, monkeypatch: pytes
     report = validate_bag(bag)
     assert {f.code for f in report.findings} == {"payload.unreadable"}
     assert {f.file for f in report.findings} == {"data/a.txt", "data/sub/b.txt"}
+
+
+def test_the_tag_file_limit_is_set_per_run_and_named_in_the_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bag-info of 2 MB is read by default (it was refused at 1 MiB); a lower limit names the file it
+    stops and says the limit is ours; a tag file that is only hashed has no limit; a limit that is no
+    size is a usage error."""
+    bag = make_good_bag(tmp_path / "bag", {"a.txt": b"a"})
+    (bag / "metadata").mkdir()
+    (bag / "metadata" / "notes.xml").write_bytes(b"<x>" + b"y" * (3 << 20) + b"</x>")
+    (bag / "bag-info.txt").write_bytes(
+        (bag / "bag-info.txt").read_bytes() + b"Note: " + b"z" * (2 << 20) + b"\n"
+    )
+    reseal(bag)
+    assert main(["validate", str(bag), "--format", "json"]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(bag), "--format", "json", "--tag-file-limit", "1M"]) == 1
+    findings = json.loads(capsys.readouterr().out)["bags"][0]["findings"]
+    oversize = [f for f in findings if f["code"] == "tagfile.oversize"]
+    assert [f["file"] for f in oversize] == ["bag-info.txt"]
+    assert "1048576" in oversize[0]["message"] and "limit" in oversize[0]["message"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["validate", str(bag), "--tag-file-limit", "lots"])
+    assert exit_info.value.code == 2

@@ -242,3 +242,26 @@ def test_cli_profile_options(built_bag: Path, profile: Profile, capsys: pytest.C
 )
 def test_glob_patterns(pattern: str, path: str, expected: bool) -> None:
     assert matches(pattern, path) is expected
+
+
+def test_a_bag_naming_the_profile_otherwise_is_validated_against_the_profile_named(
+    built_bag: Path, rules: ProfileRules, tmp_path: Path, document: dict[str, Any]
+) -> None:
+    """The profile the user names applies; a bag that calls it by another identifier (an old URL) is told
+    so in a warning, and --strict fails it."""
+    old = "https://example.org/old-home/profile.json"
+    edit_bag_info(
+        built_bag,
+        lambda lines: [
+            f"BagIt-Profile-Identifier: {old}" if x.startswith("BagIt-Profile-Id") else x for x in lines
+        ],
+    )
+    report = validate_bag(built_bag, profile=rules)
+    assert report.valid and not report.passes(strict=True)
+    (differs,) = report.findings
+    assert differs.code == "profile.identifier-differs"
+    assert old in differs.message and rules.identifier in differs.message
+    profile_file = tmp_path / "profile.json"
+    profile_file.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["validate", str(built_bag), "--bagit-profile", str(profile_file)]) == 0
+    assert main(["validate", str(built_bag), "--bagit-profile", str(profile_file), "--strict"]) == 1
