@@ -45,7 +45,7 @@ def test_header(mets: etree._Element, package: Package) -> None:
 
 
 def test_dmdsec_wraps_valid_dc(mets: etree._Element) -> None:
-    (container,) = xp(mets, "mets:dmdSec/mets:mdWrap[@MDTYPE='DC']/mets:xmlData/metadata")
+    (container,) = xp(mets, "mets:dmdSec/mets:mdWrap[@MDTYPE='DC']/mets:xmlData/qualifieddc")
     assert validate_dc(etree.tostring(container)) == []
 
 
@@ -54,11 +54,12 @@ def test_files(mets: etree._Element, package: Package) -> None:
     assert [f.get("ID") for f in files] == ["file-1", "file-2", "file-3", "file-4"]
     by_path = {f.path: f for f in package.payload}
     hrefs = [f.find("mets:FLocat", NS).get(f"{{{NS['xlink']}}}href") for f in files]
+    # Relative to metadata/mets.xml, where a resolver reads them from.
     assert hrefs == [
-        "data/04161.html",
-        "data/Foto%20Radweg%20100%25.png",
-        "data/Plan%20%C3%A4.jpg",
-        "data/04161.txt",
+        "../data/04161.html",
+        "../data/Foto%20Radweg%20100%25.png",
+        "../data/Plan%20%C3%A4.jpg",
+        "../data/04161.txt",
     ]
     paths = ["data/04161.html", "data/Foto Radweg 100%.png", "data/Plan ä.jpg", "data/04161.txt"]
     for element, path in zip(files, paths, strict=True):
@@ -96,7 +97,7 @@ def _object(mets: etree._Element, href: str) -> etree._Element:
 
 
 def test_premis_objects(mets: etree._Element, package: Package) -> None:
-    photo = _object(mets, "data/Plan%20%C3%A4.jpg")
+    photo = _object(mets, "../data/Plan%20%C3%A4.jpg")
     record = next(f for f in package.payload if f.path == "data/Plan ä.jpg")
     assert xp(photo, "premis:objectIdentifier/premis:objectIdentifierValue/text()") == [
         file_identifier(package, record).value
@@ -118,8 +119,8 @@ def test_premis_objects(mets: etree._Element, package: Package) -> None:
 
 
 def test_rendition_derived_from_source(mets: etree._Element, package: Package) -> None:
-    source = _object(mets, "data/04161.html")
-    rendition = _object(mets, "data/04161.txt")
+    source = _object(mets, "../data/04161.html")
+    rendition = _object(mets, "../data/04161.txt")
     source_id = xp(source, "premis:objectIdentifier/premis:objectIdentifierValue/text()")[0]
     (relationship,) = xp(rendition, "premis:relationship")
     assert relationship.findtext("premis:relationshipType", namespaces=NS) == "derivation"

@@ -12,9 +12,9 @@ from preservation.metadata import MetadataError, validate_dc, validate_mets
 from preservation.metadata.xsd import SCHEMA_DIR, compile_schema, metadata_schema
 
 VALID_DC = b"""<?xml version="1.0" encoding="UTF-8"?>
-<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
+<qualifieddc xmlns:dc="http://purl.org/dc/elements/1.1/">
   <dc:title>Radwege</dc:title>
-</metadata>
+</qualifieddc>
 """
 
 
@@ -75,7 +75,7 @@ def test_not_well_formed() -> None:
 
 def test_root_element_must_match() -> None:
     assert validate_mets(VALID_DC) == [
-        "line 2: root element is metadata, expected {http://www.loc.gov/METS/}mets"
+        "line 2: root element is qualifieddc, expected {http://www.loc.gov/METS/}mets"
     ]
     assert validate_dc(VALID_DC) == []
 
