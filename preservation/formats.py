@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -15,9 +16,12 @@ from preservation.package.model import FileFormat
 OCTET_STREAM = "application/octet-stream"
 PLAIN_TEXT_PUID = "x-fmt/111"
 
-# Siegfried's text matcher names the encoding it saw; add a charset only where that name is unambiguous.
-# "ISO-8859" stays bare: it cannot tell Latin-1 from windows-1252, and a wrong charset is worse than none.
-_CHARSETS = (("UTF-8", "utf-8"), ("UTF-16", "utf-16"), ("ASCII", "us-ascii"))
+# Siegfried's text matcher names the encoding it saw, but its names are not charsets ("Non-ISO
+# extended-ASCII" is Windows-1252 or another 8-bit code page, not ASCII): a charset is declared only when the
+# bytes decode with it, and 8-bit text stays bare (Latin-1 or windows-1252?): a wrong charset is worse than
+# none. Text that is ASCII throughout is us-ascii, not utf-8.
+_CHARSETS = (("us-ascii", "ascii"), ("utf-8", "utf-8"))
+_DECODE_CHUNK = 1 << 20
 
 
 def _pygfried() -> ModuleType:
@@ -58,7 +62,7 @@ def identify_format(path: Path | str) -> FileFormat:
     if not mime:
         mime = "text/plain" if "text match" in (basis or "") else OCTET_STREAM
     if mime == "text/plain":
-        mime = _with_charset(mime, match.get("basis") or "")
+        mime = _with_charset(mime, match.get("basis") or "", Path(path))
     return FileFormat(
         mime=mime,
         puid=puid,
@@ -89,10 +93,36 @@ def identify_known(path: Path, size: int, digests: Mapping[str, str]) -> FileFor
     return found
 
 
-def _with_charset(mime: str, basis: str) -> str:
-    text_match = basis.partition("text match ")[2]
-    charset = next((cs for name, cs in _CHARSETS if name in text_match), None)
-    return f"{mime}; charset={charset}" if charset else mime
+def _with_charset(mime: str, basis: str, path: Path) -> str:
+    """`mime` with the charset the file's bytes are valid in, if any. UTF-16 only when Siegfried saw it and
+    the file begins with a byte order mark: RFC 2781's "UTF-16" without one means big-endian."""
+    if "UTF-16" in basis.partition("text match ")[2]:
+        return f"{mime}; charset=utf-16" if _has_utf16_bom(path) and _decodes(path, "utf-16") else mime
+    for charset, codec in _CHARSETS:
+        if _decodes(path, codec):
+            return f"{mime}; charset={charset}"
+    return mime
+
+
+def _has_utf16_bom(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            return file.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    except OSError:
+        return False
+
+
+def _decodes(path: Path, codec: str) -> bool:
+    """Whether the whole file is valid in `codec`, read in chunks (a text attachment may be large)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(_DECODE_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
 
 
 def rendition_format() -> FileFormat:

@@ -14,10 +14,10 @@ DCTERMS_NS = "http://purl.org/dc/terms/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 NSMAP = {"dc": DC_NS, "dcterms": DCTERMS_NS, "xsi": XSI_NS}
-SCHEMA_LOCATION = (
-    f"{DC_NS} http://dublincore.org/schemas/xmls/qdc/2008/02/11/dc.xsd "
-    f"{DCTERMS_NS} http://dublincore.org/schemas/xmls/qdc/2008/02/11/dcterms.xsd"
-)
+_DCMI_SCHEMAS = "http://dublincore.org/schemas/xmls/qdc/2008/02/11"
+SCHEMA_LOCATION = f"{DC_NS} {_DCMI_SCHEMAS}/dc.xsd {DCTERMS_NS} {_DCMI_SCHEMAS}/dcterms.xsd"
+CONTAINER_LOCATION = f"{_DCMI_SCHEMAS}/qualifieddc.xsd"
+"""Where DCMI declares the root element (in no namespace; it imports dcterms.xsd, which imports dc.xsd)."""
 
 
 def release_urn(release: Release) -> str:
@@ -28,6 +28,7 @@ def release_urn(release: Release) -> str:
 def dc_element(release: Release, profile: Profile, source_format_mime: str) -> etree._Element:
     """The DC record as an element, for dc.xml and for the METS dmdSec alike."""
     root = etree.Element(DC_CONTAINER, nsmap=NSMAP)
+    root.set(f"{{{XSI_NS}}}noNamespaceSchemaLocation", CONTAINER_LOCATION)
     root.set(f"{{{XSI_NS}}}schemaLocation", SCHEMA_LOCATION)
 
     def add(ns: str, name: str, text: str, xsi_type: str | None = None, lang: str | None = None) -> None:

@@ -6,7 +6,8 @@ package always gives the same bytes.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from collections.abc import Iterable
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from lxml import etree
 
@@ -26,6 +27,7 @@ from preservation.metadata.xsd import METS_NS, require_valid, validate_mets
 from preservation.package.model import Package, PayloadFile
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
 NSMAP = {
     "mets": METS_NS,
     "xlink": XLINK_NS,
@@ -47,9 +49,36 @@ def _m(parent: etree._Element, name: str, **attributes: str) -> etree._Element:
     return etree.SubElement(parent, f"{{{METS_NS}}}{name}", attributes)
 
 
+METS_PATH = "metadata/mets.xml"
+_BAG_ROOT = "file:///bag/"
+"""Where a bag is taken to be when its hrefs are resolved, which only relative references can reach."""
+
+
 def _href(path: str) -> str:
-    """A bag path as a relative URI reference: UTF-8 percent-encoded, ``/`` kept (``%`` becomes ``%25``)."""
-    return quote(path, safe="/")
+    """A bag path as a URI reference relative to the METS file (``../data/…``, as a resolver reads it from
+    metadata/mets.xml): UTF-8 percent-encoded, ``/`` kept (``%`` becomes ``%25``)."""
+    return "../" + quote(path, safe="/")
+
+
+def href_path(href: str, bases: Iterable[str] = ()) -> str | None:
+    """The bag path an FLocat href names, resolved as a standard URI resolver does: against the METS file's
+    place and the xml:base values of the elements above it (outermost first). None when it is no relative
+    reference to a file inside the bag (another scheme, or a path out of the bag)."""
+    base = urljoin(_BAG_ROOT, METS_PATH)
+    for value in (*bases, href):
+        if urlsplit(value).scheme or value.startswith("/"):
+            return None
+        base = urljoin(base, value)
+    parts = urlsplit(base)
+    if parts.scheme != "file" or parts.netloc or not parts.path.startswith("/bag/") or parts.query:
+        return None
+    return unquote(parts.path.removeprefix("/bag/")) or None
+
+
+def xml_bases(element: etree._Element) -> list[str]:
+    """The xml:base values that apply to `element`'s attributes: its ancestors' (outermost first), its own."""
+    chain = [*reversed(list(element.iterancestors())), element]
+    return [base for e in chain if (base := e.get(f"{{{XML_NS}}}base")) is not None]
 
 
 def _checksum(file: PayloadFile) -> tuple[str, str]:

@@ -20,7 +20,27 @@ from preservation.release.model import Correction
 PREMIS_NS = "http://www.loc.gov/premis/v3"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 PREMIS_VERSION = "3.0"
-EVENT_TYPE_VOCABULARY = "http://id.loc.gov/vocabulary/preservation/eventType"
+LOC_VOCABULARIES = "http://id.loc.gov/vocabulary/preservation"
+EVENT_TYPE_VOCABULARY = f"{LOC_VOCABULARIES}/eventType"
+LOC_TERMS: dict[str, dict[str, str]] = {
+    "eventType": {
+        "creation": "cre",
+        "message digest calculation": "mes",
+        "format identification": "for",
+        "metadata extraction": "mee",
+        "metadata modification": "mem",
+        "information package creation": "ipc",
+        "fixity check": "fix",
+    },
+    "relationshipType": {"derivation": "der"},
+    "relationshipSubType": {"has Source": "hss", "is Source Of": "iso"},
+    "agentType": {"organization": "org", "person": "per", "software": "sof"},
+    "eventRelatedAgentRole": {"executing program": "exe", "implementer": "imp"},
+    "eventRelatedObjectRole": {"source": "sou", "outcome": "out"},
+    "cryptographicHashFunctions": {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-512": "sha512"},
+}
+"""The LoC preservation vocabularies' terms we write, by label as LoC spells it → the term's code; a value
+found here is marked with its authority, authorityURI and valueURI (PREMIS's stringPlusAuthority)."""
 
 ALGORITHM_NAMES = {
     "md5": "MD5",
@@ -98,7 +118,7 @@ class Event:
     agents: tuple[Link, ...]
     objects: tuple[Link, ...]
     type_uri: str | None = None
-    """The term's URI in EVENT_TYPE_VOCABULARY, if the type is to be marked as taken from it."""
+    """The term's URI in EVENT_TYPE_VOCABULARY, when it is not the one LOC_TERMS gives its label."""
 
 
 @dataclass(frozen=True)
@@ -168,12 +188,12 @@ def premis_record(package: Package) -> PremisRecord:
     events: list[Event] = []
     for f in files:
         relationships = [
-            Relationship("derivation", "is source of", ids[path], creation_ids[path])
+            Relationship("derivation", "is Source Of", ids[path], creation_ids[path])
             for path in sources_of.get(f.path, ())
         ]
         if f.derived_from is not None:
             relationships.append(
-                Relationship("derivation", "has source", ids[f.derived_from], creation_ids[f.path])
+                Relationship("derivation", "has Source", ids[f.derived_from], creation_ids[f.path])
             )
         fixity = tuple(
             Fixity(ALGORITHM_NAMES.get(algorithm, algorithm.upper()), f.digests[algorithm], originator)
@@ -324,6 +344,21 @@ def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._E
     return element
 
 
+def _controlled(parent: etree._Element, name: str, text: str, vocabulary: str) -> etree._Element:
+    """``<name>text</name>``, naming the LoC term it is when `text` is one of `vocabulary` (LOC_TERMS)."""
+    element = _sub(parent, name, text)
+    code = LOC_TERMS[vocabulary].get(text)
+    if code is not None:
+        _authority(element, vocabulary, f"{LOC_VOCABULARIES}/{vocabulary}/{code}")
+    return element
+
+
+def _authority(element: etree._Element, vocabulary: str, value_uri: str) -> None:
+    element.set("authority", vocabulary)
+    element.set("authorityURI", f"{LOC_VOCABULARIES}/{vocabulary}")
+    element.set("valueURI", value_uri)
+
+
 def _identifier(parent: etree._Element, element: str, identifier: Identifier) -> etree._Element:
     """``<xIdentifier><xIdentifierType/><xIdentifierValue/></xIdentifier>``: PREMIS's one naming pattern."""
     container = _sub(parent, element)
@@ -348,7 +383,7 @@ def object_element(parent: etree._Element, obj: PremisObject) -> etree._Element:
     characteristics = _sub(element, "objectCharacteristics")
     for fixity in obj.fixity:
         container = _sub(characteristics, "fixity")
-        _sub(container, "messageDigestAlgorithm", fixity.algorithm)
+        _controlled(container, "messageDigestAlgorithm", fixity.algorithm, "cryptographicHashFunctions")
         _sub(container, "messageDigest", fixity.digest)
         _sub(container, "messageDigestOriginator", fixity.originator)
     _sub(characteristics, "size", str(obj.size))
@@ -368,8 +403,8 @@ def object_element(parent: etree._Element, obj: PremisObject) -> etree._Element:
     _sub(element, "originalName", obj.original_name)
     for relationship in obj.relationships:
         container = _sub(element, "relationship")
-        _sub(container, "relationshipType", relationship.type)
-        _sub(container, "relationshipSubType", relationship.subtype)
+        _controlled(container, "relationshipType", relationship.type, "relationshipType")
+        _controlled(container, "relationshipSubType", relationship.subtype, "relationshipSubType")
         _identifier(container, "relatedObjectIdentifier", relationship.related_object)
         if relationship.related_event is not None:
             _identifier(container, "relatedEventIdentifier", relationship.related_event)
@@ -389,11 +424,9 @@ def event_element(parent: etree._Element, event: Event, timespec: TimeSpec = "se
     """Append ``premis:event`` to ``parent``, its date to `timespec` (builds date to the second)."""
     element = _root(parent, "event")
     _identifier(element, "eventIdentifier", event.identifier)
-    event_type = _sub(element, "eventType", event.type)
+    event_type = _controlled(element, "eventType", event.type, "eventType")
     if event.type_uri:
-        event_type.set("authority", "eventType")
-        event_type.set("authorityURI", EVENT_TYPE_VOCABULARY)
-        event_type.set("valueURI", event.type_uri)
+        _authority(event_type, "eventType", event.type_uri)
     _sub(element, "eventDateTime", iso_utc(event.datetime, timespec))
     _sub(_sub(element, "eventDetailInformation"), "eventDetail", event.detail)
     outcome = _sub(element, "eventOutcomeInformation")
@@ -404,7 +437,7 @@ def event_element(parent: etree._Element, event: Event, timespec: TimeSpec = "se
         for link in links:
             container = _identifier(element, f"linking{kind}Identifier", link.identifier)
             if link.role:
-                _sub(container, f"linking{kind}Role", link.role)
+                _controlled(container, f"linking{kind}Role", link.role, f"eventRelated{kind}Role")
     return element
 
 
@@ -413,7 +446,7 @@ def agent_element(parent: etree._Element, agent: Agent) -> etree._Element:
     element = _root(parent, "agent")
     _identifier(element, "agentIdentifier", agent.identifier)
     _sub(element, "agentName", agent.name)
-    _sub(element, "agentType", agent.type)
+    _controlled(element, "agentType", agent.type, "agentType")
     if agent.version:
         _sub(element, "agentVersion", agent.version)
     if agent.note:

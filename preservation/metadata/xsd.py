@@ -19,9 +19,11 @@ from preservation.errors import BagError
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 METS_NS = "http://www.loc.gov/METS/"
-DC_CONTAINER = "metadata"
-"""Root element of a stand-alone DC record: DCMI's suggested container, of type
-``dcterms:elementOrRefinementContainer`` (the DCMI schemas declare no root element of their own)."""
+DC_CONTAINER = "qualifieddc"
+"""Root element of a DC record (dc.xml, and inside the METS dmdSec): the one DCMI declares for qualified DC
+(``qdc/2008/02/11/qualifieddc.xsd``: no target namespace, type ``dcterms:elementOrRefinementContainer``)."""
+DC_LEGACY_CONTAINER = "metadata"
+"""The root earlier builds wrote, of the same type; their records still validate."""
 
 _REMOTE = {
     "http://www.w3.org/2001/03/xml.xsd": "xml.xsd",
@@ -33,11 +35,13 @@ _REMOTE = {
 # One schema for everything: METS (with xlink), dcterms (pulls dc, dcmitype, xml) and PREMIS 3, so that DC
 # and PREMIS embedded in METS are checked wherever METS's lax wildcards find a declaration. Declaring the DC
 # container here also makes the DC inside the dmdSec strict: without it, a stray <dc:sprache> would pass.
+# `qualifieddc` as DCMI's qualifieddc.xsd declares it (see PROVENANCE.md); `metadata` for earlier bags.
 _DRIVER = b"""<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:dcterms="http://purl.org/dc/terms/">
   <xs:import namespace="http://www.loc.gov/METS/" schemaLocation="mets.xsd"/>
   <xs:import namespace="http://purl.org/dc/terms/" schemaLocation="dcterms.xsd"/>
   <xs:import namespace="http://www.loc.gov/premis/v3" schemaLocation="premis.xsd"/>
+  <xs:element name="qualifieddc" type="dcterms:elementOrRefinementContainer"/>
   <xs:element name="metadata" type="dcterms:elementOrRefinementContainer"/>
 </xs:schema>
 """
@@ -123,18 +127,18 @@ def xdomea_schema(version: str) -> etree.XMLSchema:
 
 def validate_xdomea(xml: bytes, version: str) -> list[str]:
     """Schema errors of an xdomea message of `version`, each with its line; [] when valid."""
-    return _validate(xml, None, xdomea_schema(version))
+    return _validate(xml, (), xdomea_schema(version))
 
 
-def _validate(xml: bytes, root_tag: str | None, schema: etree.XMLSchema | None = None) -> list[str]:
+def _validate(xml: bytes, root_tags: tuple[str, ...], schema: etree.XMLSchema | None = None) -> list[str]:
     try:
         tree = etree.fromstring(xml, safe_parser())
     except etree.XMLSyntaxError as exc:
         return [f"line {exc.lineno}: {exc.msg}"]
     if tree.getroottree().docinfo.doctype:  # type: ignore[union-attr]
         return ["line 1: document type declarations are not allowed"]
-    if root_tag is not None and tree.tag != root_tag:
-        return [f"line {tree.sourceline}: root element is {tree.tag}, expected {root_tag}"]
+    if root_tags and tree.tag not in root_tags:
+        return [f"line {tree.sourceline}: root element is {tree.tag}, expected {' or '.join(root_tags)}"]
     schema = schema or metadata_schema()
     if schema.validate(tree):
         return []
@@ -143,12 +147,12 @@ def _validate(xml: bytes, root_tag: str | None, schema: etree.XMLSchema | None =
 
 def validate_mets(xml: bytes) -> list[str]:
     """Schema errors of a METS document with embedded DC and PREMIS, each with its line; [] when valid."""
-    return _validate(xml, f"{{{METS_NS}}}mets")
+    return _validate(xml, (f"{{{METS_NS}}}mets",))
 
 
 def validate_dc(xml: bytes) -> list[str]:
     """Schema errors of a stand-alone DC record. Needed beside METS: METS wraps DC laxly."""
-    return _validate(xml, DC_CONTAINER)
+    return _validate(xml, (DC_CONTAINER, DC_LEGACY_CONTAINER))
 
 
 def require_valid(xml: bytes, errors: list[str], what: str) -> bytes:

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from preservation.metadata.dc import DC_NS, DCTERMS_NS
-from preservation.metadata.mets import XLINK_NS
+from preservation.metadata.mets import XLINK_NS, href_path, xml_bases
 from preservation.metadata.premis import PREMIS_NS, was_note
 from preservation.metadata.xsd import METS_NS, safe_parser, validate_dc, validate_mets
 from preservation.validate.findings import Finding, finding
@@ -67,15 +67,22 @@ def _algorithm(checksum_type: str) -> str:
 def _mets_files(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
     listing = bag.scan.listing
     manifests = {manifest.algorithm: manifest for manifest in bag.manifests.values()}
+    legacy_hrefs: list[tuple[str, str | None]] = []
     for element in root.iter(f"{{{METS_NS}}}file"):
         location = element.find(f"{{{METS_NS}}}FLocat")
         href = location.get(f"{{{XLINK_NS}}}href") if location is not None else None
-        if not href:
+        if not href or location is None:
             continue
-        path = unquote(href)
-        if path not in listing.rows:
-            yield finding("metadata.file-unlisted", METS, path=path)
-            continue
+        path = href_path(href, xml_bases(location))
+        if path is None or path not in listing.rows:
+            # Bags built before hrefs were written relative to metadata/mets.xml have them relative to the
+            # bag root: still the file they mean, but a standard resolver does not find it.
+            legacy = unquote(href)
+            if legacy not in listing.rows:
+                yield finding("metadata.file-unlisted", METS, path=path or legacy)
+                continue
+            legacy_hrefs.append((href, path))
+            path = legacy
         checksum, checksum_type = element.get("CHECKSUM"), element.get("CHECKSUMTYPE")
         manifest = manifests.get(_algorithm(checksum_type or ""))
         expected = listing.expected(path, manifest.index) if manifest is not None else None
@@ -92,6 +99,10 @@ def _mets_files(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
         actual = bag.scan.sizes.get(path)
         if size is not None and actual is not None and size != str(actual):
             yield finding("metadata.size-mismatch", METS, path=path, mets=size, actual=actual)
+    if legacy_hrefs:
+        href, resolved = legacy_hrefs[0]
+        count, resolved = len(legacy_hrefs), resolved or "nothing"
+        yield finding("metadata.href-unresolved", METS, count=count, href=href, resolved=resolved)
 
 
 def _text(root: etree._Element, namespace: str, name: str) -> str | None:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import unicodedata
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
 
 import bagit
 import pytest
@@ -97,14 +99,21 @@ def test_metadata_passes_the_official_schemas_and_matches_the_manifests(sample_b
         tree = etree.fromstring(mets)
         files = tree.findall(".//mets:fileSec//mets:file", NS)
         assert len(files) == len(manifest)
+        mets_uri = (bag / "metadata" / "mets.xml").resolve().as_uri()
         for file in files:
             assert file.get("CHECKSUMTYPE") == "SHA-256"
             href = file.find("mets:FLocat", NS).get(f"{{{NS['xlink']}}}href")
-            from urllib.parse import unquote
-
-            path = unquote(href)
-            assert manifest[path] == file.get("CHECKSUM")
-            assert int(file.get("SIZE")) == (bag / path).stat().st_size
+            # As any consumer of the METS finds the file: the href resolved against the METS file's URI.
+            target = urlsplit(urljoin(mets_uri, href))
+            assert target.scheme == "file"
+            path = Path(url2pathname(target.path))
+            assert path.is_file(), href
+            assert manifest[path.relative_to(bag.resolve()).as_posix()] == file.get("CHECKSUM")
+            assert int(file.get("SIZE")) == path.stat().st_size
+            # A charset declared is the one the bytes are in (Windows-1252 text has none).
+            charset = file.get("MIMETYPE").partition("; charset=")[2]
+            if charset:
+                path.read_bytes().decode(charset)
 
 
 def test_html_rendition_is_linked_to_its_source_as_a_derivation(sample_bags):
@@ -122,8 +131,8 @@ def test_a_png_attachment_is_identified_by_its_content(sample_bags):
         f.find("mets:FLocat", NS).get(f"{{{NS['xlink']}}}href"): f.get("MIMETYPE")
         for f in tree.findall(".//mets:file", NS)
     }
-    assert mimetypes["data/%C3%BCbersichtsplan.png"] == "image/png"
-    assert mimetypes["data/Preisliste%202023.pdf"] == "application/pdf"
+    assert mimetypes["../data/%C3%BCbersichtsplan.png"] == "image/png"
+    assert mimetypes["../data/Preisliste%202023.pdf"] == "application/pdf"
 
 
 def test_rebuilding_with_source_date_epoch_is_byte_identical(sources, tmp_path, profile):

@@ -69,7 +69,7 @@ def test_invalid_record_raises(tmp_path: Path, profile: Profile) -> None:
 
 def _with_sprache(xml: bytes) -> bytes:
     root = etree.fromstring(xml)
-    container = root if root.tag == "metadata" else root.find(".//mets:xmlData/metadata", NS)
+    container = root if root.tag == "qualifieddc" else root.find(".//mets:xmlData/qualifieddc", NS)
     assert container is not None
     etree.SubElement(container, f"{{{NS['dc']}}}sprache").text = "deutsch"
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
@@ -96,7 +96,7 @@ def test_stray_element_fails_dc_alone_but_passes_lax_mets(package: Package) -> N
 def test_dc_in_mets_equals_dc_xml(package: Package) -> None:
     source = next(f for f in package.payload if f.role == "source")
     dc = etree.fromstring(build_dc(package.release, package.profile, source.format.mime))
-    embedded = etree.fromstring(build_mets(package)).find(".//mets:dmdSec//mets:xmlData/metadata", NS)
+    embedded = etree.fromstring(build_mets(package)).find(".//mets:dmdSec//mets:xmlData/qualifieddc", NS)
     assert embedded is not None
 
     def fields(root: etree._Element) -> list[tuple[str, dict[str, str], str | None]]:
@@ -110,3 +110,35 @@ def test_release_place_falls_back_to_profile(tmp_path: Path, profile: Profile) -
     release = dataclasses.replace(make_release(tmp_path), place=None)
     root = etree.fromstring(build_dc(release, profile, "text/plain"))
     assert root.findtext("dcterms:spatial", namespaces=NS) == profile.place
+
+
+# DCMI's qualifieddc.xsd (dublincore.org/schemas/xmls/qdc/2008/02/11/) as it declares its one element: no
+# target namespace, importing dcterms.xsd (which imports dc.xsd and dcmitype.xsd, shipped unchanged).
+QUALIFIEDDC_XSD = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:dcterms="http://purl.org/dc/terms/"
+    elementFormDefault="qualified" attributeFormDefault="unqualified">
+  <xs:import namespace="http://purl.org/dc/terms/" schemaLocation="dcterms.xsd"/>
+  <xs:element name="qualifieddc" type="dcterms:elementOrRefinementContainer"/>
+</xs:schema>"""
+
+
+def test_root_is_the_one_dcmi_declares(tmp_path: Path, profile: Profile) -> None:
+    xml = build_dc(make_release(tmp_path), profile, "text/plain")
+    root = etree.fromstring(xml)
+    assert root.tag == "qualifieddc"  # no namespace, as in DCMI's schema
+    assert root.get(f"{{{NS['xsi']}}}noNamespaceSchemaLocation") == (
+        "http://dublincore.org/schemas/xmls/qdc/2008/02/11/qualifieddc.xsd"
+    )
+    dcmi = compile_schema(QUALIFIEDDC_XSD)
+    assert dcmi.validate(root), dcmi.error_log
+
+
+def test_earlier_root_still_validates(tmp_path: Path, profile: Profile) -> None:
+    """dc.xml of bags built before: the same record under <metadata>."""
+    root = etree.fromstring(build_dc(make_release(tmp_path), profile, "text/plain"))
+    root.tag = "metadata"
+    assert validate_dc(etree.tostring(root)) == []
+    root.tag = "dublincore"
+    assert validate_dc(etree.tostring(root)) == [
+        "line 1: root element is dublincore, expected qualifieddc or metadata"
+    ]

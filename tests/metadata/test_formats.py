@@ -69,6 +69,45 @@ def test_latin_text_has_no_guessed_charset(tmp_path: Path) -> None:
     assert (found.puid, found.mime) == ("x-fmt/111", "text/plain")
 
 
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+# (sample, charset) by hand from samples/README.md: which encoding each sample was written in.
+SAMPLE_CHARSETS = [
+    ("2018-11-28-weihnachtsmarkt.txt", "utf-8"),
+    ("2016-08-30-schulbeginn-crlf.txt", "utf-8"),
+    ("2021-01-18-impfzentrum-bom.txt", "utf-8"),
+    # Windows-1252, and UTF-8 mixed with it: no charset names them, so none is declared.
+    ("2017-05-22-gruenflaechen-cp1252.txt", None),
+    ("2024-07-01-gemischte-kodierung.txt", None),
+]
+
+
+@pytest.mark.parametrize(("sample", "charset"), SAMPLE_CHARSETS)
+def test_sample_charset_is_right_or_absent(sample: str, charset: str | None) -> None:
+    found = identify_format(SAMPLES / sample)
+    assert found.mime == ("text/plain" if charset is None else f"text/plain; charset={charset}")
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.txt")))
+def test_every_sample_decodes_with_its_declared_charset(sample: str) -> None:
+    found = identify_format(SAMPLES / sample)
+    media, _, charset = found.mime.partition("; charset=")
+    assert media == "text/plain"
+    if charset:
+        (SAMPLES / sample).read_bytes().decode(charset)
+
+
+@pytest.mark.parametrize(
+    ("data", "mime"),
+    [
+        (b"Gruesse aus Kaiserslautern\n", "text/plain; charset=us-ascii"),
+        ("Grüße aus Kaiserslautern\n".encode("utf-16"), "text/plain; charset=utf-16"),
+        ("Grüße aus Kaiserslautern\n".encode("latin-1"), "text/plain"),
+    ],
+)
+def test_charset_from_the_bytes(tmp_path: Path, data: bytes, mime: str) -> None:
+    assert identify_format(write(tmp_path, "text.txt", data)).mime == mime
+
+
 def test_html_by_content_even_named_txt(tmp_path: Path) -> None:
     for name in ("04161.html", "04161.txt"):
         found = identify_format(write(tmp_path, name, HTML.encode()))

@@ -45,7 +45,7 @@ def test_header(mets: etree._Element, package: Package) -> None:
 
 
 def test_dmdsec_wraps_valid_dc(mets: etree._Element) -> None:
-    (container,) = xp(mets, "mets:dmdSec/mets:mdWrap[@MDTYPE='DC']/mets:xmlData/metadata")
+    (container,) = xp(mets, "mets:dmdSec/mets:mdWrap[@MDTYPE='DC']/mets:xmlData/qualifieddc")
     assert validate_dc(etree.tostring(container)) == []
 
 
@@ -54,11 +54,12 @@ def test_files(mets: etree._Element, package: Package) -> None:
     assert [f.get("ID") for f in files] == ["file-1", "file-2", "file-3", "file-4"]
     by_path = {f.path: f for f in package.payload}
     hrefs = [f.find("mets:FLocat", NS).get(f"{{{NS['xlink']}}}href") for f in files]
+    # Relative to metadata/mets.xml, where a resolver reads them from.
     assert hrefs == [
-        "data/04161.html",
-        "data/Foto%20Radweg%20100%25.png",
-        "data/Plan%20%C3%A4.jpg",
-        "data/04161.txt",
+        "../data/04161.html",
+        "../data/Foto%20Radweg%20100%25.png",
+        "../data/Plan%20%C3%A4.jpg",
+        "../data/04161.txt",
     ]
     paths = ["data/04161.html", "data/Foto Radweg 100%.png", "data/Plan ä.jpg", "data/04161.txt"]
     for element, path in zip(files, paths, strict=True):
@@ -96,7 +97,7 @@ def _object(mets: etree._Element, href: str) -> etree._Element:
 
 
 def test_premis_objects(mets: etree._Element, package: Package) -> None:
-    photo = _object(mets, "data/Plan%20%C3%A4.jpg")
+    photo = _object(mets, "../data/Plan%20%C3%A4.jpg")
     record = next(f for f in package.payload if f.path == "data/Plan ä.jpg")
     assert xp(photo, "premis:objectIdentifier/premis:objectIdentifierValue/text()") == [
         file_identifier(package, record).value
@@ -118,17 +119,25 @@ def test_premis_objects(mets: etree._Element, package: Package) -> None:
 
 
 def test_rendition_derived_from_source(mets: etree._Element, package: Package) -> None:
-    source = _object(mets, "data/04161.html")
-    rendition = _object(mets, "data/04161.txt")
+    source = _object(mets, "../data/04161.html")
+    rendition = _object(mets, "../data/04161.txt")
     source_id = xp(source, "premis:objectIdentifier/premis:objectIdentifierValue/text()")[0]
     (relationship,) = xp(rendition, "premis:relationship")
     assert relationship.findtext("premis:relationshipType", namespaces=NS) == "derivation"
-    assert relationship.findtext("premis:relationshipSubType", namespaces=NS) == "has source"
+    # LoC's labels as spelled, each with its term's URI (id.loc.gov/vocabulary/preservation).
+    assert relationship.findtext("premis:relationshipSubType", namespaces=NS) == "has Source"
+    loc = "http://id.loc.gov/vocabulary/preservation"
+    assert xp(relationship, "premis:relationshipType/@valueURI") == [f"{loc}/relationshipType/der"]
+    assert xp(relationship, "premis:relationshipSubType/@valueURI") == [f"{loc}/relationshipSubType/hss"]
+    assert xp(relationship, "premis:relationshipSubType/@authorityURI") == [f"{loc}/relationshipSubType"]
     assert xp(relationship, ".//premis:relatedObjectIdentifierValue/text()") == [source_id]
     event_id = xp(relationship, ".//premis:relatedEventIdentifierValue/text()")[0]
     (event,) = xp(mets, f"//premis:event[premis:eventIdentifier/premis:eventIdentifierValue='{event_id}']")
     assert event.findtext("premis:eventType", namespaces=NS) == "creation"
-    assert xp(source, "premis:relationship/premis:relationshipSubType/text()") == ["is source of"]
+    assert xp(source, "premis:relationship/premis:relationshipSubType/text()") == ["is Source Of"]
+    assert xp(source, "premis:relationship/premis:relationshipSubType/@valueURI") == [
+        f"{loc}/relationshipSubType/iso"
+    ]
 
 
 def test_events_link_to_agents(mets: etree._Element) -> None:
@@ -191,3 +200,36 @@ def test_validation_time(package: Package) -> None:
     per_build = (time.perf_counter() - start) / runs
     print(f"\nMETS ({len(xml)} bytes): validate {per_doc * 1000:.2f} ms, build {per_build * 1000:.2f} ms")
     assert per_doc < 0.1
+
+
+def test_controlled_values_name_their_loc_terms(mets: etree._Element) -> None:
+    # Codes by hand from id.loc.gov/vocabulary/preservation: eventType/ipc is "information package
+    # creation", agentType/sof "software", eventRelatedAgentRole/exe "executing program", ….
+    loc = "http://id.loc.gov/vocabulary/preservation"
+
+    def uris(path: str) -> set[tuple[str, str | None, str | None]]:
+        return {(e.text or "", e.get("authorityURI"), e.get("valueURI")) for e in xp(mets, path)}
+
+    assert (
+        "information package creation",
+        f"{loc}/eventType",
+        f"{loc}/eventType/ipc",
+    ) in uris("//premis:eventType")
+    assert ("metadata extraction", f"{loc}/eventType", f"{loc}/eventType/mee") in uris("//premis:eventType")
+    assert uris("//premis:agentType") == {
+        ("organization", f"{loc}/agentType", f"{loc}/agentType/org"),
+        ("software", f"{loc}/agentType", f"{loc}/agentType/sof"),
+    }
+    assert ("executing program", f"{loc}/eventRelatedAgentRole", f"{loc}/eventRelatedAgentRole/exe") in uris(
+        "//premis:linkingAgentRole"
+    )
+    assert ("source", f"{loc}/eventRelatedObjectRole", f"{loc}/eventRelatedObjectRole/sou") in uris(
+        "//premis:linkingObjectRole"
+    )
+    assert uris("//premis:messageDigestAlgorithm") == {
+        ("SHA-256", f"{loc}/cryptographicHashFunctions", f"{loc}/cryptographicHashFunctions/sha256"),
+        ("SHA-512", f"{loc}/cryptographicHashFunctions", f"{loc}/cryptographicHashFunctions/sha512"),
+    }
+    # Every authority is the vocabulary its authorityURI names.
+    for element in xp(mets, "//premis:*[@authority]"):
+        assert element.get("authorityURI") == f"{loc}/{element.get('authority')}"

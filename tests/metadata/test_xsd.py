@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -11,9 +12,9 @@ from preservation.metadata import MetadataError, validate_dc, validate_mets
 from preservation.metadata.xsd import SCHEMA_DIR, compile_schema, metadata_schema
 
 VALID_DC = b"""<?xml version="1.0" encoding="UTF-8"?>
-<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
+<qualifieddc xmlns:dc="http://purl.org/dc/elements/1.1/">
   <dc:title>Radwege</dc:title>
-</metadata>
+</qualifieddc>
 """
 
 
@@ -74,7 +75,7 @@ def test_not_well_formed() -> None:
 
 def test_root_element_must_match() -> None:
     assert validate_mets(VALID_DC) == [
-        "line 2: root element is metadata, expected {http://www.loc.gov/METS/}mets"
+        "line 2: root element is qualifieddc, expected {http://www.loc.gov/METS/}mets"
     ]
     assert validate_dc(VALID_DC) == []
 
@@ -87,3 +88,24 @@ def test_schema_load_time() -> None:
     print(f"\nschema load (METS + PREMIS 3 + DC/dcterms): {elapsed * 1000:.1f} ms")
     assert metadata_schema() is metadata_schema()
     assert elapsed < 2
+
+
+def _provenance() -> dict[str, str]:
+    """file → sha256 from the table in schemas/PROVENANCE.md."""
+    rows = (SCHEMA_DIR / "PROVENANCE.md").read_text(encoding="utf-8").splitlines()
+    cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows if row.startswith("| ")]
+    return {row[0]: row[-1] for row in cells if row[0].endswith(".xsd")}
+
+
+@pytest.mark.parametrize("name", sorted(_provenance()))
+def test_shipped_schema_is_the_file_its_provenance_names(name: str) -> None:
+    assert hashlib.sha256((SCHEMA_DIR / name).read_bytes()).hexdigest() == _provenance()[name]
+
+
+def test_official_mets_imports_xlink_from_the_loc_and_loads_offline() -> None:
+    # The official file, unchanged, names the LoC's URL; the resolver serves the shipped copy.
+    assert (
+        b'schemaLocation="http://www.loc.gov/standards/xlink/xlink.xsd"'
+        in (SCHEMA_DIR / "mets.xsd").read_bytes()
+    )
+    compile_schema(_importing("mets.xsd").replace(b"premis/v3", b"METS/"))

@@ -75,3 +75,18 @@ def edit_bag_info(bag: Path, edit: Callable[[list[str]], list[str]]) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join(edit(lines)) + "\n", encoding="utf-8")
     reseal(bag)
+
+
+EARLIER_BAGS = Path(__file__).resolve().parent / "data"
+"""Bags built by main at 7af62c0, before hrefs were relative to metadata/mets.xml, the DC root was qualifieddc
+and charsets were checked (see data/README.md)."""
+
+
+def unpack_earlier_bags(target: Path) -> list[Path]:
+    """The earlier bags as folders under `target`."""
+    import tarfile
+
+    for archive in sorted(EARLIER_BAGS.glob("*.tar.gz")):
+        with tarfile.open(archive) as tar:
+            tar.extractall(target, filter="data")
+    return sorted(p for p in target.iterdir() if p.is_dir())

@@ -3,6 +3,7 @@ and hostile XML (external entities, entity bombs) as findings, never a hang or a
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -53,7 +54,47 @@ def test_mets_checksum_size_and_unlisted_file(built_bag: Path) -> None:
         ("metadata.file-unlisted", METS),
     }
     messages = " ".join(f.message for f in report.findings)
-    assert href in messages and "data/not-there.txt" in messages
+    assert href.removeprefix("../") in messages
+    # Resolved from metadata/mets.xml, as a resolver does: that is where such an href leads.
+    assert "'metadata/data/not-there.txt'" in messages
+
+
+def _hrefs(bag: Path) -> list[str]:
+    return re.findall(r'xlink:href="([^"]*)"', (bag / METS).read_text(encoding="utf-8"))
+
+
+def test_hrefs_relative_to_the_bag_root_are_read_with_a_warning(built_bag: Path) -> None:
+    """The form earlier builds wrote: each href names its file still, one warning says how they are read."""
+    hrefs = _hrefs(built_bag)
+    assert len(hrefs) > 1 and all(h.startswith("../data/") for h in hrefs)
+    replace_in(built_bag, METS, 'xlink:href="../data/', 'xlink:href="data/', count=len(hrefs))
+    report = validate_bag(built_bag)
+    assert found(report) == {("metadata.href-unresolved", METS)}
+    (warning,) = report.findings
+    assert warning.severity == "warning"
+    assert dict(warning.params)["count"] == str(len(hrefs))
+    assert f"'metadata/{hrefs[0].removeprefix('../')}'" in warning.message  # where a resolver looks
+    # Still checked against the manifests in that form: a wrong checksum is found.
+    checksum = (built_bag / METS).read_text(encoding="utf-8").split('CHECKSUM="', 1)[1].split('"', 1)[0]
+    replace_in(built_bag, METS, f'CHECKSUM="{checksum}"', f'CHECKSUM="{"0" * len(checksum)}"')
+    assert ("metadata.checksum-mismatch", METS) in found(validate_bag(built_bag))
+
+
+def test_hrefs_resolve_through_xml_base(built_bag: Path) -> None:
+    hrefs = _hrefs(built_bag)
+    replace_in(built_bag, METS, 'xlink:href="../data/', 'xlink:href="', count=len(hrefs))
+    replace_in(
+        built_bag, METS, '<mets:fileSec ID="fileSec-1">', '<mets:fileSec ID="fileSec-1" xml:base="../data/">'
+    )
+    assert validate_bag(built_bag).findings == ()
+
+
+@pytest.mark.parametrize(
+    "href", ["../../data/x.txt", "/data/x.txt", "file:///etc/passwd", "http://example.org/x"]
+)
+def test_hrefs_out_of_the_bag_describe_no_listed_file(built_bag: Path, href: str) -> None:
+    replace_in(built_bag, METS, f'xlink:href="{_hrefs(built_bag)[0]}"', f'xlink:href="{href}"')
+    assert found(validate_bag(built_bag)) == {("metadata.file-unlisted", METS)}
 
 
 def test_dc_title_identifier_and_date_against_bag_info(built_bag: Path) -> None:

@@ -23,6 +23,7 @@ from preservation.bagit.parse import parse_tag_values
 from preservation.errors import BagError
 from preservation.export.xdomea.dateiformat import OTHER, dateiformat
 from preservation.export.xdomea.model import CodeLists, Contact, Document, Format, Header, Message, Vorgang
+from preservation.metadata.mets import href_path, xml_bases
 from preservation.metadata.xsd import safe_parser
 from preservation.package.model import object_uuid
 from preservation.profile import Profile
@@ -203,15 +204,15 @@ def _formats(root: etree._Element) -> dict[str, tuple[str | None, str | None, st
 
 
 def _payload_path(file: etree._Element) -> str | None:
-    """The bag path a METS file points to: hrefs are relative to the bag root, or to metadata/ with
-    `../`; an xml:base (as a resolver would apply it) is one of the two as well."""
+    """The bag path a METS file points to: its href as a URI resolver reads it from metadata/mets.xml
+    (xml:base included), or, as earlier bags wrote it, relative to the bag root."""
     locat = file.find(f"{_METS}FLocat")
     href = locat.get(_XLINK_HREF) if locat is not None else None
-    if not href:
+    if locat is None or not href:
         return None
-    path = unquote(href)
-    while path.startswith(("../", "./")):
-        path = path.partition("/")[2]
+    path = href_path(href, xml_bases(locat))
+    if path is None or not path.startswith("data/"):
+        path = unquote(href)
     return path if path.startswith("data/") else None
 
 
