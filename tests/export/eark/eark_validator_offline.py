@@ -1,9 +1,10 @@
-"""Run eark-validator on one package folder, offline; print its report as JSON.
+"""Run eark-validator on package folders, offline; print each report as JSON.
 
 Run with an interpreter that has eark-validator (it pins lxml==5.1.0, which the package's own environment
-cannot take): `python eark_validator_offline.py VOCABULARIES PACKAGE`. eark-validator fetches the CSIP
-vocabularies with urlopen when its schematron module is imported; here urlopen is given the files under
-VOCABULARIES (the copies in shared/reference/e-ark/csip/schema), and any socket is refused.
+cannot take): `python eark_validator_offline.py VOCABULARIES PACKAGE...`; one JSON report per line.
+eark-validator fetches the CSIP vocabularies with urlopen when its schematron module is imported; here
+urlopen is given the files under VOCABULARIES (the copies in shared/reference/e-ark/csip/schema), and any
+socket is refused.
 """
 
 import json
@@ -12,7 +13,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-vocabularies, package = Path(sys.argv[1]), Path(sys.argv[2])
+vocabularies = Path(sys.argv[1])
 PREFIX = "https://earkcsip.dilcis.eu/schema/"
 
 
@@ -32,5 +33,6 @@ socket.socket.connect = _no_socket  # type: ignore[method-assign]
 from eark_validator.packages import PackageValidator  # noqa: E402
 from eark_validator.specifications.specification import SpecificationVersion  # noqa: E402
 
-report = PackageValidator(package, SpecificationVersion.V2_1_0).validation_report
-print(json.dumps(json.loads(report.model_dump_json())))
+for package in sys.argv[2:]:
+    report = PackageValidator(Path(package), SpecificationVersion.V2_1_0).validation_report
+    print(json.dumps(json.loads(report.model_dump_json())))
