@@ -4,15 +4,16 @@
 Validation is the bagit export's, unchanged: `admit` validates each bag in full but for its payload
 checksums, which the `Witness` checks from the bytes as they go into the zip (each payload file is read
 once). The SIP's METS documents and premis.xml are checked against the shipped schemas before the zip is
-written — under a temporary name, made durable, and renamed into place. Output is deterministic, so an
-interrupted export is resumed by running it again: a SIP already in place is kept when the one written
-now is byte-identical, and refused otherwise.
+written — under a temporary name, made durable in batches (`export.api.BATCH`), and renamed into place.
+Output is deterministic, so an interrupted export is resumed by running it again: a SIP already in place
+is kept when the one written now is byte-identical, and refused otherwise.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -22,6 +23,8 @@ from preservation.clock import source_date_epoch
 from preservation.errors import BagError
 from preservation.export.admission import Admission, Witness, reason
 from preservation.export.api import (
+    BATCH,
+    BATCH_BYTES,
     Exported,
     ExportError,
     ExportResult,
@@ -89,12 +92,16 @@ def export_eark(
     with exclusive_output(out_dir):
         removed = remove_temporaries(out_dir)
         _check_folder(out_dir)
+        batch: list[_Staged] = []
         for admission, witness, sip in _sips(admitted(bags, rules_from_profile(profile), jobs), settings,
                                              epoch, report):  # fmt: skip
-            item = _write(sip, admission, witness, out_dir, report)
-            if item is not None:
-                items.append(item)
-                report(Exported(admission.bag, item, resumed=False))
+            staged = _stage(sip, admission, witness, out_dir, report)
+            if staged is not None:
+                batch.append(staged)
+            if len(batch) >= BATCH or sum(s.item.size for s in batch) >= BATCH_BYTES:
+                _publish(batch, out_dir, items, report)
+                batch = []
+        _publish(batch, out_dir, items, report)
         stale = sorted(
             n for n in os.listdir(out_dir) if PACKAGE.fullmatch(n) and n not in {i.file for i in items}
         )
@@ -180,13 +187,22 @@ def _xml_problems(sip: Sip) -> list[str]:
     return errors
 
 
-def _write(
+@dataclass(frozen=True)
+class _Staged:
+    bag: Path
+    temp: Path
+    item: TransferItem
+
+
+def _stage(
     sip: Sip, admission: Admission, witness: Witness, out_dir: Path, report: Callable[[Outcome], None]
-) -> TransferItem | None:
+) -> _Staged | None:
+    """The SIP written under a temporary name, not yet durable; None (and the bag rejected) when its XML
+    fails the schemas or its bytes differ from the bag's manifests."""
     errors = _xml_problems(sip)
     if errors:  # a bug of ours or a value the schema cannot take: never publish the SIP
-        item = finding("eark.mets-invalid", f"{sip.objid}.zip", errors="; ".join(errors[:3]))
-        report(Rejected(admission.bag, (reason(item),)))
+        invalid = finding("eark.mets-invalid", f"{sip.objid}.zip", errors="; ".join(errors[:3]))
+        report(Rejected(admission.bag, (reason(invalid),)))
         return None
     members = {m.path: m for m in admission.members}
     name = f"{sip.objid}.zip"
@@ -198,17 +214,7 @@ def _write(
         temp.unlink()
         report(Rejected(admission.bag, witness.reasons()))
         return None
-    final = out_dir / name
-    make_durable(out_dir)
-    if final.exists():  # from an interrupted run: deterministic, so it must be this one
-        if hash_file(final, ["sha512"]).values["sha512"] != digests.values["sha512"]:
-            temp.unlink()
-            raise ExportError(final, "exists with other content; choose a new transfer folder")
-        temp.unlink()
-    else:
-        place(temp, final)
-        fsync_dir(out_dir)
-    return TransferItem(
+    item = TransferItem(
         file=name,
         size=digests.size,
         sha256=digests.values["sha256"],
@@ -218,6 +224,32 @@ def _write(
         issued=sip.issued,
         payload_files=len(sip.payload),
     )
+    return _Staged(admission.bag, temp, item)
+
+
+def _publish(
+    batch: list[_Staged], out_dir: Path, items: list[TransferItem], report: Callable[[Outcome], None]
+) -> None:
+    """Staged SIPs durable (one syncfs for the batch), then renamed into place (one fsync of the folder):
+    a SIP under its final name is always complete. One a killed run left in place is kept when it is
+    byte-identical (the output is deterministic), and refused otherwise."""
+    if not batch:
+        return
+    make_durable(out_dir)
+    for staged in batch:
+        final = out_dir / staged.item.file
+        if final.exists():
+            if hash_file(final, ["sha512"]).values["sha512"] != staged.item.sha512:
+                for other in batch:
+                    other.temp.unlink(missing_ok=True)
+                raise ExportError(final, "exists with other content; choose a new transfer folder")
+            staged.temp.unlink()
+        else:
+            place(staged.temp, final)
+    fsync_dir(out_dir)
+    for staged in batch:
+        items.append(staged.item)
+        report(Exported(staged.bag, staged.item, resumed=False))
 
 
 def _entries(sip: Sip, members: dict[str, Member], witness: Witness) -> Iterator[ZipEntry]:

@@ -23,6 +23,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import quote
 
 from lxml import etree
@@ -171,7 +172,7 @@ def build_sip(source: SipSource, settings: SipSettings, epoch: datetime | None) 
     notice = source.notice if source.notice is not None else (record.notice or "").encode() or None
     if notice is not None:
         files.append((NOTICE_PATH, notice))
-    schemas = [(f"schemas/{name}", (SCHEMA_DIR / shipped).read_bytes()) for name, shipped in SCHEMAS]
+    schemas = _schema_files()
     files += schemas
     rep_path = f"representations/{REPRESENTATION}/{METS_NAME}"
     files.append((rep_path, rep_mets))
@@ -229,6 +230,12 @@ def build_sip(source: SipSource, settings: SipSettings, epoch: datetime | None) 
         ((METS_NAME, root_mets), *sorted(files, key=lambda f: f[0].encode())),
         payload,
     )
+
+
+@cache
+def _schema_files() -> tuple[tuple[str, bytes], ...]:
+    """schemas/ of every SIP: read once per process."""
+    return tuple((f"schemas/{name}", (SCHEMA_DIR / shipped).read_bytes()) for name, shipped in SCHEMAS)
 
 
 def premis_document(bag_mets: etree._Element) -> bytes:
