@@ -144,6 +144,7 @@ def _sips(
     report: Callable[[Outcome], None],
 ) -> Iterator[tuple[Admission, Witness, Sip]]:
     """Each admitted bag with its SIP, built from the validated tag files; the rest rejected."""
+    seen: dict[str, Path] = {}
     for admission in admissions:
         if admission.reasons:
             report(Rejected(admission.bag, admission.reasons))
@@ -173,6 +174,11 @@ def _sips(
         if witness.reasons():
             report(Rejected(admission.bag, witness.reasons()))
             continue
+        if sip.objid in seen:  # a copy of a bag: the same SIP, which the transfer holds once
+            item = finding("eark.sip-repeated", objid=sip.objid, other=seen[sip.objid])
+            report(Rejected(admission.bag, (reason(item),)))
+            continue
+        seen[sip.objid] = admission.bag
         yield admission, witness, sip
 
 

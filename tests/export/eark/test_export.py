@@ -5,6 +5,7 @@ shared/reference/e-ark rather than from the package."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -274,3 +275,13 @@ def test_unpacked_sips_are_what_the_zips_hold(tmp_path: Path, eark_dir: Path) ->
     assert [p.name + ".zip" for p in unpack(eark_dir, tmp_path)] == sorted(
         p.name for p in eark_dir.glob("*.zip")
     )
+
+
+def test_a_copy_of_a_bag_is_exported_once(tmp_path: Path, bags: list[Path], profile: Profile) -> None:
+    copy = tmp_path / "bags" / "zz-copy"
+    shutil.copytree(bags[0], copy)
+    result = export("eark-sip", [bags[0], copy], tmp_path / "t", profile, environ=ENV)
+    assert [r.bag for r in result.rejected] == [copy]
+    assert "[eark.sip-repeated]" in result.rejected[0].reasons[0]
+    assert len(list((tmp_path / "t").glob("*.zip"))) == 1
+    assert main(["verify-transfer", str(tmp_path / "t")]) == 0
