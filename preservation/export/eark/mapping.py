@@ -129,7 +129,7 @@ def build_sip(source: SipSource, settings: SipSettings, epoch: datetime | None) 
     built by another tool)."""
     record = source.record
     bag_mets = _parse(source.mets, record.bag)
-    created = epoch or _created(bag_mets) or datetime(1980, 1, 1, tzinfo=UTC)
+    created = epoch or _created(bag_mets) or datetime(1980, 1, 1, tzinfo=UTC)  # the zip format's epoch
     objid = str(object_uuid("e-ark sip", record.object_id or record.identifier))
     premis = premis_document(bag_mets)
 

@@ -285,3 +285,17 @@ def test_a_copy_of_a_bag_is_exported_once(tmp_path: Path, bags: list[Path], prof
     assert "[eark.sip-repeated]" in result.rejected[0].reasons[0]
     assert len(list((tmp_path / "t").glob("*.zip"))) == 1
     assert main(["verify-transfer", str(tmp_path / "t")]) == 0
+
+
+def test_an_interrupted_export_is_resumed_and_a_foreign_folder_refused(
+    tmp_path: Path, built_bags: list[Path], profile: Profile
+) -> None:
+    out = export_eark(built_bags[:3], tmp_path / "t", profile)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for name in ("manifest-sha512.txt", "transfer-list.csv"):  # killed before the last files
+        (out / name).unlink()
+    export_eark(built_bags[:3], out, profile)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("x")
+    assert main(["export", str(built_bags[0]), "--out", str(tmp_path / "other"), "--format", "eark-sip"]) == 2
