@@ -1,6 +1,7 @@
 """The XSD check of an E-ARK SIP's XML before it is published: METS 1.12 with the CSIP extension
 (vendored in metadata/schemas/eark/, see PROVENANCE.md there) for both METS documents, PREMIS 3 for
-premis.xml. Offline, through the package's schema loader."""
+premis.xml. Offline, through the package's schema loader (its public functions only: the bag's metadata
+writers and their checks change apart from this export)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from functools import cache
 
 from lxml import etree
 
-from preservation.metadata.xsd import _validate, compile_schema, metadata_schema
+from preservation.metadata.xsd import compile_schema, metadata_schema, safe_parser
 
 _DRIVER = b"""<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
@@ -31,3 +32,15 @@ def mets_errors(xml: bytes) -> list[str]:
 
 def premis_errors(xml: bytes) -> list[str]:
     return _validate(xml, "{http://www.loc.gov/premis/v3}premis", metadata_schema())
+
+
+def _validate(xml: bytes, root_tag: str, schema: etree.XMLSchema) -> list[str]:
+    try:
+        root = etree.fromstring(xml, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        return [f"line {exc.lineno}: {exc.msg}"]
+    if root.tag != root_tag:
+        return [f"line {root.sourceline}: root element is {root.tag}, expected {root_tag}"]
+    if schema.validate(root):
+        return []
+    return [f"line {error.line}: {error.message}" for error in schema.error_log]  # type: ignore[attr-defined]
