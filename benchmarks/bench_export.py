@@ -7,7 +7,8 @@ in the same run, interleaved, best of `--runs` each. The export validates every 
 does not; payload checksums are verified in the same read that writes the archive), so the ratio shows
 what validation plus the deterministic, fsynced, atomic writing costs over plain tar. Target: export
 within 1.2x of the floor. The load average is printed with the figures: on shared cores they depend on it.
-`--format xdomea` times the xdomea export (one container per year, the message XSD-checked) instead.
+`--format xdomea` times the xdomea export (one container per year, the message XSD-checked) instead;
+`--format eark-sip` the E-ARK export (one SIP per bag, both METS and premis.xml XSD-checked).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def main() -> None:
     parser.add_argument("--releases", type=int, default=400)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--format", default="bagit", choices=("bagit", "xdomea"))
+    parser.add_argument("--format", default="bagit", choices=("bagit", "xdomea", "eark-sip"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -19,6 +19,7 @@ EXPORT_EXAMPLE = """\
 Examples:
   preservation export bags/ --out transfer-2024-03
   preservation export bags/ --out aussonderung-2024 --format xdomea --xdomea-version 3.1.0
+  preservation export bags/ --out sips-2024 --format eark-sip
   preservation verify-transfer transfer-2024-03
 
 Every bag is validated in full; an invalid bag is listed with its reasons and not exported, the others
@@ -35,6 +36,12 @@ XSD before the container is written) and the primary documents named <UUID>.<ext
 primary-documents.csv with each document's bag and checksums. Absender, Empfänger and code-list versions
 come from the profile's xdomea section.
 
+--format eark-sip writes one E-ARK SIP (CSIP 2.1, SIP 2.1) per bag: <OBJID>.zip holding the folder
+<OBJID>/ with METS.xml, metadata/descriptive/dc.xml, metadata/preservation/premis.xml,
+representations/rep1/ (its METS.xml and the payload in data/), schemas/ and documentation/ (the
+archival notice). Both METS documents and premis.xml are checked against the shipped XSDs before the
+SIP is written.
+
 An interrupted export is resumed by running the same command again; a complete transfer folder is never
 overwritten.
 
@@ -49,7 +56,10 @@ Checks manifest-sha512.txt (every listed file present with that SHA-512, nothing
 transfer-list.csv agrees with it, and validates every bag file as a stream, without unpacking it; a
 tar is hashed and validated in the same read. An xdomea export is recognised by its container names:
 each container's message must be valid, every primary document it references present with its bag's
-checksums (primary-documents.csv), and nothing in the container unreferenced.
+checksums (primary-documents.csv), and nothing in the container unreferenced. An E-ARK SIP export is
+recognised by its <OBJID>.zip names: each SIP must hold one folder <OBJID>/ with a METS.xml valid
+against METS and the CSIP extension, every file a METS references (and the representation's METS)
+present with the checksum and size the METS gives, and nothing unreferenced.
 
 Exit codes: 0 all verified, 1 some file missing, changed, unexpected or invalid, 2 not a transfer folder."""
 
@@ -70,8 +80,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.add_argument(
         "--format",
         default="bagit",
-        metavar="{bagit,xdomea}",
-        help="what to deliver: serialized BagIt bags (default) or xdomea 0503 containers",
+        metavar="{bagit,xdomea,eark-sip}",
+        help="what to deliver: serialized BagIt bags (default), xdomea 0503 containers or E-ARK SIPs",
     )
     export.add_argument(
         "--serialization",

@@ -4,6 +4,7 @@ every bag first (`admission`).
 
 - `bagit`: each bag serialized as tar, tar.gz or zip (`export.api`), the default.
 - `xdomea`: xdomea 0503 containers, one per year of issue (`export.xdomea`).
+- `eark-sip`: E-ARK SIPs (CSIP 2.1, SIP 2.1), one per bag (`export.eark`).
 """
 
 from __future__ import annotations
@@ -84,9 +85,28 @@ def _run_xdomea(
     return export_xdomea(bags, out_dir, profile, options.xdomea_version, environ, on_progress, jobs=jobs)
 
 
+def _check_eark(profile: Profile, options: ExportOptions) -> None:
+    """Takes no options."""
+
+
+def _run_eark(
+    bags: Sequence[Path],
+    out_dir: Path,
+    profile: Profile,
+    options: ExportOptions,
+    environ: Mapping[str, str] | None,
+    on_progress: Callable[[Outcome], None] | None,
+    jobs: int,
+) -> ExportResult:
+    from preservation.export.eark.api import export_eark
+
+    return export_eark(bags, out_dir, profile, environ, on_progress, jobs=jobs)
+
+
 FORMATS: dict[str, ExportFormat] = {
     "bagit": ExportFormat("bagit", ("serialization",), _check_bagit, _run_bagit),
     "xdomea": ExportFormat("xdomea", ("xdomea_version",), _check_xdomea, _run_xdomea),
+    "eark-sip": ExportFormat("eark-sip", (), _check_eark, _run_eark),
 }
 
 

@@ -18,6 +18,7 @@ from preservation.bagit import locate
 from preservation.bagit.parse import TAG_FILE_LIMIT, parse_manifest
 from preservation.bagit.reader import is_tar_name
 from preservation.errors import PreservationError
+from preservation.export.eark.verify import is_eark_transfer, package_problems
 from preservation.export.transfer import FIXED_FILES, JOURNAL, MANIFEST, TRANSFER_LIST, parse_transfer_list
 from preservation.export.xdomea.verify import bag_files, container_problems, is_xdomea_transfer
 from preservation.hashing import hash_file
@@ -51,7 +52,7 @@ class TransferReport:
     bags: tuple[BagReport, ...]
     """One per listed bag file that is present."""
     format: str = "bagit"
-    """"bagit", or "xdomea" for a transfer of xdomea containers."""
+    """"bagit", "xdomea" for a transfer of xdomea containers, or "eark-sip" for one of E-ARK SIPs."""
 
     @property
     def ok(self) -> bool:
@@ -89,7 +90,17 @@ def verify_transfer(
     present = _present(folder)
     problems += _folder_contents(present, listed)
     if is_xdomea_transfer(listed):
-        return _verify_xdomea(folder, present, listed, problems, on_file)
+        problems += _verify_digests(folder, present, listed, on_file)
+        problems += (
+            TransferProblem("invalid-container", f, m) for f, m in container_problems(folder, listed)
+        )
+        problems += _list_agrees(folder, bag_files(listed))
+        return TransferReport(folder, tuple(listed), tuple(problems), (), "xdomea")
+    if is_eark_transfer(listed):
+        problems += _verify_digests(folder, present, listed, on_file)
+        problems += (TransferProblem("invalid-container", f, m) for f, m in package_problems(folder, listed))
+        problems += _list_agrees(folder, listed)
+        return TransferReport(folder, tuple(listed), tuple(problems), (), "eark-sip")
     reports: list[BagReport] = []
     rules = rules_from_profile(profile)
     for name, digest in listed.items():
@@ -102,14 +113,11 @@ def verify_transfer(
     return TransferReport(folder, tuple(listed), tuple(problems), tuple(reports))
 
 
-def _verify_xdomea(
-    folder: Path,
-    present: dict[str, int],
-    listed: dict[str, str],
-    problems: list[TransferProblem],
-    on_file: Callable[[str], None] | None,
-) -> TransferReport:
-    """An xdomea export: the manifest's digests, then each container (`xdomea.verify`), and the list."""
+def _verify_digests(
+    folder: Path, present: dict[str, int], listed: dict[str, str], on_file: Callable[[str], None] | None
+) -> Iterator[TransferProblem]:
+    """The manifest's digests of the files of an xdomea or E-ARK export; their contents are checked by the
+    format's own module."""
     for name, digest in listed.items():
         if on_file is not None:
             on_file(name)
@@ -118,15 +126,10 @@ def _verify_xdomea(
         try:
             actual = hash_file(folder / name, ["sha512"]).values["sha512"]
         except OSError as exc:
-            problems.append(TransferProblem("unreadable", name, f"cannot read: {exc.strerror}"))
+            yield TransferProblem("unreadable", name, f"cannot read: {exc.strerror}")
             continue
         if actual != digest:
-            problems.append(
-                TransferProblem("changed", name, f"SHA-512 is {actual}, the manifest says {digest}")
-            )
-    problems += (TransferProblem("invalid-container", f, m) for f, m in container_problems(folder, listed))
-    problems += _list_agrees(folder, bag_files(listed))
-    return TransferReport(folder, tuple(listed), tuple(problems), (), "xdomea")
+            yield TransferProblem("changed", name, f"SHA-512 is {actual}, the manifest says {digest}")
 
 
 def _present(folder: Path) -> dict[str, int]:
