@@ -198,6 +198,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     history.add_argument("bag", metavar="BAG", help="the bag's path, or its External-Identifier")
     history.add_argument("--ledger", type=Path, required=True)
     common.add_format_option(history, "text", "json", "premis")
+    common.add_lang_option(history, "the text output")
     history.set_defaults(func=_history)
 
     repair = actions.add_parser(
@@ -423,7 +424,7 @@ def _history(args: argparse.Namespace) -> int:
     elif args.format == "json":
         common.print_json(found.to_json())
     else:
-        print(_history_text(found))
+        print(_history_text(found, args.lang))
     return common.EXIT_OK
 
 
@@ -480,25 +481,33 @@ def _coded(where: str, language: str, code: str, **params: object) -> str:
     return f"{where}: [{code}] {message(code, language, **params)}"
 
 
-def _history_text(found: api.BagHistory) -> str:
+def _history_text(found: api.BagHistory, language: str = "en") -> str:
+    def say(code: str, **params: object) -> str:
+        return message(f"cli.fixity.history.{code}", language, **params)
+
+    named = dict(zip((*OUTCOMES, "unchecked"), words("cli.fixity.history.outcomes", language), strict=True))
+    width = max(len(named[outcome]) for outcome in OUTCOMES)
     lines = []
     for bag in found.bags:
-        identity = shown(bag.identity) if bag.identity else "(no External-Identifier)"
-        lines.append(f"{shown(bag.path)}  {identity}  status {bag.status}")
-        lines.append(f"  registered {bag.registered_at}")
-    lines += [f"  moved {m.at}: {shown(m.from_path)} -> {shown(m.to_path)}" for m in found.moves]
+        identity = shown(bag.identity) if bag.identity else say("no-identifier")
+        status = named.get(bag.status, shown(bag.status))
+        lines.append(say("bag", bag=shown(bag.path), identity=identity, status=status))
+        lines.append(f"  {say('registered', at=bag.registered_at)}")
+    lines += [f"  {say('moved', at=m.at, old=shown(m.from_path), new=shown(m.to_path))}" for m in found.moves]
     paths = {bag.id: bag.path for bag in found.bags}
     # Repairs among the checks, in the ledger's order (by start), as in the PREMIS history.
     timed: list[tuple[str, int, int, list[str]]] = []
     for event in found.events:
         where = f" {shown(paths[event.bag_id])}" if len(found.bags) > 1 else ""
-        said = [f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}"]
+        outcome = f"{named[event.outcome]:<{width}}"
+        said = [f"  {event.ended} {say('check', outcome=outcome, bytes=event.bytes)}{where}"]
         said += [_problem_line(p, "    ") for p in event.problems]
         timed.append((event.started, 0, event.id, said))
     for fix in found.repairs:
         where = f" {shown(paths[fix.bag_id])}" if len(found.bags) > 1 else ""
-        said = [f"  {fix.ended} repair {fix.outcome:<5} from {shown(fix.source)}{where}"]
-        said += [f"    restored        {shown(name)}" for name in fix.files]
+        outcome = f"{named[fix.outcome]:<{width}}"
+        said = [f"  {fix.ended} {say('repair', outcome=outcome, source=shown(fix.source))}{where}"]
+        said += [f"    {say('restored'):<15} {shown(name)}" for name in fix.files]
         timed.append((fix.started, 1, fix.id, said))
     for *_, said in sorted(timed, key=lambda item: item[:3]):
         lines += said

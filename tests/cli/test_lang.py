@@ -210,6 +210,13 @@ def test_fixity_run_status_and_repair_speak_german(
     english.pop("now"), german.pop("now")  # when each was asked
     assert german == english
 
+    code, out, _ = _out(capsys, "fixity", "history", bags[0], "--ledger", ledger, "--lang", "de")
+    lines = out.splitlines()
+    assert lines[0] == f"{bags[0]}  urn:ks:bag:0  Status fehlerhaft"
+    assert lines[1].startswith("  registriert 20")
+    assert re.fullmatch(r"  \S+ bestanden {5}\d+ Bytes", lines[2])  # padded as 'nicht prüfbar' is long
+    assert re.fullmatch(r"  \S+ fehlerhaft {4}\d+ Bytes", lines[3])
+
     code, out, _ = _out(capsys, "fixity", "repair", bags[0], "--ledger", ledger, "--lang", "de")
     assert code == 1
     assert (
