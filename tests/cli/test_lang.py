@@ -233,3 +233,28 @@ def test_a_warning_says_nothing_in_english_inside_a_german_message(
     (line,) = [line for line in out.splitlines() if "[release.chrome-removed]" in line]
     assert line.startswith("  Warnung:       Website-Rahmen entfernt (8 Zeilen): 'Teilen Sie diese Meldung")
     assert line.endswith("'Willy-Brandt-Platz 1', … [release.chrome-removed]")
+
+
+def test_export_and_verify_transfer_speak_german(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sources = [SAMPLES / "2019-06-04-museumsnacht.txt", SAMPLES / "2018-11-28-weihnachtsmarkt.txt"]
+    assert _out(capsys, "build", *sources, "--out", tmp_path / "bags")[0] == 0
+    good, bad = sorted((tmp_path / "bags").iterdir())
+    payload = sorted((bad / "data").iterdir())[0]
+    original = payload.read_bytes()
+    payload.write_bytes(bytes([original[0] ^ 1]) + original[1:])  # same size: only the checksums differ
+    out = tmp_path / "transfer"
+
+    code, stdout, stderr = _out(capsys, "export", good, bad, "--out", out, "--lang", "de")
+    assert code == 1
+    lines = stderr.splitlines()
+    assert f"nicht exportiert: {bad}" in lines
+    expected, actual = (hashlib.sha256(data).hexdigest() for data in (original, payload.read_bytes()))
+    mismatch = f"sha256-Prüfsumme weicht ab: Manifest {expected}, Datei {actual}"
+    assert f"  [manifest.checksum-mismatch] data/{payload.name}: {mismatch}" in lines
+    assert stdout == f"1 Bag als tar exportiert, 1 ungültig und nicht exportiert → {out}\n"
+
+    code, stdout, _ = _out(capsys, "verify-transfer", out, "--lang", "de")
+    assert (code, stdout) == (0, f"{out}: Bag-Dateien fehlerfrei geprüft: 1\n")
+    _, english, _ = _out(capsys, "verify-transfer", out, "--lang", "en", "--format", "json")
+    _, german, _ = _out(capsys, "verify-transfer", out, "--lang", "de", "--format", "json")
+    assert german == english
