@@ -16,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from preservation import SOFTWARE_NAME, __version__
 from preservation.bagit.writer import (
@@ -56,6 +56,8 @@ from preservation.workers import bounded_jobs, process_pool
 
 Status = Literal["built", "replaced", "up-to-date", "duplicate", "conflict", "failed", "skipped"]
 """`skipped`: an entry of a source that is not read (a link, a special file); a warning, not a failure."""
+STATUSES: tuple[Status, ...] = get_args(Status)
+"""In the order of the catalogue's cli.build.statuses."""
 
 BATCH = 32
 """Bags made durable together: large enough to share the flush, small enough to publish steadily."""
@@ -75,6 +77,19 @@ class BuildOutcome:
     (family release of the catalogue)."""
     code: str | None = None
     """The finding code (preservation/validate/catalogue.yaml) when the outcome has one."""
+    finding: Finding | None = None
+    """The finding `message` says, when the build made one: its text in another language."""
+
+    def text(self, language: str = "en") -> str | None:
+        """`message` in `language`, as far as the catalogue has it."""
+        return self.finding.text(language) if self.finding is not None else self.message
+
+
+def _said(
+    source: Path, status: Status, identifier: str | None, problem: Finding, bag: Path | None = None
+) -> BuildOutcome:
+    """An outcome whose message is a finding of the catalogue, kept for its text in other languages."""
+    return BuildOutcome(source, status, identifier, bag, problem.message, finding=problem)
 
 
 @dataclass(frozen=True)
@@ -165,14 +180,13 @@ def build_bags(
                 again = told.release
                 fields = ", ".join(c.field for c in again.corrections)
                 problem = finding("release.duplicate-corrected", other=told.other, fields=fields)
-                report(BuildOutcome(again.source, "conflict", again.identifier, message=problem.message))
+                report(_said(again.source, "conflict", again.identifier, problem))
             elif isinstance(told, Duplicate):
                 again = told.release
-                report(BuildOutcome(again.source, "duplicate", again.identifier, message=told.message))
+                report(_said(again.source, "duplicate", again.identifier, told.finding))
             elif strict and told.warnings:
-                count = len(told.warnings)
-                message = f"not built (--strict): reading it gave {count} warning{'s' if count != 1 else ''}"
-                report(BuildOutcome(told.source, "failed", told.identifier, message=message), told)
+                problem = finding("release.strict", count=len(told.warnings))
+                report(_said(told.source, "failed", told.identifier, problem), told)
             elif told.identifier in claimed:
                 report(_taken(told, claimed[told.identifier]), told)
             else:
@@ -194,8 +208,8 @@ def build_bags(
 
 
 def _taken(release: Release, first: Path) -> BuildOutcome:
-    message = finding("release.number-taken", identifier=release.identifier, other=first).message
-    return BuildOutcome(release.source, "conflict", release.identifier, message=message)
+    problem = finding("release.number-taken", identifier=release.identifier, other=first)
+    return _said(release.source, "conflict", release.identifier, problem)
 
 
 Staged = tuple[Release, StagedBag | BuildOutcome]
@@ -289,8 +303,8 @@ def _publish(
     for result in published.bags:
         release = sources[result.path]
         if result.path in replacing:
-            kept = finding("release.replaced", kept=replacing[result.path]).message
-            report(BuildOutcome(release.source, "replaced", release.identifier, result.path, kept), release)
+            kept = finding("release.replaced", kept=replacing[result.path])
+            report(_said(release.source, "replaced", release.identifier, kept, result.path), release)
         else:
             report(BuildOutcome(release.source, "built", release.identifier, result.path), release)
     for failure in published.failures:
@@ -429,7 +443,7 @@ def _corrected_since(release: Release, target: Path, profile: Profile) -> BuildO
         recorded = described(target)
     except OSError as exc:
         problem = finding("release.bag-unreadable", bag=target, file="metadata/dc.xml", reason=exc.strerror)
-        return BuildOutcome(release.source, "conflict", release.identifier, target, problem.message)
+        return _said(release.source, "conflict", release.identifier, problem, target)
     now = {
         "title": release.title,
         "issued": release.issued.isoformat(),
@@ -439,8 +453,8 @@ def _corrected_since(release: Release, target: Path, profile: Profile) -> BuildO
     differing = [c.field for c in release.corrections if recorded.get(c.field) != now[c.field]]
     if not differing:
         return None
-    message = finding("release.corrected-bag-exists", fields=", ".join(differing), bag=target).message
-    return BuildOutcome(release.source, "conflict", release.identifier, target, message)
+    problem = finding("release.corrected-bag-exists", fields=", ".join(differing), bag=target)
+    return _said(release.source, "conflict", release.identifier, problem, target)
 
 
 def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> BuildOutcome:
@@ -455,7 +469,7 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
         problem = finding(
             "release.bag-unreadable", bag=target, file=f"manifest-{algorithm}.txt", reason=exc.strerror
         )
-        return BuildOutcome(release.source, "conflict", release.identifier, target, problem.message)
+        return _said(release.source, "conflict", release.identifier, problem, target)
     planned = {f.path: _digest(f, algorithm, release.top) for f in plan.payload}
     document = next(f.path for f in plan.payload if f.role == "source")
     attachments = {f.path: planned[f.path] for f in plan.payload if f.role == "attachment"}
@@ -466,9 +480,8 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
         up_to_date = BuildOutcome(release.source, "up-to-date", release.identifier, target)
         return _corrected_since(release, target, profile) or up_to_date
     if held_as is not None:
-        other = f"the bag {target} (its {held_as})"
-        message = finding("release.duplicate", other=other).message
-        duplicate = BuildOutcome(release.source, "duplicate", release.identifier, target, message)
+        problem = finding("release.duplicate-bagged", bag=target, document=held_as)
+        duplicate = _said(release.source, "duplicate", release.identifier, problem, target)
         return _corrected_since(release, target, profile) or duplicate
     changed = sorted(p for p in planned.keys() & existing.keys() if planned[p] != existing[p])
     added = sorted(planned.keys() - existing.keys())
@@ -478,5 +491,5 @@ def _compare_existing(plan: PackagePlan, target: Path, profile: Profile) -> Buil
         for label, paths in (("changed", changed), ("new", added), ("no longer in source", gone))
         if paths
     )
-    message = finding("release.conflict", source=release.source, bag=target, details=details).message
-    return BuildOutcome(release.source, "conflict", release.identifier, target, message)
+    problem = finding("release.conflict", source=release.source, bag=target, details=details)
+    return _said(release.source, "conflict", release.identifier, problem, target)

@@ -15,11 +15,13 @@ from preservation.cli.common import (
     Progress,
     UsageError,
     add_jobs_option,
+    add_lang_option,
     add_profile_option,
     profile_from_args,
 )
 from preservation.display import shown
 from preservation.errors import PreservationError
+from preservation.validate.findings import SEVERITIES, counted, message, words
 
 if TYPE_CHECKING:
     from preservation.build import BuildOutcome, BuildSummary
@@ -104,6 +106,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a release the reader had to warn about (a guessed title or date, removed chrome, …) fails "
         "instead of being built; the others are still built",
     )
+    add_lang_option(parser, "the lines and the summary")
     parser.set_defaults(func=run)
 
 
@@ -129,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         except PreservationError as exc:
             raise UsageError(str(exc)) from None
     progress = Progress(unit="release", enabled=not args.quiet)
+    severities = dict(zip(SEVERITIES, words("cli.severities", args.lang), strict=True))
 
     def heard(outcome: BuildOutcome) -> None:
         if outcome.status != "skipped":  # the bar counts releases, not the entries beside them
@@ -136,10 +140,11 @@ def run(args: argparse.Namespace) -> int:
         problem = outcome.status in ("failed", "conflict", "skipped")
         if args.verbose or problem or (outcome.status in ("duplicate", "replaced") and not args.quiet):
             stream = sys.stderr if problem else sys.stdout
-            print(_line(outcome), file=stream)
+            print(_line(outcome, args.lang), file=stream)
             if args.verbose or outcome.status == "failed":  # with --strict, the warnings are why
                 for warning in outcome.warnings:
-                    print(f"  warning: {warning.code}: {shown(warning.message)}", file=stream)
+                    said = f"{warning.code}: {shown(warning.text(args.lang))}"
+                    print(f"  {severities['warning']}: {said}", file=stream)
 
     try:
         summary = build_bags(
@@ -158,34 +163,43 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     finally:
         progress.close()
-    print(_summary(summary, args.verbose))
+    print(_summary(summary, args.verbose, args.lang))
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
-def _line(outcome: BuildOutcome) -> str:
+def _line(outcome: BuildOutcome, language: str = "en") -> str:
     """One line, whatever the names in it hold (paths and messages may quote source names)."""
+    from preservation.build import STATUSES
+
     # A duplicate's message names what it repeats (a source, or a bag): the line names the source.
     where = outcome.source if outcome.status == "duplicate" else outcome.bag or outcome.source
-    text = f"{outcome.status}: {where}"
+    status = dict(zip(STATUSES, words("cli.build.statuses", language), strict=True))[outcome.status]
+    text = f"{status}: {where}"
     code = f"[{outcome.code}] " if outcome.code else ""
-    return shown(f"{text}: {code}{outcome.message}" if outcome.message else text)
+    said = outcome.text(language)
+    return shown(f"{text}: {code}{said}" if said else text)
 
 
-def _summary(summary: BuildSummary, verbose: bool) -> str:
+def _summary(summary: BuildSummary, verbose: bool, language: str = "en") -> str:
     # Replacements and duplicates are counted only when there are any: the usual line stays as it was.
-    replaced = f"{summary.count('replaced')} replaced, " if summary.count("replaced") else ""
-    duplicates = f"{summary.count('duplicate')} duplicates, " if summary.count("duplicate") else ""
-    counts = (
-        f"{summary.count('built')} built, {replaced}{summary.count('up-to-date')} up to date, {duplicates}"
-        f"{summary.count('conflict')} conflicts, {summary.count('failed')} failed"
+    replaced, duplicates, conflicts = (summary.count(s) for s in ("replaced", "duplicate", "conflict"))
+    counts = message(
+        "cli.build.summary",
+        language,
+        built=summary.count("built"),
+        replaced=message("cli.build.replaced", language, count=replaced) if replaced else "",
+        current=summary.count("up-to-date"),
+        duplicates=counted("cli.build.duplicates", duplicates, language) if duplicates else "",
+        conflicts=counted("cli.build.conflicts", conflicts, language),
+        failed=summary.count("failed"),
     )
-    if summary.count("skipped"):
-        skipped = summary.count("skipped")
-        counts += f", {skipped} {'entry' if skipped == 1 else 'entries'} skipped"
+    skipped = summary.count("skipped")
+    if skipped:
+        counts += ", " + counted("cli.skipped", skipped, language)
     if summary.removed_temporaries:
-        counts += f" (removed {len(summary.removed_temporaries)} unfinished bags of an interrupted run)"
+        counts += message("cli.build.removed", language, count=len(summary.removed_temporaries))
     warnings = summary.warning_count
     if warnings:
-        counts += f"; {warnings} warning{'s' if warnings != 1 else ''}"
-        counts += "" if verbose else " (--verbose lists them)"
+        counts += counted("cli.build.warnings", warnings, language)
+        counts += "" if verbose else message("cli.build.verbose-hint", language)
     return counts

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from preservation.cli import common
 from preservation.display import shown
 from preservation.errors import PreservationError
+from preservation.validate.findings import counted, message, words
 
 if TYPE_CHECKING:
     from preservation.export import ExportResult, Rejected, TransferReport
@@ -95,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     common.add_jobs_option(export, "--jobs", default=2, help="validation processes (default 2)")
     export.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary line")
+    common.add_lang_option(export, "the reasons a bag is not exported and the summary")
     export.set_defaults(func=run_export)
 
     verify = subparsers.add_parser(
@@ -108,6 +110,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_profile_option(verify)
     common.add_format_option(verify, "text", "json")
     verify.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    common.add_lang_option(verify, "the summary line (problems keep their kind and English message)")
     verify.set_defaults(func=run_verify)
 
 
@@ -130,7 +133,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     def progress(outcome: Outcome) -> None:
         if isinstance(outcome, Rejected):
-            bar.write(_rejection(outcome), file=sys.stderr)
+            bar.write(_rejection(outcome, args.lang), file=sys.stderr)
         bar.update(1)
 
     try:
@@ -141,22 +144,30 @@ def run_export(args: argparse.Namespace) -> int:
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
     if not args.quiet:
-        print(_summary(result))
+        print(_summary(result, args.lang))
     return common.EXIT_OK if result.ok else common.EXIT_FAILED
 
 
-def _rejection(rejected: Rejected) -> str:
-    reasons = "\n".join(f"  {shown(reason)}" for reason in rejected.reasons)
-    return f"not exported: {shown(rejected.bag)}\n{reasons}"
+def _rejection(rejected: Rejected, language: str = "en") -> str:
+    from preservation.export.admission import reason
+
+    reasons = "\n".join(f"  {shown(reason(item, language))}" for item in rejected.reasons)
+    return f"{message('cli.export.not-exported', language, bag=shown(rejected.bag))}\n{reasons}"
 
 
-def _summary(result: ExportResult) -> str:
+def _summary(result: ExportResult, language: str = "en") -> str:
     resumed = sum(1 for e in result.exported if e.resumed)
-    kept = f" ({resumed} kept from the interrupted run)" if resumed else ""
-    rejected = f", {len(result.rejected)} invalid and not exported" if result.rejected else ""
-    where = shown(result.transfer_dir) + ("" if result.complete else " (nothing to transfer)")
-    form = result.serialization if result.format == "bagit" else result.format
-    return f"exported {len(result.exported)} bags as {form}{kept}{rejected} → {where}"
+    rejected = len(result.rejected)
+    return message(
+        "cli.export.summary",
+        language,
+        bags=counted("report.bags", len(result.exported), language),
+        form=result.serialization if result.format == "bagit" else result.format,
+        kept=message("cli.export.kept", language, count=resumed) if resumed else "",
+        rejected=message("cli.export.rejected", language, count=rejected) if rejected else "",
+        where=shown(result.transfer_dir)
+        + ("" if result.complete else message("cli.export.nothing", language)),
+    )
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -174,7 +185,7 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.print_json(_report_json(report))
     else:
-        sys.stdout.write(_report_text(report))
+        sys.stdout.write(_report_text(report, args.lang))
     return common.EXIT_OK if report.ok else common.EXIT_FAILED
 
 
@@ -188,13 +199,16 @@ def _report_json(report: TransferReport) -> dict[str, object]:
     }
 
 
-def _report_text(report: TransferReport) -> str:
+def _report_text(report: TransferReport, language: str = "en") -> str:
     lines = [f"{p.kind}: {shown(p.file)}: {shown(p.message)}" for p in report.problems]
-    count = len(report.files)
-    where = shown(report.transfer_dir)
-    files = "bag files" if report.format == "bagit" else f"files of an {report.format} transfer"
+    bags, others = words("cli.verify.bag-files", language, format=report.format)
+    said = {
+        "transfer": shown(report.transfer_dir),
+        "count": len(report.files),
+        "files": bags if report.format == "bagit" else others,
+    }
     if report.ok:
-        lines.append(f"{where}: all {count} {files} verified")
+        lines.append(message("cli.verify.verified", language, **said))
     else:
-        lines.append(f"{where}: {len(report.problems)} problems ({count} {files} listed)")
+        lines.append(message("cli.verify.problems", language, problems=len(report.problems), **said))
     return "\n".join(lines) + "\n"

@@ -17,10 +17,10 @@ from preservation.cli import common
 from preservation.cli.common import Progress, positive_int
 from preservation.display import shown
 from preservation.errors import PreservationError
-from preservation.fixity.model import FixityError, Problem, utc_now
+from preservation.fixity.model import OUTCOMES, FixityError, Problem, utc_now
 from preservation.fixity.report import DEFAULT_ZONE, render_text
 from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
-from preservation.validate.findings import finding
+from preservation.validate.findings import decimal, message, words
 
 if TYPE_CHECKING:
     from preservation.fixity import api, notify, repair
@@ -123,7 +123,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_jobs_option(engine, "--dask-local", default=None, help="hash on a local Dask cluster of N")
     common.add_format_option(run, "text", "json")
     run.add_argument("--report", type=Path, metavar="HTML", help="also write the self-contained HTML report")
-    common.add_lang_option(run, "the report and the notification mail")
+    common.add_lang_option(run, "the text output, the report and the notification mail")
     run.add_argument(
         "--timezone",
         type=_zone,
@@ -173,6 +173,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--older-than", type=parse_duration, default=DEFAULT_PERIOD, metavar="AGE", help="the period (90d)"
     )
     common.add_format_option(status, "text", "json")
+    common.add_lang_option(status, "the text output")
     _add_fail_on(status)
     status.set_defaults(func=_status)
 
@@ -187,6 +188,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     history.add_argument("bag", metavar="BAG", help="the bag's path, or its External-Identifier")
     history.add_argument("--ledger", type=Path, required=True)
     common.add_format_option(history, "text", "json", "premis")
+    common.add_lang_option(history, "the text output")
     history.set_defaults(func=_history)
 
     repair = actions.add_parser(
@@ -227,6 +229,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--dry-run", action="store_true", help="say which files would be restored from where; change nothing"
     )
     common.add_format_option(repair, "text", "json")
+    common.add_lang_option(repair, "the text output")
     repair.set_defaults(func=_repair)
 
 
@@ -287,7 +290,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.print_json(result.to_json())
     else:
-        print(_run_text(result, args.older_than))
+        print(_run_text(result, args.older_than, args.lang))
     if args.report is not None:
         try:
             api.write_report(
@@ -329,39 +332,55 @@ def _notify(args: argparse.Namespace, result: dict[str, Any], smtp: notify.SmtpS
             )
 
 
-def _run_text(result: api.RunResult, period: timedelta) -> str:
+def _run_text(result: api.RunResult, period: timedelta, language: str = "en") -> str:
+    outcomes = dict(zip(OUTCOMES, words("cli.fixity.outcomes", language), strict=True))
     lines = []
     for item in result.checked:
         if item.outcome != "pass":
-            lines.append(f"{item.outcome.upper()} {shown(item.bag)}")
+            lines.append(f"{outcomes[item.outcome]} {shown(item.bag)}")
             lines += [_problem_line(p, "  ") for p in item.problems]
-    lines += [f"moved: {shown(old)} -> {shown(new)}" for old, new in result.moved]
     lines += [
-        f"not a bag ({shown(reason)}), skipped until it changes: {shown(path)}"
+        message("cli.fixity.moved", language, old=shown(old), new=shown(new)) for old, new in result.moved
+    ]
+    lines += [
+        message("cli.fixity.not-a-bag", language, reason=shown(reason), path=shown(path))
         for path, reason in result.not_bags
     ]
-    lines += _alarm_lines(result.alarms, period)
+    lines += _alarm_lines(result.alarms, period, language)
     counts = result.counts()
     summary = result.summary()
     lines.append(
-        f"checked {len(result.checked)} of {result.known} bags: {counts['pass']} pass, "
-        f"{counts['fail']} fail, {counts['error']} error; {result.skipped} due but not checked; "
-        f"{result.registered} new, "
-        f"{len(result.moved)} moved; {result.bytes_read / 1e6:.1f} MB in {result.seconds:.1f} s; "
-        f"failing now: {summary['failing']}, in error: {summary['in_error']}"
+        message(
+            "cli.fixity.run-summary",
+            language,
+            checked=len(result.checked),
+            known=result.known,
+            passed=counts["pass"],
+            failed=counts["fail"],
+            errors=counts["error"],
+            skipped=result.skipped,
+            new=result.registered,
+            moved=len(result.moved),
+            megabytes=decimal(result.bytes_read / 1e6, language),
+            seconds=decimal(result.seconds, language),
+            failing=summary["failing"],
+            in_error=summary["in_error"],
+        )
     )
     return "\n".join(lines)
 
 
-def _alarm_lines(alarms: Sequence[Alarm], period: timedelta) -> list[str]:
+def _alarm_lines(alarms: Sequence[Alarm], period: timedelta, language: str = "en") -> list[str]:
     """One line per alarm, then for a failing bag or one in error its passing replicas and how to repair."""
+    statuses = dict(zip(("fail", "error", "overdue"), words("cli.fixity.alarms", language), strict=True))
     lines = []
     for alarm in alarms:
-        lines.append(f"{alarm.status.upper()}: {shown(alarm.bag)}: [{alarm.code}] {alarm.message(period)}")
+        said = alarm.message(period, language)
+        lines.append(f"{statuses[alarm.status]}: {shown(alarm.bag)}: [{alarm.code}] {said}")
         if alarm.status == "overdue":
             continue
         code = "fixity.replicas" if alarm.replicas else "fixity.no-replica"
-        lines.append(f"  [{code}] {shown(alarm.replicas_message())}")
+        lines.append(f"  [{code}] {shown(alarm.replicas_message(language))}")
     return lines
 
 
@@ -376,7 +395,8 @@ def _status(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.print_json({**summary.to_json(), "alarms": [alarm.to_json() for alarm in alarms]})
     else:
-        print("\n".join([render_text(summary), *_alarm_lines(alarms, args.older_than)]))
+        lines = [render_text(summary, args.lang), *_alarm_lines(alarms, args.older_than, args.lang)]
+        print("\n".join(lines))
     from preservation.fixity.alarms import worst
 
     return _exit_code(worst(alarms))
@@ -394,7 +414,7 @@ def _history(args: argparse.Namespace) -> int:
     elif args.format == "json":
         common.print_json(found.to_json())
     else:
-        print(_history_text(found))
+        print(_history_text(found, args.lang))
     return common.EXIT_OK
 
 
@@ -411,56 +431,73 @@ def _repair(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.print_json(result.to_json())
     else:
-        print(_repair_text(result))
+        print(_repair_text(result, args.lang))
     return common.EXIT_FAILED if result.outcome in ("refused", "failed") else common.EXIT_OK
 
 
-def _repair_text(result: repair.RepairResult) -> str:
+def _repair_text(result: repair.RepairResult, language: str = "en") -> str:
     bag = shown(result.bag)
     source = shown(result.source or "")
-    lines = [f"not used: {shown(path)}: [{code}] {why}" for path, code, why in result.tried]
+    lines = [
+        f"{message('cli.fixity.not-used', language, path=shown(path))}: [{code}] {why}"
+        for path, code, why in result.tried
+    ]
     if result.outcome == "not-needed":
-        return "\n".join([*lines, _coded(bag, "repair.not-needed")])
+        return "\n".join([*lines, _coded(bag, language, "repair.not-needed")])
     if result.outcome == "refused":
-        tried = f"tried: {len(result.tried)}" if result.tried else "the ledger knows no replica"
-        lines.append(_coded(bag, "repair.no-good-replica", tried=tried))
+        tried = (
+            message("cli.fixity.tried", language, count=len(result.tried))
+            if result.tried
+            else message("cli.fixity.no-replica-known", language)
+        )
+        lines.append(_coded(bag, language, "repair.no-good-replica", tried=tried))
         lines += [_problem_line(p, "  ") for p in result.problems]
         return "\n".join(lines)
     code = "repair.would-restore" if result.outcome == "dry-run" else "repair.restored"
-    lines += [_coded(f"{bag}: {shown(name)}", code, source=source) for name in result.files]
-    lines += [_coded(f"{bag}: {shown(name)}", "repair.extra-kept") for name in result.extra]
+    lines += [_coded(f"{bag}: {shown(name)}", language, code, source=source) for name in result.files]
+    lines += [_coded(f"{bag}: {shown(name)}", language, "repair.extra-kept") for name in result.extra]
     if result.outcome == "failed":
         problems = ", ".join(f"{p.kind} {shown(p.file or '(bag)')}" for p in result.problems)
-        lines.append(_coded(bag, "repair.still-failing", problems=problems))
+        lines.append(_coded(bag, language, "repair.still-failing", problems=problems))
     elif result.outcome == "repaired":
-        lines.append(f"repaired: {bag}: {len(result.files)} files from {source}; the whole bag verifies")
+        lines.append(
+            message("cli.fixity.repaired", language, bag=bag, count=len(result.files), source=source)
+        )
     return "\n".join(lines)
 
 
-def _coded(where: str, code: str, **params: object) -> str:
+def _coded(where: str, language: str, code: str, **params: object) -> str:
     """A line `WHERE: [code] message`, the message from the catalogue."""
-    return f"{where}: [{code}] {finding(code, None, **params).message}"
+    return f"{where}: [{code}] {message(code, language, **params)}"
 
 
-def _history_text(found: api.BagHistory) -> str:
+def _history_text(found: api.BagHistory, language: str = "en") -> str:
+    def say(code: str, **params: object) -> str:
+        return message(f"cli.fixity.history.{code}", language, **params)
+
+    named = dict(zip((*OUTCOMES, "unchecked"), words("cli.fixity.history.outcomes", language), strict=True))
+    width = max(len(named[outcome]) for outcome in OUTCOMES)
     lines = []
     for bag in found.bags:
-        identity = shown(bag.identity) if bag.identity else "(no External-Identifier)"
-        lines.append(f"{shown(bag.path)}  {identity}  status {bag.status}")
-        lines.append(f"  registered {bag.registered_at}")
-    lines += [f"  moved {m.at}: {shown(m.from_path)} -> {shown(m.to_path)}" for m in found.moves]
+        identity = shown(bag.identity) if bag.identity else say("no-identifier")
+        status = named.get(bag.status, shown(bag.status))
+        lines.append(say("bag", bag=shown(bag.path), identity=identity, status=status))
+        lines.append(f"  {say('registered', at=bag.registered_at)}")
+    lines += [f"  {say('moved', at=m.at, old=shown(m.from_path), new=shown(m.to_path))}" for m in found.moves]
     paths = {bag.id: bag.path for bag in found.bags}
     # Repairs among the checks, in the ledger's order (by start), as in the PREMIS history.
     timed: list[tuple[str, int, int, list[str]]] = []
     for event in found.events:
         where = f" {shown(paths[event.bag_id])}" if len(found.bags) > 1 else ""
-        said = [f"  {event.ended} {event.outcome:<5} {event.bytes} bytes{where}"]
+        outcome = f"{named[event.outcome]:<{width}}"
+        said = [f"  {event.ended} {say('check', outcome=outcome, bytes=event.bytes)}{where}"]
         said += [_problem_line(p, "    ") for p in event.problems]
         timed.append((event.started, 0, event.id, said))
     for fix in found.repairs:
         where = f" {shown(paths[fix.bag_id])}" if len(found.bags) > 1 else ""
-        said = [f"  {fix.ended} repair {fix.outcome:<5} from {shown(fix.source)}{where}"]
-        said += [f"    restored        {shown(name)}" for name in fix.files]
+        outcome = f"{named[fix.outcome]:<{width}}"
+        said = [f"  {fix.ended} {say('repair', outcome=outcome, source=shown(fix.source))}{where}"]
+        said += [f"    {say('restored'):<15} {shown(name)}" for name in fix.files]
         timed.append((fix.started, 1, fix.id, said))
     for *_, said in sorted(timed, key=lambda item: item[:3]):
         lines += said

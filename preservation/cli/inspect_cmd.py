@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from preservation.cli import common
 from preservation.display import shown
+from preservation.validate.findings import counted, message, words
 
 if TYPE_CHECKING:
     from preservation.release.identity import Duplicate
@@ -50,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="release file or folder")
     common.add_profile_option(parser)
     common.add_format_option(parser, "text", "json", "csv")
+    common.add_lang_option(parser, "the text output (json and csv are the same in both)")
     parser.set_defaults(func=run)
 
 
@@ -85,11 +87,12 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         for release in releases:
-            print(release_text(release))
+            print(release_text(release, args.lang))
         _report_problems(failures, skipped)
-        summary = f"{len(releases)} read, {len(failures)} failed"
-        entries = "entry" if len(skipped) == 1 else "entries"
-        print(f"{summary}, {len(skipped)} {entries} skipped" if skipped else summary)
+        summary = message("cli.inspect.summary", args.lang, read=len(releases), failed=len(failures))
+        if skipped:
+            summary += f", {counted('cli.skipped', len(skipped), args.lang)}"
+        print(summary)
     return common.EXIT_FAILED if failures else common.EXIT_OK
 
 
@@ -129,18 +132,23 @@ def release_json(release: Release) -> dict[str, Any]:
     }
 
 
-def release_text(release: Release) -> str:
+def release_text(release: Release, language: str = "en") -> str:
     """One block per release: aligned fields, then attachments and warnings, then a blank line."""
+    identifier, title, issued, author, place, notice, encoding, attachment, warning = words(
+        "cli.inspect.fields", language
+    )
+    in_source, not_in_source = words("cli.inspect.notice", language)
     fields = [
-        ("identifier", release.identifier),
-        ("title", release.title),
-        ("issued", release.issued.isoformat()),
-        ("author", release.author or "–"),
-        ("place", release.place or "–"),
-        ("notice", "in source" if release.notice_in_source else "not in source"),
-        ("encoding", release.encoding),
+        (identifier, release.identifier),
+        (title, release.title),
+        (issued, release.issued.isoformat()),
+        (author, release.author or "–"),
+        (place, release.place or "–"),
+        (notice, in_source if release.notice_in_source else not_in_source),
+        (encoding, release.encoding),
     ]
-    lines = [shown(release.source)] + [f"  {name + ':':<12}{shown(value)}" for name, value in fields]
-    lines += [f"  attachment: {shown(release.attachment_name(a))}" for a in release.attachments]
-    lines += [f"  warning:    {shown(w.message)} [{w.code}]" for w in release.warnings]
+    fields += [(attachment, release.attachment_name(a)) for a in release.attachments]
+    fields += [(warning, f"{w.text(language)} [{w.code}]") for w in release.warnings]
+    width = max(len(name) for name, _ in fields) + 2
+    lines = [shown(release.source)] + [f"  {name + ':':<{width}}{shown(value)}" for name, value in fields]
     return "\n".join(lines) + "\n"

@@ -48,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "A transfer folder (export's output) is a folder of bags: each bag file in it is validated. The "
             "last line is a summary (bags valid, valid with warnings, invalid, time); on stderr when stdout "
             "is a json, junit, sarif or markdown document.\n\n"
+            "JSON and SARIF are the same in every --lang: codes with the English message (SARIF carries the "
+            "German in its properties).\n\n"
             "Exit codes: 0 every bag valid, 1 any bag invalid, 2 usage error or a path that is not a bag."
         ),
         formatter_class=common.HelpFormatter,
@@ -66,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "holds one, once; a file in no bag is passed by",
     )
     common.add_format_option(parser, *FORMATS)
+    common.add_lang_option(parser, "the messages in text, junit, github and markdown output and the summary")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here (atomically)")
     parser.add_argument(
         "--write",
@@ -145,12 +148,12 @@ def run(args: argparse.Namespace) -> int:
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ:
-        text = render_text(reports, args.strict, colour=True)
+        text = render_text(reports, args.strict, colour=True, language=args.lang)
     else:
-        text = _renderer(args.format)(reports, args.strict)
+        text = _renderer(args.format)(reports, args.strict, args.lang)
     try:
         for form, target in args.write:
-            atomic.write_text(target, _renderer(form)(reports, args.strict))
+            atomic.write_text(target, _renderer(form)(reports, args.strict, args.lang))
         if args.output is not None:
             atomic.write_text(args.output, text)
     except PreservationError as exc:
@@ -160,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
             common.print_document(text)
         else:
             sys.stdout.write(text)
-    summary = summary_line(reports, args.strict, time.monotonic() - started)
+    summary = summary_line(reports, args.strict, time.monotonic() - started, args.lang)
     (sys.stderr if args.output is None and args.format in DOCUMENTS else sys.stdout).write(summary)
     return common.EXIT_OK if all(r.passes(args.strict) for r in reports) else common.EXIT_FAILED
 
@@ -172,10 +175,10 @@ def _format_and_file(text: str) -> tuple[str, Path]:
     return form, Path(target)
 
 
-def _renderer(form: str) -> Callable[[Sequence[BagReport], bool], str]:
+def _renderer(form: str) -> Callable[[Sequence[BagReport], bool, str], str]:
     from preservation.validate import report
 
-    renderer: Callable[[Sequence[BagReport], bool], str] = getattr(report, f"render_{form}")
+    renderer: Callable[[Sequence[BagReport], bool, str], str] = getattr(report, f"render_{form}")
     return renderer
 
 

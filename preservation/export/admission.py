@@ -43,7 +43,7 @@ class Expected:
 @dataclass(frozen=True)
 class Admission:
     bag: Path
-    reasons: tuple[str, ...]
+    reasons: tuple[Finding, ...]
     """Why the bag must not be exported; () when it may (if its bytes then agree with `expected`)."""
     members: tuple[Member, ...] = ()
     facts: BagFacts | None = None
@@ -56,8 +56,9 @@ class Admission:
         return sum(m.size for m in self.members)
 
 
-def reason(item: Finding) -> str:
-    return f"[{item.code}] {item.file + ': ' if item.file else ''}{item.message}"
+def reason(item: Finding, language: str = "en") -> str:
+    """A reason in one line: ``[code] file: message``."""
+    return f"[{item.code}] {item.file + ': ' if item.file else ''}{item.text(language)}"
 
 
 def admit(bag: Path, rules: ProfileRules) -> Admission:
@@ -66,7 +67,7 @@ def admit(bag: Path, rules: ProfileRules) -> Admission:
     try:
         context = build_context(open_bag(bag), "completeness", rules)
     except (ValueError, PreservationError) as exc:
-        return Admission(bag, (str(exc),))
+        return Admission(bag, (finding("export.bag-unreadable", reason=exc),))
     # The completeness scan hashes every tag file but no payload; the checks of full mode over it find all
     # that full validation finds (tag manifests included) except payload checksums, which `Witness` checks.
     full = replace(context, mode="full")
@@ -74,11 +75,11 @@ def admit(bag: Path, rules: ProfileRules) -> Admission:
     if any(f.severity == "error" for family in families for f in family.check(full)):
         # Invalid anyway: validate in full for every reason, checksums included, as the validator gives them.
         report = validate_bag(bag, mode="full", profile=rules)
-        return Admission(bag, tuple(reason(f) for f in report.findings if f.severity == "error"))
+        return Admission(bag, tuple(f for f in report.findings if f.severity == "error"))
     try:
         members = _members(bag, context.scan)
     except BagError as exc:
-        return Admission(bag, (str(exc),))
+        return Admission(bag, (finding("export.bag-unreadable", reason=exc),))
     # Parsed here, in the worker: the Witness checks that the tag files written are these.
     tags = {p: t.data for p in (DC_FILE,) if (t := context.scan.tags.get(p)) and t.data}
     facts = facts_of(bag.name, tags, len(context.scan.sizes), fingerprint="", info=context.info)
@@ -125,14 +126,14 @@ class Witness:
         self.admission = admission
         self.expected = admission.expected
         self._tag_data: dict[str, bytes] = {}
-        self._reasons: list[str] = []
+        self._reasons: list[Finding] = []
 
     def read(self, member: Member) -> Iterator[bytes]:
         if not in_payload(member.path):
             data = b"".join(read_member(member))  # tag files are small; kept for the fingerprint
             self._tag_data[member.path] = data
             if hashlib.new(TAG_DIGEST, data).hexdigest() != self.expected.tags[member.path]:
-                self._reasons.append(f"{member.source}: changed since it was validated; export it again")
+                self._reasons.append(finding("export.changed-since-validated", str(member.source)))
             yield data
             return
         digests = self.expected.payload[member.path]
@@ -151,9 +152,9 @@ class Witness:
                     expected=digest.hex(),
                     actual=actual.hex(),
                 )
-                self._reasons.append(reason(item))
+                self._reasons.append(item)
 
-    def reasons(self) -> tuple[str, ...]:
+    def reasons(self) -> tuple[Finding, ...]:
         return tuple(self._reasons)
 
     def facts(self) -> BagFacts:

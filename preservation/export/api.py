@@ -38,6 +38,7 @@ from preservation.export.transfer import (
     sort_items,
 )
 from preservation.profile import SERIALIZATION_MIME, Profile
+from preservation.validate.findings import Finding, finding
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 from preservation.workers import bounded_jobs, map_ahead, process_pool
 
@@ -66,7 +67,7 @@ class Exported:
 @dataclass(frozen=True)
 class Rejected:
     bag: Path
-    reasons: tuple[str, ...]
+    reasons: tuple[Finding, ...]
 
 
 Outcome = Exported | Rejected
@@ -328,7 +329,7 @@ def _stage_one(
     try:
         temp, digests = stage_file(out_dir, file, chunks, hint, fsync=False)
     except BagError as exc:
-        return Rejected(bag, (str(exc),))
+        return Rejected(bag, (finding("export.write-failed", reason=exc),))
     reasons = witness.reasons()
     if reasons:
         temp.unlink()

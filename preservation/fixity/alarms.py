@@ -14,7 +14,7 @@ from typing import Any
 
 from preservation.fixity.ledger import Ledger
 from preservation.fixity.model import BagRecord, Outcome, Problem, format_time
-from preservation.validate.findings import finding
+from preservation.validate.findings import message
 
 CODES = {"fail": "fixity.failing", "error": "fixity.in-error", "overdue": "fixity.overdue"}
 
@@ -38,19 +38,19 @@ class Alarm:
     def code(self) -> str:
         return CODES[self.status]
 
-    def message(self, period: timedelta) -> str:
-        return finding(
+    def message(self, period: timedelta, language: str = "en") -> str:
+        return message(
             self.code,
-            self.bag,
+            language,
             since=shown_time(self.since),
-            last=shown_time(self.last_checked_at) if self.last_checked_at else "never",
+            last=shown_time(self.last_checked_at) if self.last_checked_at else message("cli.never", language),
             days=f"{period.total_seconds() / 86400:g}",
-        ).message
+        )
 
-    def replicas_message(self) -> str:
+    def replicas_message(self, language: str = "en") -> str:
         if self.replicas:
-            return finding("fixity.replicas", self.bag, replicas=", ".join(self.replicas)).message
-        return finding("fixity.no-replica", self.bag).message
+            return message("fixity.replicas", language, replicas=", ".join(self.replicas))
+        return message("fixity.no-replica", language)
 
     def to_json(self) -> dict[str, Any]:
         return {

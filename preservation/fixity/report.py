@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from preservation.display import shown
 from preservation.fixity import chart
 from preservation.fixity.model import OUTCOMES, BagRecord, Event, format_time, parse_time
-from preservation.validate.findings import message
+from preservation.validate.findings import message, words
 
 
 def escape(text: str) -> str:
@@ -63,18 +63,23 @@ def summarize(
     )
 
 
-def render_text(summary: StatusSummary) -> str:
-    return "\n".join(
-        [
-            f"bags known:           {summary.known}",
-            f"checked in {summary.period_days:g} days:  {summary.checked_within_period}",
-            f"overdue:              {summary.overdue} (never checked: {summary.never_checked})",
-            f"failing:              {summary.failing}",
-            f"in error:             {summary.in_error}",
-            f"oldest check:         {summary.oldest_check or '-'}",
-            f"not bags, skipped:    {summary.not_bags}",
-        ]
+def render_text(summary: StatusSummary, language: str = "en") -> str:
+    """`fixity status` for people: one figure a line, the labels aligned."""
+    days = f"{summary.period_days:g}"
+    known, checked, overdue, never, failing, in_error, oldest, not_bags = words(
+        "cli.fixity.status", language, days=days
     )
+    rows = [
+        (known, str(summary.known)),
+        (checked, str(summary.checked_within_period)),
+        (overdue, f"{summary.overdue} ({never}: {summary.never_checked})"),
+        (failing, str(summary.failing)),
+        (in_error, str(summary.in_error)),
+        (oldest, summary.oldest_check or "-"),
+        (not_bags, str(summary.not_bags)),
+    ]
+    width = max(len(label) for label, _ in rows) + 4
+    return "\n".join(f"{label + ':':<{width}}{value}" for label, value in rows)
 
 
 DEFAULT_ZONE = "Europe/Berlin"
@@ -104,11 +109,6 @@ class Headline:
     text: str
     state: str
     """``fail``, ``error`` (only unreadable bags), ``overdue``, ``ok`` or ``empty``: the headline's colour."""
-
-
-def words(code: str, language: str) -> list[str]:
-    """A catalogue entry that lists words separated by `` | `` (column heads, outcome names)."""
-    return message(code, language).split(" | ")
 
 
 def number(count: int, language: str) -> str:

@@ -136,7 +136,8 @@ class _Frame:
         ]
         if self.chrome:
             quoted = ", ".join(f"'{_short(text)}'" for text in self.chrome[:SHOWN])
-            more = f" and {len(self.chrome) - SHOWN} more" if len(self.chrome) > SHOWN else ""
+            # The rest as an ellipsis, not in words: the parameter is the same in every language.
+            more = ", …" if len(self.chrome) > SHOWN else ""
             said.append(finding("release.chrome-removed", count=len(self.chrome), lines=quoted + more))
         return said
 

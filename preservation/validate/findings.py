@@ -35,8 +35,13 @@ class Finding:
         return catalogue()[self.code].family
 
     def text(self, language: str = "en") -> str:
-        entry = catalogue()[self.code]
-        return _render(entry.de if language == "de" else entry.en, dict(self.params))
+        """The message in `language`; as said (English) when its parameters do not fill the translation."""
+        if language == "en":
+            return self.message
+        try:
+            return catalogue()[self.code].de.format(**dict(self.params))
+        except (KeyError, IndexError):
+            return self.message
 
 
 @cache
@@ -68,6 +73,22 @@ def message(code: str, language: str = "en", **params: object) -> str:
     """The catalogue's text for `code` in `language` (``en``, ``de``), e.g. for the report's words."""
     entry = catalogue()[code]
     return _render(entry.de if language == "de" else entry.en, {k: str(v) for k, v in params.items()})
+
+
+def counted(code: str, count: int, language: str = "en") -> str:
+    """`count` things in words: the entry `code`, or `code`-one for one (``1 bag``, ``3 bags``)."""
+    return message(f"{code}-one" if count == 1 else code, language, count=count)
+
+
+def words(code: str, language: str = "en", **params: object) -> list[str]:
+    """A catalogue entry that lists words separated by `` | `` (column heads, outcome names)."""
+    return message(code, language, **params).split(" | ")
+
+
+def decimal(value: float, language: str = "en") -> str:
+    """One decimal place: 12.5 in English, 12,5 in German."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if language == "de" else text
 
 
 def from_problem(item: Problem, file: str | None) -> Finding:

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 from preservation import SOFTWARE_NAME, __version__
 from preservation.display import json_dumps, shown
 from preservation.validate.api import BagReport
-from preservation.validate.findings import SEVERITIES, Finding, catalogue
+from preservation.validate.findings import SEVERITIES, Finding, catalogue, counted, decimal, message, words
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _RESET = "\033[0m"
@@ -24,7 +24,8 @@ def _finding_json(finding: Finding) -> dict[str, str]:
     return item
 
 
-def render_json(reports: Sequence[BagReport], strict: bool = False) -> str:
+def render_json(reports: Sequence[BagReport], strict: bool = False, language: str = "en") -> str:
+    """The output contract for programs: codes with the English message, whatever `language` says."""
     document = {
         "bags": [
             {"path": r.path, "valid": r.passes(strict), "findings": [_finding_json(f) for f in r.findings]}
@@ -34,8 +35,9 @@ def render_json(reports: Sequence[BagReport], strict: bool = False) -> str:
     return json_dumps(document) + "\n"
 
 
-def render_junit(reports: Sequence[BagReport], strict: bool = False) -> str:
-    """One testsuite per bag, one testcase per family of checks; failures carry that family's findings.
+def render_junit(reports: Sequence[BagReport], strict: bool = False, language: str = "en") -> str:
+    """One testsuite per bag, one testcase per family of checks; failures carry that family's findings
+    (messages in `language`; names, codes and severities as they are, for the CI server).
 
     Names and messages are `shown`: XML 1.0 cannot carry controls or lone surrogates at all."""
     suites = ET.Element("testsuites", name="preservation validate")
@@ -48,11 +50,12 @@ def render_junit(reports: Sequence[BagReport], strict: bool = False) -> str:
             failing = [f for f in found if f.severity == "error" or (strict and f.severity == "warning")]
             if failing:
                 failed += 1
-                failure = ET.SubElement(case, "failure", type=failing[0].code, message=_line(failing[0]))
-                failure.text = "\n".join(_line(f) for f in failing)
+                said = _line(failing[0], language)
+                failure = ET.SubElement(case, "failure", type=failing[0].code, message=said)
+                failure.text = "\n".join(_line(f, language) for f in failing)
             others = [f for f in found if f not in failing]
             if others:
-                ET.SubElement(case, "system-out").text = "\n".join(_line(f) for f in others)
+                ET.SubElement(case, "system-out").text = "\n".join(_line(f, language) for f in others)
         suite.set("tests", str(len(report.families)))
         suite.set("failures", str(failed))
         suite.set("errors", "0")
@@ -62,32 +65,45 @@ def render_junit(reports: Sequence[BagReport], strict: bool = False) -> str:
     return ET.tostring(suites, encoding="UTF-8", xml_declaration=True).decode() + "\n"
 
 
-def _line(finding: Finding) -> str:
+def _line(finding: Finding, language: str = "en") -> str:
+    severity = dict(zip(SEVERITIES, words("cli.severities", language), strict=True))[finding.severity]
     where = f"{shown(finding.file)}: " if finding.file else ""
-    return f"{finding.severity} {finding.code} {where}{shown(finding.message)}"
+    return f"{severity} {finding.code} {where}{shown(finding.text(language))}"
 
 
-def render_text(reports: Sequence[BagReport], strict: bool = False, colour: bool = False) -> str:
+def render_text(
+    reports: Sequence[BagReport], strict: bool = False, language: str = "en", *, colour: bool = False
+) -> str:
+    valid, invalid = words("cli.validate.verdicts", language)
+    severities = dict(zip(SEVERITIES, words("cli.severities", language), strict=True))
     lines: list[str] = []
     for report in reports:
-        verdict = "valid" if report.passes(strict) else "INVALID"
+        verdict = valid if report.passes(strict) else invalid
         lines.append(f"{shown(report.path)} ({report.serialization}): {verdict}")
         for finding in report.findings:
-            severity: str = finding.severity
+            severity = severities[finding.severity]
             if colour:
                 severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
             where = f"{shown(finding.file)}: " if finding.file else ""
-            lines.append(f"  {severity} [{finding.code}] {where}{shown(finding.message)}")
+            lines.append(f"  {severity} [{finding.code}] {where}{shown(finding.text(language))}")
     return "".join(f"{line}\n" for line in lines)
 
 
-def summary_line(reports: Sequence[BagReport], strict: bool, seconds: float) -> str:
+def summary_line(reports: Sequence[BagReport], strict: bool, seconds: float, language: str = "en") -> str:
     """One line for the end of a run: how many bags passed clean, passed with warnings, failed."""
     failed = sum(not r.passes(strict) for r in reports)
     warned = sum(r.passes(strict) and any(f.severity == "warning" for f in r.findings) for r in reports)
     clean = len(reports) - failed - warned
-    bags = f"{len(reports)} bag{'s' if len(reports) != 1 else ''}"
-    return f"{bags}: {clean} valid, {warned} valid with warnings, {failed} invalid ({seconds:.1f} s)\n"
+    said = message(
+        "cli.validate.summary",
+        language,
+        bags=counted("report.bags", len(reports), language),
+        valid=clean,
+        warned=warned,
+        invalid=failed,
+        seconds=decimal(seconds, language),
+    )
+    return said + "\n"
 
 
 def _level(finding: Finding, strict: bool) -> str:
@@ -108,8 +124,7 @@ def _location(report: BagReport, finding: Finding) -> str:
 def _text(report: BagReport, finding: Finding, language: str = "en") -> str:
     """A finding's message naming its bag and file, for formats whose location is only the file."""
     inside = f"{finding.file}: " if finding.file else ""
-    message = finding.message if language == "en" else finding.text(language)
-    return f"{report.path}: {inside}{message}"
+    return f"{report.path}: {inside}{finding.text(language)}"
 
 
 def _line_number(finding: Finding) -> int | None:
@@ -131,9 +146,9 @@ def _workflow_property(text: str) -> str:
     return _workflow_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(reports: Sequence[BagReport], strict: bool = False) -> str:
-    """A GitHub Actions workflow command per finding (``::error file=…,title=…::message``), which the
-    runner shows on the file in the pull request and the job's annotations."""
+def render_github(reports: Sequence[BagReport], strict: bool = False, language: str = "en") -> str:
+    """A GitHub Actions workflow command per finding (``::error file=…,title=…::message``, the message in
+    `language`), which the runner shows on the file in the pull request and the job's annotations."""
     lines: list[str] = []
     for report in reports:
         for finding in report.findings:
@@ -143,9 +158,8 @@ def render_github(reports: Sequence[BagReport], strict: bool = False) -> str:
                 properties.append(f"line={line}")
             properties.append(f"title={_workflow_property(finding.code)}")
             command = _ANNOTATION[_level(finding, strict)]
-            lines.append(
-                f"::{command} {','.join(properties)}::{_workflow_data(shown(_text(report, finding)))}"
-            )
+            said = _workflow_data(shown(_text(report, finding, language)))
+            lines.append(f"::{command} {','.join(properties)}::{said}")
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -158,9 +172,10 @@ def _uri(path: str) -> str:
     return quote(path, safe="/", errors="surrogateescape")
 
 
-def render_sarif(reports: Sequence[BagReport], strict: bool = False) -> str:
+def render_sarif(reports: Sequence[BagReport], strict: bool = False, language: str = "en") -> str:
     """SARIF 2.1.0 for code-scanning dashboards: one run, its rules the finding catalogue (English message
-    as description, German in the rule's properties), one result per finding (German in its properties)."""
+    as description, German in the rule's properties), one result per finding (German in its properties).
+    Language-neutral: `language` is taken for the renderers' common signature and not used."""
     entries = list(catalogue().values())
     index = {entry.code: i for i, entry in enumerate(entries)}
     rules = [
@@ -208,19 +223,25 @@ def _md(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", shown(value))
 
 
-def render_markdown(reports: Sequence[BagReport], strict: bool = False) -> str:
+def render_markdown(reports: Sequence[BagReport], strict: bool = False, language: str = "en") -> str:
     """A job summary (GitHub's $GITHUB_STEP_SUMMARY, any Markdown viewer): a table of the bags, then the
     findings of each bag that has any."""
     failed = sum(not r.passes(strict) for r in reports)
-    head = "all valid" if not failed else f"{failed} of {len(reports)} invalid"
+    head = (
+        message("cli.validate.some-invalid", language, invalid=failed, bags=len(reports))
+        if failed
+        else message("cli.validate.all-valid", language)
+    )
+    valid, invalid = words("cli.validate.verdicts", language)
+    severities: dict[str, str] = dict(zip(SEVERITIES, words("cli.severities", language), strict=True))
     lines = [
-        f"## Bag validation: {head}",
+        f"## {message('cli.validate.heading', language, result=head)}",
         "",
-        "| Bag | Result | Errors | Warnings | Notes |",
+        f"| {' | '.join(words('cli.validate.columns', language))} |",
         "|---|---|---|---|---|",
     ]
     for report in reports:
-        verdict = "✅ valid" if report.passes(strict) else "❌ invalid"
+        verdict = f"✅ {valid}" if report.passes(strict) else f"❌ {invalid.lower()}"
         counts = " | ".join(str(sum(f.severity == s for f in report.findings)) for s in SEVERITIES)
         lines.append(f"| {_md(report.path)} | {verdict} | {counts} |")
     for report in reports:
@@ -229,5 +250,6 @@ def render_markdown(reports: Sequence[BagReport], strict: bool = False) -> str:
         lines += ["", f"### {_md(report.path)}", ""]
         for finding in report.findings:
             where = f"{_md(finding.file)}: " if finding.file else ""
-            lines.append(f"- **{_level(finding, strict)}** `{finding.code}` {where}{_md(finding.message)}")
+            level = severities[_level(finding, strict)]
+            lines.append(f"- **{level}** `{finding.code}` {where}{_md(finding.text(language))}")
     return "\n".join(lines) + "\n"

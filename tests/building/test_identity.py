@@ -102,7 +102,7 @@ def test_a_release_delivered_again_under_another_name_is_a_duplicate_of_its_bag(
     printed = capsys.readouterr().out
     assert f"duplicate: {again / 'index.txt'}: the same release as the bag {out / BASE}" in printed
     assert "data/mitteilung.txt" in printed
-    assert "0 built, 0 up to date, 1 duplicates, 0 conflicts, 0 failed" in printed
+    assert "0 built, 0 up to date, 1 duplicate, 0 conflicts, 0 failed" in printed
     assert sorted(p.name for p in out.iterdir()) == [BASE]
 
 

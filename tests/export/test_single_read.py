@@ -39,7 +39,7 @@ def test_corrupt_payload_is_rejected_naming_the_file(
     out = tmp_path / "t"
     result = export_bags(bags, out, profile, environ=ENV)
     assert [r.bag for r in result.rejected] == [bad]
-    (reasons,) = [r.reasons for r in result.rejected]
+    (reasons,) = [[reason(r) for r in r.reasons] for r in result.rejected]
     assert reasons and all(
         r.startswith(f"[manifest.checksum-mismatch] data/{payload.name}: ") for r in reasons
     )
@@ -69,11 +69,13 @@ def test_bag_changed_after_it_was_validated_and_listed(
     result = export_bags(bags, out, profile, environ=ENV, jobs=1)
     (rejected,) = result.rejected
     assert rejected.bag == bad
+    reasons = [reason(r) for r in rejected.reasons]
     if where == "payload":
-        assert all(
-            r.startswith(f"[manifest.checksum-mismatch] data/{target.name}: ") for r in rejected.reasons
-        )
+        assert all(r.startswith(f"[manifest.checksum-mismatch] data/{target.name}: ") for r in reasons)
     else:
-        assert f"{target}: changed since it was validated; export it again" in rejected.reasons
+        changed = (
+            f"[export.changed-since-validated] {target}: changed since it was validated; export it again"
+        )
+        assert changed in reasons
     _published_nothing_for(out, bad)
     assert verify_transfer(out, profile).ok

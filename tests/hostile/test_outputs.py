@@ -325,7 +325,7 @@ def test_build_escapes_what_failed_and_what_it_skipped(tmp_path: Path) -> None:
         f"duplicate: {sources}/b\\u202e\\u200b.txt: the same release as {sources}/a.txt "
         "(byte-identical document and attachments); skipped"
     )
-    assert lines[-2].startswith("1 built, 0 up to date, 1 duplicates, 0 conflicts, 1 failed")
+    assert lines[-2].startswith("1 built, 0 up to date, 1 duplicate, 0 conflicts, 1 failed")
 
 
 @pytest.fixture

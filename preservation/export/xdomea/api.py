@@ -24,7 +24,7 @@ from pathlib import Path
 from preservation.bagit.writer import exclusive_output, fsync_dir
 from preservation.clock import source_date_epoch
 from preservation.errors import BagError
-from preservation.export.admission import Admission, Witness, reason
+from preservation.export.admission import Admission, Witness
 from preservation.export.api import (
     Exported,
     ExportError,
@@ -188,7 +188,7 @@ def _read(admissions: Iterator[Admission], report: Callable[[Outcome], None]) ->
             record = _checked(read_record(admission.bag.name, tags, payload), admission)
         except BagError as exc:
             item = finding("xdomea.mets-unreadable", METS_FILE, reason=exc.message)
-            report(Rejected(admission.bag, (reason(item),)))
+            report(Rejected(admission.bag, (item,)))
             continue
         if witness.reasons():
             report(Rejected(admission.bag, witness.reasons()))
@@ -197,7 +197,7 @@ def _read(admissions: Iterator[Admission], report: Callable[[Outcome], None]) ->
             item = finding(
                 "xdomea.identifier-repeated", identifier=record.identifier, other=seen[record.identifier]
             )
-            report(Rejected(admission.bag, (reason(item),)))
+            report(Rejected(admission.bag, (item,)))
             continue
         seen[record.identifier] = admission.bag
         yield _Bag(admission, witness, record)
@@ -250,7 +250,7 @@ def _write_one(
             errors="; ".join(errors[:3]),
         )
         for bag in group:
-            report(Rejected(bag.admission.bag, (reason(invalid),)))
+            report(Rejected(bag.admission.bag, (invalid,)))
         return group
     sources = _sources(message, group)
     entries = [ZipEntry(message.file_name, len(xml), lambda: [xml])]

@@ -214,7 +214,7 @@ def test_a_payload_file_changed_after_validation_drops_only_its_release(
     pdf.write_bytes(bytes(data))
     result = export("xdomea", bags, tmp_path / "t", profile, environ=ENV)
     assert [r.bag for r in result.rejected] == [bag]
-    assert "manifest.checksum-mismatch" in result.rejected[0].reasons[0]
+    assert result.rejected[0].reasons[0].code == "manifest.checksum-mismatch"
     assert len(result.exported) == len(bags) - 1
     assert not list((tmp_path / "t").glob(".*"))  # no temporary left
     assert main(["verify-transfer", str(tmp_path / "t")]) == 0
@@ -231,7 +231,7 @@ def test_an_invalid_message_is_never_published(
     )
     result = export("xdomea", built_bags[:2], tmp_path / "t", profile, environ=ENV)
     assert len(result.rejected) == 2 and not result.exported
-    assert "xdomea.message-invalid" in result.rejected[0].reasons[0]
+    assert result.rejected[0].reasons[0].code == "xdomea.message-invalid"
     assert list((tmp_path / "t").iterdir()) == []
 
 
