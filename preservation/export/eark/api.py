@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from preservation.bagit.writer import exclusive_output, fsync_dir
 from preservation.clock import source_date_epoch
 from preservation.errors import BagError
-from preservation.export.admission import Admission, Witness, reason
+from preservation.export.admission import Admission, Witness
 from preservation.export.api import (
     BATCH,
     BATCH_BYTES,
@@ -169,14 +169,14 @@ def _sips(
         except (BagError, KeyError) as exc:
             message = exc.message if isinstance(exc, BagError) else f"{exc.args[0]} is missing"
             item = finding("eark.bag-unreadable", METS_FILE, reason=message)
-            report(Rejected(admission.bag, (reason(item),)))
+            report(Rejected(admission.bag, (item,)))
             continue
         if witness.reasons():
             report(Rejected(admission.bag, witness.reasons()))
             continue
         if sip.objid in seen:  # a copy of a bag: the same SIP, which the transfer holds once
             item = finding("eark.sip-repeated", objid=sip.objid, other=seen[sip.objid])
-            report(Rejected(admission.bag, (reason(item),)))
+            report(Rejected(admission.bag, (item,)))
             continue
         seen[sip.objid] = admission.bag
         yield admission, witness, sip
@@ -208,7 +208,7 @@ def _stage(
     errors = _xml_problems(sip)
     if errors:  # a bug of ours or a value the schema cannot take: never publish the SIP
         invalid = finding("eark.mets-invalid", f"{sip.objid}.zip", errors="; ".join(errors[:3]))
-        report(Rejected(admission.bag, (reason(invalid),)))
+        report(Rejected(admission.bag, (invalid,)))
         return None
     members = {m.path: m for m in admission.members}
     name = f"{sip.objid}.zip"
