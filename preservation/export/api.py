@@ -8,6 +8,7 @@ and exports the rest. A complete transfer folder (its manifest-sha512.txt exists
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
@@ -458,3 +459,20 @@ def _finish(out_dir: Path, items: list[TransferItem], chosen: Serialization) -> 
     fsync_dir(out_dir)
     (out_dir / JOURNAL).unlink(missing_ok=True)
     fsync_dir(out_dir)
+
+
+def check_resumable(out_dir: Path, packages: re.Pattern[str], fixed: Sequence[str], what: str) -> None:
+    """`out_dir` is empty, or holds what an interrupted export of `what` left (files named as `packages`
+    match, the `fixed` files); ExportError for a complete transfer or other files, which are never
+    overwritten."""
+    if (out_dir / MANIFEST).exists():
+        raise ExportError(
+            out_dir, "holds a complete transfer; refusing to overwrite it (choose a new folder)"
+        )
+    foreign = sorted(n for n in os.listdir(out_dir) if not packages.fullmatch(n) and n not in fixed)
+    if foreign:
+        raise ExportError(
+            out_dir,
+            f"is not empty and holds no interrupted {what} export ({', '.join(foreign[:3])}); "
+            "choose an empty folder",
+        )

@@ -31,6 +31,7 @@ from preservation.export.api import (
     Outcome,
     Rejected,
     admitted,
+    check_resumable,
     named_bags,
 )
 from preservation.export.eark.mapping import (
@@ -91,7 +92,7 @@ def export_eark(
 
     with exclusive_output(out_dir):
         removed = remove_temporaries(out_dir)
-        _check_folder(out_dir)
+        check_resumable(out_dir, PACKAGE, FIXED, "E-ARK SIP")
         batch: list[_Staged] = []
         for admission, witness, sip in _sips(admitted(bags, rules_from_profile(profile), jobs), settings,
                                              epoch, report):  # fmt: skip
@@ -120,21 +121,6 @@ def export_eark(
         bool(items),
         "E-ARK SIP 2.1",
     )
-
-
-def _check_folder(out_dir: Path) -> None:
-    """An empty folder, or one an interrupted E-ARK export left (SIPs, fixed files)."""
-    if (out_dir / MANIFEST).exists():
-        raise ExportError(
-            out_dir, "holds a complete transfer; refusing to overwrite it (choose a new folder)"
-        )
-    foreign = sorted(n for n in os.listdir(out_dir) if not PACKAGE.fullmatch(n) and n not in FIXED)
-    if foreign:
-        raise ExportError(
-            out_dir,
-            f"is not empty and holds no interrupted E-ARK SIP export ({', '.join(foreign[:3])}); "
-            "choose an empty folder",
-        )
 
 
 def _sips(

@@ -32,6 +32,7 @@ from preservation.export.api import (
     Outcome,
     Rejected,
     admitted,
+    check_resumable,
     named_bags,
 )
 from preservation.export.files import make_durable, place, remove_temporaries, stage_file
@@ -128,7 +129,7 @@ def export_xdomea(
 
     with exclusive_output(out_dir):
         removed = remove_temporaries(out_dir)
-        _check_folder(out_dir)
+        check_resumable(out_dir, CONTAINER, FIXED, "xdomea")
         accepted = list(_read(admitted(bags, rules_from_profile(profile), jobs), report))
         written = _Written()
         while accepted:
@@ -156,21 +157,6 @@ def export_xdomea(
     return ExportResult(
         out_dir, "zip", exported, rejected, removed, bool(written.items), f"xdomea {settings.version}"
     )
-
-
-def _check_folder(out_dir: Path) -> None:
-    """An empty folder, or one an interrupted xdomea export left (containers, fixed files)."""
-    if (out_dir / MANIFEST).exists():
-        raise ExportError(
-            out_dir, "holds a complete transfer; refusing to overwrite it (choose a new folder)"
-        )
-    foreign = sorted(n for n in os.listdir(out_dir) if not CONTAINER.fullmatch(n) and n not in FIXED)
-    if foreign:
-        raise ExportError(
-            out_dir,
-            f"is not empty and holds no interrupted xdomea export ({', '.join(foreign[:3])}); "
-            "choose an empty folder",
-        )
 
 
 def _read(admissions: Iterator[Admission], report: Callable[[Outcome], None]) -> Iterator[_Bag]:
