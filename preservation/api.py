@@ -9,10 +9,11 @@
     api.export(["bags"], "transfer")                           # ExportResult, as `preservation export`
     assert api.verify_transfer("transfer").ok
 
-Paths may be `str` or `Path`; a profile may be a loaded `Profile`, the path of a YAML profile, or None for
-the default profile shipped with the package. Bad input raises `PreservationError` (the one family of
-errors: `ProfileError`, `ReleaseError`, `BagError`, `ExportError`, `FixityError`, …) with the file and the
-problem; everything else a command reports comes back in the result, as in its JSON output.
+The command line is built on these functions (tests/cli/test_facade.py keeps it so); the README's "From
+Python" section lists them. Paths may be `str` or `Path`; a profile may be a loaded `Profile`, the path of a
+YAML profile, or None for the default profile shipped with the package. Bad input raises `PreservationError`
+(the one family of errors: `ProfileError`, `ReleaseError`, `BagError`, `ExportError`, `FixityError`, …) with
+the file and the problem; everything else a command reports comes back in the result, as in its JSON output.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ __all__ = [
     "fixity_run",
     "fixity_status",
     "inspect",
+    "inspect_csv",
     "load_profile",
     "validate",
     "verify_transfer",
