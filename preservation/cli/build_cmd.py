@@ -113,24 +113,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: every command's module is loaded to build the parser, and the
     # build's dependencies would slow down (and enlarge) every other command.
-    from preservation.build import build_bags
+    from preservation import api
 
     profile = profile_from_args(args)
     missing = [shown(str(path)) for path in args.sources if not os.path.lexists(path)]
     if missing:
         raise UsageError(f"no such source: {', '.join(missing)}")
-    corrections = None
     if args.corrected_by is not None and args.corrections is None:
         raise UsageError("--corrected-by names who made the corrections of --corrections FILE; give that too")
-    if args.corrections is not None:
-        from preservation.release.corrections import read_corrections, uncarried
-
-        if args.corrected_by is not None and (not args.corrected_by.strip() or uncarried(args.corrected_by)):
-            raise UsageError(f"--corrected-by {shown(args.corrected_by)!r}: a name of one line is expected")
-        try:
-            corrections = read_corrections(args.corrections)
-        except PreservationError as exc:
-            raise UsageError(str(exc)) from None
     progress = Progress(unit="release", enabled=not args.quiet)
     severities = dict(zip(SEVERITIES, words("cli.severities", args.lang), strict=True))
 
@@ -147,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
                     print(f"  {severities['warning']}: {said}", file=stream)
 
     try:
-        summary = build_bags(
+        summary = api.build(
             args.sources,
             args.out,
             profile,
@@ -156,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
             on_planned=progress.start,
             on_outcome=heard,
             strict=args.strict,
-            corrections=corrections,
+            corrections=args.corrections,
             corrected_by=args.corrected_by,
         )
     except PreservationError as exc:

@@ -88,10 +88,10 @@ def add_lang_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def profile_from_args(args: argparse.Namespace) -> Profile:
-    from preservation.profile import load_profile  # here: loading profiles costs every command's start
+    from preservation import api  # here: loading profiles costs every command's start
 
     try:
-        return load_profile(args.profile)
+        return api.load_profile(args.profile)
     except PreservationError as exc:
         raise UsageError(str(exc)) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from preservation.cli import common
 from preservation.display import shown
@@ -117,19 +117,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_export(args: argparse.Namespace) -> int:
     # Imported here: the parser of every command is built on each call, and the export's
     # dependencies would slow down every other command.
-    from preservation.export import Rejected, bag_folders
-    from preservation.export.formats import ExportOptions, export, get_format
+    from preservation import api
+    from preservation.export import Rejected
 
     profile = common.profile_from_args(args)
-    options = ExportOptions(serialization=args.serialization, xdomea_version=args.xdomea_version)
-    try:
-        bags = bag_folders(args.bags)
-        get_format(args.format, options).check(profile, options)  # refuse before showing any progress
-    except PreservationError as exc:
-        raise common.UsageError(str(exc)) from None
-    from tqdm import tqdm
+    bar: Any = None
 
-    bar = tqdm(total=len(bags), unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
+    def planned(count: int) -> None:  # the format and profile fit: refusals come before any progress
+        nonlocal bar
+        from tqdm import tqdm
+
+        bar = tqdm(total=count, unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
 
     def progress(outcome: Outcome) -> None:
         if isinstance(outcome, Rejected):
@@ -137,12 +135,22 @@ def run_export(args: argparse.Namespace) -> int:
         bar.update(1)
 
     try:
-        with bar:
-            result = export(
-                args.format, bags, args.out, profile, options, on_progress=progress, jobs=args.jobs
-            )
+        result = api.export(
+            args.bags,
+            args.out,
+            profile,
+            format=args.format,
+            serialization=args.serialization,
+            xdomea_version=args.xdomea_version,
+            jobs=args.jobs,
+            on_planned=planned,
+            on_progress=progress,
+        )
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.close()
     if not args.quiet:
         print(_summary(result, args.lang))
     return common.EXIT_OK if result.ok else common.EXIT_FAILED
@@ -171,7 +179,7 @@ def _summary(result: ExportResult, language: str = "en") -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from preservation.export import verify_transfer
+    from preservation import api
 
     profile = common.profile_from_args(args)
     from tqdm import tqdm
@@ -179,7 +187,7 @@ def run_verify(args: argparse.Namespace) -> int:
     bar = tqdm(unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
     try:
         with bar:
-            report = verify_transfer(args.transfer, profile, on_file=lambda _name: bar.update(1))
+            report = api.verify_transfer(args.transfer, profile, on_file=lambda _name: bar.update(1))
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "json":

@@ -23,8 +23,9 @@ from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
 from preservation.validate.findings import decimal, message, words
 
 if TYPE_CHECKING:
-    from preservation.fixity import api, notify, repair
+    from preservation.fixity import notify, repair
     from preservation.fixity.alarms import Alarm
+    from preservation.fixity.api import BagHistory, RunResult
 
 EXIT_INCOMPLETE = 3
 """No bag failed, but some could not be checked."""
@@ -249,7 +250,8 @@ def _exit_code(worst: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from preservation.fixity import api, notify  # lazily: see build_cmd.run
+    from preservation import api
+    from preservation.fixity import notify  # lazily: see build_cmd.run
 
     if args.report is not None and not args.report.parent.is_dir():
         # Found out now rather than after a run of hours.
@@ -269,7 +271,7 @@ def _run(args: argparse.Namespace) -> int:
         raise common.UsageError(str(exc)) from None
     progress = Progress(unit="bag")
     try:
-        result = api.run_fixity(
+        result = api.fixity_run(
             args.roots,
             args.ledger,
             older_than=args.older_than,
@@ -293,7 +295,7 @@ def _run(args: argparse.Namespace) -> int:
         print(_run_text(result, args.older_than, args.lang))
     if args.report is not None:
         try:
-            api.write_report(
+            api.fixity_report(
                 args.ledger,
                 args.report,
                 period=args.older_than,
@@ -332,7 +334,7 @@ def _notify(args: argparse.Namespace, result: dict[str, Any], smtp: notify.SmtpS
             )
 
 
-def _run_text(result: api.RunResult, period: timedelta, language: str = "en") -> str:
+def _run_text(result: RunResult, period: timedelta, language: str = "en") -> str:
     outcomes = dict(zip(OUTCOMES, words("cli.fixity.outcomes", language), strict=True))
     lines = []
     for item in result.checked:
@@ -385,11 +387,12 @@ def _alarm_lines(alarms: Sequence[Alarm], period: timedelta, language: str = "en
 
 
 def _status(args: argparse.Namespace) -> int:
-    from preservation.fixity import api  # lazily: see build_cmd.run
+    from preservation import api  # lazily: see build_cmd.run
 
     try:
-        summary = api.status(args.ledger, period=args.older_than)
-        alarms = api.attention(args.ledger, period=args.older_than, overdue="overdue" in args.fail_on)
+        summary = api.fixity_status(args.ledger, older_than=args.older_than)
+        overdue = "overdue" in args.fail_on
+        alarms = api.fixity_attention(args.ledger, older_than=args.older_than, overdue=overdue)
     except FixityError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "json":
@@ -403,10 +406,10 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from preservation.fixity import api  # lazily: see build_cmd.run
+    from preservation import api  # lazily: see build_cmd.run
 
     try:
-        found = api.history(args.bag, args.ledger)
+        found = api.fixity_history(args.bag, args.ledger)
     except FixityError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "premis":
@@ -419,10 +422,10 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _repair(args: argparse.Namespace) -> int:
-    from preservation.fixity import api  # lazily: see build_cmd.run
+    from preservation import api  # lazily: see build_cmd.run
 
     try:
-        result = api.repair_bag(args.bag, args.ledger, source=args.source, dry_run=args.dry_run)
+        result = api.fixity_repair(args.bag, args.ledger, source=args.source, dry_run=args.dry_run)
     except FixityError as exc:
         raise common.UsageError(str(exc)) from None
     except PreservationError as exc:  # a file that cannot be written; what was restored is recorded
@@ -471,7 +474,7 @@ def _coded(where: str, language: str, code: str, **params: object) -> str:
     return f"{where}: [{code}] {message(code, language, **params)}"
 
 
-def _history_text(found: api.BagHistory, language: str = "en") -> str:
+def _history_text(found: BagHistory, language: str = "en") -> str:
     def say(code: str, **params: object) -> str:
         return message(f"cli.fixity.history.{code}", language, **params)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -14,7 +13,6 @@ from preservation.display import shown
 from preservation.validate.findings import counted, message, words
 
 if TYPE_CHECKING:
-    from preservation.release.identity import Duplicate
     from preservation.release.model import ReadFailure, Release, Skipped
 
 EXAMPLE = """Examples:
@@ -61,21 +59,15 @@ def run(args: argparse.Namespace) -> int:
         raise common.UsageError(f"no such SOURCE: {', '.join(missing)}")
     profile = common.profile_from_args(args)
     # Imported here: the reader, hashing and the catalogue would slow down every other command's start.
-    from preservation.release import read_sources
-    from preservation.release.identity import distinguish
+    from preservation import api
     from preservation.release.model import ReadFailure, Release, Skipped
 
-    results = list(read_sources(args.sources, profile))
-    # Told apart as a build into an empty folder would: shared identifiers suffixed, duplicates said.
-    told = distinguish(r for r in results if isinstance(r, Release))
-    releases = [_as_release(r) for r in told if not isinstance(r, ReadFailure)]
-    failures = [r for r in [*results, *told] if isinstance(r, ReadFailure)]
+    results = api.inspect(args.sources, profile)
+    releases = [r for r in results if isinstance(r, Release)]
+    failures = [r for r in results if isinstance(r, ReadFailure)]
     skipped = [r for r in results if isinstance(r, Skipped)]
     if args.format == "csv":
-        # Imported here, as the rest of the build's and inspect's heavier modules.
-        from preservation.release.corrections import inspect_csv
-
-        common.print_document(inspect_csv(releases).decode("utf-8"))
+        common.print_document(api.inspect_csv(releases).decode("utf-8"))
         _report_problems(failures, skipped)
     elif args.format == "json":
         common.print_json(
@@ -102,14 +94,6 @@ def _report_problems(failures: list[ReadFailure], skipped: list[Skipped]) -> Non
         print(shown(f"error: {failure.source}: {code}{failure.message}"), file=sys.stderr)
     for entry in skipped:
         print(shown(f"skipped: {entry.path}: [{entry.code}] {entry.message}"), file=sys.stderr)
-
-
-def _as_release(item: Release | Duplicate) -> Release:
-    from preservation.release.model import Release
-
-    if isinstance(item, Release):
-        return item
-    return dataclasses.replace(item.release, warnings=(*item.release.warnings, item.finding))
 
 
 def _coded(item: dict[str, str], code: str | None) -> dict[str, str]:

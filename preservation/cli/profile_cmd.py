@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from preservation.bagit_profile import export_bagit_profile  # here: see build_cmd.run
+    from preservation import api  # here: see build_cmd.run
 
-    print_json(export_bagit_profile(profile_from_args(args)))
+    print_json(api.bagit_profile(profile_from_args(args)))
     return EXIT_OK

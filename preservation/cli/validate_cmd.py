@@ -18,7 +18,6 @@ from preservation.workers import usable_cpus
 
 if TYPE_CHECKING:
     from preservation.validate.api import BagReport
-    from preservation.validate.profile_rules import ProfileRules
     from preservation.validate.scan import Mode
 
 FORMATS = ("text", "json", "junit", "github", "sarif", "markdown")
@@ -125,28 +124,29 @@ def _positive_size(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the validator's modules would slow down every other command's start.
-    from preservation import atomic
-    from preservation.validate.api import bags_holding, discover, validate_bag
+    from preservation import api, atomic
     from preservation.validate.report import render_text, summary_line
 
     mode: Mode = "fast" if args.fast else "completeness" if args.completeness_only else "full"
     started = time.monotonic()
+    progress = common.Progress("bag", enabled=args.format == "text")
     try:
-        profile = _profile_rules(args)
-        bags = bags_holding(args.paths) if args.containing else discover(args.paths)
-        progress = common.Progress("bag", enabled=args.format == "text" and len(bags) >= PROGRESS_FROM)
-        progress.start(len(bags))
-        reports = []
-        for bag in bags:
-            reports.append(
-                validate_bag(
-                    bag, mode, profile, args.cross_check, args.jobs, tag_file_limit=args.tag_file_limit
-                )
-            )
-            progress.step(shown(bag.name))
-        progress.close()
+        reports = api.validate(
+            args.paths,
+            args.profile,
+            bagit_profile=args.bagit_profile,
+            mode=mode,
+            cross_check=args.cross_check,
+            jobs=args.jobs,
+            containing=args.containing,
+            tag_file_limit=args.tag_file_limit,
+            on_planned=lambda count: progress.start(count) if count >= PROGRESS_FROM else None,
+            on_bag=lambda bag: progress.step(shown(bag.name)),
+        )
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
+    finally:
+        progress.close()
     if args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ:
         text = render_text(reports, args.strict, colour=True, language=args.lang)
     else:
@@ -180,14 +180,3 @@ def _renderer(form: str) -> Callable[[Sequence[BagReport], bool, str], str]:
 
     renderer: Callable[[Sequence[BagReport], bool, str], str] = getattr(report, f"render_{form}")
     return renderer
-
-
-def _profile_rules(args: argparse.Namespace) -> ProfileRules | None:
-    from preservation.profile import load_profile
-    from preservation.validate.profile_rules import load_bagit_profile, rules_from_profile
-
-    if args.profile is not None:
-        return rules_from_profile(load_profile(args.profile))
-    if args.bagit_profile is not None:
-        return load_bagit_profile(args.bagit_profile)
-    return None
