@@ -15,11 +15,15 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from preservation.hashing import PARALLEL_THRESHOLD, hash_stream
 from preservation.workers import bounded_jobs, process_pool
+
+if TYPE_CHECKING:  # concurrent.futures.process loads multiprocessing (~10 ms); only a pool needs it
+    from concurrent.futures import ProcessPoolExecutor
 
 INLINE_FILES = 512
 """Files hashed in this process before a pool pays for its start-up."""
