@@ -45,7 +45,7 @@ def test_the_version_is_read_only_when_asked_for():
 
 def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
     # No metadata/mets.xml or dc.xml: no lxml and schemas; no profile: no jsonschema; our own reader, not
-    # bagit-python's; no worker pool for one file; no version in the text output.
+    # bagit-python's; no worker pool for one file; no version in the text output; no other command's module.
     bag = tmp_path / "bag"
     (bag / "data").mkdir(parents=True)
     (bag / "data" / "a.txt").write_text("one file\n", encoding="utf-8")
@@ -69,3 +69,6 @@ def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
     loaded = set(modules.read_text().split())
     assert {m for m in loaded if m.split(".")[0] in ("lxml", "jsonschema", "bagit", "dask", "tqdm")} == set()
     assert {m for m in ("multiprocessing", "importlib.metadata") if m in loaded} == set()
+    assert {m for m in loaded if m.startswith("preservation.cli.") and m.endswith("_cmd")} == {
+        "preservation.cli.validate_cmd"
+    }
