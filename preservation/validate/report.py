@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from urllib.parse import quote
-from xml.etree import ElementTree as ET
 
 import preservation
 from preservation import SOFTWARE_NAME
@@ -41,6 +40,8 @@ def render_junit(reports: Sequence[BagReport], strict: bool = False, language: s
     (messages in `language`; names, codes and severities as they are, for the CI server).
 
     Names and messages are `shown`: XML 1.0 cannot carry controls or lone surrogates at all."""
+    from xml.etree import ElementTree as ET  # here: only this format needs it
+
     suites = ET.Element("testsuites", name="preservation validate")
     for report in reports:
         suite = ET.SubElement(suites, "testsuite", name=shown(report.path))
