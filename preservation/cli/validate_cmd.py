@@ -183,10 +183,11 @@ def _renderer(form: str) -> Callable[[Sequence[BagReport], bool, str], str]:
 
 
 def _profile_rules(args: argparse.Namespace) -> ProfileRules | None:
-    from preservation.profile import load_profile
     from preservation.validate.profile_rules import load_bagit_profile, rules_from_profile
 
     if args.profile is not None:
+        from preservation.profile import load_profile  # here: a bag checked without one need not load it
+
         return rules_from_profile(load_profile(args.profile))
     if args.bagit_profile is not None:
         return load_bagit_profile(args.bagit_profile)

@@ -45,7 +45,8 @@ def test_the_version_is_read_only_when_asked_for():
 
 def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
     # No metadata/mets.xml or dc.xml: no lxml and schemas; no profile: no jsonschema; our own reader, not
-    # bagit-python's; no worker pool for one file; no version in the text output; no other command's module.
+    # bagit-python's; no worker pool for one file; no version in the text output; no other command's module;
+    # no profile module when no profile is given.
     bag = tmp_path / "bag"
     (bag / "data").mkdir(parents=True)
     (bag / "data" / "a.txt").write_text("one file\n", encoding="utf-8")
@@ -68,7 +69,9 @@ def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
     assert "valid" in done.stdout
     loaded = set(modules.read_text().split())
     assert {m for m in loaded if m.split(".")[0] in ("lxml", "jsonschema", "bagit", "dask", "tqdm")} == set()
-    assert loaded.isdisjoint({"multiprocessing", "concurrent.futures", "importlib.metadata"})
+    assert loaded.isdisjoint(
+        {"multiprocessing", "concurrent.futures", "importlib.metadata", "preservation.profile"}
+    )
     assert {m for m in loaded if m.startswith("preservation.cli.") and m.endswith("_cmd")} == {
         "preservation.cli.validate_cmd"
     }
