@@ -46,8 +46,13 @@ def main() -> None:
     bagit_cli = shutil.which("bagit.py")
     if bagit_cli is None:
         sys.exit("bagit.py (bagit-python's command line) is not on the PATH")
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     with tempfile.TemporaryDirectory() as tmp:
+        # Bytecode cached as an installed package has it (pip compiles at install): without it every
+        # run compiles our modules anew (~80 ms), and PYTHONDONTWRITEBYTECODE may be set in the shell.
+        # The cache lives in the temporary folder, for every command alike, so the checkout stays clean.
+        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         bag = str(one_file_bag(Path(tmp)))
         python = sys.executable
         best = best_of(

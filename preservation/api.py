@@ -22,11 +22,10 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from preservation.display import shown
 from preservation.errors import PreservationError
-from preservation.profile import Profile
 
 if TYPE_CHECKING:
     from preservation.build import BuildOutcome, BuildSummary
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from preservation.fixity.api import BagHistory, RunResult
     from preservation.fixity.repair import RepairResult
     from preservation.fixity.report import StatusSummary
+    from preservation.profile import Profile
     from preservation.release.corrections import Corrections
     from preservation.release.identity import Duplicate
     from preservation.release.model import ReadFailure, Release, Skipped
@@ -61,15 +61,15 @@ __all__ = [
     "verify_transfer",
 ]
 
-ProfileLike = Profile | str | Path | None
+ProfileLike: TypeAlias = "Profile | str | Path | None"
+"""A profile as an object, the path of a YAML profile, or None for the default shipped with the package."""
 
 
 def _profile(profile: ProfileLike) -> Profile:
-    if isinstance(profile, Profile):
-        return profile
-    from preservation.profile import load_profile
+    # Imported here: a command that needs no profile (validate without one) need not load profiles.
+    from preservation.profile import Profile, load_profile
 
-    return load_profile(profile)
+    return profile if isinstance(profile, Profile) else load_profile(profile)
 
 
 def load_profile(profile: ProfileLike = None) -> Profile:

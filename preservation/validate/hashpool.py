@@ -15,11 +15,16 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from preservation.hashing import PARALLEL_THRESHOLD, hash_stream
 from preservation.workers import bounded_jobs, process_pool
+
+if TYPE_CHECKING:  # concurrent.futures loads logging and multiprocessing (~12 ms); only a pool needs them
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    Batch = Future[list["Result"]]
 
 INLINE_FILES = 512
 """Files hashed in this process before a pool pays for its start-up."""
@@ -92,7 +97,7 @@ class LocalHasher:
     _seen: int = 0
     _batch: list[tuple[str, str, int]] = field(default_factory=list)
     pool: ProcessPoolExecutor | None = None
-    _pending: set[Future[list[Result]]] = field(default_factory=set)
+    _pending: set[Batch] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.jobs = bounded_jobs(self.jobs)  # the pool's size, which the back-pressure below counts on
@@ -106,7 +111,7 @@ class LocalHasher:
         if len(self._batch) >= BATCH:
             self._submit()
         if len(self._pending) > 2 * self.jobs:  # back-pressure: keep a few batches in flight, not the bag
-            done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
+            done, self._pending = _first_done(self._pending)
             for future in done:
                 yield from future.result()
 
@@ -121,10 +126,18 @@ class LocalHasher:
             self._submit()
         try:
             while self._pending:
-                done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
+                done, self._pending = _first_done(self._pending)
                 for future in done:
                     yield from future.result()
         finally:
             if self.pool is not None:
                 self.pool.shutdown(cancel_futures=True)
                 self.pool = None
+
+
+def _first_done(pending: set[Batch]) -> tuple[set[Batch], set[Batch]]:
+    """The batches done and those still pending, once one is done."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    done, still = wait(pending, return_when=FIRST_COMPLETED)
+    return done, still

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from preservation.bagit_profile import export_bagit_profile
 from preservation.errors import ProfileError
-from preservation.profile import Profile, read_profile_text
+
+if TYPE_CHECKING:  # the profile modules are imported where a profile is read: a bag without one needs neither
+    from preservation.profile import Profile
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 # The structure the checks rely on; unknown keys stay allowed (profiles carry extensions such as Other-Info).
@@ -139,12 +140,16 @@ def rules_from_document(document: Any, source: Path | str) -> ProfileRules:
 
 def rules_from_profile(profile: Profile) -> ProfileRules:
     """Our YAML profile, through its BagIt Profile export, plus the notice the export cannot carry."""
+    from preservation.bagit_profile import export_bagit_profile
+
     rules = rules_from_document(export_bagit_profile(profile), profile.source)
     return replace(rules, notice=profile.notice)
 
 
 def load_bagit_profile(path: Path | str) -> ProfileRules:
     """Load a BagIt Profile JSON file; ProfileError naming the file for unreadable or malformed input."""
+    from preservation.profile import read_profile_text
+
     source = Path(path)
     text = read_profile_text(source, "BagIt Profile")
     try:

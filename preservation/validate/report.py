@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from urllib.parse import quote
-from xml.etree import ElementTree as ET
 
-from preservation import SOFTWARE_NAME, __version__
+import preservation
+from preservation import SOFTWARE_NAME
 from preservation.display import json_dumps, shown
 from preservation.validate.api import BagReport
 from preservation.validate.findings import SEVERITIES, Finding, catalogue, counted, decimal, message, words
@@ -40,6 +40,8 @@ def render_junit(reports: Sequence[BagReport], strict: bool = False, language: s
     (messages in `language`; names, codes and severities as they are, for the CI server).
 
     Names and messages are `shown`: XML 1.0 cannot carry controls or lone surrogates at all."""
+    from xml.etree import ElementTree as ET  # here: only this format needs it
+
     suites = ET.Element("testsuites", name="preservation validate")
     for report in reports:
         suite = ET.SubElement(suites, "testsuite", name=shown(report.path))
@@ -204,7 +206,8 @@ def render_sarif(reports: Sequence[BagReport], strict: bool = False, language: s
                     "properties": {"message-de": _text(report, finding, "de")},
                 }
             )
-    driver = {"name": SOFTWARE_NAME, "version": __version__, "rules": rules}
+    # read here, not on import: importlib.metadata costs every other format ~10 ms
+    driver = {"name": SOFTWARE_NAME, "version": preservation.__version__, "rules": rules}
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -13,9 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal, TypeGuard, cast
+from typing import TYPE_CHECKING, BinaryIO, Literal, TypeGuard, cast
 
 from preservation.bagit.parse import (
     DIGEST_LENGTHS,
@@ -39,6 +38,9 @@ from preservation.hashing import ALGORITHMS, Digests, hash_stream
 from preservation.validate.hashpool import INLINE_FILES, LocalHasher, start_pool
 from preservation.validate.hashpool import Result as HashResult
 from preservation.validate.profile_rules import ProfileRules
+
+if TYPE_CHECKING:  # loads multiprocessing (~10 ms); only a pool needs it
+    from concurrent.futures import ProcessPoolExecutor
 
 Mode = Literal["full", "fast", "completeness"]
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import bagit
+
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("lxml", "jsonschema", "yaml", "bagit", "dask", "distributed", "pygfried", "tqdm", "sqlite3")
 HEAVY_STDLIB = ("multiprocessing", "concurrent.futures", "importlib.metadata", "tarfile", "hashlib")
@@ -39,3 +41,37 @@ def test_the_version_is_read_only_when_asked_for():
         check=False,
     )
     assert done.returncode == 0 and done.stdout.startswith("preservation ")
+
+
+def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
+    # No metadata/mets.xml or dc.xml: no lxml and schemas; no profile: no jsonschema; our own reader, not
+    # bagit-python's; no worker pool for one file; no version in the text output; no other command's module;
+    # no profile module when no profile is given.
+    bag = tmp_path / "bag"
+    (bag / "data").mkdir(parents=True)
+    (bag / "data" / "a.txt").write_text("one file\n", encoding="utf-8")
+    bagit.make_bag(str(bag), checksums=["sha256"])
+    modules = tmp_path / "modules.txt"
+    wrapper = (
+        "import atexit, runpy, sys\n"
+        f"atexit.register(lambda: open({str(modules)!r}, 'w').write('\\n'.join(sys.modules)))\n"
+        f"sys.argv = ['preservation', 'validate', {str(bag)!r}]\n"
+        "runpy.run_module('preservation', run_name='__main__')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout
+    loaded = set(modules.read_text().split())
+    assert {m for m in loaded if m.split(".")[0] in ("lxml", "jsonschema", "bagit", "dask", "tqdm")} == set()
+    assert loaded.isdisjoint(
+        {"multiprocessing", "concurrent.futures", "importlib.metadata", "preservation.profile"}
+    )
+    assert {m for m in loaded if m.startswith("preservation.cli.") and m.endswith("_cmd")} == {
+        "preservation.cli.validate_cmd"
+    }
