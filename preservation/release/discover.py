@@ -11,7 +11,7 @@ from pathlib import Path
 
 from preservation.display import shown
 from preservation.release.model import Skipped
-from preservation.sourcefile import RefusedSource, entry_problem, name_refused
+from preservation.sourcefile import RefusedSource, entry_problem, name_refused, special_kind
 from preservation.validate.findings import Finding, finding
 
 _DOCUMENT = re.compile(r"\.(?:txt|html?|xhtml)(?:\.[a-z]{2})?$", re.IGNORECASE)
@@ -205,7 +205,15 @@ def _release_folder(folder: Path, document: Path, skip: Skip) -> Iterator[Found 
             if is_junk(entry.path):
                 warnings.append(finding("release.file-skipped", name=shown(name)))
             elif problem is not None:
+                # Said twice: now, and in the bag's record of the reading, as the bag lacks the entry.
                 yield _skipped(problem)
+                kind = special_kind(entry.mode)
+                left_out = (
+                    finding("release.special-left-out", name=shown(name), kind=kind)
+                    if kind
+                    else finding("release.link-left-out", name=shown(name))
+                )
+                warnings.append(left_out)
             else:
                 refusals.append(name_refused(entry.path, name))
                 if entry.path != document:

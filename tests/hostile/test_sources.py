@@ -132,10 +132,15 @@ def test_links_and_special_files_in_a_release_folder_are_skipped_named_and_never
     assert (
         run.stdout.splitlines()[-1]
         == f"1 built, 0 up to date, 0 conflicts, 0 failed, {len(skipped)} entries skipped; "
-        "1 warning (--verbose lists them)"
+        f"{1 + len(skipped)} warnings (--verbose lists them)"
     )
     bag = one_bag(out)
     assert payload(bag) == ["data/bilder/foto.jpg", "data/pressemitteilung.txt"]
+    # The bag's own record says what was left out of it, entry by entry.
+    mets = (bag / "metadata" / "mets.xml").read_text(encoding="utf-8")
+    for path in skipped:
+        code = "release.link-left-out" if path.is_symlink() else "release.special-left-out"
+        assert f"{code}: {path.relative_to(folder).as_posix()}: " in mets
     canary.assert_absent(out)
     assert run_cli("validate", bag, timeout=30).code == 0
 
