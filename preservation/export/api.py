@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -74,6 +74,25 @@ class Rejected:
 Outcome = Exported | Rejected
 
 
+@dataclass
+class Outcomes:
+    """Each bag's outcome as an export decides it, kept for the result and told to `on_progress` at once."""
+
+    on_progress: Callable[[Outcome], None] | None = None
+    seen: list[Outcome] = field(default_factory=list)
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.seen.append(outcome)
+        if self.on_progress is not None:
+            self.on_progress(outcome)
+
+    def exported(self) -> tuple[Exported, ...]:
+        return tuple(o for o in self.seen if isinstance(o, Exported))
+
+    def rejected(self) -> tuple[Rejected, ...]:
+        return tuple(o for o in self.seen if isinstance(o, Rejected))
+
+
 @dataclass(frozen=True)
 class ExportResult:
     transfer_dir: Path
@@ -128,13 +147,7 @@ def export_bags(
     bags = named_bags(bags)
     epoch = source_date_epoch(environ)
     settings = Settings(chosen, str(int(epoch.timestamp())) if epoch is not None else None)
-    outcomes: list[Outcome] = []
-
-    def report(outcome: Outcome) -> None:
-        outcomes.append(outcome)
-        if on_progress is not None:
-            on_progress(outcome)
-
+    report = Outcomes(on_progress)
     with exclusive_output(out_dir):
         removed = remove_temporaries(out_dir)
         journal = _check_folder(out_dir, bags, chosen, settings)
@@ -145,13 +158,12 @@ def export_bags(
             _export_all(admissions, out_dir, chosen, epoch, writer, report)
         finally:
             writer.close()
-        exported = tuple(o for o in outcomes if isinstance(o, Exported))
+        exported = report.exported()
         if exported:
             _finish(out_dir, [o.item for o in exported], chosen)
         else:
             (out_dir / JOURNAL).unlink(missing_ok=True)
-    rejected = tuple(o for o in outcomes if isinstance(o, Rejected))
-    return ExportResult(out_dir, chosen, exported, rejected, removed, bool(exported))
+    return ExportResult(out_dir, chosen, exported, report.rejected(), removed, bool(exported))
 
 
 def bag_folders(paths: Sequence[Path | str]) -> list[Path]:

@@ -29,6 +29,7 @@ from preservation.export.api import (
     ExportError,
     ExportResult,
     Outcome,
+    Outcomes,
     Rejected,
     admitted,
     check_resumable,
@@ -83,13 +84,7 @@ def export_eark(
     bags = named_bags(bags)
     epoch = source_date_epoch(environ)
     items: list[TransferItem] = []
-    outcomes: list[Outcome] = []
-
-    def report(outcome: Outcome) -> None:
-        outcomes.append(outcome)
-        if on_progress is not None:
-            on_progress(outcome)
-
+    report = Outcomes(on_progress)
     with exclusive_output(out_dir):
         removed = remove_temporaries(out_dir)
         check_resumable(out_dir, PACKAGE, FIXED, "E-ARK SIP")
@@ -115,8 +110,8 @@ def export_eark(
     return ExportResult(
         out_dir,
         "zip",
-        tuple(o for o in outcomes if isinstance(o, Exported)),
-        tuple(o for o in outcomes if isinstance(o, Rejected)),
+        report.exported(),
+        report.rejected(),
         removed,
         bool(items),
         "E-ARK SIP 2.1",

@@ -30,6 +30,7 @@ from preservation.export.api import (
     ExportError,
     ExportResult,
     Outcome,
+    Outcomes,
     Rejected,
     admitted,
     check_resumable,
@@ -120,13 +121,7 @@ def export_xdomea(
     settings = settings_from_profile(profile, choose_version(profile, version))
     bags = named_bags(bags)
     epoch = source_date_epoch(environ)
-    outcomes: list[Outcome] = []
-
-    def report(outcome: Outcome) -> None:
-        outcomes.append(outcome)
-        if on_progress is not None:
-            on_progress(outcome)
-
+    report = Outcomes(on_progress)
     with exclusive_output(out_dir):
         removed = remove_temporaries(out_dir)
         check_resumable(out_dir, CONTAINER, FIXED, "xdomea")
@@ -152,10 +147,14 @@ def export_xdomea(
             )
         if written.items:
             _finish(out_dir, written.items, written.rows, settings.version)
-    exported = tuple(o for o in outcomes if isinstance(o, Exported))
-    rejected = tuple(o for o in outcomes if isinstance(o, Rejected))
     return ExportResult(
-        out_dir, "zip", exported, rejected, removed, bool(written.items), f"xdomea {settings.version}"
+        out_dir,
+        "zip",
+        report.exported(),
+        report.rejected(),
+        removed,
+        bool(written.items),
+        f"xdomea {settings.version}",
     )
 
 
