@@ -46,11 +46,6 @@ def is_due(bag: BagRecord, *, now: datetime, older_than: timedelta, check_all: b
     return bag.last_checked_at < format_time(now - older_than)
 
 
-def is_overdue(bag: BagRecord, *, now: datetime, period: timedelta) -> bool:
-    """Not checked within `period` (never checked included): what `--fail-on overdue` alarms on."""
-    return bag.last_checked_at is None or bag.last_checked_at < format_time(now - period)
-
-
 def select(
     bags: Sequence[BagRecord],
     *,
