@@ -142,9 +142,11 @@ def run_fixity(
             raise FixityError(root, f"cannot be read: {exc.strerror}") from None
     run_start = clock()
     since = format_time(run_start)
+    # The pool first: its workers are forked while this process has no other thread (see `workers`);
+    # the ledger's checkpoint thread starts after.
     with (
-        Ledger(ledger_path, background_checkpoints=True) as ledger,
         open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool,
+        Ledger(ledger_path, background_checkpoints=True) as ledger,
     ):
         found = discover.find_bags(resolved)
         known = ledger.bags()

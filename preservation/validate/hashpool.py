@@ -3,10 +3,10 @@
 The walk stays in the validating process; files go to worker processes in batches and their digests come
 back as batches finish, so memory holds a few batches, not the bag. Small bags never start a pool.
 
-Workers are forked: no interpreter start-up and no re-import of the caller's main module (spawn and
-forkserver both re-import it, which for the command line is most of the package). A worker's RSS counts
-every page of the parent at the fork, so `start_pool` is called before the manifests are read, while the
-parent holds little more than the interpreter.
+Workers need nothing but the parent's memory, so they are forked where `workers` finds that safe: no
+interpreter start-up and no re-import of the package. A worker's RSS counts every page of the parent at
+the fork, so `start_pool` is called before the manifests are read, while the parent holds little more than
+the interpreter. Elsewhere they come from a forkserver that preloads only this module.
 """
 
 from __future__ import annotations
@@ -77,9 +77,7 @@ def hash_local(rel: str, path: str, size_hint: int, algorithms: tuple[str, ...])
 
 def start_pool(jobs: int) -> ProcessPoolExecutor:
     """A pool whose `jobs` workers are forked now, with the parent as small as it is at this moment."""
-    pool = process_pool(jobs, start="fork")
-    pool.submit(int)  # with fork, the first submit starts every worker
-    return pool
+    return process_pool(jobs, forkable=True, preload=(__name__,))
 
 
 def _hash_batch(batch: list[tuple[str, str, int]], algorithms: tuple[str, ...]) -> list[Result]:
