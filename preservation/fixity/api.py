@@ -159,8 +159,7 @@ def run_fixity(
         # their first check also reads what registration records: the tag files are read once.
         unknown = discover.unknown(found, known, ledger.not_bags())
         if unknown:
-            ledger.add_found([(f.path, f.kind) for f in unknown], since)
-            known = ledger.bags()
+            known += ledger.add_found([(f.path, f.kind) for f in unknown], since)
         candidates = [bag for bag in known if discover.is_under(bag.path, resolved)]
         found_paths = {f.path for f in found}
         # A bag no longer where the ledger has it is checked now, not when it is next due: gone, it is

@@ -102,7 +102,8 @@ class LocalHasher:
 
     def add(self, rel: str, path: str, size: int) -> Iterator[Result]:
         self._seen += 1
-        if self.jobs <= 1 or self._seen <= INLINE_FILES:
+        # A pool started early (a long manifest) takes every file: its workers would idle meanwhile.
+        if self.jobs <= 1 or (self.pool is None and self._seen <= INLINE_FILES):
             yield hash_local(rel, path, size, self.algorithms)
             return
         self._batch.append((rel, path, size))
