@@ -7,8 +7,8 @@ validating a bag would otherwise pay on every run. It forks only on Linux and on
 one thread: a fork copies the lock a sibling thread holds, never the thread that would release it (the
 fixity ledger's checkpoint thread, tqdm's monitor, pygfried's Go runtime), so a pool is made before such
 a thread starts, or its workers come from the forkserver. The forkserver is started once per process, by
-the first pool that needs it, with the modules that pool preloads; every command's workers then start
-from it ready instead of importing the package again (~0.5 s each).
+the first pool that needs it, with the modules that pool preloads; every later worker starts from it with
+those imported, instead of importing them again.
 
 A worker whose owner is killed must not live on: nothing would ever read its results, and a forkserver
 worker keeps the forkserver alive in turn (it holds the forkserver's "alive" pipe). So every worker
@@ -41,7 +41,7 @@ R = TypeVar("R")
 GUARD = "preservation.forkserver_guard"
 PRELOAD = ("preservation.build", "preservation.export.admission")
 """What the forkserver imports, after `GUARD`, unless the pool that starts it names its own modules: the
-guard first, so that the forkserver is tied to its owner before it spends ~0.5 s importing the rest."""
+guard first, so that the forkserver is tied to its owner before it spends its time importing the rest."""
 
 StartMethod = Literal["fork", "forkserver", "spawn"]
 FORK = sys.platform.startswith("linux")

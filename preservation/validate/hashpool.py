@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from preservation.hashing import PARALLEL_THRESHOLD, hash_stream
 from preservation.workers import bounded_jobs, process_pool
@@ -58,21 +59,37 @@ def hash_local(rel: str, path: str, size_hint: int, algorithms: tuple[str, ...])
             with os.fdopen(fd, "rb", buffering=0, closefd=False) as stream:
                 digests = hash_stream(stream, algorithms, size_hint=size_hint)
             return rel, digests.size, tuple(bytes.fromhex(digests.values[n]) for n in algorithms), None
-        hashers = [hashlib.new(name) for name in algorithms]
-        size = 0
+        makers = _makers(algorithms)
         request = size_hint + 1  # one read returns the whole file; a short read is the end of a regular file
-        while chunk := os.read(fd, request):
+        chunk = os.read(fd, request)
+        if len(chunk) < request:  # the common case: each digest made from the one read, no update calls
+            return rel, len(chunk), tuple(make(chunk).digest() for make in makers), None
+        hashers = [make(chunk) for make in makers]
+        size = len(chunk)
+        while chunk := os.read(fd, 1 << 20):  # grown since the walk
             size += len(chunk)
             for hasher in hashers:
                 hasher.update(chunk)
-            if len(chunk) < request:
-                break
-            request = 1 << 20
     except OSError as exc:
         return rel, size_hint, None, exc.strerror or type(exc).__name__
     finally:
         os.close(fd)
     return rel, size, tuple(h.digest() for h in hashers), None
+
+
+_MAKERS: dict[tuple[str, ...], tuple[Callable[[bytes], Any], ...]] = {}
+
+
+def _makers(algorithms: tuple[str, ...]) -> tuple[Callable[[bytes], Any], ...]:
+    """Each algorithm's own constructor (`hashlib.sha256`), looked up once: `hashlib.new(name)` looks
+    the name up again on every call, which for small files is a noticeable part of hashing them."""
+    makers = _MAKERS.get(algorithms)
+    if makers is None:
+        makers = _MAKERS[algorithms] = tuple(
+            getattr(hashlib, name) if name in hashlib.algorithms_guaranteed else partial(hashlib.new, name)
+            for name in algorithms
+        )
+    return makers
 
 
 def start_pool(jobs: int) -> ProcessPoolExecutor:
