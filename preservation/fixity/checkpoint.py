@@ -35,6 +35,8 @@ class Checkpointer:
         self._db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
         self._page_size: int = self._db.execute("PRAGMA page_size").fetchone()[0]
         self._reader = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+        self._short = True
+        """The log is short enough to be held: the reader lets go once it holds `restart_bytes`."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ledger-checkpoint", daemon=True)
         self._thread.start()
@@ -42,23 +44,23 @@ class Checkpointer:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                # Copies the log up to what the reader holds.
+                if not self._reader.in_transaction and self._short:
+                    self._begin()  # before the copy, while some of the log is not copied yet
                 _, frames, copied = self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                self._hold(frames, copied)
+                self._short = frames * self._page_size < self._restart_bytes
+                # Commits after the snapshot: hold the newest instead (or let go of a long log).
+                if self._reader.in_transaction and (copied < frames or not self._short):
+                    self._reader.execute("COMMIT")
+                    if self._short:
+                        self._begin()
             except sqlite3.Error:
                 continue  # the next one, or the final close, checkpoints
 
-    def _hold(self, frames: int, copied: int) -> None:
-        """Move the read transaction to the newest commit, or end it when the log is long enough to be
-        started over. Kept where it is when the log is copied whole: a reader that begins then reads
-        the database alone, and would hold nothing."""
-        if self._reader.in_transaction:
-            if copied >= frames:
-                return
-            self._reader.execute("COMMIT")
-        if frames * self._page_size < self._restart_bytes:
-            self._reader.execute("BEGIN")
-            self._reader.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # takes the snapshot
+    def _begin(self) -> None:
+        """Begin the read transaction on the newest commit. Only ever while part of the log is not copied
+        into the database: on a log copied whole, a reader reads the database alone, and holds nothing."""
+        self._reader.execute("BEGIN")
+        self._reader.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # takes the snapshot
 
     def close(self) -> None:
         self._stop.set()
