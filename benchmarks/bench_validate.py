@@ -88,13 +88,15 @@ def build_many(root: Path, count: int) -> Path:
 
 
 def best_of(sides: dict[str, Callable[[], None]]) -> dict[str, float]:
-    """Each side's best time of `ROUNDS`, the sides taking turns in each round."""
+    """Each side's best time of `ROUNDS`, the sides taking turns in each round; each round is printed."""
     times: dict[str, list[float]] = {name: [] for name in sides}
-    for _ in range(ROUNDS):
+    for number in range(ROUNDS):
         for name, run in sides.items():
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
+        shown = ", ".join(f"{name} {runs[-1]:.2f} s" for name, runs in times.items())
+        print(f"  round {number + 1}: {shown} ({_load()})", flush=True)
     return {name: min(runs) for name, runs in times.items()}
 
 
