@@ -1,10 +1,14 @@
 """The one way this package starts worker processes: how many, how, and that they die with their owner.
 
-Not fork by default: a parent may hold threads that a fork breaks (pygfried's Go runtime, tqdm's
-monitor). A forkserver is started once per process, by the first pool, with the modules it preloads; so
-the list names what every command's workers need, and a program that builds and then exports in one
-process still gets workers that start ready instead of importing the package again (~0.5 s each). A
-pool that forks on purpose (`validate`'s hashing, to skip even that start-up) says so.
+How they start is decided here alone (`start_method`), never left to Python's default (fork on Linux up
+to 3.13, forkserver from 3.14). A pool whose workers need nothing but the caller's memory says it may
+fork (`forkable`): forking skips the interpreter's start-up and the re-import of the package, which
+validating a bag would otherwise pay on every run. It forks only on Linux and only while this process has
+one thread: a fork copies the lock a sibling thread holds, never the thread that would release it (the
+fixity ledger's checkpoint thread, tqdm's monitor, pygfried's Go runtime), so a pool is made before such
+a thread starts, or its workers come from the forkserver. The forkserver is started once per process, by
+the first pool that needs it, with the modules that pool preloads; every later worker starts from it with
+those imported, instead of importing them again.
 
 A worker whose owner is killed must not live on: nothing would ever read its results, and a forkserver
 worker keeps the forkserver alive in turn (it holds the forkserver's "alive" pipe). So every worker
@@ -34,8 +38,15 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-PRELOAD = ("preservation.forkserver_guard", "preservation.build", "preservation.export.admission")
-"""The guard first: the forkserver is tied to its owner before it spends ~0.5 s importing the rest."""
+GUARD = "preservation.forkserver_guard"
+PRELOAD = ("preservation.build", "preservation.export.admission")
+"""What the forkserver imports, after `GUARD`, unless the pool that starts it names its own modules: the
+guard first, so that the forkserver is tied to its owner before it spends its time importing the rest."""
+
+StartMethod = Literal["fork", "forkserver", "spawn"]
+FORK = sys.platform.startswith("linux")
+"""Whether a `forkable` pool may fork at all: elsewhere system libraries break in a forked child (macOS)
+or there is no fork (Windows). Tests turn it off to run every pool as Python 3.14 runs it by default."""
 
 JOBS_PER_CPU = 2
 """Workers per CPU at most: hashing waits on storage now and then, but beyond this more workers only
@@ -62,27 +73,48 @@ def bounded_jobs(requested: int) -> int:
     return max(1, min(requested, max_jobs()))
 
 
+def start_method(forkable: bool) -> StartMethod:
+    """How the workers of a pool start now: forked when they may be and forking is safe (see above), else
+    from the forkserver, or spawned where there is none."""
+    import multiprocessing
+
+    if forkable and FORK and threading.active_count() == 1:
+        return "fork"
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        return "forkserver"
+    return "spawn"
+
+
 def process_pool(
     jobs: int,
     *,
-    start: Literal["forkserver", "fork"] = "forkserver",
+    forkable: bool = False,
+    preload: tuple[str, ...] = PRELOAD,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
 ) -> ProcessPoolExecutor:
-    """A pool of `bounded_jobs(jobs)` workers that die with this process; `initializer` runs after that."""
+    """A pool of `bounded_jobs(jobs)` workers that die with this process; `initializer` runs after that.
+
+    `forkable`: the workers need nothing but this process's memory, so they may be forked; they are
+    then forked here and now, while `start_method` has found it safe. `preload`: the modules the workers
+    need, imported once by the forkserver if this pool is the one that starts it."""
     # Imported here: every command's start would pay for them, and only the ones with a pool use them.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context(start)
-    if start == "forkserver":
-        context.set_forkserver_preload(list(PRELOAD))
-    return ProcessPoolExecutor(
+    method = start_method(forkable)
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload([GUARD, *preload])
+    pool = ProcessPoolExecutor(
         max_workers=bounded_jobs(jobs),
         mp_context=context,
         initializer=_start_worker,
         initargs=(os.getpid(), initializer, initargs),
     )
+    if method == "fork":  # the first submit forks every worker, before any thread of the pool's own
+        pool.submit(int)
+    return pool
 
 
 def map_ahead(

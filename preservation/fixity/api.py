@@ -142,9 +142,11 @@ def run_fixity(
             raise FixityError(root, f"cannot be read: {exc.strerror}") from None
     run_start = clock()
     since = format_time(run_start)
+    # The pool first: its workers are forked while this process has no other thread (see `workers`);
+    # the ledger's checkpoint thread starts after.
     with (
-        Ledger(ledger_path, background_checkpoints=True) as ledger,
         open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool,
+        Ledger(ledger_path, background_checkpoints=True) as ledger,
     ):
         found = discover.find_bags(resolved)
         known = ledger.bags()
@@ -157,8 +159,7 @@ def run_fixity(
         # their first check also reads what registration records: the tag files are read once.
         unknown = discover.unknown(found, known, ledger.not_bags())
         if unknown:
-            ledger.add_found([(f.path, f.kind) for f in unknown], since)
-            known = ledger.bags()
+            known += ledger.add_found([(f.path, f.kind) for f in unknown], since)
         candidates = [bag for bag in known if discover.is_under(bag.path, resolved)]
         found_paths = {f.path for f in found}
         # A bag no longer where the ledger has it is checked now, not when it is next due: gone, it is

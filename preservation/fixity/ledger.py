@@ -481,16 +481,22 @@ class Ledger:
     # -- writing ---------------------------------------------------------------------------------------
 
     @_timed
-    def add_found(self, found: Sequence[tuple[str, BagKind]], now: str) -> None:
+    def add_found(self, found: Sequence[tuple[str, BagKind]], now: str) -> list[BagRecord]:
         """Enter the bags found (path, kind) whose paths are unknown, without an anchor yet, so that they
-        can be claimed like any other: their first check (or `register`) takes the anchor."""
+        can be claimed like any other: their first check (or `register`) takes the anchor. Returns the
+        bags entered, in order (a path another run entered meanwhile is left to it): a first run then
+        reads its thousands of bags from the ledger once, not twice."""
         with self._write() as db:
+            (last,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM bags").fetchone()
             db.executemany(
                 "INSERT OR IGNORE INTO bags (path, kind, anchor, registered_at) VALUES (?, ?, 'null', ?)",
                 [(_stored(path), kind, now) for path, kind in found],
             )
             # A path remembered as no bag is entered again once it changed: it may be one now.
             db.execute("DELETE FROM not_bags WHERE path IN (SELECT path FROM bags)")
+            # New rows take ids above the largest, and the write lock kept other runs from adding any.
+            rows = db.execute(f"SELECT {_BAG_COLUMNS} FROM bags WHERE id > ? ORDER BY id", (last,))
+            return [_bag(row) for row in rows.fetchall()]
 
     @_timed
     def register(

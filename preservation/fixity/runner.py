@@ -159,7 +159,14 @@ def open_pool(
         return
     # Hashing workers yield the CPU to the coordinator, whose ledger writes and claims sit on the run's
     # critical path: with as many workers as cores, it would otherwise queue behind them for each one.
-    with process_pool(jobs, start="fork", initializer=os.nice, initargs=(WORKER_NICENESS,)) as executor:
+    # Forked only if opened before the ledger's checkpoint thread starts (see `workers`).
+    with process_pool(
+        jobs,
+        forkable=True,
+        preload=("preservation.fixity.check",),
+        initializer=os.nice,
+        initargs=(WORKER_NICENESS,),
+    ) as executor:
         yield ProcessPool(executor, bounded_jobs(jobs))
 
 

@@ -3,10 +3,10 @@
 The walk stays in the validating process; files go to worker processes in batches and their digests come
 back as batches finish, so memory holds a few batches, not the bag. Small bags never start a pool.
 
-Workers are forked: no interpreter start-up and no re-import of the caller's main module (spawn and
-forkserver both re-import it, which for the command line is most of the package). A worker's RSS counts
-every page of the parent at the fork, so `start_pool` is called before the manifests are read, while the
-parent holds little more than the interpreter.
+Workers need nothing but the parent's memory, so they are forked where `workers` finds that safe: no
+interpreter start-up and no re-import of the package. A worker's RSS counts every page of the parent at
+the fork, so `start_pool` is called before the manifests are read, while the parent holds little more than
+the interpreter. Elsewhere they come from a forkserver that preloads only this module.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from preservation.hashing import PARALLEL_THRESHOLD, hash_stream
 from preservation.workers import bounded_jobs, process_pool
@@ -58,16 +59,17 @@ def hash_local(rel: str, path: str, size_hint: int, algorithms: tuple[str, ...])
             with os.fdopen(fd, "rb", buffering=0, closefd=False) as stream:
                 digests = hash_stream(stream, algorithms, size_hint=size_hint)
             return rel, digests.size, tuple(bytes.fromhex(digests.values[n]) for n in algorithms), None
-        hashers = [hashlib.new(name) for name in algorithms]
-        size = 0
+        makers = _makers(algorithms)
         request = size_hint + 1  # one read returns the whole file; a short read is the end of a regular file
-        while chunk := os.read(fd, request):
+        chunk = os.read(fd, request)
+        if len(chunk) < request:  # the common case: each digest made from the one read, no update calls
+            return rel, len(chunk), tuple(make(chunk).digest() for make in makers), None
+        hashers = [make(chunk) for make in makers]
+        size = len(chunk)
+        while chunk := os.read(fd, 1 << 20):  # grown since the walk
             size += len(chunk)
             for hasher in hashers:
                 hasher.update(chunk)
-            if len(chunk) < request:
-                break
-            request = 1 << 20
     except OSError as exc:
         return rel, size_hint, None, exc.strerror or type(exc).__name__
     finally:
@@ -75,11 +77,24 @@ def hash_local(rel: str, path: str, size_hint: int, algorithms: tuple[str, ...])
     return rel, size, tuple(h.digest() for h in hashers), None
 
 
+_MAKERS: dict[tuple[str, ...], tuple[Callable[[bytes], Any], ...]] = {}
+
+
+def _makers(algorithms: tuple[str, ...]) -> tuple[Callable[[bytes], Any], ...]:
+    """Each algorithm's own constructor (`hashlib.sha256`), looked up once: `hashlib.new(name)` looks
+    the name up again on every call, which for small files is a noticeable part of hashing them."""
+    makers = _MAKERS.get(algorithms)
+    if makers is None:
+        makers = _MAKERS[algorithms] = tuple(
+            getattr(hashlib, name) if name in hashlib.algorithms_guaranteed else partial(hashlib.new, name)
+            for name in algorithms
+        )
+    return makers
+
+
 def start_pool(jobs: int) -> ProcessPoolExecutor:
     """A pool whose `jobs` workers are forked now, with the parent as small as it is at this moment."""
-    pool = process_pool(jobs, start="fork")
-    pool.submit(int)  # with fork, the first submit starts every worker
-    return pool
+    return process_pool(jobs, forkable=True, preload=(__name__,))
 
 
 def _hash_batch(batch: list[tuple[str, str, int]], algorithms: tuple[str, ...]) -> list[Result]:
@@ -104,7 +119,8 @@ class LocalHasher:
 
     def add(self, rel: str, path: str, size: int) -> Iterator[Result]:
         self._seen += 1
-        if self.jobs <= 1 or self._seen <= INLINE_FILES:
+        # A pool started early (a long manifest) takes every file: its workers would idle meanwhile.
+        if self.jobs <= 1 or (self.pool is None and self._seen <= INLINE_FILES):
             yield hash_local(rel, path, size, self.algorithms)
             return
         self._batch.append((rel, path, size))

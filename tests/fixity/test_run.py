@@ -238,6 +238,21 @@ def test_first_check_registers_so_tag_files_are_read_once(
     assert all(bag.anchor and bag.identity for bag in bags)
 
 
+def test_bags_found_are_entered_once_and_returned_as_entered(tmp_path: Path) -> None:
+    """A first run reads the ledger's bags once and takes the ones it entered from `add_found`: those must
+    be exactly the rows entered, with the ids and values a later read gives."""
+    now = "2026-03-01T08:00:00.000000Z"
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        first = ledger.add_found([("/a", "directory"), ("/b.tar", "tar")], now)
+        again = ledger.add_found([("/b.tar", "tar"), ("/c.zip", "zip")], now)  # /b.tar is known already
+        assert [(bag.path, bag.kind, bag.anchor) for bag in first + again] == [
+            ("/a", "directory", None),
+            ("/b.tar", "tar", None),
+            ("/c.zip", "zip", None),
+        ]
+        assert first + again == ledger.bags()
+
+
 def test_dask_scheduler_address_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from distributed import LocalCluster
 

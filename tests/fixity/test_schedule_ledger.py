@@ -329,6 +329,33 @@ def test_checkpoints_run_beside_a_writer_that_never_checkpoints(tmp_path: Path) 
     writer.close()
 
 
+def _log_generation(path: Path) -> int:
+    """The checkpoint sequence number in the write-ahead log's header: one more each time a commit
+    starts the log over (and syncs its header, inside that commit)."""
+    return int.from_bytes(Path(f"{path}-wal").read_bytes()[12:16], "big")
+
+
+@pytest.mark.parametrize("restart_bytes", [0, 64 << 20], ids=["restart allowed", "log held"])
+def test_commits_beside_the_checkpoints_do_not_start_the_log_over(restart_bytes: int, tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE t (x BLOB)")
+    checkpointer = Checkpointer(path, interval=0.01, restart_bytes=restart_bytes)
+    try:
+        before = _log_generation(path)
+        for _ in range(20):
+            writer.executemany("INSERT INTO t VALUES (?)", [(os.urandom(1024),)] * 20)
+            time.sleep(0.03)  # a checkpoint or two between commits
+    finally:
+        checkpointer.close()
+    assert path.stat().st_size >= 256 << 10  # the checkpoints copied the commits into the database
+    restarts = _log_generation(path) - before
+    assert restarts > 0 if restart_bytes == 0 else restarts == 0
+    writer.close()
+
+
 def test_a_ledger_with_background_checkpoints_leaves_no_log_behind(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite"
     with Ledger(path, background_checkpoints=True) as ledger:

@@ -4,20 +4,26 @@ leaves no worker, forkserver or resource tracker behind."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from preservation import workers
 from preservation.cli import build_parser
-from preservation.validate.hashpool import LocalHasher
+from preservation.fixity.api import run_fixity
+from preservation.validate.api import validate_bag
+from preservation.validate.hashpool import INLINE_FILES, LocalHasher
 from preservation.validate.scan import EARLY_POOL_BYTES
 from preservation.workers import JOBS_PER_CPU, bounded_jobs, map_ahead, max_jobs, process_pool, usable_cpus
+from tests.fixity.bags import make_bags
 from tests.hostile.conftest import ROOT, run_cli
 
 RELEASE = (ROOT / "samples" / "2016-08-30-schulbeginn-crlf.txt").read_bytes()
@@ -121,6 +127,111 @@ def test_results_are_streamed_with_a_bounded_number_ahead() -> None:
         assert len(started) <= 10 + 4
         results.close()  # the consumer stops: nothing more is submitted, what waits is cancelled
     assert len(started) <= 10 + 4
+
+
+# --- how they start ---------------------------------------------------------------------------------------
+
+
+def _small_files_bag(bag: Path, files: int) -> Path:
+    """A valid bag of `files` small files: enough that validating it with two jobs starts the pool."""
+    (bag / "data").mkdir(parents=True)
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    lines = []
+    for n in range(files):
+        data = f"file {n}\n".encode()
+        (bag / "data" / f"f{n:05}.txt").write_bytes(data)
+        lines.append(f"{hashlib.sha256(data).hexdigest()}  data/f{n:05}.txt\n")
+    (bag / "manifest-sha256.txt").write_text("".join(lines))
+    return bag
+
+
+@pytest.fixture
+def methods(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The start method of every pool made while the test runs."""
+    chosen: list[str] = []
+    choose = workers.start_method
+
+    def recorded(forkable: bool) -> workers.StartMethod:
+        chosen.append(choose(forkable))
+        return chosen[-1]
+
+    monkeypatch.setattr(workers, "start_method", recorded)
+    return chosen
+
+
+@pytest.fixture(params=["fork where safe", "forkserver (Python 3.14's default)"])
+def fork(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    allowed = request.param == "fork where safe" and sys.platform.startswith("linux")
+    monkeypatch.setattr(workers, "FORK", allowed)
+    return allowed
+
+
+def _fresh_python(script: str) -> str:
+    """What `script` prints in a new interpreter: one with no thread of a test before (Dask leaves two)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+def test_a_pool_forks_only_while_this_process_has_one_thread() -> None:
+    printed = _fresh_python(
+        "import threading\n"
+        "from preservation.workers import start_method\n"
+        "print(start_method(forkable=False), start_method(forkable=True))\n"
+        "threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+        "print(start_method(forkable=True))\n"
+    )
+    assert printed == "forkserver fork\nforkserver\n"
+
+
+def _expected(fork: bool) -> str:
+    """Forked where allowed, unless an earlier test left threads in this process (Dask does)."""
+    return "fork" if fork and threading.active_count() == 1 else "forkserver"
+
+
+def test_validation_hashes_alike_however_its_workers_start(
+    fork: bool, methods: list[str], tmp_path: Path
+) -> None:
+    bag = _small_files_bag(tmp_path / "bag", files=INLINE_FILES + 300)
+    assert validate_bag(bag, jobs=2).valid
+    (bag / "data" / "f00700.txt").write_bytes(b"changed\n")  # hashed by a worker, past the inline files
+    report = validate_bag(bag, jobs=2)
+    errors = [(f.code, f.file) for f in report.findings if f.severity == "error"]
+    assert errors == [("manifest.checksum-mismatch", "data/f00700.txt")]
+    assert methods == [_expected(fork)] * 2
+
+
+def test_fixity_checks_alike_however_its_workers_start(
+    fork: bool, methods: list[str], tmp_path: Path
+) -> None:
+    make_bags(tmp_path / "bags", 6)
+    (tmp_path / "bags" / "bag004" / "data" / "release.txt").write_bytes(b"changed\n")
+    result = run_fixity([tmp_path / "bags"], tmp_path / "ledger.sqlite", check_all=True, jobs=2)
+    assert result.counts() == {"pass": 5, "fail": 1}
+    assert methods == [_expected(fork)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+def test_fixity_forks_its_workers_before_the_ledger_starts_its_thread(tmp_path: Path) -> None:
+    """A fork copies the locks that other threads hold, not the threads: the checkpoint thread's SQLite
+    lock, copied held, would hang a worker that touched it (Python 3.12 warns of such forks)."""
+    make_bags(tmp_path / "bags", 4)
+    printed = _fresh_python(
+        "import os, threading\n"
+        "from pathlib import Path\n"
+        "from preservation.fixity.api import run_fixity\n"
+        "real_fork = os.fork\n"
+        "def fork():\n"
+        "    print('fork with', threading.active_count(), 'thread(s)')\n"
+        "    return real_fork()\n"
+        "os.fork = fork\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "result = run_fixity([root / 'bags'], root / 'ledger.sqlite', check_all=True, jobs=2)\n"
+        "print(dict(result.counts()))\n"
+    )
+    assert printed == "fork with 1 thread(s)\n" * 2 + "{'pass': 4}\n"
 
 
 # --- dying with the parent --------------------------------------------------------------------------------
