@@ -18,9 +18,7 @@ the file and the problem; everything else a command reports comes back in the re
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -28,6 +26,8 @@ from preservation.display import shown
 from preservation.errors import PreservationError
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from preservation.build import BuildOutcome, BuildSummary
     from preservation.export.api import ExportResult, Outcome
     from preservation.export.verify import TransferReport
@@ -104,6 +104,8 @@ def inspect(
 
 
 def _as_release(item: Release | Duplicate) -> Release:
+    import dataclasses
+
     from preservation.release.model import Release
 
     if isinstance(item, Release):
@@ -201,11 +203,14 @@ def validate(
 
 
 def _rules(profile: ProfileLike, bagit_profile: str | Path | None) -> ProfileRules | None:
-    from preservation.validate.profile_rules import load_bagit_profile, rules_from_profile
-
+    # Imported by branch: a bag checked against RFC 8493 only loads no profile module.
     if profile is not None:
+        from preservation.validate.profile_rules import rules_from_profile
+
         return rules_from_profile(_profile(profile))
     if bagit_profile is not None:
+        from preservation.validate.profile_rules import load_bagit_profile
+
         return load_bagit_profile(Path(bagit_profile))
     return None
 

@@ -72,6 +72,10 @@ def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
     assert loaded.isdisjoint(
         {"multiprocessing", "concurrent.futures", "importlib.metadata", "preservation.profile"}
     )
+    # A folder: no tar or zip reader; no profile: no profile rules.
+    assert loaded.isdisjoint(
+        {"tarfile", "zipfile", "preservation.bagit.serialized", "preservation.validate.profile_rules"}
+    )
     assert {m for m in loaded if m.startswith("preservation.cli.") and m.endswith("_cmd")} == {
         "preservation.cli.validate_cmd"
     }
