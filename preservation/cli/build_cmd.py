@@ -14,6 +14,7 @@ from preservation.cli.common import (
     HelpFormatter,
     Progress,
     UsageError,
+    add_command,
     add_jobs_option,
     add_lang_option,
     add_profile_option,
@@ -28,9 +29,9 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "build",
-        help="build one BagIt bag per press release",
         description=(
             "Build one BagIt bag (RFC 8493) per release found in SOURCES, under BAGS_DIR/<identifier>: the "
             "source document and its attachments byte for byte, a plain-text rendition of HTML sources, "

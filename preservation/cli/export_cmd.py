@@ -66,9 +66,9 @@ Exit codes: 0 all verified, 1 some file missing, changed, unexpected or invalid,
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    export = subparsers.add_parser(
+    export = common.add_command(
+        subparsers,
         "export",
-        help="validate bags and export them as a transfer package for the state archive",
         description="Validate bags and write them, serialized deterministically, into a transfer folder.",
         epilog=EXPORT_EXAMPLE,
         formatter_class=common.HelpFormatter,
@@ -99,9 +99,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_lang_option(export, "the reasons a bag is not exported and the summary")
     export.set_defaults(func=run_export)
 
-    verify = subparsers.add_parser(
+    verify = common.add_command(
+        subparsers,
         "verify-transfer",
-        help="verify a transfer folder on arrival (manifest, files, every bag)",
         description="Verify a transfer folder written by `preservation export`.",
         epilog=VERIFY_EXAMPLE,
         formatter_class=common.HelpFormatter,

@@ -59,9 +59,9 @@ def _target(text: str) -> notify.Target:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = common.add_command(
+        subparsers,
         "fixity",
-        help="re-verify stored bags on a schedule and keep an audit ledger",
         description="Re-verify stored bags (folders, .tar, .tar.gz, .tgz, .zip); keep their audit history.",
         epilog="Exit codes: 0 no bag is failing, 1 some bag is failing (until a check passes or it is "
         "repaired), 3 no failure but some bags could not be checked, 2 usage error.",

@@ -34,9 +34,9 @@ Exit codes: 0 every release was read, 1 any release failed, 2 usage or profile e
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = common.add_command(
+        subparsers,
         "inspect",
-        help="show what the tool reads from each release (identifier, title, date, author, …)",
         description=(
             "Read press releases and show, per release, the identifier, title, issued date, author, place, "
             "whether the source carried the archive's notice, the attachments and any warnings: what "
