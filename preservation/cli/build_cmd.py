@@ -160,11 +160,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _line(outcome: BuildOutcome, language: str = "en") -> str:
     """One line, whatever the names in it hold (paths and messages may quote source names)."""
-    from preservation.build import STATUSES
+    from preservation import api
 
     # A duplicate's message names what it repeats (a source, or a bag): the line names the source.
     where = outcome.source if outcome.status == "duplicate" else outcome.bag or outcome.source
-    status = dict(zip(STATUSES, words("cli.build.statuses", language), strict=True))[outcome.status]
+    status = dict(zip(api.BUILD_STATUSES, words("cli.build.statuses", language), strict=True))[outcome.status]
     text = f"{status}: {where}"
     code = f"[{outcome.code}] " if outcome.code else ""
     said = outcome.text(language)

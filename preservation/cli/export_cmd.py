@@ -118,7 +118,6 @@ def run_export(args: argparse.Namespace) -> int:
     # Imported here: the parser of every command is built on each call, and the export's
     # dependencies would slow down every other command.
     from preservation import api
-    from preservation.export import Rejected
 
     profile = common.profile_from_args(args)
     bar: Any = None
@@ -130,7 +129,7 @@ def run_export(args: argparse.Namespace) -> int:
         bar = tqdm(total=count, unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
 
     def progress(outcome: Outcome) -> None:
-        if isinstance(outcome, Rejected):
+        if isinstance(outcome, api.Rejected):
             bar.write(_rejection(outcome, args.lang), file=sys.stderr)
         bar.update(1)
 
@@ -157,9 +156,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _rejection(rejected: Rejected, language: str = "en") -> str:
-    from preservation.export.admission import reason
+    from preservation import api
 
-    reasons = "\n".join(f"  {shown(reason(item, language))}" for item in rejected.reasons)
+    reasons = "\n".join(f"  {shown(api.rejection_reason(item, language))}" for item in rejected.reasons)
     return f"{message('cli.export.not-exported', language, bag=shown(rejected.bag))}\n{reasons}"
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from preservation.bagit.parse import TAG_FILE_LIMIT
+from preservation.api import TAG_FILE_LIMIT
 from preservation.cli import common
 from preservation.display import shown
 from preservation.errors import PreservationError
