@@ -69,7 +69,8 @@ def _catalogue_in_a_process(prefix: Path) -> dict[str, dict[str, str]]:
     code = (
         "import json\n"
         "from preservation.validate.findings import catalogue\n"
-        "print(json.dumps({c: e._asdict() for c, e in catalogue().items()}))\n"
+        "fields = ('code', 'family', 'severity', 'en', 'de')\n"
+        "print(json.dumps({c: {f: getattr(e, f) for f in fields} for c, e in catalogue().items()}))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(PYTHONPATH=str(ROOT), PYTHONPYCACHEPREFIX=str(prefix))
