@@ -10,17 +10,19 @@
     assert api.verify_transfer("transfer").ok
 
 The command line is built on these functions (tests/cli/test_facade.py keeps it so); the README's "From
-Python" section lists them. Paths may be `str` or `Path`; a profile may be a loaded `Profile`, the path of a
-YAML profile, or None for the default profile shipped with the package. Bad input raises `PreservationError`
-(the one family of errors: `ProfileError`, `ReleaseError`, `BagError`, `ExportError`, `FixityError`, …) with
-the file and the problem; everything else a command reports comes back in the result, as in its JSON output.
+Python" section lists them. So are the names the results are read with (`_VOCABULARY`: the statuses of a
+build, the result and error types, the options' defaults), each loaded with its module when first used:
+importing the facade costs a command's start nothing. Paths may be `str` or `Path`; a profile may be a
+loaded `Profile`, the path of a YAML profile, or None for the default profile shipped with the package. Bad
+input raises `PreservationError` (the one family of errors: `ProfileError`, `ReleaseError`, `BagError`,
+`ExportError`, `FixityError`, …) with the file and the problem; everything else a command reports comes
+back in the result, as in its JSON output.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -28,23 +30,44 @@ from preservation.display import shown
 from preservation.errors import PreservationError
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from preservation.bagit.parse import TAG_FILE_LIMIT
+    from preservation.build import STATUSES as BUILD_STATUSES
     from preservation.build import BuildOutcome, BuildSummary
-    from preservation.export.api import ExportResult, Outcome
+    from preservation.export.api import ExportResult, Outcome, Rejected
     from preservation.export.verify import TransferReport
     from preservation.fixity.alarms import Alarm
     from preservation.fixity.api import BagHistory, RunResult
+    from preservation.fixity.model import OUTCOMES as FIXITY_OUTCOMES
+    from preservation.fixity.model import FixityError, utc_now
+    from preservation.fixity.model import Outcome as FixityOutcome
+    from preservation.fixity.model import Problem as FixityProblem
     from preservation.fixity.repair import RepairResult
     from preservation.fixity.report import StatusSummary
+    from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
     from preservation.profile import Profile
     from preservation.release.corrections import Corrections
     from preservation.release.identity import Duplicate
     from preservation.release.model import ReadFailure, Release, Skipped
     from preservation.validate.api import BagReport
+    from preservation.validate.findings import Finding
     from preservation.validate.profile_rules import ProfileRules
     from preservation.validate.scan import Mode
 
 __all__ = [
+    "BUILD_STATUSES",
+    "DEFAULT_PERIOD",
+    "FIXITY_OUTCOMES",
+    "TAG_FILE_LIMIT",
+    "Budget",
+    "FixityError",
+    "FixityProblem",
     "PreservationError",
+    "ReadFailure",
+    "Rejected",
+    "Release",
+    "Skipped",
     "bagit_profile",
     "build",
     "export",
@@ -54,12 +77,43 @@ __all__ = [
     "fixity_report",
     "fixity_run",
     "fixity_status",
+    "fixity_worst",
     "inspect",
     "inspect_csv",
     "load_profile",
+    "rejection_reason",
+    "utc_now",
     "validate",
     "verify_transfer",
 ]
+
+_VOCABULARY = {
+    "BUILD_STATUSES": ("preservation.build", "STATUSES"),
+    "Release": ("preservation.release.model", "Release"),
+    "ReadFailure": ("preservation.release.model", "ReadFailure"),
+    "Skipped": ("preservation.release.model", "Skipped"),
+    "TAG_FILE_LIMIT": ("preservation.bagit.parse", "TAG_FILE_LIMIT"),
+    "Rejected": ("preservation.export", "Rejected"),
+    "FIXITY_OUTCOMES": ("preservation.fixity.model", "OUTCOMES"),
+    "FixityError": ("preservation.fixity.model", "FixityError"),
+    "FixityProblem": ("preservation.fixity.model", "Problem"),
+    "utc_now": ("preservation.fixity.model", "utc_now"),
+    "Budget": ("preservation.fixity.schedule", "Budget"),
+    "DEFAULT_PERIOD": ("preservation.fixity.schedule", "DEFAULT_PERIOD"),
+}
+"""The names the results are read with, by the module that defines each: `BUILD_STATUSES` (a build
+outcome's statuses, in the order of the catalogue's cli.build.statuses), `Release`, `ReadFailure` and
+`Skipped` (what `inspect` returns), `TAG_FILE_LIMIT` (`validate`'s default), `Rejected` (a bag `export`
+left out), `FIXITY_OUTCOMES`, `FixityError`, `FixityProblem`, `utc_now` (the ledger's clock), `Budget` and
+`DEFAULT_PERIOD` (the options of `fixity_run`)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _VOCABULARY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _VOCABULARY[name]
+    return getattr(importlib.import_module(module), attribute)
+
 
 ProfileLike: TypeAlias = "Profile | str | Path | None"
 """A profile as an object, the path of a YAML profile, or None for the default shipped with the package."""
@@ -104,6 +158,8 @@ def inspect(
 
 
 def _as_release(item: Release | Duplicate) -> Release:
+    import dataclasses
+
     from preservation.release.model import Release
 
     if isinstance(item, Release):
@@ -201,11 +257,14 @@ def validate(
 
 
 def _rules(profile: ProfileLike, bagit_profile: str | Path | None) -> ProfileRules | None:
-    from preservation.validate.profile_rules import load_bagit_profile, rules_from_profile
-
+    # Imported by branch: a bag checked against RFC 8493 only loads no profile module.
     if profile is not None:
+        from preservation.validate.profile_rules import rules_from_profile
+
         return rules_from_profile(_profile(profile))
     if bagit_profile is not None:
+        from preservation.validate.profile_rules import load_bagit_profile
+
         return load_bagit_profile(Path(bagit_profile))
     return None
 
@@ -266,6 +325,13 @@ def _period(older_than: timedelta | None) -> timedelta:
     return DEFAULT_PERIOD if older_than is None else older_than
 
 
+def fixity_worst(alarms: Sequence[Alarm]) -> FixityOutcome:
+    """The worst of `alarms` as an outcome (fail, else error, else pass): what `fixity status` exits with."""
+    from preservation.fixity.alarms import worst
+
+    return worst(alarms)
+
+
 def export(
     bags: Sequence[str | Path],
     out: str | Path,
@@ -293,6 +359,13 @@ def export(
     if on_planned is not None:
         on_planned(len(folders))
     return export_format(format, folders, Path(out), loaded, options, on_progress=on_progress, jobs=jobs)
+
+
+def rejection_reason(item: Finding, language: str = "en") -> str:
+    """One reason of a bag `export` left out (`Rejected.reasons`) in one line: ``[code] file: message``."""
+    from preservation.export.admission import reason
+
+    return reason(item, language)
 
 
 def verify_transfer(

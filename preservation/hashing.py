@@ -11,8 +11,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from preservation.bagit.locate import open_regular
 
@@ -27,8 +26,9 @@ ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
 WEAK_ALGORITHMS = frozenset({"md5", "sha1"})
 
 
-@dataclass(frozen=True)
-class Digests:
+class Digests(NamedTuple):
+    """A stream's size and its digests."""
+
     size: int
     values: Mapping[str, str]
     """Hex digest per algorithm name (BagIt spelling: ``sha256``)."""

@@ -11,8 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from preservation.bagit.paths import decode_path, unsafe_reason
 
@@ -61,8 +60,9 @@ _HEX_DIGITS = "0123456789abcdefABCDEF"
 _MANIFEST_NAME = re.compile(r"^(tag)?manifest-([A-Za-z0-9]+)\.txt$")
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
+    """A finding code and its parameters, from a parser that knows no file names."""
+
     code: str
     params: tuple[tuple[str, str], ...] = ()
     line: int | None = None
@@ -110,15 +110,17 @@ def manifest_algorithm(name: str) -> tuple[bool, str] | None:
 # --------------------------------------------------------------------------- lines
 
 
-@dataclass
 class LineReader:
     """Decode a binary stream and yield (line number, text, cut); an over-long line yields its first
     `max_line` characters with cut True, and the rest of it is never held in memory."""
 
-    stream: BinaryIO
-    encoding: str
-    max_line: int = MAX_LINE
-    problems: list[Problem] = field(default_factory=list)
+    def __init__(
+        self, stream: BinaryIO, encoding: str, max_line: int = MAX_LINE, problems: list[Problem] | None = None
+    ) -> None:
+        self.stream = stream
+        self.encoding = encoding
+        self.max_line = max_line
+        self.problems: list[Problem] = [] if problems is None else problems
 
     def __iter__(self) -> Iterator[tuple[int, str, bool]]:
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="preservation.mark")
@@ -231,8 +233,7 @@ def _lines_in_memory(
 # --------------------------------------------------------------------------- bagit.txt
 
 
-@dataclass(frozen=True)
-class Declaration:
+class Declaration(NamedTuple):
     """What bagit.txt declares. `encoding` is a Python codec name, None when unusable."""
 
     version: tuple[int, int] | None
@@ -315,8 +316,7 @@ def _version(
 # --------------------------------------------------------------------------- bag-info.txt
 
 
-@dataclass(frozen=True)
-class TagValues:
+class TagValues(NamedTuple):
     """Labels in file order; repeated labels stay repeated (RFC 8493 §2.2.2: order may matter)."""
 
     fields: tuple[tuple[str, str], ...]
@@ -363,8 +363,9 @@ def parse_tag_values(data: bytes | BinaryIO, encoding: str, *, version_1_0: bool
 # --------------------------------------------------------------------------- manifests
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
+    """A manifest or tag manifest as read."""
+
     algorithm: str
     entries: dict[str, str]
     """Decoded bag-relative path → lower-case hex digest, in file order."""
@@ -475,15 +476,17 @@ def _entry_path(raw: str, number: int, problems: list[Problem]) -> str | None:
 # --------------------------------------------------------------------------- fetch.txt
 
 
-@dataclass(frozen=True)
-class FetchItem:
+class FetchItem(NamedTuple):
+    """One line of fetch.txt: where to get a payload file, its length if given, and its bag path."""
+
     url: str
     length: int | None
     path: str
 
 
-@dataclass(frozen=True)
-class Fetch:
+class Fetch(NamedTuple):
+    """fetch.txt as read."""
+
     items: tuple[FetchItem, ...]
     problems: tuple[Problem, ...]
 

@@ -8,35 +8,30 @@ import io
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import preservation
 from preservation.cli import common
 from preservation.display import shown
 
-COMMANDS = {
-    "inspect": "inspect_cmd",
-    "build": "build_cmd",
-    "validate": "validate_cmd",
-    "fixity": "fixity_cmd",
-    "export": "export_cmd",
-    "verify-transfer": "export_cmd",
-    "profile": "profile_cmd",
-}
-"""Each command, in help order, and the module under `preservation.cli` with its `register(subparsers)`,
-which sets `func` on the command's parser to a `run(args) -> int` (one module may register several)."""
-
 
 class Parser(argparse.ArgumentParser):
-    """argparse's, with its errors `shown`: they quote arguments, which may be hostile file names."""
+    """argparse's, with its errors `shown`: they quote arguments, which may be hostile file names. Its
+    default formatter is `common.TerminalWidth`, and so is that of the commands' parsers (made of this
+    class)."""
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("formatter_class", common.TerminalWidth)
+        super().__init__(**options)
 
     def error(self, message: str) -> NoReturn:
         super().error(shown(message))
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser of every command; given one of them, that command's in full and the others by name only:
-    importing a command's module and building its options costs the other commands ~15 ms to start."""
+    """The parser of every command (`command` None); given a name, the parser of that command in full and
+    the others by name and summary only: importing a command's module and building its options costs the
+    other commands ~15 ms to start, and `preservation --help` lists the commands without any of them."""
     parser = Parser(
         prog="preservation",
         description=(
@@ -51,20 +46,21 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    wanted = common.COMMANDS[command].module if command in common.COMMANDS else command
     registered: set[str] = set()
-    for name, module in COMMANDS.items():
-        if command in COMMANDS and module != COMMANDS[command]:
-            subparsers.add_parser(name)  # its name, for argparse's list of choices
+    for name, (module, summary) in common.COMMANDS.items():
+        if command is not None and module != wanted:
+            subparsers.add_parser(name, help=summary)  # for argparse's list of choices and the help
         elif module not in registered:
             importlib.import_module(f"preservation.cli.{module}").register(subparsers)
             registered.add(module)
     return parser
 
 
-def _command(argv: Sequence[str]) -> str | None:
-    """The command `argv` starts with; None when it starts with an option (`-h validate` prints the help of
-    every command)."""
-    return argv[0] if argv else None
+def _command(argv: Sequence[str]) -> str:
+    """The command `argv` starts with; "" when it starts with an option (`--help`, `--version`, `-h
+    validate`: the help that lists the commands) or is empty."""
+    return argv[0] if argv and not argv[0].startswith("-") else ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from preservation.cli.common import (
     HelpFormatter,
     Progress,
     UsageError,
+    add_command,
     add_jobs_option,
     add_lang_option,
     add_profile_option,
@@ -28,9 +29,9 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "build",
-        help="build one BagIt bag per press release",
         description=(
             "Build one BagIt bag (RFC 8493) per release found in SOURCES, under BAGS_DIR/<identifier>: the "
             "source document and its attachments byte for byte, a plain-text rendition of HTML sources, "
@@ -159,11 +160,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _line(outcome: BuildOutcome, language: str = "en") -> str:
     """One line, whatever the names in it hold (paths and messages may quote source names)."""
-    from preservation.build import STATUSES
+    from preservation import api
 
     # A duplicate's message names what it repeats (a source, or a bag): the line names the source.
     where = outcome.source if outcome.status == "duplicate" else outcome.bag or outcome.source
-    status = dict(zip(STATUSES, words("cli.build.statuses", language), strict=True))[outcome.status]
+    status = dict(zip(api.BUILD_STATUSES, words("cli.build.statuses", language), strict=True))[outcome.status]
     text = f"{status}: {where}"
     code = f"[{outcome.code}] " if outcome.code else ""
     said = outcome.text(language)

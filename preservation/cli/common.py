@@ -6,10 +6,9 @@ import argparse
 import os
 import re
 import sys
-import textwrap
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from preservation.display import json_dumps
 from preservation.errors import PreservationError
@@ -23,10 +22,72 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-class HelpFormatter(argparse.HelpFormatter):
+class Command(NamedTuple):
+    module: str
+    """The module under `preservation.cli` whose `register(subparsers)` adds the command's parser (with
+    `add_command`) and sets `func` on it to a `run(args) -> int`; one module may register several."""
+    summary: str
+    """The command's line in `preservation --help`."""
+
+
+COMMANDS = {
+    "inspect": Command(
+        "inspect_cmd", "show what the tool reads from each release (identifier, title, date, author, …)"
+    ),
+    "build": Command("build_cmd", "build one BagIt bag per press release"),
+    "validate": Command("validate_cmd", "validate bags (folders, .tar, .tar.gz, .zip, or folders of bags)"),
+    "fixity": Command("fixity_cmd", "re-verify stored bags on a schedule and keep an audit ledger"),
+    "export": Command(
+        "export_cmd", "validate bags and export them as a transfer package for the state archive"
+    ),
+    "verify-transfer": Command(
+        "export_cmd", "verify a transfer folder on arrival (manifest, files, every bag)"
+    ),
+    "profile": Command("profile_cmd", "work with profiles"),
+}
+"""Each command in help order. The summaries are here, not in the command modules: `preservation --help`
+lists every command without importing any of them."""
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, **options: Any
+) -> argparse.ArgumentParser:
+    """The parser of the command `name`, with its summary from `COMMANDS`."""
+    return subparsers.add_parser(name, help=COMMANDS[name].summary, **options)
+
+
+class TerminalWidth(argparse.HelpFormatter):
+    """argparse's formatter at the width argparse gives it, found without argparse's import of shutil
+    (~2 ms of every start: argparse makes a formatter for each option it is given)."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        super().__init__(
+            prog, indent_increment, max_help_position, _columns() - 2 if width is None else width
+        )
+
+
+def _columns() -> int:
+    """`shutil.get_terminal_size().columns`: $COLUMNS, else the width of the terminal of stdout, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class HelpFormatter(TerminalWidth):
     """Prose wrapped to the terminal's width; indented lines (examples) kept as they are written."""
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap  # here, as argparse imports it: only help is wrapped
+
         lines: list[str] = []
         prose: list[str] = []
         for line in [*text.splitlines(), ""]:
@@ -168,12 +229,13 @@ class Progress:
             self._bar.close()
 
 
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
+_SIZE = r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)"
+"""Compiled when a size is first given (re keeps it), not by every command's start."""
 
 
 def parse_size(text: str) -> int:
     """``500M``, ``10GB``, ``2GiB``, ``1024``: powers of 1024 (storage people read GB as that)."""
-    match = _SIZE.fullmatch(text.strip())
+    match = re.fullmatch(_SIZE, text.strip(), re.IGNORECASE)
     if not match:
         raise argparse.ArgumentTypeError(f"not a size like 500M or 10G: {text!r}")
     power = " KMGTP".index(match.group(2).upper() or " ")

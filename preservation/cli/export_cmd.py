@@ -66,9 +66,9 @@ Exit codes: 0 all verified, 1 some file missing, changed, unexpected or invalid,
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    export = subparsers.add_parser(
+    export = common.add_command(
+        subparsers,
         "export",
-        help="validate bags and export them as a transfer package for the state archive",
         description="Validate bags and write them, serialized deterministically, into a transfer folder.",
         epilog=EXPORT_EXAMPLE,
         formatter_class=common.HelpFormatter,
@@ -99,9 +99,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_lang_option(export, "the reasons a bag is not exported and the summary")
     export.set_defaults(func=run_export)
 
-    verify = subparsers.add_parser(
+    verify = common.add_command(
+        subparsers,
         "verify-transfer",
-        help="verify a transfer folder on arrival (manifest, files, every bag)",
         description="Verify a transfer folder written by `preservation export`.",
         epilog=VERIFY_EXAMPLE,
         formatter_class=common.HelpFormatter,
@@ -118,7 +118,6 @@ def run_export(args: argparse.Namespace) -> int:
     # Imported here: the parser of every command is built on each call, and the export's
     # dependencies would slow down every other command.
     from preservation import api
-    from preservation.export import Rejected
 
     profile = common.profile_from_args(args)
     bar: Any = None
@@ -130,7 +129,7 @@ def run_export(args: argparse.Namespace) -> int:
         bar = tqdm(total=count, unit="bag", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
 
     def progress(outcome: Outcome) -> None:
-        if isinstance(outcome, Rejected):
+        if isinstance(outcome, api.Rejected):
             bar.write(_rejection(outcome, args.lang), file=sys.stderr)
         bar.update(1)
 
@@ -157,9 +156,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _rejection(rejected: Rejected, language: str = "en") -> str:
-    from preservation.export.admission import reason
+    from preservation import api
 
-    reasons = "\n".join(f"  {shown(reason(item, language))}" for item in rejected.reasons)
+    reasons = "\n".join(f"  {shown(api.rejection_reason(item, language))}" for item in rejected.reasons)
     return f"{message('cli.export.not-exported', language, bag=shown(rejected.bag))}\n{reasons}"
 
 

@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from preservation.api import DEFAULT_PERIOD, FIXITY_OUTCOMES, Budget, FixityError, FixityProblem, utc_now
 from preservation.bagit import locate
 from preservation.cli import common
 from preservation.cli.common import Progress, positive_int
 from preservation.display import shown
 from preservation.errors import PreservationError
-from preservation.fixity.model import OUTCOMES, FixityError, Problem, utc_now
 from preservation.fixity.report import DEFAULT_ZONE, render_text
-from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
 from preservation.validate.findings import decimal, message, words
 
 if TYPE_CHECKING:
@@ -59,9 +58,9 @@ def _target(text: str) -> notify.Target:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = common.add_command(
+        subparsers,
         "fixity",
-        help="re-verify stored bags on a schedule and keep an audit ledger",
         description="Re-verify stored bags (folders, .tar, .tar.gz, .tgz, .zip); keep their audit history.",
         epilog="Exit codes: 0 no bag is failing, 1 some bag is failing (until a check passes or it is "
         "repaired), 3 no failure but some bags could not be checked, 2 usage error.",
@@ -335,7 +334,7 @@ def _notify(args: argparse.Namespace, result: dict[str, Any], smtp: notify.SmtpS
 
 
 def _run_text(result: RunResult, period: timedelta, language: str = "en") -> str:
-    outcomes = dict(zip(OUTCOMES, words("cli.fixity.outcomes", language), strict=True))
+    outcomes = dict(zip(FIXITY_OUTCOMES, words("cli.fixity.outcomes", language), strict=True))
     lines = []
     for item in result.checked:
         if item.outcome != "pass":
@@ -400,9 +399,7 @@ def _status(args: argparse.Namespace) -> int:
     else:
         lines = [render_text(summary, args.lang), *_alarm_lines(alarms, args.older_than, args.lang)]
         print("\n".join(lines))
-    from preservation.fixity.alarms import worst
-
-    return _exit_code(worst(alarms))
+    return _exit_code(api.fixity_worst(alarms))
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -478,8 +475,9 @@ def _history_text(found: BagHistory, language: str = "en") -> str:
     def say(code: str, **params: object) -> str:
         return message(f"cli.fixity.history.{code}", language, **params)
 
-    named = dict(zip((*OUTCOMES, "unchecked"), words("cli.fixity.history.outcomes", language), strict=True))
-    width = max(len(named[outcome]) for outcome in OUTCOMES)
+    said = words("cli.fixity.history.outcomes", language)
+    named = dict(zip((*FIXITY_OUTCOMES, "unchecked"), said, strict=True))
+    width = max(len(named[outcome]) for outcome in FIXITY_OUTCOMES)
     lines = []
     for bag in found.bags:
         identity = shown(bag.identity) if bag.identity else say("no-identifier")
@@ -507,6 +505,6 @@ def _history_text(found: BagHistory, language: str = "en") -> str:
     return "\n".join(lines)
 
 
-def _problem_line(problem: Problem, indent: str) -> str:
+def _problem_line(problem: FixityProblem, indent: str) -> str:
     where = shown(problem.file) if problem.file else "(bag)"
     return f"{indent}{problem.kind:<15} {where}: {shown(problem.detail)}"

@@ -34,9 +34,9 @@ Exit codes: 0 every release was read, 1 any release failed, 2 usage or profile e
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = common.add_command(
+        subparsers,
         "inspect",
-        help="show what the tool reads from each release (identifier, title, date, author, …)",
         description=(
             "Read press releases and show, per release, the identifier, title, issued date, author, place, "
             "whether the source carried the archive's notice, the attachments and any warnings: what "
@@ -60,12 +60,11 @@ def run(args: argparse.Namespace) -> int:
     profile = common.profile_from_args(args)
     # Imported here: the reader, hashing and the catalogue would slow down every other command's start.
     from preservation import api
-    from preservation.release.model import ReadFailure, Release, Skipped
 
     results = api.inspect(args.sources, profile)
-    releases = [r for r in results if isinstance(r, Release)]
-    failures = [r for r in results if isinstance(r, ReadFailure)]
-    skipped = [r for r in results if isinstance(r, Skipped)]
+    releases = [r for r in results if isinstance(r, api.Release)]
+    failures = [r for r in results if isinstance(r, api.ReadFailure)]
+    skipped = [r for r in results if isinstance(r, api.Skipped)]
     if args.format == "csv":
         common.print_document(api.inspect_csv(releases).decode("utf-8"))
         _report_problems(failures, skipped)

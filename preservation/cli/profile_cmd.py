@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from preservation.cli.common import EXIT_OK, HelpFormatter, print_json, profile_from_args
+from preservation.cli.common import EXIT_OK, HelpFormatter, add_command, print_json, profile_from_args
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "profile",
-        help="work with profiles",
         description="Work with profiles: the YAML files that say what a bag must contain.",
     )
     actions = parser.add_subparsers(dest="profile_command", metavar="ACTION", required=True)

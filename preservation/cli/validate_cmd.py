@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from preservation.bagit.parse import TAG_FILE_LIMIT
+from preservation.api import TAG_FILE_LIMIT
 from preservation.cli import common
 from preservation.display import shown
 from preservation.errors import PreservationError
@@ -30,9 +30,9 @@ PROGRESS_FROM = 5
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = common.add_command(
+        subparsers,
         "validate",
-        help="validate bags (folders, .tar, .tar.gz, .zip, or folders of bags)",
         description=(
             "Validate BagIt bags (RFC 8493, versions 0.93 to 1.0). Every problem is reported. With --profile "
             "or --bagit-profile the bags are also checked against that profile; with neither, against "
@@ -124,7 +124,7 @@ def _positive_size(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the validator's modules would slow down every other command's start.
-    from preservation import api, atomic
+    from preservation import api
     from preservation.validate.report import render_text, summary_line
 
     mode: Mode = "fast" if args.fast else "completeness" if args.completeness_only else "full"
@@ -151,13 +151,8 @@ def run(args: argparse.Namespace) -> int:
         text = render_text(reports, args.strict, colour=True, language=args.lang)
     else:
         text = _renderer(args.format)(reports, args.strict, args.lang)
-    try:
-        for form, target in args.write:
-            atomic.write_text(target, _renderer(form)(reports, args.strict, args.lang))
-        if args.output is not None:
-            atomic.write_text(args.output, text)
-    except PreservationError as exc:
-        raise common.UsageError(str(exc)) from None
+    if args.write or args.output is not None:
+        _write_files(args, text, reports)
     if args.output is None:
         if args.format in DOCUMENTS:
             common.print_document(text)
@@ -166,6 +161,19 @@ def run(args: argparse.Namespace) -> int:
     summary = summary_line(reports, args.strict, time.monotonic() - started, args.lang)
     (sys.stderr if args.output is None and args.format in DOCUMENTS else sys.stdout).write(summary)
     return common.EXIT_OK if all(r.passes(args.strict) for r in reports) else common.EXIT_FAILED
+
+
+def _write_files(args: argparse.Namespace, text: str, reports: Sequence[BagReport]) -> None:
+    """The report into --output and each --write file, atomically."""
+    from preservation import atomic  # here: tempfile and shutil, for a run that writes files only
+
+    try:
+        for form, target in args.write:
+            atomic.write_text(target, _renderer(form)(reports, args.strict, args.lang))
+        if args.output is not None:
+            atomic.write_text(args.output, text)
+    except PreservationError as exc:
+        raise common.UsageError(str(exc)) from None
 
 
 def _format_and_file(text: str) -> tuple[str, Path]:

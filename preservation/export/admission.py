@@ -70,7 +70,7 @@ def admit(bag: Path, rules: ProfileRules) -> Admission:
         return Admission(bag, (finding("export.bag-unreadable", reason=exc),))
     # The completeness scan hashes every tag file but no payload; the checks of full mode over it find all
     # that full validation finds (tag manifests included) except payload checksums, which `Witness` checks.
-    full = replace(context, mode="full")
+    full = context._replace(mode="full")
     families = families_for("full", with_profile=True)
     if any(f.severity == "error" for family in families for f in family.check(full)):
         # Invalid anyway: validate in full for every reason, checksums included, as the validator gives them.

@@ -13,18 +13,20 @@ from preservation.bagit.parse import TAG_FILE_LIMIT
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError
 from preservation.validate.findings import Finding
-from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 from preservation.validate.registry import FAMILIES, Family
 from preservation.validate.scan import Mode, build_context
 
-if TYPE_CHECKING:  # loading our profile module costs a bag validated without one ~5 ms
+if TYPE_CHECKING:  # loading the profile modules costs a bag validated without a profile ~5 ms
     from preservation.profile import Profile
+    from preservation.validate.profile_rules import ProfileRules
 
 UNREADABLE = "serialization.unreadable"
 
 
 @dataclass(frozen=True)
 class BagReport:
+    """One bag's validation: its findings and the families of checks that ran."""
+
     path: str
     serialization: str
     findings: tuple[Finding, ...]
@@ -58,8 +60,11 @@ def validate_bag(
     A profile of ours (`Profile`) is checked as its BagIt Profile form plus the archival notice.
     `tag_file_limit`: tag files a check reads that are larger are not read (`tagfile.oversize`).
     """
-    if profile is not None and not isinstance(profile, ProfileRules):  # a Profile of ours
-        profile = rules_from_profile(profile)
+    if profile is not None:
+        from preservation.validate.profile_rules import ProfileRules, rules_from_profile
+
+        if not isinstance(profile, ProfileRules):  # a Profile of ours
+            profile = rules_from_profile(profile)
     source = Path(path)
     try:
         reader = open_bag(source, observe=observe)

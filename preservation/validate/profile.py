@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from preservation.bagit.parse import manifest_algorithm
 from preservation.validate.findings import Finding, finding
 from preservation.validate.globs import any_match
-from preservation.validate.profile_rules import ProfileRules
 from preservation.validate.scan import BagContext
+
+if TYPE_CHECKING:
+    from preservation.validate.profile_rules import ProfileRules
 
 # Files RFC 8493 itself defines: governed by their own profile fields, never by Tag-Files-Allowed.
 _BAGIT_FILES = frozenset({"bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt"})

@@ -6,15 +6,16 @@ The profile family finds nothing when no profile is given (`BagContext.profile` 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from preservation.validate import manifests, metadata, profile, structure, warnings
 from preservation.validate.findings import Finding
 from preservation.validate.scan import BagContext, Mode
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(NamedTuple):
+    """A family of checks: its name in reports, its check, the modes it runs in."""
+
     name: str
     check: Callable[[BagContext], Iterable[Finding]]
     modes: frozenset[Mode]

@@ -14,7 +14,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO, Literal, TypeGuard, cast
+from typing import TYPE_CHECKING, BinaryIO, Literal, NamedTuple, TypeGuard, cast
 
 from preservation.bagit.parse import (
     DIGEST_LENGTHS,
@@ -33,14 +33,15 @@ from preservation.bagit.parse import (
     problem,
     rules_1_0,
 )
-from preservation.bagit.reader import ARCHIVE_DAMAGE, BagReader, DirectoryBag, Entry, Kind
+from preservation.bagit.reader import BagReader, DirectoryBag, Entry, Kind, read_errors
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
 from preservation.validate.hashpool import INLINE_FILES, LocalHasher, start_pool
 from preservation.validate.hashpool import Result as HashResult
-from preservation.validate.profile_rules import ProfileRules
 
-if TYPE_CHECKING:  # loads multiprocessing (~10 ms); only a pool needs it
+if TYPE_CHECKING:  # annotations: a pool (multiprocessing, ~10 ms) and a profile are needed by some bags only
     from concurrent.futures import ProcessPoolExecutor
+
+    from preservation.validate.profile_rules import ProfileRules
 
 Mode = Literal["full", "fast", "completeness"]
 
@@ -59,8 +60,9 @@ EARLY_POOL_BYTES = INLINE_FILES * 128
 worker pool will be needed: it is started before the manifest is read (see `hashpool.start_pool`)."""
 
 
-@dataclass(frozen=True)
-class TagFile:
+class TagFile(NamedTuple):
+    """A tag file as the scan read it: its bytes when a check reads it, and its digests."""
+
     data: bytes | None
     """None when over its limit, unreadable, no check reads it (`READ_TAG_FILES`), or a payload manifest
     merged into `Listing` as it streamed by."""
@@ -89,19 +91,20 @@ class PayloadManifest:
     """Listed paths outside data/ (a finding each; never matched against files)."""
 
 
-@dataclass
 class Listing:
     """Every payload manifest merged: data/ path → `Row`, in first-listed order."""
 
-    manifests: dict[str, PayloadManifest] = field(default_factory=dict)
-    rows: dict[str, Row] = field(default_factory=dict)
-    found: dict[str, int] = field(default_factory=dict)
-    """Sizes of payload files whose row is not concatenated, or that no manifest lists (yet)."""
-    _offsets: list[int] = field(default_factory=lambda: [0])
-    """Where each manifest's digest starts in a concatenated row; ends with the row length. A row whose
-    length is not one of these carries a size (digests are at least 16 bytes, so none is offset + SIZE)."""
-    sized: int = 0
-    """Rows that carry a size."""
+    def __init__(self) -> None:
+        self.manifests: dict[str, PayloadManifest] = {}
+        self.rows: dict[str, Row] = {}
+        self.found: dict[str, int] = {}
+        """Sizes of payload files whose row is not concatenated, or that no manifest lists (yet)."""
+        self._offsets = [0]
+        """Where each manifest's digest starts in a concatenated row; ends with the row length. A row
+        whose length is not one of these carries a size (digests are at least 16 bytes, so none is
+        offset + SIZE)."""
+        self.sized = 0
+        """Rows that carry a size."""
 
     def add(
         self, name: str, data: bytes | BinaryIO, algorithm: str, encoding: str, version_1_0: bool
@@ -286,35 +289,38 @@ class PayloadSizes(Mapping[str, int]):
         return self._listing.sized + len(self._listing.found)
 
 
-@dataclass
-class Mismatch:
+class Mismatch(NamedTuple):
+    """A payload file whose digest differs from what a manifest lists."""
+
     path: str
     manifest: str
     expected: bytes
     actual: bytes
 
 
-@dataclass
 class Scan:
-    kinds: dict[str, Kind] = field(default_factory=dict)
-    """Every entry except the payload's regular files, which are in `sizes`."""
-    tags: dict[str, TagFile] = field(default_factory=dict)
-    listing: Listing = field(default_factory=Listing)
-    declaration: Declaration | None = None
-    algorithms: tuple[str, ...] = ()
-    """What the payload was hashed with (empty when not hashed)."""
-    unreadable: dict[str, str] = field(default_factory=dict)
-    mismatches: list[Mismatch] = field(default_factory=list)
-    unlisted: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
-    """Digests of payload files no manifest listed when they were hashed."""
-    plain: bool = False
-    """`algorithms` are the manifests' own in manifest order, so a concatenated row compares whole."""
-    infos: dict[str, TagValues] = field(default_factory=dict)
-    """bag-info.txt (package-info.txt) parsed as it streamed by."""
-    unknown: dict[str, str] = field(default_factory=dict)
-    """Manifests and tag manifests in an algorithm this software cannot compute → that algorithm. They are
-    hashed as tag files, never parsed: their entries cannot be verified, and a thousand of them would
-    cost a thousand times the listing (each path a row of a thousand)."""
+    """What one pass over a bag gathered, filled in as it goes."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, Kind] = {}
+        """Every entry except the payload's regular files, which are in `sizes`."""
+        self.tags: dict[str, TagFile] = {}
+        self.listing = Listing()
+        self.declaration: Declaration | None = None
+        self.algorithms: tuple[str, ...] = ()
+        """What the payload was hashed with (empty when not hashed)."""
+        self.unreadable: dict[str, str] = {}
+        self.mismatches: list[Mismatch] = []
+        self.unlisted: dict[str, tuple[bytes, ...]] = {}
+        """Digests of payload files no manifest listed when they were hashed."""
+        self.plain = False
+        """`algorithms` are the manifests' own in manifest order, so a concatenated row compares whole."""
+        self.infos: dict[str, TagValues] = {}
+        """bag-info.txt (package-info.txt) parsed as it streamed by."""
+        self.unknown: dict[str, str] = {}
+        """Manifests and tag manifests in an algorithm this software cannot compute → that algorithm. They
+        are hashed as tag files, never parsed: their entries cannot be verified, and a thousand of them
+        would cost a thousand times the listing (each path a row of a thousand)."""
 
     @property
     def sizes(self) -> PayloadSizes:
@@ -368,7 +374,7 @@ class _HashingReader:
     def _next(self, size: int) -> bytes:
         try:
             chunk = self.stream.read(size)
-        except (OSError, *ARCHIVE_DAMAGE) as exc:
+        except read_errors() as exc:
             self.error = _reason(exc)
             return b""
         self.size += len(chunk)
@@ -405,19 +411,19 @@ def _read_tag(stream: BinaryIO, limit: int, keep: bool = True) -> TagFile:
     return TagFile(bytes(kept) if keep and not too_large else None, digests, oversize=too_large)
 
 
-@dataclass
 class _Scanner:
-    mode: Mode
-    jobs: int
-    limit: int = TAG_FILE_LIMIT
-    root: str | None = None
-    """A bag folder's path on disk."""
-    _pending: list[Entry] = field(default_factory=list)
-    """bag-info.txt found before bagit.txt: parsed once bagit.txt gave the encoding."""
-    result: Scan = field(default_factory=Scan)
-    _hasher: LocalHasher | None = None
-    _pool: ProcessPoolExecutor | None = None
-    """Started early for a large bag folder; handed to `_hasher`, which shuts it down."""
+    def __init__(self, mode: Mode, jobs: int, limit: int = TAG_FILE_LIMIT, root: str | None = None) -> None:
+        self.mode = mode
+        self.jobs = jobs
+        self.limit = limit
+        self.root = root
+        """A bag folder's path on disk."""
+        self._pending: list[Entry] = []
+        """bag-info.txt found before bagit.txt: parsed once bagit.txt gave the encoding."""
+        self.result = Scan()
+        self._hasher: LocalHasher | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        """Started early for a large bag folder; handed to `_hasher`, which shuts it down."""
 
     def tag(self, entry: Entry) -> None:
         path = entry.path
@@ -618,7 +624,7 @@ def _guarded(entry: Entry, read: Callable[[BinaryIO], TagFile]) -> TagFile:
     try:
         with entry.open() as stream:
             return read(stream)
-    except (OSError, *ARCHIVE_DAMAGE) as exc:
+    except read_errors() as exc:
         return TagFile(None, None, _reason(exc))
 
 
@@ -626,7 +632,7 @@ def _hash_payload(entry: Entry, algorithms: tuple[str, ...]) -> HashResult:
     try:
         with entry.open() as stream:
             digests = hash_stream(stream, algorithms, size_hint=entry.size)
-    except (OSError, *ARCHIVE_DAMAGE) as exc:
+    except read_errors() as exc:
         return entry.path, entry.size, None, _reason(exc)
     return entry.path, digests.size, tuple(bytes.fromhex(digests.values[n]) for n in algorithms), None
 
@@ -635,8 +641,7 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
-@dataclass(frozen=True)
-class BagContext:
+class BagContext(NamedTuple):
     """What every check reads: the scan plus the parsed tag files."""
 
     source: str

@@ -43,19 +43,13 @@ def test_the_version_is_read_only_when_asked_for():
     assert done.returncode == 0 and done.stdout.startswith("preservation ")
 
 
-def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
-    # No metadata/mets.xml or dc.xml: no lxml and schemas; no profile: no jsonschema; our own reader, not
-    # bagit-python's; no worker pool for one file; no version in the text output; no other command's module;
-    # no profile module when no profile is given.
-    bag = tmp_path / "bag"
-    (bag / "data").mkdir(parents=True)
-    (bag / "data" / "a.txt").write_text("one file\n", encoding="utf-8")
-    bagit.make_bag(str(bag), checksums=["sha256"])
+def modules_after(argv: list[str], tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """The command line `argv` run as `python -m preservation` does, and the modules it loaded."""
     modules = tmp_path / "modules.txt"
     wrapper = (
         "import atexit, runpy, sys\n"
         f"atexit.register(lambda: open({str(modules)!r}, 'w').write('\\n'.join(sys.modules)))\n"
-        f"sys.argv = ['preservation', 'validate', {str(bag)!r}]\n"
+        f"sys.argv = ['preservation', *{argv!r}]\n"
         "runpy.run_module('preservation', run_name='__main__')\n"
     )
     done = subprocess.run(
@@ -65,12 +59,46 @@ def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
         text=True,
         check=False,
     )
+    return done, set(modules.read_text().split())
+
+
+def test_the_list_of_commands_loads_no_command(tmp_path, monkeypatch):
+    # `preservation --help` (and a command line that names no command) lists every command with its
+    # summary, the same list as the parser of every command gives, without importing any of them.
+    from preservation.cli import build_parser
+
+    monkeypatch.setenv("COLUMNS", "100")  # the same width here and in the command's process
+    for argv in (["--help"], ["-h", "validate"], ["--version"], []):
+        done, loaded = modules_after(argv, tmp_path)
+        assert done.returncode == (2 if not argv else 0), done.stderr
+        assert {m for m in loaded if m.startswith("preservation.") and m != "preservation.display"} <= {
+            "preservation.cli",
+            "preservation.cli.common",
+            "preservation.errors",
+            "preservation.workers",
+        }, argv
+    done, _ = modules_after(["--help"], tmp_path)
+    assert done.stdout == build_parser().format_help()
+
+
+def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
+    # No metadata/mets.xml or dc.xml: no lxml and schemas; no profile: no jsonschema; our own reader, not
+    # bagit-python's; no worker pool for one file; no version in the text output; no other command's module;
+    # no profile module when no profile is given.
+    bag = tmp_path / "bag"
+    (bag / "data").mkdir(parents=True)
+    (bag / "data" / "a.txt").write_text("one file\n", encoding="utf-8")
+    bagit.make_bag(str(bag), checksums=["sha256"])
+    done, loaded = modules_after(["validate", str(bag)], tmp_path)
     assert done.returncode == 0, done.stderr
     assert "valid" in done.stdout
-    loaded = set(modules.read_text().split())
     assert {m for m in loaded if m.split(".")[0] in ("lxml", "jsonschema", "bagit", "dask", "tqdm")} == set()
     assert loaded.isdisjoint(
         {"multiprocessing", "concurrent.futures", "importlib.metadata", "preservation.profile"}
+    )
+    # A folder: no tar or zip reader; no profile: no profile rules.
+    assert loaded.isdisjoint(
+        {"tarfile", "zipfile", "preservation.bagit.serialized", "preservation.validate.profile_rules"}
     )
     assert {m for m in loaded if m.startswith("preservation.cli.") and m.endswith("_cmd")} == {
         "preservation.cli.validate_cmd"
