@@ -25,11 +25,11 @@ from preservation.bagit.writer import (
     PayloadRecord,
     SourceFile,
     StagedBag,
-    exclusive_output,
     publish,
     stage_bag,
 )
 from preservation.clock import build_time, clamp, source_date_epoch
+from preservation.durable import exclusive_output
 from preservation.errors import PreservationError
 from preservation.formats import identify_known, rendition_format
 from preservation.hashing import hash_bytes, hash_stream
@@ -96,7 +96,7 @@ def _said(
 class BuildSummary:
     outcomes: tuple[BuildOutcome, ...]
     removed_temporaries: tuple[Path, ...] = field(default=())
-    """Temporary folders of earlier, killed runs that this run removed."""
+    """Temporary folders and files of earlier, killed runs that this run removed."""
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)

@@ -124,7 +124,7 @@ def _positive_size(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the validator's modules would slow down every other command's start.
-    from preservation import api, atomic
+    from preservation import api, durable
     from preservation.validate.report import render_text, summary_line
 
     mode: Mode = "fast" if args.fast else "completeness" if args.completeness_only else "full"
@@ -153,9 +153,9 @@ def run(args: argparse.Namespace) -> int:
         text = _renderer(args.format)(reports, args.strict, args.lang)
     try:
         for form, target in args.write:
-            atomic.write_text(target, _renderer(form)(reports, args.strict, args.lang))
+            durable.write_text(target, _renderer(form)(reports, args.strict, args.lang))
         if args.output is not None:
-            atomic.write_text(args.output, text)
+            durable.write_text(args.output, text)
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
     if args.output is None:

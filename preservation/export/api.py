@@ -18,12 +18,12 @@ from functools import partial
 from pathlib import Path
 
 from preservation.bagit import locate
-from preservation.bagit.writer import exclusive_output, fsync_dir
 from preservation.clock import source_date_epoch
+from preservation.durable import exclusive_output, fsync_dir
 from preservation.errors import BagError, PreservationError
 from preservation.export.admission import Admission, Witness, admit
 from preservation.export.facts import read_facts
-from preservation.export.files import make_durable, place, remove_temporaries, stage_file, write_file
+from preservation.export.files import make_durable, place, stage_file, write_file
 from preservation.export.journal import Entry, Journal, JournalWriter, Settings, read_journal
 from preservation.export.serialize import SUFFIX, Serialization, list_members, root_problem, serialize
 from preservation.export.transfer import (
@@ -148,8 +148,7 @@ def export_bags(
     epoch = source_date_epoch(environ)
     settings = Settings(chosen, str(int(epoch.timestamp())) if epoch is not None else None)
     report = Outcomes(on_progress)
-    with exclusive_output(out_dir):
-        removed = remove_temporaries(out_dir)
+    with exclusive_output(out_dir) as removed:
         journal = _check_folder(out_dir, bags, chosen, settings)
         todo = [bag for bag in bags if not _kept(bag, chosen, out_dir, journal, report)]
         writer = JournalWriter(out_dir / JOURNAL, settings)

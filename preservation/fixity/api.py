@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from preservation import SOFTWARE_NAME, __version__, atomic
+from preservation import SOFTWARE_NAME, __version__, durable
 from preservation.bagit import locate
 from preservation.errors import BagError
 from preservation.fixity import discover, repair, report, schedule
@@ -474,4 +474,4 @@ def write_report(
                 bag.id: [r.path for r in ledger.replicas(bag) if r.status == "pass"] for bag in failing
             },
         )
-    atomic.write_text(out, html)
+    durable.write_text(out, html)

@@ -26,8 +26,8 @@ from typing import Any, BinaryIO, Literal
 
 from preservation.bagit.locate import open_regular
 from preservation.bagit.reader import open_bag
-from preservation.bagit.writer import DIR_MODE, FILE_MODE, fsync_dir
 from preservation.display import shown
+from preservation.durable import DIR_MODE, FILE_MODE, fsync_dir
 from preservation.errors import BagError
 from preservation.fixity.anchor import ANCHOR_ALGORITHM, compute_anchor
 from preservation.fixity.bagpass import read_bag

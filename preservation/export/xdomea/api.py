@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from preservation.bagit.writer import exclusive_output, fsync_dir
 from preservation.clock import source_date_epoch
+from preservation.durable import exclusive_output, fsync_dir
 from preservation.errors import BagError
 from preservation.export.admission import Admission, Witness
 from preservation.export.api import (
@@ -36,7 +36,7 @@ from preservation.export.api import (
     check_resumable,
     named_bags,
 )
-from preservation.export.files import make_durable, place, remove_temporaries, stage_file
+from preservation.export.files import make_durable, place, stage_file
 from preservation.export.serialize import Member, ZipEntry, read_member, zip_entries
 from preservation.export.transfer import (
     MANIFEST,
@@ -122,8 +122,7 @@ def export_xdomea(
     bags = named_bags(bags)
     epoch = source_date_epoch(environ)
     report = Outcomes(on_progress)
-    with exclusive_output(out_dir):
-        removed = remove_temporaries(out_dir)
+    with exclusive_output(out_dir) as removed:
         check_resumable(out_dir, CONTAINER, FIXED, "xdomea")
         accepted = list(_read(admitted(bags, rules_from_profile(profile), jobs), report))
         written = _Written()
