@@ -106,9 +106,6 @@ class BagResult:
     bag_size: str
     bytes_written: int
     """Payload and tag files together."""
-    tagmanifests: Mapping[str, str]
-    """SHA-256 of each tag manifest file, to be kept outside the bag (a fixity ledger), so that a
-    consistent rewrite of a bag and its manifests is still detected."""
 
 
 @dataclass(frozen=True)
@@ -195,7 +192,6 @@ def stage_bag(
         payload_oxum=oxum,
         bag_size=size,
         bytes_written=tree.bytes_written,
-        tagmanifests={name: hashlib.sha256(data).hexdigest() for name, data in tagmanifests.items()},
     )
     return StagedBag(temp, result, retire)
 
@@ -204,13 +200,13 @@ def publish(staged: Sequence[StagedBag]) -> Published:
     """Make a batch of staged bags durable together, then rename each into place.
 
     Why one ``syncfs`` per batch: a bag has 11 files and folders (2 payload files, 7 tag files, 2
-    folders); fsyncing each cost 0.32 ms a call here (4,400 fsyncs for 400 bags added 1.4 s to a 1.2 s
-    run), while a syncfs per 100 bags flushes the same data and metadata in one journal commit, about
-    60 ms, so 0.6 ms a bag (benchmarks/bench_writer.py). syncfs rather than os.sync: it flushes only the
-    output's filesystem. The data must be durable before the rename, or a crash could leave a
-    complete-looking bag with empty files; the parent folders are fsynced afterwards so that the renames
-    themselves survive. The caller picks the batch size: bigger batches amortize more, but a crash loses
-    (only to the temporary folders) the whole unpublished batch.
+    folders); an fsync of each would cost more than writing the bag, while a syncfs per batch flushes the
+    same data and metadata in one journal commit (figures in benchmarks/README.md, from
+    benchmarks/bench_writer.py). syncfs rather than os.sync: it flushes only the output's filesystem. The
+    data must be durable before the rename, or a crash could leave a complete-looking bag with empty
+    files; the parent folders are fsynced afterwards so that the renames themselves survive. The caller
+    picks the batch size: bigger batches amortize more, but a crash loses (only to the temporary folders)
+    the whole unpublished batch.
     """
     if not staged:
         return Published((), ())

@@ -63,7 +63,7 @@ def stage_file(
 
 def make_durable(folder: Path) -> None:
     """Flush everything written on `folder`'s filesystem in one syncfs: one journal commit for a batch of
-    bag files instead of an fsync each (~6 ms apiece here, which was most of an export's time)."""
+    bag files instead of an fsync each, which was most of an export's time (benchmarks/README.md)."""
     sync_filesystems([folder])
 
 
