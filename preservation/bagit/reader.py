@@ -31,6 +31,7 @@ from preservation.bagit.archive import (
 from preservation.bagit.locate import describe, open_regular, serialized_kind
 from preservation.bagit.parse import Problem, problem
 from preservation.bagit.paths import unsafe_reason
+from preservation.serialization import SUFFIX_LIST
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -409,7 +410,7 @@ def open_bag(path: Path, *, observe: Callable[[bytes], object] | None = None) ->
         return TarBag(path, observe=observe)
     if kind == "zip":
         return ZipBag(path)
-    raise ValueError(f"{path}: not a bag folder, .tar, .tar.gz, .tgz or .zip")
+    raise ValueError(f"{path}: not a bag folder, {SUFFIX_LIST}")
 
 
 def is_tar_name(path: Path) -> bool:

@@ -35,6 +35,7 @@ from preservation.fixity.check import check_bag
 from preservation.fixity.expect import expectations
 from preservation.fixity.model import BagRecord, CheckResult, CheckTask, Problem
 from preservation.hashing import hash_stream
+from preservation.serialization import serialization_of
 from preservation.validate.findings import finding
 
 Outcome = Literal["repaired", "not-needed", "dry-run", "refused", "failed"]
@@ -76,10 +77,7 @@ class RepairResult:
 
 def serialization(path: str) -> str:
     """``directory``, ``tar``, ``tar.gz`` or ``zip``, from the name as `locate` reads it."""
-    lower = path.lower()
-    if lower.endswith((".tar.gz", ".tgz")):
-        return "tar.gz"
-    return next((form for form in ("tar", "zip") if lower.endswith(f".{form}")), "directory")
+    return serialization_of(path) or "directory"
 
 
 def verify(bag: BagRecord, path: str | None = None) -> CheckResult:

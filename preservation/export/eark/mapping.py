@@ -39,8 +39,9 @@ from preservation.export.eark.model import (
 )
 from preservation.export.eark.render import render_mets
 from preservation.export.xdomea.mapping import BagRecord
-from preservation.metadata.xsd import SCHEMA_DIR, safe_parser
+from preservation.metadata.xsd import SCHEMA_DIR
 from preservation.package.model import object_uuid
+from preservation.xmlns import METS_NS, PREMIS_NS, XSI_NS, safe_parser
 
 CONTENT_CATEGORY = "Textual works – Digital"
 """mets/@TYPE (CSIPVocabularyContentCategory): a press release is a digital text; its photos are its
@@ -66,9 +67,7 @@ SCHEMAS = (
 """(name in schemas/, file under the shipped metadata/schemas/): METS with its CSIP extension for the two
 METS documents, DC for dc.xml, PREMIS 3 for premis.xml."""
 
-_METS = "{http://www.loc.gov/METS/}"
-_PREMIS_NS = "http://www.loc.gov/premis/v3"
-_XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+_METS = f"{{{METS_NS}}}"
 _PREMIS_ORDER = ("object", "event", "agent", "rights")
 _METS_DIGESTS = {"sha256": "SHA-256", "sha512": "SHA-512"}
 
@@ -241,14 +240,12 @@ def _schema_files() -> tuple[tuple[str, bytes], ...]:
 def premis_document(bag_mets: etree._Element) -> bytes:
     """The PREMIS objects, events, agents and rights statements embedded in a bag's METS, in the order
     PREMIS 3 wants them, as one `premis` document."""
-    root = etree.Element(
-        f"{{{_PREMIS_NS}}}premis", nsmap={"premis": _PREMIS_NS, "xsi": _XSI_NS}, version="3.0"
-    )
+    root = etree.Element(f"{{{PREMIS_NS}}}premis", nsmap={"premis": PREMIS_NS, "xsi": XSI_NS}, version="3.0")
     for name in _PREMIS_ORDER:
-        for element in bag_mets.iter(f"{{{_PREMIS_NS}}}{name}"):
+        for element in bag_mets.iter(f"{{{PREMIS_NS}}}{name}"):
             if element.getparent() is not None and element.getparent().tag == f"{_METS}xmlData":
-                root.append(etree.fromstring(etree.tostring(element)))
-    etree.cleanup_namespaces(root, top_nsmap={"premis": _PREMIS_NS, "xsi": _XSI_NS})
+                root.append(etree.fromstring(etree.tostring(element), safe_parser()))
+    etree.cleanup_namespaces(root, top_nsmap={"premis": PREMIS_NS, "xsi": XSI_NS})
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

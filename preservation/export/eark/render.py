@@ -6,11 +6,9 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from preservation.export.eark.model import CSIP_NS, SIP_PROFILE, STRUCT_MAP_LABEL, FileEntry, Mets
+from preservation.export.eark.model import SIP_PROFILE, STRUCT_MAP_LABEL, FileEntry, Mets
+from preservation.xmlns import CSIP_NS, METS_NS, XLINK_NS, XSI_NS
 
-METS_NS = "http://www.loc.gov/METS/"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _M = f"{{{METS_NS}}}"
 _CSIP = f"{{{CSIP_NS}}}"
 _XLINK = f"{{{XLINK_NS}}}"
