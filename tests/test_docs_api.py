@@ -31,3 +31,17 @@ def test_the_end_to_end_script_of_the_api_page_runs(tmp_path: Path) -> None:
 
 def test_the_readme_links_the_api_page() -> None:
     assert "(docs/api.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_architecture_names_only_modules_that_exist() -> None:
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:[a-z_]+/)*[a-z_]+\.(?:py|yaml|json))`", text))
+    assert named, "the page names no module"
+    package = ROOT / "preservation"
+    missing = [
+        name
+        for name in named
+        if not (ROOT / name).is_file() and not list(package.rglob(name.rsplit("/", 1)[-1]))
+    ]
+    assert not missing
+    assert "(ARCHITECTURE.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
