@@ -130,95 +130,18 @@ def build_sip(source: SipSource, settings: SipSettings, epoch: datetime | None) 
     bag_mets = _parse(source.mets, record.bag)
     created = epoch or _created(bag_mets) or datetime(1980, 1, 1, tzinfo=UTC)  # the zip format's epoch
     objid = str(object_uuid("e-ark sip", record.object_id or record.identifier))
-    premis = premis_document(bag_mets)
-
-    def entry(id_: str, href: str, data: bytes, mime: str = "application/xml") -> FileEntry:
-        return FileEntry(id_, href, mime, len(data), created, hashlib.sha256(data).hexdigest(), "SHA-256")
-
-    mime = {f.path: f.mime for f in record.files}
-    when = {f.path: f.created for f in record.files}
-    data_files = tuple(
-        FileEntry(
-            f"{REPRESENTATION}-file-{number}",
-            _href(f.path),
-            _media_type(mime.get(f.path)),
-            f.size,
-            when.get(f.path) or created,
-            f.digest,
-            _METS_DIGESTS[f.algorithm],
-        )
-        for number, f in enumerate(source.payload, 1)
-    )
-    agents = _agents(settings)
-    rep_mets = render_mets(
-        Mets(
-            REPRESENTATION,
-            f"{objid}-{REPRESENTATION}",
-            record.title,
-            CONTENT_CATEGORY,
-            CONTENT_INFORMATION_TYPE,
-            OTHER_CONTENT_INFORMATION_TYPE,
-            created,
-            agents,
-            (),
-            (),
-            (FileGroup(f"{REPRESENTATION}-data", "Data", data_files),),
-            (),
-        ),
-        "../../schemas",
-    )
-    files: list[tuple[str, bytes]] = [(DC_PATH, source.dc), (PREMIS_PATH, premis)]
+    head = _Head(objid, record.title, created, _agents(settings))
+    rep_mets = render_mets(_representation_mets(source, head), "../../schemas")
+    rep_path = f"representations/{REPRESENTATION}/{METS_NAME}"
     notice = source.notice if source.notice is not None else (record.notice or "").encode() or None
+    files: list[tuple[str, bytes]] = [(DC_PATH, source.dc), (PREMIS_PATH, premis_document(bag_mets))]
     if notice is not None:
         files.append((NOTICE_PATH, notice))
     schemas = _schema_files()
     files += schemas
-    rep_path = f"representations/{REPRESENTATION}/{METS_NAME}"
     files.append((rep_path, rep_mets))
-
-    groups = []
-    if notice is not None:
-        groups.append(
-            FileGroup(
-                "sip-documentation",
-                "Documentation",
-                (entry("sip-file-notice", NOTICE_PATH, notice, "text/plain"),),
-            )
-        )
-    groups.append(
-        FileGroup(
-            "sip-schemas",
-            "Schemas",
-            tuple(entry(f"sip-file-schema-{n}", path, data) for n, (path, data) in enumerate(schemas, 1)),
-        )
-    )
-    rep_entry = entry(f"sip-file-{REPRESENTATION}-mets", rep_path, rep_mets)
-    groups.append(
-        FileGroup(
-            f"sip-{REPRESENTATION}",
-            f"Representations/{REPRESENTATION}",
-            (rep_entry,),
-            CONTENT_INFORMATION_TYPE,
-            OTHER_CONTENT_INFORMATION_TYPE,
-        )
-    )
-    root_mets = render_mets(
-        Mets(
-            "sip",
-            objid,
-            record.title,
-            CONTENT_CATEGORY,
-            CONTENT_INFORMATION_TYPE,
-            OTHER_CONTENT_INFORMATION_TYPE,
-            created,
-            agents,
-            (MetadataRef("sip-dmd-dc", "DC", entry("sip-file-dc", DC_PATH, source.dc)),),
-            (MetadataRef("sip-digiprov-premis", "PREMIS", entry("sip-file-premis", PREMIS_PATH, premis)),),
-            tuple(groups),
-            (Representation(REPRESENTATION, rep_entry),),
-        ),
-        "schemas",
-    )
+    package = _package_mets(head, dict(files), notice is not None, [path for path, _ in schemas], rep_path)
+    root_mets = render_mets(package, "schemas")
     payload = tuple((f"representations/{REPRESENTATION}/{f.path}", f.path) for f in source.payload)
     return Sip(
         objid,
@@ -228,6 +151,97 @@ def build_sip(source: SipSource, settings: SipSettings, epoch: datetime | None) 
         created,
         ((METS_NAME, root_mets), *sorted(files, key=lambda f: f[0].encode())),
         payload,
+    )
+
+
+@dataclass(frozen=True)
+class _Head:
+    """What the package METS and the representation METS of one SIP share."""
+
+    objid: str
+    label: str
+    created: datetime
+    agents: tuple[Agent, ...]
+
+    def mets(
+        self,
+        id_prefix: str,
+        objid: str,
+        groups: tuple[FileGroup, ...],
+        descriptive: tuple[MetadataRef, ...] = (),
+        provenance: tuple[MetadataRef, ...] = (),
+        representations: tuple[Representation, ...] = (),
+    ) -> Mets:
+        return Mets(
+            id_prefix,
+            objid,
+            self.label,
+            CONTENT_CATEGORY,
+            CONTENT_INFORMATION_TYPE,
+            OTHER_CONTENT_INFORMATION_TYPE,
+            self.created,
+            self.agents,
+            descriptive,
+            provenance,
+            groups,
+            representations,
+        )
+
+    def entry(self, id_: str, href: str, data: bytes, mime: str = "application/xml") -> FileEntry:
+        """A file of the package METS, made by the export (created when the SIP is)."""
+        digest = hashlib.sha256(data).hexdigest()
+        return FileEntry(id_, href, mime, len(data), self.created, digest, "SHA-256")
+
+
+def _representation_mets(source: SipSource, head: _Head) -> Mets:
+    """The representation's METS: the bag's payload files, with their formats and creation times."""
+    mime = {f.path: f.mime for f in source.record.files}
+    when = {f.path: f.created for f in source.record.files}
+    data_files = tuple(
+        FileEntry(
+            f"{REPRESENTATION}-file-{number}",
+            _href(f.path),
+            _media_type(mime.get(f.path)),
+            f.size,
+            when.get(f.path) or head.created,
+            f.digest,
+            _METS_DIGESTS[f.algorithm],
+        )
+        for number, f in enumerate(source.payload, 1)
+    )
+    groups = (FileGroup(f"{REPRESENTATION}-data", "Data", data_files),)
+    return head.mets(REPRESENTATION, f"{head.objid}-{REPRESENTATION}", groups)
+
+
+def _package_mets(
+    head: _Head, files: Mapping[str, bytes], notice: bool, schemas: Sequence[str], rep_path: str
+) -> Mets:
+    """The package METS: DC and PREMIS, the notice as documentation, the schemas and the representation's
+    METS, from the SIP's `files` (path → bytes)."""
+    groups = []
+    if notice:
+        documentation = (head.entry("sip-file-notice", NOTICE_PATH, files[NOTICE_PATH], "text/plain"),)
+        groups.append(FileGroup("sip-documentation", "Documentation", documentation))
+    schema_entries = tuple(
+        head.entry(f"sip-file-schema-{n}", path, files[path]) for n, path in enumerate(schemas, 1)
+    )
+    groups.append(FileGroup("sip-schemas", "Schemas", schema_entries))
+    rep_entry = head.entry(f"sip-file-{REPRESENTATION}-mets", rep_path, files[rep_path])
+    groups.append(
+        FileGroup(
+            f"sip-{REPRESENTATION}",
+            f"Representations/{REPRESENTATION}",
+            (rep_entry,),
+            CONTENT_INFORMATION_TYPE,
+            OTHER_CONTENT_INFORMATION_TYPE,
+        )
+    )
+    dc = MetadataRef("sip-dmd-dc", "DC", head.entry("sip-file-dc", DC_PATH, files[DC_PATH]))
+    premis = MetadataRef(
+        "sip-digiprov-premis", "PREMIS", head.entry("sip-file-premis", PREMIS_PATH, files[PREMIS_PATH])
+    )
+    return head.mets(
+        "sip", head.objid, tuple(groups), (dc,), (premis,), (Representation(REPRESENTATION, rep_entry),)
     )
 
 
