@@ -66,7 +66,7 @@ from preservation.export.xdomea.transfer import (
     render_documents,
     render_readme,
 )
-from preservation.hashing import hash_file
+from preservation.hashing import Digests, hash_file
 from preservation.metadata.xsd import XDOMEA_VERSIONS, validate_xdomea
 from preservation.profile import Profile
 from preservation.validate.findings import finding
@@ -224,6 +224,8 @@ def _write_one(
     report: Callable[[Outcome], None],
     written: _Written,
 ) -> list[_Bag]:
+    """Write the container of `message`, whose documents come from the bags of `group`; the bags that
+    failed (rejected and reported), [] when it was written."""
     xml = render_message(message)
     errors = validate_xdomea(xml, message.version)
     if errors:  # a bug of ours or a value the schema cannot take: never publish the container
@@ -253,16 +255,33 @@ def _write_one(
         for bag in failed:
             report(Rejected(bag.admission.bag, bag.witness.reasons()))
         return failed
-    final = out_dir / message.container_name
-    make_durable(out_dir)
-    if final.exists():  # from an interrupted run: deterministic, so it must be this one
+    _place(temp, out_dir / message.container_name, digests)
+    _record(message, group, sources, digests, written)
+    return []
+
+
+def _place(temp: Path, final: Path, digests: Digests) -> None:
+    """Make the staged container durable and give it its name; one left by an interrupted run is kept
+    when it holds the same bytes (the export is deterministic), else ExportError."""
+    make_durable(final.parent)
+    if final.exists():
         if hash_file(final, ["sha512"]).values["sha512"] != digests.values["sha512"]:
             temp.unlink()
             raise ExportError(final, "exists with other content; choose a new transfer folder")
         temp.unlink()
     else:
         place(temp, final)
-        fsync_dir(out_dir)
+        fsync_dir(final.parent)
+
+
+def _record(
+    message: Message,
+    group: list[_Bag],
+    sources: dict[str, tuple[_Bag, Member]],
+    digests: Digests,
+    written: _Written,
+) -> None:
+    """The written container's row of the transfer list, its primary documents' rows and its bags."""
     vorgang = message.vorgang
     item = TransferItem(
         file=message.container_name,
@@ -290,7 +309,6 @@ def _write_one(
             )
         )
     written.exported += (Exported(bag.admission.bag, item, resumed=False) for bag in group)
-    return []
 
 
 def _sources(message: Message, group: list[_Bag]) -> dict[str, tuple[_Bag, Member]]:
