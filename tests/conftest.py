@@ -9,11 +9,14 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from preservation.build import BuildSummary, build_bags
 from preservation.profile import Profile, load_profile
+
+if TYPE_CHECKING:
+    from preservation.build import BuildSummary
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -38,6 +41,8 @@ def sample_bags(
     """The bundled samples built once per session, reproducibly: the output folder and the build's summary.
     Shared by every test that reads real bags; a test that changes one works on a copy (`bags`, `built_bag`),
     and the session fails at the end if the shared bags changed."""
+    from preservation.build import build_bags  # here: a session that needs no bags loads no build
+
     out = tmp_path_factory.mktemp("samples") / "bags"
     summary = build_bags([SAMPLES], out, profile, jobs=2, environ=SAMPLES_EPOCH)
     assert summary.ok, [o.message for o in summary.outcomes if o.message]
