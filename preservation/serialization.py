@@ -24,12 +24,6 @@ SUFFIXES: dict[Serialization, tuple[str, ...]] = {
 SUFFIX_LIST = ".tar, .tar.gz, .tgz or .zip"
 """`SUFFIXES` as messages name them."""
 
-MIME: dict[Serialization, str] = {
-    "tar": "application/x-tar",
-    "tar.gz": "application/gzip",
-    "zip": "application/zip",
-}
-"""The MIME type this tool's profiles name each serialization by."""
 MIME_ALIASES: dict[Serialization, frozenset[str]] = {
     "tar": frozenset({"application/x-tar", "application/tar"}),
     "tar.gz": frozenset(
@@ -37,7 +31,9 @@ MIME_ALIASES: dict[Serialization, frozenset[str]] = {
     ),
     "zip": frozenset({"application/zip", "application/x-zip-compressed"}),
 }
-"""The names for each serialization that profiles in the wild use in Accept-Serialization."""
+"""The names for each serialization that profiles in the wild use in Accept-Serialization; our YAML
+profiles name each by one of them (application/x-tar, application/gzip, application/zip, as
+profile_schema.json lists them)."""
 
 
 def serialization_of(name: str) -> Serialization | None:
