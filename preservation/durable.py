@@ -2,9 +2,9 @@
 durable, then renamed into place, so that a crash or kill never leaves part of one under its final name.
 
 Every writer of the package uses these: the bag writer (`bagit.writer`), the exports (`export.files`),
-the fixity repair and the reports (`write_text`). A temporary name is ``.tmp-<final name>-<8 random
-characters>`` (`TEMP_NAME`); the next run holding a folder's lock (`exclusive_output`) removes those
-that a killed run left behind.
+the fixity repair and the reports (`replacing`, `write_text`). A temporary name of a run that holds its
+folder's lock is ``.tmp-<final name>-<8 random characters>`` (`TEMP_NAME`); the next run holding the lock
+(`exclusive_output`) removes those that a killed run left behind.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import BinaryIO
 
 from preservation.errors import BagError, PreservationError
 
@@ -74,27 +75,39 @@ def remove_temporaries(folder: Path) -> tuple[Path, ...]:
     return tuple(sorted(removed))
 
 
-def write_text(target: Path, text: str) -> None:
-    """Replace `target` with `text` (UTF-8): a reader sees the old file or the new one, never part of one.
-    PreservationError naming `target` when it cannot be written."""
+@contextmanager
+def replacing(target: Path, *, prefix: str, suffix: str = ".tmp") -> Iterator[tuple[BinaryIO, Path]]:
+    """A file that replaces `target` whole: a reader sees the old file or the new one, never part of one.
+
+    Yields the open temporary file beside `target` (named `prefix`, 8 random characters, `suffix`) and its
+    path, so that the caller can check what it wrote (flush first) and raise to give up. On leaving, it
+    is fsynced and renamed over `target`, and the folder fsynced; on any error it is removed and `target`
+    is left as it was. Not a TEMP_NAME: these files are written without the folder's lock (reports, a
+    repair), so a run entering `exclusive_output` there must not take one for a leftover and remove it.
+    """
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
     try:
-        # Not a TEMP_NAME: a report is written without the folder's lock, so a run entering
-        # `exclusive_output` there must not take it for a leftover and remove it mid-write.
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), FILE_MODE)
+            yield out, Path(temp)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    fsync_dir(target.parent)
+
+
+def write_text(target: Path, text: str) -> None:
+    """Replace `target` with `text` (UTF-8), whole (`replacing`). PreservationError naming `target` when
+    it cannot be written."""
+    try:
+        with replacing(target, prefix=f".{target.name}.") as (out, _):
+            out.write(text.encode("utf-8"))
     except OSError as exc:
         raise PreservationError(target, f"cannot be written: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            os.fchmod(stream.fileno(), FILE_MODE)
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, target)
-    except BaseException as exc:
-        os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise PreservationError(target, f"cannot be written: {exc.strerror}") from None
-        raise
 
 
 def _libc_function(name: str, *argtypes: type) -> Callable[..., int] | None:

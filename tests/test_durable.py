@@ -86,3 +86,27 @@ def test_a_report_that_cannot_be_written_is_named_and_leaves_nothing(tmp_path: P
         durable.write_text(tmp_path / "missing" / "report.json", "x")
     assert caught.value.source == str(tmp_path / "missing" / "report.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_replacement_given_up_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "bag.tar"
+    target.write_bytes(b"old")
+    replacement = durable.replacing(target, prefix=".bag.tar.repair-")
+    with pytest.raises(BagError, match="does not verify"), replacement as (out, temp):
+        out.write(b"new")
+        out.flush()
+        assert temp.read_bytes() == b"new" and temp.parent == tmp_path  # the caller can check what it wrote
+        raise BagError(target, "its copy does not verify")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["bag.tar"]
+
+
+def test_a_replacement_takes_the_place_whole(tmp_path: Path) -> None:
+    target = tmp_path / "bag.tar"
+    target.write_bytes(b"old")
+    with durable.replacing(target, prefix=".bag.tar.repair-", suffix=".tmp.tar") as (out, temp):
+        assert temp.name.startswith(".bag.tar.repair-") and temp.name.endswith(".tmp.tar")
+        out.write(b"new")
+        assert target.read_bytes() == b"old"  # until the block is left
+    assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["bag.tar"]

@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any, BinaryIO, Literal
 from preservation.bagit.locate import open_regular
 from preservation.bagit.reader import open_bag
 from preservation.display import shown
-from preservation.durable import DIR_MODE, FILE_MODE, fsync_dir
+from preservation.durable import DIR_MODE, fsync_dir, replacing
 from preservation.errors import BagError
 from preservation.fixity.anchor import ANCHOR_ALGORITHM, compute_anchor
 from preservation.fixity.bagpass import read_bag
@@ -195,28 +194,19 @@ def replace_archive(bag: BagRecord, source: str) -> None:
     bag's place."""
     target = Path(bag.path)
     _make_folder(target.parent)
-    fd, temp = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.repair-", suffix=f".tmp.{serialization(bag.path)}"
-    )
+    suffix = f".tmp.{serialization(bag.path)}"
     try:
-        with os.fdopen(fd, "wb") as out, os.fdopen(open_regular(source), "rb") as stream:
-            os.fchmod(out.fileno(), FILE_MODE)
-            shutil.copyfileobj(stream, out, 1 << 20)
+        with replacing(target, prefix=f".{target.name}.repair-", suffix=suffix) as (out, temp):
+            with os.fdopen(open_regular(source), "rb") as stream:
+                shutil.copyfileobj(stream, out, 1 << 20)
             out.flush()
-            os.fsync(out.fileno())
-        copied = verify(bag, temp)
-        if copied.outcome != "pass":
-            raise BagError(
-                source, f"its copy does not verify ({_summary(copied.problems)}); nothing replaced"
-            )
-        os.replace(temp, target)
-    except BaseException as exc:
-        with suppress(FileNotFoundError):
-            os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise BagError(target, f"cannot be replaced: {exc.strerror or exc}") from None
-        raise
-    fsync_dir(target.parent)
+            copied = verify(bag, str(temp))
+            if copied.outcome != "pass":
+                raise BagError(
+                    source, f"its copy does not verify ({_summary(copied.problems)}); nothing replaced"
+                )
+    except OSError as exc:
+        raise BagError(target, f"cannot be replaced: {exc.strerror or exc}") from None
 
 
 def _make_folder(folder: Path) -> None:
@@ -250,18 +240,7 @@ def _write(root: Path, name: str, stream: BinaryIO, digests: Mapping[str, str], 
             break
         if os.path.islink(parent):
             raise BagError(parent, "a symbolic link inside the bag; nothing is written through it")
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{final.name}.repair-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), FILE_MODE)
-            found = hash_stream(stream, digests, size_hint=size, sink=out.write)
-            if dict(found.values) != dict(digests):
-                raise BagError(name, "the replica's copy changed since it was verified; not restored")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, final)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    fsync_dir(folder)
+    with replacing(final, prefix=f".{final.name}.repair-") as (out, _):
+        found = hash_stream(stream, digests, size_hint=size, sink=out.write)
+        if dict(found.values) != dict(digests):
+            raise BagError(name, "the replica's copy changed since it was verified; not restored")
