@@ -26,7 +26,8 @@ from pathlib import Path
 
 import bagit
 
-from preservation.bagit.writer import SourceFile, StagedBag, exclusive_output, publish, stage_bag
+from preservation.bagit.writer import SourceFile, StagedBag, publish, stage_bag
+from preservation.durable import exclusive_output
 
 ALGORITHMS = ("sha256", "sha512")
 NOTICE = "Achtung! Diese archivierte Pressemitteilung könnte inhaltlich veraltet sein\n".encode()

@@ -127,12 +127,23 @@ def _profile(profile: ProfileLike) -> Profile:
 
 
 def load_profile(profile: ProfileLike = None) -> Profile:
-    """A profile by object, YAML path or None (the default shipped with the package); ProfileError if bad."""
+    """A profile, loaded and checked against the profile schema.
+
+    Arguments: `profile`, a `Profile` (returned as it is), the path of a YAML profile, or None for the
+    default profile shipped with the package.
+    Returns: the `Profile`.
+    Raises: ProfileError naming the file, for a profile that cannot be read or breaks the schema.
+    """
     return _profile(profile)
 
 
 def bagit_profile(profile: ProfileLike = None) -> dict[str, Any]:
-    """The profile as BagIt Profile 1.4.0 JSON, as `preservation profile export` prints it."""
+    """The profile as BagIt Profile 1.4.0 JSON, as `preservation profile export` prints it.
+
+    Arguments: `profile` as for `load_profile`.
+    Returns: the BagIt Profile as a JSON-ready dict.
+    Raises: ProfileError for a bad profile.
+    """
     from preservation.bagit_profile import export_bagit_profile
 
     return export_bagit_profile(_profile(profile))
@@ -141,9 +152,15 @@ def bagit_profile(profile: ProfileLike = None) -> dict[str, Any]:
 def inspect(
     sources: Iterable[str | Path], profile: ProfileLike = None
 ) -> list[Release | ReadFailure | Skipped]:
-    """What the tool understands of each release under `sources`, as `preservation inspect` shows it: the
-    releases told apart as a build into an empty folder would (shared identifiers suffixed, a duplicate
-    carrying its finding), then the sources that could not be read, then those skipped."""
+    """What the tool understands of each release under `sources`, as `preservation inspect` shows it.
+
+    Arguments: `sources`, release documents, release folders or collection folders (searched
+    recursively); `profile` as for `load_profile` (its release patterns and notice).
+    Returns: the releases told apart as a build into an empty folder would (shared identifiers suffixed, a
+    duplicate carrying its finding), then a `ReadFailure` for each source that could not be read, then a
+    `Skipped` for each file or folder passed by.
+    Raises: ProfileError for a bad profile; a source that cannot be read is a `ReadFailure`, not an error.
+    """
     from preservation.release import read_sources
     from preservation.release.identity import distinguish
     from preservation.release.model import ReadFailure, Release, Skipped
@@ -168,8 +185,11 @@ def _as_release(item: Release | Duplicate) -> Release:
 
 
 def inspect_csv(releases: Sequence[Release]) -> bytes:
-    """The releases as `inspect --format csv` writes them (UTF-8 with BOM, ';'), to edit and give back as
-    `build(corrections=…)`."""
+    """The releases as `inspect --format csv` writes them, to edit and give back as `build(corrections=…)`.
+
+    Arguments: `releases`, as `inspect` returns them (its `Release` items).
+    Returns: the CSV file's bytes: UTF-8 with BOM, ';' between columns, as German Excel opens it.
+    """
     from preservation.release.corrections import inspect_csv as render
 
     return render(releases)
@@ -190,8 +210,19 @@ def build(
     on_outcome: Callable[[BuildOutcome], None] | None = None,
 ) -> BuildSummary:
     """A bag per release under `out`, as `preservation build` (see `preservation.build.build_bags`).
-    `corrections`: read or the path of a CSV/YAML file; a file that does not fit, or a `corrected_by` not
-    of one line, raises before anything is built. A bad release is an outcome of the summary."""
+
+    Arguments: `sources` as for `inspect`; `out`, the output folder (created if missing); `profile` as for
+    `load_profile`; `jobs`, worker processes; `replace`, rebuild a release whose bag exists (the old bag
+    is kept, not deleted); `strict`, a release with warnings fails; `corrections`, read (`Corrections`)
+    or the path of a CSV/YAML corrections file, with `corrected_by` the archivist named in the PREMIS
+    event; `environ` for SOURCE_DATE_EPOCH (reproducible bags); `on_planned` hears the number of
+    releases, `on_outcome` each release's outcome as it is known.
+    Returns: a `BuildSummary`: an outcome per release (built, replaced, up-to-date, duplicate, conflict,
+    failed or skipped), `ok` when none failed or conflicted. A bad release is an outcome, not an error.
+    Raises: ProfileError for a bad profile; CorrectionsError for a corrections file that does not fit, or
+    PreservationError for a `corrected_by` not of one line, before anything is built; BagError for an
+    output folder that cannot be used (a file in the way, another run writing into it).
+    """
     from preservation.build import build_bags
     from preservation.release.corrections import Corrections, read_corrections, uncarried
 
@@ -233,10 +264,20 @@ def validate(
     on_planned: Callable[[int], None] | None = None,
     on_bag: Callable[[Path], None] | None = None,
 ) -> list[BagReport]:
-    """A report per bag that `paths` name (bag folders, serialized bags, folders of bags), as `preservation
-    validate`. With neither `profile` nor `bagit_profile`, RFC 8493 only — unlike the other functions, no
-    default profile applies. `containing`: `paths` are files; each bag holding one is validated once.
-    `on_planned` hears the number of bags found, `on_bag` each bag once validated."""
+    """A report per bag that `paths` name, as `preservation validate`.
+
+    Arguments: `paths`, bag folders, serialized bags (.tar, .tar.gz, .tgz, .zip) or folders of bags;
+    `profile` as for `load_profile`, or `bagit_profile` the path of a BagIt Profile JSON file (with
+    neither, RFC 8493 only: unlike the other functions, no default profile applies); `mode`, "full",
+    "fast" (Payload-Oxum only) or "completeness" (no hashing); `cross_check`, also ask bagit-python;
+    `jobs`, hashing processes; `containing`, `paths` are files and each bag holding one is validated
+    once; `tag_file_limit`, the largest tag file read, in bytes; `on_planned` hears the number of bags
+    found, `on_bag` each bag once validated.
+    Returns: a `BagReport` per bag, in the order found: its findings (code, severity, path, message) and
+    `valid` (no errors) / `passes(strict)`. An invalid bag is a report, not an error.
+    Raises: PreservationError when both profiles are given; ProfileError for a bad profile; BagError for a
+    path that is a link, or neither a bag nor a folder holding bags.
+    """
     from preservation.bagit.parse import TAG_FILE_LIMIT
     from preservation.validate.api import bags_holding, discover, validate_bag
 
@@ -270,16 +311,28 @@ def _rules(profile: ProfileLike, bagit_profile: str | Path | None) -> ProfileRul
 
 
 def fixity_run(roots: Sequence[str | Path], ledger: str | Path, **options: Any) -> RunResult:
-    """Register the bags under `roots` in `ledger` and check those due; `options` as
-    `preservation.fixity.api.run_fixity` takes them (check_all, older_than, budget, jobs, dask_address,
-    on_planned, on_checked, …)."""
+    """Register the bags under `roots` in `ledger` and check those due, as `preservation fixity run`.
+
+    Arguments: `roots`, folders searched for bags; `ledger`, the SQLite ledger (created if missing);
+    `options` as `preservation.fixity.api.run_fixity` takes them (check_all, older_than, budget,
+    time_budget, jobs, dask_address, dask_local, fail_on_overdue, on_planned, on_checked).
+    Returns: a `RunResult`: the checks made, with their outcomes, and the alarms (bags failing or in error
+    afterwards; with fail_on_overdue also those not checked in time).
+    Raises: FixityError for a root that is missing or unreadable, or a ledger that cannot be used.
+    """
     from preservation.fixity.api import run_fixity
 
     return run_fixity([Path(root) for root in roots], Path(ledger), **options)
 
 
 def fixity_status(ledger: str | Path, *, older_than: timedelta | None = None) -> StatusSummary:
-    """The ledger's counts by outcome and age, as `preservation fixity status`."""
+    """The ledger's counts by outcome and age, as `preservation fixity status`.
+
+    Arguments: `ledger`, an existing ledger (opened read only); `older_than`, when a check is overdue
+    (default: the schedule's period).
+    Returns: a `StatusSummary`.
+    Raises: FixityError for a ledger that is missing or cannot be read.
+    """
     from preservation.fixity.api import status
 
     return status(Path(ledger), period=_period(older_than))
@@ -288,14 +341,26 @@ def fixity_status(ledger: str | Path, *, older_than: timedelta | None = None) ->
 def fixity_attention(
     ledger: str | Path, *, older_than: timedelta | None = None, overdue: bool = False
 ) -> tuple[Alarm, ...]:
-    """The bags that need attention (failing, in error, with `overdue` also those not checked in time)."""
+    """The bags that need attention, as the alarms of `preservation fixity status` name them.
+
+    Arguments: `ledger`, an existing ledger (opened read only); `older_than` as for `fixity_status`;
+    `overdue`, also the bags not checked within it.
+    Returns: an `Alarm` per failing bag and bag in error (and overdue bag), with since when, its latest
+    problems and its passing replicas.
+    Raises: FixityError for a ledger that is missing or cannot be read.
+    """
     from preservation.fixity.api import attention
 
     return attention(Path(ledger), period=_period(older_than), overdue=overdue)
 
 
 def fixity_history(bag: str | Path, ledger: str | Path) -> BagHistory:
-    """Every check, move and repair the ledger holds for `bag`, as `preservation fixity history`."""
+    """Every check, move and repair the ledger holds for `bag`, as `preservation fixity history`.
+
+    Arguments: `bag`, a bag's path or External-Identifier; `ledger`, an existing ledger (read only).
+    Returns: a `BagHistory`: the matching bags, their events, moves and repairs.
+    Raises: FixityError for a ledger that cannot be read or a bag it does not hold.
+    """
     from preservation.fixity.api import history
 
     return history(str(bag), Path(ledger))
@@ -304,7 +369,16 @@ def fixity_history(bag: str | Path, ledger: str | Path) -> BagHistory:
 def fixity_repair(
     bag: str | Path, ledger: str | Path, *, source: str | Path | None = None, dry_run: bool = False
 ) -> RepairResult:
-    """Restore a failing bag's damaged files from a replica that verifies, as `preservation fixity repair`."""
+    """Restore a failing bag's damaged files from a replica that verifies, as `preservation fixity repair`.
+
+    Arguments: `bag`, the bag's path as the ledger holds it; `ledger`; `source`, the replica to copy from
+    (default: the first of the bag's replicas in the ledger that verifies against its anchor); `dry_run`,
+    only say what would be restored (nothing is written, the ledger included).
+    Returns: a `RepairResult`: the outcome, the replica used, the files restored and the bag's problems
+    after the repair.
+    Raises: FixityError for a bag the ledger does not know (or has not anchored) or a `source` that is a
+    link or missing; BagError when a file cannot be written.
+    """
     from preservation.fixity.api import repair_bag
 
     return repair_bag(
@@ -313,7 +387,14 @@ def fixity_repair(
 
 
 def fixity_report(ledger: str | Path, out: str | Path, **options: Any) -> None:
-    """The ledger's HTML report into `out`; `options` as `preservation.fixity.api.write_report` takes them."""
+    """The ledger's HTML report, written whole or not at all (`durable.write_text`).
+
+    Arguments: `ledger`, an existing ledger (read only); `out`, the HTML file; `options` as
+    `preservation.fixity.api.write_report` takes them (period, roots, language, zone, organisation).
+    Returns: None.
+    Raises: FixityError for a ledger that cannot be read; PreservationError naming `out` when it cannot be
+    written.
+    """
     from preservation.fixity.api import write_report
 
     write_report(Path(ledger), Path(out), **options)
@@ -344,10 +425,20 @@ def export(
     on_planned: Callable[[int], None] | None = None,
     on_progress: Callable[[Outcome], None] | None = None,
 ) -> ExportResult:
-    """Validate every bag `bags` name (bag folders, or folders of them) and export the valid ones into `out`
-    in `format` (bagit, xdomea, eark-sip); invalid bags are in the result's `rejected`. `on_planned` hears
-    the number of bags once the format and the profile are known to fit, before any is exported;
-    `on_progress` each bag's outcome."""
+    """Validate every bag `bags` name and export the valid ones into `out`, as `preservation export`.
+
+    Arguments: `bags`, bag folders or folders of them; `out`, the transfer folder (created if missing; an
+    interrupted export of the same bags is resumed); `profile` as for `load_profile`; `format`, "bagit",
+    "xdomea" or "eark-sip"; `serialization`, for bagit "tar", "tar.gz" or "zip" (default: the profile's);
+    `xdomea_version`, "3.0.0" or "3.1.0" (default: the profile's); `jobs`, validating processes;
+    `on_planned` hears the number of bags once the format and the profile are known to fit, before any is
+    exported; `on_progress` each bag's outcome.
+    Returns: an `ExportResult`: the bags exported and those rejected with their findings; `ok` when none
+    was rejected.
+    Raises: ProfileError for a bad profile; ExportError, before anything is written, for a format or
+    serialization the profile does not accept, a path that names no bag, two bags of one name, or an
+    output folder holding a finished transfer or other files.
+    """
     from preservation.export import bag_folders
     from preservation.export.formats import ExportOptions, get_format
     from preservation.export.formats import export as export_format
@@ -371,8 +462,15 @@ def rejection_reason(item: Finding, language: str = "en") -> str:
 def verify_transfer(
     folder: str | Path, profile: ProfileLike = None, *, on_file: Callable[[str], None] | None = None
 ) -> TransferReport:
-    """What the archive runs on arrival: the transfer folder against its manifest, every bag validated;
-    `on_file` hears each file's name as it is verified."""
+    """What the archive runs on arrival, as `preservation verify-transfer`.
+
+    Arguments: `folder`, a transfer folder an export wrote; `profile` as for `load_profile`; `on_file`
+    hears each file's name as it is verified.
+    Returns: a `TransferReport`: the folder checked against its manifest, every bag validated; `ok` when
+    all agree.
+    Raises: TransferError for a folder that is no transfer (no manifest, or an export that never
+    finished); ProfileError for a bad profile.
+    """
     from preservation.export import verify_transfer as verify
 
     return verify(Path(folder), _profile(profile), on_file=on_file)

@@ -25,11 +25,11 @@ from preservation.bagit.writer import (
     PayloadRecord,
     SourceFile,
     StagedBag,
-    exclusive_output,
     publish,
     stage_bag,
 )
 from preservation.clock import build_time, clamp, source_date_epoch
+from preservation.durable import exclusive_output
 from preservation.errors import PreservationError
 from preservation.formats import identify_known, rendition_format
 from preservation.hashing import hash_bytes, hash_stream
@@ -61,7 +61,7 @@ STATUSES: tuple[Status, ...] = get_args(Status)
 
 BATCH = 32
 """Bags made durable together: large enough to share the flush, small enough to publish steadily."""
-CHUNK = 4
+RELEASES_PER_TASK = 4
 """Releases per worker task: amortises the per-task overhead, small enough to keep both workers busy."""
 
 
@@ -96,7 +96,7 @@ def _said(
 class BuildSummary:
     outcomes: tuple[BuildOutcome, ...]
     removed_temporaries: tuple[Path, ...] = field(default=())
-    """Temporary folders of earlier, killed runs that this run removed."""
+    """Temporary folders and files of earlier, killed runs that this run removed."""
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -166,7 +166,7 @@ def build_bags(
                 report(BuildOutcome(item.source, "failed", message=item.message, code=item.code))
             else:
                 releases.append(item)
-                if len(releases) == CHUNK:
+                if len(releases) == RELEASES_PER_TASK:
                     stager.start()
         if corrections is not None:
             releases = apply_corrections(releases, corrections, corrected_by or archivist())
@@ -218,9 +218,9 @@ Staged = tuple[Release, StagedBag | BuildOutcome]
 class _Stager:
     """Stages releases: inline for one job (or one release), else in a process pool.
 
-    Releases go to the workers in chunks of CHUNK, which amortises pickling the profile and the round
-    trip. The caller starts the pool once it has read a chunk's worth, so that the workers start up
-    (about 1 s for the first pool of a process) while it reads the rest.
+    Releases go to the workers RELEASES_PER_TASK at a time, which amortises pickling the profile and the
+    round trip. The caller starts the pool once it has read a task's worth, so that the workers start up
+    (the first pool of a process is slow to start, benchmarks/README.md) while it reads the rest.
     """
 
     def __init__(
@@ -255,7 +255,7 @@ class _Stager:
 
     def add(self, release: Release) -> None:
         self._chunk.append(release)
-        if self._jobs > 1 and len(self._chunk) >= CHUNK:
+        if self._jobs > 1 and len(self._chunk) >= RELEASES_PER_TASK:
             self._submit(self._chunk)
             self._chunk = []
 

@@ -11,16 +11,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from preservation.errors import ProfileError
+from preservation.serialization import accepts
 
 DEFAULT_PROFILE = Path(str(resources.files("preservation").joinpath("profiles", "state-archive.yaml")))
 """The default profile, shipped inside the package so that any install finds it; `profiles/state-archive.yaml`
 in the source tree links to it, for users to read and copy."""
-
-SERIALIZATION_MIME = {
-    "tar": "application/x-tar",
-    "tar.gz": "application/gzip",
-    "zip": "application/zip",
-}
 
 
 @dataclass(frozen=True)
@@ -152,7 +147,7 @@ def _check_consistency(data: dict[str, Any], source: Path | str) -> None:
             )
     serialization = data["serialization"]
     default = serialization.get("default")
-    if default and SERIALIZATION_MIME[default] not in serialization["accept"]:
+    if default and not accepts(serialization["accept"], default):
         raise ProfileError(source, f"key 'serialization.default': '{default}' is not in serialization.accept")
     if serialization["mode"] != "forbidden" and not serialization["accept"]:
         raise ProfileError(source, "key 'serialization.accept': must list at least one format")

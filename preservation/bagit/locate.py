@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 from preservation.errors import BagError
+from preservation.serialization import SUFFIX_LIST, serialization_of
 
 BagKind = Literal["directory", "tar", "zip"]
 BAG_MARKS = frozenset({"bagit.txt", "bag-info.txt", "package-info.txt", "data"})
@@ -64,10 +65,10 @@ def describe(mode: int) -> str:
 
 def serialized_kind(name: str) -> BagKind | None:
     """The kind of serialized bag a file of this name would be; None for other names."""
-    lower = name.lower()
-    if lower.endswith(".zip"):
-        return "zip"
-    return "tar" if lower.endswith((".tar", ".tar.gz", ".tgz")) else None
+    form = serialization_of(name)
+    if form is None:
+        return None
+    return "zip" if form == "zip" else "tar"
 
 
 def bag_kind(path: str | os.PathLike[str], *, damaged: bool = False) -> BagKind | None:
@@ -161,7 +162,7 @@ def bags_at(
         return [Found(shown, kind)]
     if not stat.S_ISDIR(mode):
         unopened = "" if stat.S_ISREG(mode) else "; it is not opened"
-        raise BagError(shown, f"{describe(mode)}, not a bag folder, .tar, .tar.gz, .tgz or .zip{unopened}")
+        raise BagError(shown, f"{describe(mode)}, not a bag folder, {SUFFIX_LIST}{unopened}")
     try:
         return search(shown, recursive=recursive, damaged=damaged, hidden=hidden)
     except OSError as exc:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple
 
 from preservation.bagit.locate import describe, open_regular, serialized_kind
 from preservation.bagit.parse import Problem, problem
+from preservation.serialization import SUFFIX_LIST
 
 if TYPE_CHECKING:
     from preservation.bagit.serialized import ARCHIVE_DAMAGE, TarBag, ZipBag
@@ -172,7 +173,7 @@ def open_bag(path: Path, *, observe: Callable[[bytes], object] | None = None) ->
         from preservation.bagit.serialized import TarBag, ZipBag
 
         return TarBag(path, observe=observe) if kind == "tar" else ZipBag(path)
-    raise ValueError(f"{path}: not a bag folder, .tar, .tar.gz, .tgz or .zip")
+    raise ValueError(f"{path}: not a bag folder, {SUFFIX_LIST}")
 
 
 def is_tar_name(path: Path) -> bool:

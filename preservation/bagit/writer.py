@@ -11,22 +11,20 @@ Two phases, so that a caller can group the durability work of many bags (as data
   given for keeping it; the old bag is never deleted, and a crash leaves it there or still in place.
 
 After a crash or kill there is never a half bag under a final name: only temporary folders, which the
-next run removes on entering `exclusive_output`. `publish_one(stage_bag(...))` does both for a single bag.
+next run removes on entering `durable.exclusive_output`. `publish_one(stage_bag(...))` does both for a
+single bag.
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import fcntl
 import hashlib
 import itertools
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,15 +40,18 @@ from preservation.bagit.render import (
     render_manifest,
 )
 from preservation.clock import source_date_epoch
+from preservation.durable import (
+    DIR_MODE,
+    FILE_MODE,
+    TEMP_PREFIX,
+    fsync_dir,
+    rename_noreplace,
+    sync_filesystems,
+)
 from preservation.errors import BagError
 from preservation.hashing import hash_stream
 from preservation.sourcefile import open_regular
 
-FILE_MODE = 0o644
-DIR_MODE = 0o755
-TEMP_PREFIX = ".tmp-"
-TEMP_NAME = re.compile(r"^\.tmp-.+-[a-z0-9_]{8}$")
-"""``.tmp-<identifier>-`` plus the 8 random characters `tempfile.mkdtemp` adds."""
 _RESERVED_TAG_FILE = re.compile(r"^(bagit\.txt|bag-info\.txt|fetch\.txt|(tag)?manifest-[^/]+\.txt)$")
 
 
@@ -105,9 +106,6 @@ class BagResult:
     bag_size: str
     bytes_written: int
     """Payload and tag files together."""
-    tagmanifests: Mapping[str, str]
-    """SHA-256 of each tag manifest file, to be kept outside the bag (a fixity ledger), so that a
-    consistent rewrite of a bag and its manifests is still detected."""
 
 
 @dataclass(frozen=True)
@@ -127,36 +125,6 @@ class Published:
     failures: tuple[BagError, ...]
     """Bags that could not be renamed into place (e.g. the final name appeared meanwhile); their
     temporary folders are removed."""
-
-
-@contextmanager
-def exclusive_output(out_dir: Path) -> Iterator[tuple[Path, ...]]:
-    """Hold the writers' lock on `out_dir` for a run; yields the temporary folders of killed runs that it
-    removed on entry.
-
-    The lock (flock on the folder itself, so no lock file is left behind) is what makes removing those
-    folders safe: no other run can be writing into them. The kernel drops it when its holder dies.
-    """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except (FileExistsError, NotADirectoryError):
-        raise BagError(out_dir, "cannot be the output folder: a file of that name is in the way") from None
-    except OSError as exc:
-        raise BagError(out_dir, f"cannot be the output folder: {exc.strerror}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BagError(out_dir, "another run is writing bags into this folder") from None
-        removed = []
-        for entry in os.scandir(out_dir):
-            if TEMP_NAME.match(entry.name) and entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path)
-                removed.append(Path(entry.path))
-        yield tuple(sorted(removed))
-    finally:
-        os.close(fd)
 
 
 def stage_bag(
@@ -224,7 +192,6 @@ def stage_bag(
         payload_oxum=oxum,
         bag_size=size,
         bytes_written=tree.bytes_written,
-        tagmanifests={name: hashlib.sha256(data).hexdigest() for name, data in tagmanifests.items()},
     )
     return StagedBag(temp, result, retire)
 
@@ -233,13 +200,13 @@ def publish(staged: Sequence[StagedBag]) -> Published:
     """Make a batch of staged bags durable together, then rename each into place.
 
     Why one ``syncfs`` per batch: a bag has 11 files and folders (2 payload files, 7 tag files, 2
-    folders); fsyncing each cost 0.32 ms a call here (4,400 fsyncs for 400 bags added 1.4 s to a 1.2 s
-    run), while a syncfs per 100 bags flushes the same data and metadata in one journal commit, about
-    60 ms, so 0.6 ms a bag (benchmarks/bench_writer.py). syncfs rather than os.sync: it flushes only the
-    output's filesystem. The data must be durable before the rename, or a crash could leave a
-    complete-looking bag with empty files; the parent folders are fsynced afterwards so that the renames
-    themselves survive. The caller picks the batch size: bigger batches amortize more, but a crash loses
-    (only to the temporary folders) the whole unpublished batch.
+    folders); an fsync of each would cost more than writing the bag, while a syncfs per batch flushes the
+    same data and metadata in one journal commit (figures in benchmarks/README.md, from
+    benchmarks/bench_writer.py). syncfs rather than os.sync: it flushes only the output's filesystem. The
+    data must be durable before the rename, or a crash could leave a complete-looking bag with empty
+    files; the parent folders are fsynced afterwards so that the renames themselves survive. The caller
+    picks the batch size: bigger batches amortize more, but a crash loses (only to the temporary folders)
+    the whole unpublished batch.
     """
     if not staged:
         return Published((), ())
@@ -466,70 +433,3 @@ class _Tree:
             os.utime(file, times)
         for folder in sorted(self.folders, key=lambda f: len(f.parts), reverse=True):
             os.utime(folder, times)
-
-
-def _libc_function(name: str, *argtypes: type) -> Callable[..., int] | None:
-    """A libc function through ctypes, None where the C library lacks it (non-Linux)."""
-    function = getattr(ctypes.CDLL(None, use_errno=True), name, None)
-    if function is not None:
-        function.argtypes = argtypes
-        function.restype = ctypes.c_int
-    return function
-
-
-_syncfs = _libc_function("syncfs", ctypes.c_int)
-_renameat2 = _libc_function(
-    "renameat2", ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint
-)
-_AT_FDCWD = -100
-_RENAME_NOREPLACE = 1
-
-
-def sync_filesystems(paths: Sequence[Path]) -> None:
-    """Flush everything written on the filesystems holding `paths`: one syncfs per filesystem."""
-    if _syncfs is None:
-        os.sync()
-        return
-    by_device: dict[int, Path] = {}
-    for path in paths:
-        by_device.setdefault(os.stat(path).st_dev, path)
-    for path in by_device.values():
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            if _syncfs(fd) != 0:
-                code = ctypes.get_errno()
-                raise OSError(code, os.strerror(code), str(path))
-        finally:
-            os.close(fd)
-
-
-def rename_noreplace(source: Path, target: Path) -> None:
-    """Rename a folder or file, never replacing what is at `target` (os.rename would replace an empty folder
-    or any file)."""
-    if _renameat2 is not None:
-        if _renameat2(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), _RENAME_NOREPLACE) == 0:
-            return
-        code = ctypes.get_errno()
-        # EINVAL: the filesystem does not support the flag; fall back to check-then-rename below.
-        if code not in (errno.EINVAL, errno.ENOSYS):
-            raise _rename_error(target, code)
-    if os.path.lexists(target):
-        raise _rename_error(target, errno.EEXIST)
-    try:
-        os.rename(source, target)
-    except OSError as exc:
-        raise _rename_error(target, exc.errno or 0) from None
-
-
-def _rename_error(target: Path, code: int) -> BagError:
-    if code in (errno.EEXIST, errno.ENOTEMPTY):
-        return BagError(target, "a bag already exists here; refusing to overwrite it")
-    return BagError(target, f"cannot move the finished bag into place: {os.strerror(code)}")
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

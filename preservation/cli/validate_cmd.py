@@ -165,13 +165,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_files(args: argparse.Namespace, text: str, reports: Sequence[BagReport]) -> None:
     """The report into --output and each --write file, atomically."""
-    from preservation import atomic  # here: tempfile and shutil, for a run that writes files only
+    from preservation import durable  # here: tempfile and shutil, for a run that writes files only
 
     try:
         for form, target in args.write:
-            atomic.write_text(target, _renderer(form)(reports, args.strict, args.lang))
+            durable.write_text(target, _renderer(form)(reports, args.strict, args.lang))
         if args.output is not None:
-            atomic.write_text(args.output, text)
+            durable.write_text(args.output, text)
     except PreservationError as exc:
         raise common.UsageError(str(exc)) from None
 

@@ -18,14 +18,14 @@ from functools import partial
 from pathlib import Path
 
 from preservation.bagit import locate
-from preservation.bagit.writer import exclusive_output, fsync_dir
 from preservation.clock import source_date_epoch
+from preservation.durable import exclusive_output, fsync_dir
 from preservation.errors import BagError, PreservationError
 from preservation.export.admission import Admission, Witness, admit
 from preservation.export.facts import read_facts
-from preservation.export.files import make_durable, place, remove_temporaries, stage_file, write_file
+from preservation.export.files import make_durable, place, stage_file, write_file
 from preservation.export.journal import Entry, Journal, JournalWriter, Settings, read_journal
-from preservation.export.serialize import SUFFIX, Serialization, list_members, root_problem, serialize
+from preservation.export.serialize import list_members, root_problem, serialize
 from preservation.export.transfer import (
     FIXED_FILES,
     JOURNAL,
@@ -38,7 +38,8 @@ from preservation.export.transfer import (
     render_transfer_manifest,
     sort_items,
 )
-from preservation.profile import SERIALIZATION_MIME, Profile
+from preservation.profile import Profile
+from preservation.serialization import SERIALIZATIONS, SUFFIX, Serialization, accepts
 from preservation.validate.findings import Finding, finding
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 from preservation.workers import bounded_jobs, map_ahead, process_pool
@@ -116,14 +117,15 @@ def choose_serialization(profile: Profile, requested: str | None) -> Serializati
     if profile.serialization == "forbidden":
         raise ExportError(profile.source, "this profile forbids serialized bags; nothing can be exported")
     name = requested or profile.default_serialization
-    if name not in SUFFIX:
-        raise ExportError(None, f"unknown serialization {name!r}; use one of {', '.join(SUFFIX)}")
-    if SERIALIZATION_MIME[name] not in profile.accept_serialization:
-        accepted = [k for k, mime in SERIALIZATION_MIME.items() if mime in profile.accept_serialization]
+    form = next((form for form in SERIALIZATIONS if form == name), None)
+    if form is None:
+        raise ExportError(None, f"unknown serialization {name!r}; use one of {', '.join(SERIALIZATIONS)}")
+    if not accepts(profile.accept_serialization, form):
+        accepted = [form for form in SERIALIZATIONS if accepts(profile.accept_serialization, form)]
         raise ExportError(
             profile.source, f"the profile does not accept {name}; it accepts {', '.join(accepted) or 'none'}"
         )
-    return name  # type: ignore[return-value]
+    return form
 
 
 def export_bags(
@@ -148,8 +150,7 @@ def export_bags(
     epoch = source_date_epoch(environ)
     settings = Settings(chosen, str(int(epoch.timestamp())) if epoch is not None else None)
     report = Outcomes(on_progress)
-    with exclusive_output(out_dir):
-        removed = remove_temporaries(out_dir)
+    with exclusive_output(out_dir) as removed:
         journal = _check_folder(out_dir, bags, chosen, settings)
         todo = [bag for bag in bags if not _kept(bag, chosen, out_dir, journal, report)]
         writer = JournalWriter(out_dir / JOURNAL, settings)

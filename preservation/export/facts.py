@@ -11,11 +11,12 @@ from lxml import etree
 
 from preservation.bagit.parse import TagValues, parse_tag_values
 from preservation.export.serialize import Member, read_member
+from preservation.xmlns import DC_NS, DCTERMS_NS, safe_parser
 
 DC_FILE = "metadata/dc.xml"
-_DCTERMS = "{http://purl.org/dc/terms/}"
-_DC = "{http://purl.org/dc/elements/1.1/}"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_DCTERMS = f"{{{DCTERMS_NS}}}"
+_DC = f"{{{DC_NS}}}"
+_PARSER = safe_parser()
 
 
 @dataclass(frozen=True)

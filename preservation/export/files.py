@@ -1,5 +1,5 @@
 """Files of a transfer folder written atomically: temp name beside the final one, hashed while written,
-made durable, then renamed without replacing anything (the bag writer's helpers)."""
+made durable, then renamed without replacing anything (`preservation.durable`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from preservation.bagit.writer import TEMP_NAME, TEMP_PREFIX, fsync_dir, rename_noreplace, sync_filesystems
+from preservation.durable import FILE_MODE, TEMP_PREFIX, rename_noreplace, sync_filesystems
 from preservation.hashing import Digests, hash_stream
 
 ALGORITHMS = ("sha256", "sha512")
-FILE_MODE = 0o644
 
 
 class ChunkStream:
@@ -64,7 +63,7 @@ def stage_file(
 
 def make_durable(folder: Path) -> None:
     """Flush everything written on `folder`'s filesystem in one syncfs: one journal commit for a batch of
-    bag files instead of an fsync each (~6 ms apiece here, which was most of an export's time)."""
+    bag files instead of an fsync each, which was most of an export's time (benchmarks/README.md)."""
     sync_filesystems([folder])
 
 
@@ -80,15 +79,3 @@ def place(temp: Path, final: Path) -> None:
 def write_file(folder: Path, name: str, data: bytes) -> None:
     temp, _ = stage_file(folder, name, [data])
     place(temp, folder / name)
-
-
-def remove_temporaries(folder: Path) -> tuple[Path, ...]:
-    """Temporary files a killed export left behind (the caller holds the folder's lock)."""
-    removed = []
-    for entry in os.scandir(folder):
-        if TEMP_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
-            os.unlink(entry.path)
-            removed.append(Path(entry.path))
-    if removed:
-        fsync_dir(folder)
-    return tuple(sorted(removed))

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from preservation.bagit.writer import fsync_dir
+from preservation.durable import fsync_dir
 from preservation.export.transfer import TransferItem
 
 VERSION = 1

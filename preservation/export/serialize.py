@@ -23,14 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, Literal, cast
+from typing import IO, cast
 
 from preservation.bagit.locate import open_regular
 from preservation.errors import BagError
-
-Serialization = Literal["tar", "tar.gz", "zip"]
-SERIALIZATIONS: tuple[Serialization, ...] = ("tar", "tar.gz", "zip")
-SUFFIX: dict[Serialization, str] = {"tar": ".tar", "tar.gz": ".tar.gz", "zip": ".zip"}
+from preservation.serialization import Serialization
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from preservation import SOFTWARE_NAME, __version__, atomic
+from preservation import SOFTWARE_NAME, __version__, durable
 from preservation.bagit import locate
 from preservation.errors import BagError
 from preservation.fixity import discover, repair, report, schedule
@@ -364,14 +364,7 @@ def repair_bag(
             if not dry_run:
                 _record(ledger, record, before, started, format_time(clock()))
             return repair.RepairResult(record.path, "not-needed", None, (), (), (), ())
-        if source is not None:
-            candidates = [str(_root(source))]
-            if candidates == [record.path]:
-                raise FixityError(source, "is the bag to repair; name another copy")
-        else:
-            replicas = sorted(ledger.replicas(record), key=lambda r: (r.status != "pass", r.path))
-            candidates = [replica.path for replica in replicas]
-        chosen, tried = repair.choose_source(record, candidates)
+        chosen, tried = repair.choose_source(record, _candidates(ledger, record, source))
         extra = tuple(p.file for p in before.problems if p.kind == "extra" and p.file is not None)
         if chosen is None:
             return repair.RepairResult(record.path, "refused", None, (), extra, tried, before.problems)
@@ -380,17 +373,7 @@ def repair_bag(
             return repair.RepairResult(
                 record.path, "dry-run", chosen, plan.damaged, extra, tried, before.problems
             )
-        repair.remove_leftovers(record, keep=plan.expected)
-        files: list[str] = []
-        failure: BagError | None = None
-        try:
-            if record.kind == "directory":
-                repair.restore_files(record, chosen, plan, done=files)
-            else:
-                repair.replace_archive(record, chosen)
-                files = list(plan.damaged)
-        except BagError as exc:  # what was restored before stays restored, and is recorded as such
-            failure = exc
+        files, failure = _restore(record, chosen, plan)
         checked = format_time(clock())
         after = repair.verify(record)
         ended = format_time(clock())
@@ -398,20 +381,7 @@ def repair_bag(
         with ledger.transaction():  # committed before a failure is raised, so that the ledger knows
             _record(ledger, record, after, checked, ended)
             if files:
-                detail = (
-                    f"restored {len(files)} files from the replica {chosen}, verified against the anchor;"
-                    f" the whole bag re-verified: {after.outcome}"
-                )
-                ledger.record_repair(
-                    record.id,
-                    started=started,
-                    ended=ended,
-                    source=chosen,
-                    files=files,
-                    outcome=outcome,
-                    detail=detail,
-                    agent=AGENT,
-                )
+                _record_repair(ledger, record, chosen, files, after, (started, ended))
         if failure is not None:
             raise failure
         return repair.RepairResult(
@@ -423,6 +393,60 @@ def repair_bag(
             tried,
             after.problems,
         )
+
+
+def _candidates(ledger: Ledger, record: BagRecord, source: Path | None) -> list[str]:
+    """The copies to repair `record` from, in the order they are tried: `source` alone when named, else
+    the bag's replicas in the ledger, passing ones first."""
+    if source is not None:
+        named = str(_root(source))
+        if named == record.path:
+            raise FixityError(source, "is the bag to repair; name another copy")
+        return [named]
+    replicas = sorted(ledger.replicas(record), key=lambda r: (r.status != "pass", r.path))
+    return [replica.path for replica in replicas]
+
+
+def _record_repair(
+    ledger: Ledger,
+    record: BagRecord,
+    chosen: str,
+    files: Sequence[str],
+    after: CheckResult,
+    times: tuple[str, str],
+) -> None:
+    """The repair as an event of the bag's history: what was restored from where, and the check after."""
+    detail = (
+        f"restored {len(files)} files from the replica {chosen}, verified against the anchor;"
+        f" the whole bag re-verified: {after.outcome}"
+    )
+    ledger.record_repair(
+        record.id,
+        started=times[0],
+        ended=times[1],
+        source=chosen,
+        files=files,
+        outcome="pass" if after.outcome == "pass" else "fail",
+        detail=detail,
+        agent=AGENT,
+    )
+
+
+def _restore(record: BagRecord, chosen: str, plan: repair.Plan) -> tuple[list[str], BagError | None]:
+    """Restore the damaged files of `record` from `chosen` (a serialized bag is replaced whole); the files
+    restored, and the error that stopped it, if one did: what was restored before stays restored, and is
+    recorded as such."""
+    repair.remove_leftovers(record, keep=plan.expected)
+    files: list[str] = []
+    try:
+        if record.kind == "directory":
+            repair.restore_files(record, chosen, plan, done=files)
+        else:
+            repair.replace_archive(record, chosen)
+            files = list(plan.damaged)
+    except BagError as exc:
+        return files, exc
+    return files, None
 
 
 def _one_bag(ledger: Ledger, bag: str, ledger_path: Path) -> BagRecord:
@@ -475,4 +499,4 @@ def write_report(
                 bag.id: [r.path for r in ledger.replicas(bag) if r.status == "pass"] for bag in failing
             },
         )
-    atomic.write_text(out, html)
+    durable.write_text(out, html)

@@ -127,8 +127,20 @@ def render(
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img"'
         f' aria-label="{escape(captions[kind])}" data-bucket="{kind}"'
-        ' font-family="sans-serif" font-size="11">'
+        ' font-family="sans-serif" font-size="11">',
+        *_grid(step, top, base, strips, named),
     ]
+    for bar in bars:
+        parts += _bar(bar, x(bar.start), x(bar.end), _label(bar.start, kind, zone), top, base, strips, named)
+    parts.append(f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{base}" y2="{base}" stroke="#555"/>')
+    parts += _time_ticks(bars[0].start, hi, kind, zone, x, base)
+    parts.append("</svg>")
+    return captions[kind], "".join(parts)
+
+
+def _grid(step: int, top: int, base: int, strips: Mapping[str, int], named: Mapping[str, str]) -> list[str]:
+    """The horizontal lines of the scale, and the strips that mark failures and errors however few."""
+    parts = []
     for value in range(0, top + 1, step):
         y = base - value / top * _PLOT
         parts.append(
@@ -141,35 +153,44 @@ def render(
             f' stroke="#eee"/><text x="{_LEFT - 4}" y="{strip + 10}" text-anchor="end"'
             f' fill="{COLOURS[flagged]}">{escape(named[flagged])}</text>'
         )
-    for bar in bars:
-        x0, x1 = x(bar.start), x(bar.end)
-        width = max(x1 - x0 - (1 if x1 - x0 > 3 else 0), 1.0)
-        when = _label(bar.start, kind, zone)
-        said = ", ".join(f"{bar.counts[o]:,} {named[o]}" for o in OUTCOMES if bar.counts[o])
-        y = float(base)
-        for outcome in OUTCOMES:
-            if bar.counts[outcome]:
-                h = bar.counts[outcome] / top * _PLOT
-                y -= h
-                parts.append(
-                    f'<rect x="{x0:.2f}" y="{y:.2f}" width="{width:.2f}" height="{h:.2f}"'
-                    f' fill="{COLOURS[outcome]}" data-bucket="{bar.start.isoformat()}"'
-                    f' data-outcome="{outcome}" data-count="{bar.counts[outcome]}">'
-                    f"<title>{escape(when)}: {escape(said)}</title></rect>"
-                )
-        for flagged, strip in strips.items():
-            if bar.counts[flagged]:
-                marker = max(width, _MIN_MARKER)
-                parts.append(
-                    f'<rect class="marker" x="{min(x0, WIDTH - _RIGHT - marker):.2f}" y="{strip}"'
-                    f' width="{marker:.2f}" height="{_STRIP}" fill="{COLOURS[flagged]}"'
-                    f' data-marker="{flagged}" data-count="{bar.counts[flagged]}">'
-                    f"<title>{escape(when)}: {bar.counts[flagged]:,} {escape(named[flagged])}</title></rect>"
-                )
-    parts.append(f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{base}" y2="{base}" stroke="#555"/>')
-    parts += _time_ticks(bars[0].start, hi, kind, zone, x, base)
-    parts.append("</svg>")
-    return captions[kind], "".join(parts)
+    return parts
+
+
+def _bar(
+    bar: Bucket,
+    x0: float,
+    x1: float,
+    when: str,
+    top: int,
+    base: int,
+    strips: Mapping[str, int],
+    named: Mapping[str, str],
+) -> list[str]:
+    """One bucket's stacked bar, from `x0` to `x1`, and its markers on the strips."""
+    parts = []
+    width = max(x1 - x0 - (1 if x1 - x0 > 3 else 0), 1.0)
+    said = ", ".join(f"{bar.counts[o]:,} {named[o]}" for o in OUTCOMES if bar.counts[o])
+    y = float(base)
+    for outcome in OUTCOMES:
+        if bar.counts[outcome]:
+            h = bar.counts[outcome] / top * _PLOT
+            y -= h
+            parts.append(
+                f'<rect x="{x0:.2f}" y="{y:.2f}" width="{width:.2f}" height="{h:.2f}"'
+                f' fill="{COLOURS[outcome]}" data-bucket="{bar.start.isoformat()}"'
+                f' data-outcome="{outcome}" data-count="{bar.counts[outcome]}">'
+                f"<title>{escape(when)}: {escape(said)}</title></rect>"
+            )
+    for flagged, strip in strips.items():
+        if bar.counts[flagged]:
+            marker = max(width, _MIN_MARKER)
+            parts.append(
+                f'<rect class="marker" x="{min(x0, WIDTH - _RIGHT - marker):.2f}" y="{strip}"'
+                f' width="{marker:.2f}" height="{_STRIP}" fill="{COLOURS[flagged]}"'
+                f' data-marker="{flagged}" data-count="{bar.counts[flagged]}">'
+                f"<title>{escape(when)}: {bar.counts[flagged]:,} {escape(named[flagged])}</title></rect>"
+            )
+    return parts
 
 
 def _time_ticks(

@@ -17,9 +17,7 @@ from preservation.display import shown
 from preservation.fixity.model import BagRecord, Event, Repair, parse_time
 from preservation.metadata.premis import (
     EVENT_TYPE_VOCABULARY,
-    PREMIS_NS,
     PREMIS_VERSION,
-    XSI_NS,
     Agent,
     Identifier,
     Link,
@@ -29,6 +27,7 @@ from preservation.metadata.premis import (
     representation_element,
 )
 from preservation.metadata.premis import Event as PremisEvent
+from preservation.xmlns import PREMIS_NS, XSI_NS
 
 FIXITY_CHECK_URI = f"{EVENT_TYPE_VOCABULARY}/fix"
 _EVENT_NAMESPACE = uuid.UUID("6f0f5d3e-5b7a-5c43-9a51-0b1f1e0c4a7d")

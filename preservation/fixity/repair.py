@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -26,8 +25,8 @@ from typing import Any, BinaryIO, Literal
 
 from preservation.bagit.locate import open_regular
 from preservation.bagit.reader import open_bag
-from preservation.bagit.writer import DIR_MODE, FILE_MODE, fsync_dir
 from preservation.display import shown
+from preservation.durable import DIR_MODE, fsync_dir, replacing
 from preservation.errors import BagError
 from preservation.fixity.anchor import ANCHOR_ALGORITHM, compute_anchor
 from preservation.fixity.bagpass import read_bag
@@ -35,6 +34,7 @@ from preservation.fixity.check import check_bag
 from preservation.fixity.expect import expectations
 from preservation.fixity.model import BagRecord, CheckResult, CheckTask, Problem
 from preservation.hashing import hash_stream
+from preservation.serialization import serialization_of
 from preservation.validate.findings import finding
 
 Outcome = Literal["repaired", "not-needed", "dry-run", "refused", "failed"]
@@ -76,10 +76,7 @@ class RepairResult:
 
 def serialization(path: str) -> str:
     """``directory``, ``tar``, ``tar.gz`` or ``zip``, from the name as `locate` reads it."""
-    lower = path.lower()
-    if lower.endswith((".tar.gz", ".tgz")):
-        return "tar.gz"
-    return next((form for form in ("tar", "zip") if lower.endswith(f".{form}")), "directory")
+    return serialization_of(path) or "directory"
 
 
 def verify(bag: BagRecord, path: str | None = None) -> CheckResult:
@@ -197,28 +194,19 @@ def replace_archive(bag: BagRecord, source: str) -> None:
     bag's place."""
     target = Path(bag.path)
     _make_folder(target.parent)
-    fd, temp = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.repair-", suffix=f".tmp.{serialization(bag.path)}"
-    )
+    suffix = f".tmp.{serialization(bag.path)}"
     try:
-        with os.fdopen(fd, "wb") as out, os.fdopen(open_regular(source), "rb") as stream:
-            os.fchmod(out.fileno(), FILE_MODE)
-            shutil.copyfileobj(stream, out, 1 << 20)
+        with replacing(target, prefix=f".{target.name}.repair-", suffix=suffix) as (out, temp):
+            with os.fdopen(open_regular(source), "rb") as stream:
+                shutil.copyfileobj(stream, out, 1 << 20)
             out.flush()
-            os.fsync(out.fileno())
-        copied = verify(bag, temp)
-        if copied.outcome != "pass":
-            raise BagError(
-                source, f"its copy does not verify ({_summary(copied.problems)}); nothing replaced"
-            )
-        os.replace(temp, target)
-    except BaseException as exc:
-        with suppress(FileNotFoundError):
-            os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise BagError(target, f"cannot be replaced: {exc.strerror or exc}") from None
-        raise
-    fsync_dir(target.parent)
+            copied = verify(bag, str(temp))
+            if copied.outcome != "pass":
+                raise BagError(
+                    source, f"its copy does not verify ({_summary(copied.problems)}); nothing replaced"
+                )
+    except OSError as exc:
+        raise BagError(target, f"cannot be replaced: {exc.strerror or exc}") from None
 
 
 def _make_folder(folder: Path) -> None:
@@ -252,18 +240,7 @@ def _write(root: Path, name: str, stream: BinaryIO, digests: Mapping[str, str], 
             break
         if os.path.islink(parent):
             raise BagError(parent, "a symbolic link inside the bag; nothing is written through it")
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{final.name}.repair-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), FILE_MODE)
-            found = hash_stream(stream, digests, size_hint=size, sink=out.write)
-            if dict(found.values) != dict(digests):
-                raise BagError(name, "the replica's copy changed since it was verified; not restored")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, final)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    fsync_dir(folder)
+    with replacing(final, prefix=f".{final.name}.repair-") as (out, _):
+        found = hash_stream(stream, digests, size_hint=size, sink=out.write)
+        if dict(found.values) != dict(digests):
+            raise BagError(name, "the replica's copy changed since it was verified; not restored")

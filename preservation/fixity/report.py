@@ -169,7 +169,8 @@ def render_html(
     latest check of each failing bag or bag in error.
 
     `replicas`: the paths of the passing replicas of each failing bag, by bag id (`Ledger.replicas`). With
-    it, the failing table also lists them and the repair command.
+    it, the failing table also lists them and the repair command. Longer than 60 lines for its template,
+    kept whole so that the page reads as the HTML it is; each part's content is built apart.
     """
     lang, zone = context.language, context.zone
     summary = summarize(bags, now=now, period=period)
@@ -177,32 +178,10 @@ def render_html(
     title = f"{state.text} – {message('report.title', lang)}"
     if context.organisation:
         title += f" – {context.organisation}"
-    totals: Counter[str] = Counter()
-    for counts in hours.values():
-        totals.update(counts)
     named = dict(zip((*OUTCOMES, "unchecked"), words("report.outcomes", lang), strict=True))
     columns = words("report.columns", lang)
-    figure_names = words("report.figures", lang)
-    figures = [
-        ("known", number(summary.known, lang)),
-        ("checked-within-period", number(summary.checked_within_period, lang)),
-        ("overdue", number(summary.overdue, lang)),
-        ("never-checked", number(summary.never_checked, lang)),
-        ("failing", number(summary.failing, lang)),
-        ("in-error", number(summary.in_error, lang)),
-        ("oldest-check", local_time(summary.oldest_check, zone)),
-    ]
-    context_rows = [
-        (message("report.organisation", lang), context.organisation or "-"),
-        (message("report.roots", lang), ", ".join(context.roots) or "-"),
-        (message("report.ledger", lang), context.ledger),
-        (message("report.software", lang), context.software),
-        (message("report.period", lang), message("report.days", lang, days=f"{summary.period_days:g}")),
-        (message("report.time-zone", lang), context.zone.key),
-    ]
     failing = [bag for bag in sorted(bags, key=lambda b: b.path) if bag.status in ("fail", "error")]
-    with_replicas = replicas is not None
-    heads = columns[:5] + (columns[5:7] if with_replicas else [])
+    heads = columns[:5] + (columns[5:7] if replicas is not None else [])
     rows = [_failing_row(bag, latest.get(bag.id), named, context, replicas) for bag in failing]
     all_rows = [
         f'<tr class="{bag.status}"><td><code>{escape(bag.path)}</code></td>'
@@ -210,22 +189,7 @@ def render_html(
         f"<td>{local_time(bag.last_checked_at, zone)}</td></tr>"
         for bag in sorted(bags, key=lambda b: b.path)
     ]
-    legend = " ".join(
-        f'<span><i style="background:{chart.COLOURS[o]}"></i>{escape(named[o])}:'
-        f' <span id="checks-{o}">{number(totals[o], lang)}</span></span>'
-        for o in OUTCOMES
-    )
-    if hours:
-        captions = {
-            kind: message("report.chart", lang, bucket=name)
-            for kind, name in zip(chart.BUCKETS, words("report.buckets", lang), strict=True)
-        }
-        caption, drawing = chart.render(
-            hours, now=now, zone=zone, outcome_names=[named[o] for o in OUTCOMES], captions=captions
-        )
-    else:
-        caption = message("report.chart", lang, bucket=words("report.buckets", lang)[1])
-        drawing = f'<p class="empty">{message("report.no-checks", lang)}</p>'
+    caption, drawing = _chart(hours, now, zone, named, lang)
     background, colour = _STATE_COLOURS[state.state]
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{escape(title)}</title>
@@ -240,14 +204,9 @@ summary{{cursor:pointer;font-size:1.3em;font-weight:bold;margin:1em 0}}
 </style></head><body>
 <h1 id="headline" class="{state.state}">{escape(state.text)}</h1>
 <p>{message("report.title", lang)} · {message("report.as-of", lang, time=local_time(summary.now, zone))}</p>
-<dl id="figures">{
-        "".join(
-            f'<dt>{escape(name)}</dt><dd id="{key}">{escape(value)}</dd>'
-            for name, (key, value) in zip(figure_names, figures, strict=True)
-        )
-    }</dl>
+<dl id="figures">{_figures(summary, lang, zone)}</dl>
 <h2>{escape(caption)} ({escape(zone.key)})</h2>
-<p class="legend">{legend}</p>
+<p class="legend">{_legend(hours, named, lang)}</p>
 {drawing}
 <h2>{message("report.failing", lang, count=number(len(rows), lang))}</h2>
 <table id="failing"><thead><tr>{"".join(f"<th>{escape(h)}</th>" for h in heads)}</tr></thead>
@@ -256,9 +215,68 @@ summary{{cursor:pointer;font-size:1.3em;font-weight:bold;margin:1em 0}}
 <table><thead><tr>{"".join(f"<th>{escape(h)}</th>" for h in columns[:4])}</tr></thead>
 <tbody>{"".join(all_rows)}</tbody></table></details>
 <h2>{message("report.context", lang)}</h2>
-<dl id="context">{"".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in context_rows)}</dl>
+<dl id="context">{_context(context, summary)}</dl>
 </body></html>
 """
+
+
+def _figures(summary: StatusSummary, lang: str, zone: ZoneInfo) -> str:
+    """The summary's figures, each with the id the browser tests and scripts look for."""
+    figures = [
+        ("known", number(summary.known, lang)),
+        ("checked-within-period", number(summary.checked_within_period, lang)),
+        ("overdue", number(summary.overdue, lang)),
+        ("never-checked", number(summary.never_checked, lang)),
+        ("failing", number(summary.failing, lang)),
+        ("in-error", number(summary.in_error, lang)),
+        ("oldest-check", local_time(summary.oldest_check, zone)),
+    ]
+    return "".join(
+        f'<dt>{escape(name)}</dt><dd id="{key}">{escape(value)}</dd>'
+        for name, (key, value) in zip(words("report.figures", lang), figures, strict=True)
+    )
+
+
+def _legend(hours: Mapping[str, Mapping[str, int]], named: Mapping[str, str], lang: str) -> str:
+    """Each outcome's colour and its number of checks in the chart."""
+    totals: Counter[str] = Counter()
+    for counts in hours.values():
+        totals.update(counts)
+    return " ".join(
+        f'<span><i style="background:{chart.COLOURS[o]}"></i>{escape(named[o])}:'
+        f' <span id="checks-{o}">{number(totals[o], lang)}</span></span>'
+        for o in OUTCOMES
+    )
+
+
+def _chart(
+    hours: Mapping[str, Mapping[str, int]], now: datetime, zone: ZoneInfo, named: Mapping[str, str], lang: str
+) -> tuple[str, str]:
+    """The chart's caption and drawing; a sentence instead of a drawing when nothing was checked yet."""
+    if not hours:
+        caption = message("report.chart", lang, bucket=words("report.buckets", lang)[1])
+        return caption, f'<p class="empty">{message("report.no-checks", lang)}</p>'
+    captions = {
+        kind: message("report.chart", lang, bucket=name)
+        for kind, name in zip(chart.BUCKETS, words("report.buckets", lang), strict=True)
+    }
+    return chart.render(
+        hours, now=now, zone=zone, outcome_names=[named[o] for o in OUTCOMES], captions=captions
+    )
+
+
+def _context(context: Context, summary: StatusSummary) -> str:
+    """What the report is of: organisation, roots, ledger, software, period and time zone."""
+    lang = context.language
+    rows = [
+        (message("report.organisation", lang), context.organisation or "-"),
+        (message("report.roots", lang), ", ".join(context.roots) or "-"),
+        (message("report.ledger", lang), context.ledger),
+        (message("report.software", lang), context.software),
+        (message("report.period", lang), message("report.days", lang, days=f"{summary.period_days:g}")),
+        (message("report.time-zone", lang), context.zone.key),
+    ]
+    return "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
 
 
 def _failing_row(

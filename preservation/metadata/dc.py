@@ -8,11 +8,8 @@ from preservation.metadata.xsd import DC_CONTAINER, require_valid, validate_dc
 from preservation.package.model import object_uuid
 from preservation.profile import Profile
 from preservation.release.model import Release
+from preservation.xmlns import DC_NS, DCTERMS_NS, XML_NS, XSI_NS
 
-DC_NS = "http://purl.org/dc/elements/1.1/"
-DCTERMS_NS = "http://purl.org/dc/terms/"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
 NSMAP = {"dc": DC_NS, "dcterms": DCTERMS_NS, "xsi": XSI_NS}
 _DCMI_SCHEMAS = "http://dublincore.org/schemas/xmls/qdc/2008/02/11"
 SCHEMA_LOCATION = f"{DC_NS} {_DCMI_SCHEMAS}/dc.xsd {DCTERMS_NS} {_DCMI_SCHEMAS}/dcterms.xsd"

@@ -11,11 +11,9 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from preservation.metadata.dc import DC_NS, DCTERMS_NS, dc_element
+from preservation.metadata.dc import dc_element
 from preservation.metadata.premis import (
     ALGORITHM_NAMES,
-    PREMIS_NS,
-    XSI_NS,
     agent_element,
     event_element,
     iso_utc,
@@ -23,11 +21,10 @@ from preservation.metadata.premis import (
     ordered_payload,
     premis_record,
 )
-from preservation.metadata.xsd import METS_NS, require_valid, validate_mets
+from preservation.metadata.xsd import require_valid, validate_mets
 from preservation.package.model import Package, PayloadFile
+from preservation.xmlns import DC_NS, DCTERMS_NS, METS_NS, PREMIS_NS, XLINK_NS, XML_NS, XSI_NS
 
-XLINK_NS = "http://www.w3.org/1999/xlink"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
 NSMAP = {
     "mets": METS_NS,
     "xlink": XLINK_NS,

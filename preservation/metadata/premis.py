@@ -16,9 +16,8 @@ from lxml import etree
 
 from preservation.package.model import FileFormat, Package, PayloadFile, object_uuid
 from preservation.release.model import Correction
+from preservation.xmlns import PREMIS_NS, XSI_NS
 
-PREMIS_NS = "http://www.loc.gov/premis/v3"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 PREMIS_VERSION = "3.0"
 LOC_VOCABULARIES = "http://id.loc.gov/vocabulary/preservation"
 EVENT_TYPE_VOCABULARY = f"{LOC_VOCABULARIES}/eventType"

@@ -15,10 +15,10 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from preservation.errors import BagError
+from preservation.xmlns import METS_NS, safe_parser
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
-METS_NS = "http://www.loc.gov/METS/"
 DC_CONTAINER = "qualifieddc"
 """Root element of a DC record (dc.xml, and inside the METS dmdSec): the one DCMI declares for qualified DC
 (``qdc/2008/02/11/qualifieddc.xsd``: no target namespace, type ``dcterms:elementOrRefinementContainer``)."""
@@ -80,13 +80,6 @@ def _shipped_schema_name(url: str) -> str | None:
     if not path.is_relative_to(SCHEMA_DIR) or not path.is_file():
         return None
     return path.relative_to(SCHEMA_DIR).as_posix()
-
-
-def safe_parser(resolver: etree.Resolver | None = None) -> etree.XMLParser:
-    """A parser for untrusted XML: no DTD loading, no entity expansion, no network, no huge trees."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    parser.resolvers.add(resolver or _OfflineResolver())
-    return parser
 
 
 def compile_schema(document: bytes, base: Path = SCHEMA_DIR / "driver.xsd") -> etree.XMLSchema:

@@ -17,9 +17,8 @@ from preservation.package import SUPERSEDED
 from preservation.package.model import Predecessor
 from preservation.release.identity import SUFFIX, Content, content, holds
 from preservation.release.model import Release
+from preservation.xmlns import DC_NS, DCTERMS_NS, SAFE_OPTIONS, safe_parser
 
-_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
-"""Only the root element is read; no entities, DTDs or network, as for every XML we read."""
 _VERSION = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2}|undated)(?:\.(?P<n>[1-9]\d*))?$")
 
 _SUFFIXED = re.compile(rf"^(?P<base>.+)-[0-9a-f]{{{SUFFIX}}}$")
@@ -114,7 +113,9 @@ def bagging_date(bag: Path) -> str | None:
 
 def _object_id(bag: Path) -> str | None:
     try:
-        for _, element in etree.iterparse(str(bag / "metadata" / "mets.xml"), events=("start",), **_SAFE):
+        for _, element in etree.iterparse(
+            str(bag / "metadata" / "mets.xml"), events=("start",), **SAFE_OPTIONS
+        ):
             return element.get("OBJID") or None
     except (OSError, ValueError, etree.LxmlError):
         pass  # unreadable or no XML: the replacement then names the bag by where it is kept
@@ -122,10 +123,10 @@ def _object_id(bag: Path) -> str | None:
 
 
 _DESCRIBED = {
-    "{http://purl.org/dc/elements/1.1/}title": "title",
-    "{http://purl.org/dc/terms/}issued": "issued",
-    "{http://purl.org/dc/elements/1.1/}creator": "author",
-    "{http://purl.org/dc/terms/}spatial": "place",
+    f"{{{DC_NS}}}title": "title",
+    f"{{{DCTERMS_NS}}}issued": "issued",
+    f"{{{DC_NS}}}creator": "author",
+    f"{{{DCTERMS_NS}}}spatial": "place",
 }
 """The DC elements that hold the release fields an archivist can correct (preservation.metadata.dc)."""
 
@@ -135,7 +136,7 @@ def described(bag: Path) -> dict[str, str]:
     OSError when it cannot be read; an empty mapping when it is not XML."""
     data = (bag / "metadata" / "dc.xml").read_bytes()
     try:
-        root = etree.fromstring(data, etree.XMLParser(**_SAFE))
+        root = etree.fromstring(data, safe_parser())
     except etree.LxmlError:
         return {}
     return {_DESCRIBED[child.tag]: child.text or "" for child in root if child.tag in _DESCRIBED}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from preservation.display import shown
+from preservation.junk import is_os_junk
 from preservation.release.model import Skipped
 from preservation.sourcefile import RefusedSource, entry_problem, name_refused, special_kind
 from preservation.validate.findings import Finding, finding
@@ -17,7 +18,6 @@ from preservation.validate.findings import Finding, finding
 _DOCUMENT = re.compile(r"\.(?:txt|html?|xhtml)(?:\.[a-z]{2})?$", re.IGNORECASE)
 """`.txt`, `.html`, `.htm`, `.xhtml`, and the web server's language variants such as `index.html.de`."""
 _HTML = re.compile(r"\.(?:html?|xhtml)(?:\.[a-z]{2})?$", re.IGNORECASE)
-_JUNK = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db", "__macosx", "$recycle.bin"})
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def is_html(path: Path) -> bool:
 
 
 def is_junk(path: Path) -> bool:
-    """Hidden files and the litter operating systems leave in folders (.DS_Store, Thumbs.db, …)."""
-    return path.name.startswith(".") or path.name.casefold() in _JUNK
+    """Hidden files and the litter operating systems leave in folders (`preservation.junk`)."""
+    return path.name.startswith(".") or is_os_junk(path.name)
 
 
 Skip = frozenset[tuple[int, int]]

@@ -142,6 +142,35 @@ class _Frame:
         return said
 
 
+def _missing(issued: bool, title: bool) -> str:
+    missing = [
+        "no issued date (neither 'Pressemitteilung vom DD.MM.YYYY' nor a closing 'Ort, DD.MM.YYYY' line)"
+        if issued
+        else "",
+        "no title" if title else "",
+    ]
+    return " and ".join(m for m in missing if m)
+
+
+def _byline(
+    author_line: _Line | None, date_line: _Line | None, closing: _Line | None, origins: list[tuple[str, str]]
+) -> tuple[str | None, str | None, str | None]:
+    """Author, place and release number from the lines that carry them, each noted in `origins`."""
+    author_match = AUTHOR_LINE.search(author_line.text) if author_line is not None else None
+    author = author_match["author"].strip() if author_match else None
+    place_line = closing or (date_line if date_line is not None and date_line.kind == "closing" else None)
+    place_match = CLOSING_LINE.search(place_line.text) if place_line is not None else None
+    vom = _date_match(date_line.text) if date_line is not None and date_line.kind == "date" else None
+    number = vom.groupdict().get("number") if vom else None
+    if author:
+        origins.append(("author", "the 'Autor/in:' line"))
+    if place_match:
+        origins.append(("place", "the closing line" if place_line is closing else "the date line"))
+    if number:
+        origins.append(("number", "the 'Pressemitteilung Nr.' line"))
+    return author or None, place_match["place"].strip() if place_match else None, number
+
+
 def parse_text(text: str, source: Path, notice: str, title_hint: str | None = None) -> ParsedText:
     """Parse decoded release text; `title_hint` is a title the container already marked (an HTML h1)."""
     stripped = strip_notice(split_paragraphs(text), notice)
@@ -175,36 +204,20 @@ def parse_text(text: str, source: Path, notice: str, title_hint: str | None = No
     closing = lines[closing_at] if closing_at is not None else None
     issued = _issued(date_line, closing, source, warnings, origins)
     if issued is None or title is None:
-        missing = [
-            "no issued date (neither 'Pressemitteilung vom DD.MM.YYYY' nor a closing 'Ort, DD.MM.YYYY' line)"
-            if issued is None
-            else "",
-            "no title" if title is None else "",
-        ]
-        raise ReleaseError(source, " and ".join(m for m in missing if m))
+        raise ReleaseError(source, _missing(issued is None, title is None))
     warnings += frame.warnings()
 
     body = _body(middle, warnings)
     if not body:
         warnings.append(finding("release.body-missing"))
-    author_match = AUTHOR_LINE.search(lines[author_at].text) if author_at is not None else None
-    author = author_match["author"].strip() if author_match else None
-    place_line = closing or (date_line if date_line is not None and date_line.kind == "closing" else None)
-    place_match = CLOSING_LINE.search(place_line.text) if place_line is not None else None
-    vom = _date_match(date_line.text) if date_line is not None and date_line.kind == "date" else None
-    number = vom.groupdict().get("number") if vom else None
-    if author:
-        origins.append(("author", "the 'Autor/in:' line"))
-    if place_match:
-        origins.append(("place", "the closing line" if place_line is closing else "the date line"))
-    if number:
-        origins.append(("number", "the 'Pressemitteilung Nr.' line"))
+    author_line = lines[author_at] if author_at is not None else None
+    author, place, number = _byline(author_line, date_line, closing, origins)
     origins.append(("notice", _notice_origin(stripped.in_source, stripped.warnings)))
     return ParsedText(
         title=title,
         issued=issued,
-        author=author or None,
-        place=place_match["place"].strip() if place_match else None,
+        author=author,
+        place=place,
         number=number,
         notice_in_source=stripped.in_source,
         body=body,

@@ -74,8 +74,9 @@ def catalogue() -> dict[str, CatalogueEntry]:
 
 def _parsed(text: str, copy: Path | None) -> dict[str, Any]:
     """catalogue.yaml parsed, from a JSON copy beside the bytecode when it holds this very text: PyYAML's
-    import and parse cost every command that prints a word ~20 ms, the copy well under 1. The copy is
-    written as Python writes bytecode: where it can be, and not under PYTHONDONTWRITEBYTECODE."""
+    import and parse would cost every command that prints a word far more than reading the copy
+    (benchmarks/README.md). The copy is written as Python writes bytecode: where it can be, and not under
+    PYTHONDONTWRITEBYTECODE."""
     if copy is not None:
         try:
             cached = json.loads(copy.read_bytes())

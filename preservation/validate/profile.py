@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from preservation.bagit.parse import manifest_algorithm
+from preservation.serialization import Serialization, accepts, serialization_of
 from preservation.validate.findings import Finding, finding
 from preservation.validate.globs import any_match
 from preservation.validate.scan import BagContext
@@ -15,14 +16,6 @@ if TYPE_CHECKING:
 
 # Files RFC 8493 itself defines: governed by their own profile fields, never by Tag-Files-Allowed.
 _BAGIT_FILES = frozenset({"bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt"})
-# Names in Accept-Serialization that profiles in the wild use for each format.
-_MIME = {
-    "tar": frozenset({"application/x-tar", "application/tar"}),
-    "tar.gz": frozenset(
-        {"application/gzip", "application/x-gzip", "application/tar+gzip", "application/x-gtar"}
-    ),
-    "zip": frozenset({"application/zip", "application/x-zip-compressed"}),
-}
 
 
 def check(bag: BagContext) -> Iterator[Finding]:
@@ -49,11 +42,11 @@ def _version(bag: BagContext, rules: ProfileRules) -> Iterator[Finding]:
         )
 
 
-def serialization_format(bag: BagContext) -> str | None:
+def serialization_format(bag: BagContext) -> Serialization | None:
     """``tar``, ``tar.gz`` or ``zip`` for a serialized bag; None for a folder."""
     if bag.serialization == "directory":
         return None
-    return "tar.gz" if bag.source.lower().endswith((".gz", ".tgz")) else bag.serialization
+    return serialization_of(bag.source) or ("zip" if bag.serialization == "zip" else "tar")
 
 
 def _serialization(bag: BagContext, rules: ProfileRules) -> Iterator[Finding]:
@@ -62,7 +55,7 @@ def _serialization(bag: BagContext, rules: ProfileRules) -> Iterator[Finding]:
         yield finding("profile.serialization", mode="required", actual="a folder")
     elif form is not None and rules.serialization == "forbidden":
         yield finding("profile.serialization", mode="forbidden", actual=form)
-    elif form is not None and not _MIME[form] & set(rules.accept_serialization):
+    elif form is not None and not accepts(rules.accept_serialization, form):
         yield finding(
             "profile.serialization.format",
             form=form,

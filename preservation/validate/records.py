@@ -11,12 +11,12 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from preservation.metadata.dc import DC_NS, DCTERMS_NS
-from preservation.metadata.mets import XLINK_NS, href_path, xml_bases
-from preservation.metadata.premis import PREMIS_NS, was_note
-from preservation.metadata.xsd import METS_NS, safe_parser, validate_dc, validate_mets
+from preservation.metadata.mets import href_path, xml_bases
+from preservation.metadata.premis import was_note
+from preservation.metadata.xsd import validate_dc, validate_mets
 from preservation.validate.findings import Finding, finding
 from preservation.validate.scan import DC, METS, BagContext
+from preservation.xmlns import DC_NS, DCTERMS_NS, METS_NS, PREMIS_NS, XLINK_NS, XSI_NS, safe_parser
 
 MAX_SCHEMA_ERRORS = 20
 """More errors add nothing a reader can act on; the rest are counted."""
@@ -106,7 +106,7 @@ def _mets_files(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
 def _text(root: etree._Element, namespace: str, name: str) -> str | None:
     """The first element's text, except identifiers typed as URIs (the URN beside the plain identifier)."""
     for element in root.iter(f"{{{namespace}}}{name}"):
-        if not element.get("{http://www.w3.org/2001/XMLSchema-instance}type", "").endswith("URI"):
+        if not element.get(f"{{{XSI_NS}}}type", "").endswith("URI"):
             return (element.text or "").strip()
     return None
 

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 from preservation.bagit.paths import nfc
 from preservation.hashing import WEAK_ALGORITHMS
+from preservation.junk import is_os_junk
 from preservation.validate.findings import Finding, finding
 from preservation.validate.scan import BagContext
-
-OS_JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "ehthumbs.db", ".Spotlight-V100", ".Trashes"})
 
 
 def check(bag: BagContext) -> Iterator[Finding]:
@@ -24,7 +23,7 @@ def check(bag: BagContext) -> Iterator[Finding]:
     yield from _clashes(paths)
     for path in paths:
         name = path.rpartition("/")[2]  # posixpath.basename, without its two calls per path
-        if name in OS_JUNK or name.startswith("._") or name == "__MACOSX":
+        if is_os_junk(name):
             yield finding("name.os-junk", path)
         if path.startswith("data/") and name == "bagit.txt":
             yield finding("bag.nested", posixpath.dirname(path) + "/")

@@ -11,7 +11,7 @@ import pytest
 CLI = Path(__file__).resolve().parents[2] / "preservation" / "cli"
 
 CLI_LAYER = {
-    "preservation": {"api", "atomic"},  # the facade; atomic writes of the report files a command is given
+    "preservation": {"api", "durable"},  # the facade; durable writes of the report files a command is given
     "preservation.display": {"shown", "json_dumps"},
     "preservation.errors": {"PreservationError"},
     "preservation.workers": {"JOBS_PER_CPU", "bounded_jobs", "max_jobs", "usable_cpus"},

@@ -1,4 +1,4 @@
-"""Real bags for the export tests: the samples built once per session with a fixed SOURCE_DATE_EPOCH."""
+"""Real bags for the export tests: private copies of the samples' bags, built once per session."""
 
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ def build(sources: list[Path], out: Path, profile: Profile) -> list[Path]:
     summary = build_bags(sources, out, profile, environ=ENV)
     assert summary.ok, [o.message for o in summary.outcomes if o.message]
     return sorted(o.bag for o in summary.outcomes if o.bag is not None)
-
-
-@pytest.fixture(scope="session")
-def built_bags(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path, profile: Profile) -> list[Path]:
-    return build([samples_dir], tmp_path_factory.mktemp("bags") / "bags", profile)
 
 
 @pytest.fixture

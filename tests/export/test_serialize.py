@@ -12,13 +12,13 @@ import pytest
 
 from preservation.errors import BagError
 from preservation.export.serialize import (
-    SERIALIZATIONS,
     Member,
     _tar_header,
     list_members,
     serialize,
     tar_chunks,
 )
+from preservation.serialization import SERIALIZATIONS
 
 MTIME = 1_700_000_000
 

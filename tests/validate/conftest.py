@@ -37,19 +37,6 @@ def good_bag(tmp_path: Path) -> Path:
     return make_good_bag(tmp_path / "bag")
 
 
-@pytest.fixture(scope="session")
-def built_bags(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Every sample release built into a bag by our own build, once per session; copy before editing."""
-    from preservation.build import build_bags
-    from preservation.profile import load_profile
-
-    out = tmp_path_factory.mktemp("built")
-    summary = build_bags([SAMPLES], out, load_profile(ROOT / "profiles" / "state-archive.yaml"))
-    bags = sorted(o.bag for o in summary.outcomes if o.bag is not None)
-    assert bags and summary.ok
-    return bags
-
-
 @pytest.fixture
 def built_bag(built_bags: list[Path], tmp_path: Path) -> Path:
     """A private copy of a built bag with several payload files (source, rendition, attachments)."""

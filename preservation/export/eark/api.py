@@ -18,8 +18,8 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from preservation.bagit.writer import exclusive_output, fsync_dir
 from preservation.clock import source_date_epoch
+from preservation.durable import exclusive_output, fsync_dir
 from preservation.errors import BagError
 from preservation.export.admission import Admission, Witness
 from preservation.export.api import (
@@ -44,7 +44,7 @@ from preservation.export.eark.mapping import (
 )
 from preservation.export.eark.schema import mets_errors, premis_errors
 from preservation.export.eark.transfer import PACKAGE, render_readme
-from preservation.export.files import make_durable, place, remove_temporaries, stage_file
+from preservation.export.files import make_durable, place, stage_file
 from preservation.export.serialize import Member, ZipEntry, zip_entries
 from preservation.export.transfer import (
     MANIFEST,
@@ -85,8 +85,7 @@ def export_eark(
     epoch = source_date_epoch(environ)
     items: list[TransferItem] = []
     report = Outcomes(on_progress)
-    with exclusive_output(out_dir):
-        removed = remove_temporaries(out_dir)
+    with exclusive_output(out_dir) as removed:
         check_resumable(out_dir, PACKAGE, FIXED, "E-ARK SIP")
         batch: list[_Staged] = []
         for admission, witness, sip in _sips(admitted(bags, rules_from_profile(profile), jobs), settings,

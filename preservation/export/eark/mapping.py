@@ -39,8 +39,9 @@ from preservation.export.eark.model import (
 )
 from preservation.export.eark.render import render_mets
 from preservation.export.xdomea.mapping import BagRecord
-from preservation.metadata.xsd import SCHEMA_DIR, safe_parser
+from preservation.metadata.xsd import SCHEMA_DIR
 from preservation.package.model import object_uuid
+from preservation.xmlns import METS_NS, PREMIS_NS, XSI_NS, safe_parser
 
 CONTENT_CATEGORY = "Textual works – Digital"
 """mets/@TYPE (CSIPVocabularyContentCategory): a press release is a digital text; its photos are its
@@ -66,9 +67,7 @@ SCHEMAS = (
 """(name in schemas/, file under the shipped metadata/schemas/): METS with its CSIP extension for the two
 METS documents, DC for dc.xml, PREMIS 3 for premis.xml."""
 
-_METS = "{http://www.loc.gov/METS/}"
-_PREMIS_NS = "http://www.loc.gov/premis/v3"
-_XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+_METS = f"{{{METS_NS}}}"
 _PREMIS_ORDER = ("object", "event", "agent", "rights")
 _METS_DIGESTS = {"sha256": "SHA-256", "sha512": "SHA-512"}
 
@@ -131,95 +130,18 @@ def build_sip(source: SipSource, settings: SipSettings, epoch: datetime | None) 
     bag_mets = _parse(source.mets, record.bag)
     created = epoch or _created(bag_mets) or datetime(1980, 1, 1, tzinfo=UTC)  # the zip format's epoch
     objid = str(object_uuid("e-ark sip", record.object_id or record.identifier))
-    premis = premis_document(bag_mets)
-
-    def entry(id_: str, href: str, data: bytes, mime: str = "application/xml") -> FileEntry:
-        return FileEntry(id_, href, mime, len(data), created, hashlib.sha256(data).hexdigest(), "SHA-256")
-
-    mime = {f.path: f.mime for f in record.files}
-    when = {f.path: f.created for f in record.files}
-    data_files = tuple(
-        FileEntry(
-            f"{REPRESENTATION}-file-{number}",
-            _href(f.path),
-            _media_type(mime.get(f.path)),
-            f.size,
-            when.get(f.path) or created,
-            f.digest,
-            _METS_DIGESTS[f.algorithm],
-        )
-        for number, f in enumerate(source.payload, 1)
-    )
-    agents = _agents(settings)
-    rep_mets = render_mets(
-        Mets(
-            REPRESENTATION,
-            f"{objid}-{REPRESENTATION}",
-            record.title,
-            CONTENT_CATEGORY,
-            CONTENT_INFORMATION_TYPE,
-            OTHER_CONTENT_INFORMATION_TYPE,
-            created,
-            agents,
-            (),
-            (),
-            (FileGroup(f"{REPRESENTATION}-data", "Data", data_files),),
-            (),
-        ),
-        "../../schemas",
-    )
-    files: list[tuple[str, bytes]] = [(DC_PATH, source.dc), (PREMIS_PATH, premis)]
+    head = _Head(objid, record.title, created, _agents(settings))
+    rep_mets = render_mets(_representation_mets(source, head), "../../schemas")
+    rep_path = f"representations/{REPRESENTATION}/{METS_NAME}"
     notice = source.notice if source.notice is not None else (record.notice or "").encode() or None
+    files: list[tuple[str, bytes]] = [(DC_PATH, source.dc), (PREMIS_PATH, premis_document(bag_mets))]
     if notice is not None:
         files.append((NOTICE_PATH, notice))
     schemas = _schema_files()
     files += schemas
-    rep_path = f"representations/{REPRESENTATION}/{METS_NAME}"
     files.append((rep_path, rep_mets))
-
-    groups = []
-    if notice is not None:
-        groups.append(
-            FileGroup(
-                "sip-documentation",
-                "Documentation",
-                (entry("sip-file-notice", NOTICE_PATH, notice, "text/plain"),),
-            )
-        )
-    groups.append(
-        FileGroup(
-            "sip-schemas",
-            "Schemas",
-            tuple(entry(f"sip-file-schema-{n}", path, data) for n, (path, data) in enumerate(schemas, 1)),
-        )
-    )
-    rep_entry = entry(f"sip-file-{REPRESENTATION}-mets", rep_path, rep_mets)
-    groups.append(
-        FileGroup(
-            f"sip-{REPRESENTATION}",
-            f"Representations/{REPRESENTATION}",
-            (rep_entry,),
-            CONTENT_INFORMATION_TYPE,
-            OTHER_CONTENT_INFORMATION_TYPE,
-        )
-    )
-    root_mets = render_mets(
-        Mets(
-            "sip",
-            objid,
-            record.title,
-            CONTENT_CATEGORY,
-            CONTENT_INFORMATION_TYPE,
-            OTHER_CONTENT_INFORMATION_TYPE,
-            created,
-            agents,
-            (MetadataRef("sip-dmd-dc", "DC", entry("sip-file-dc", DC_PATH, source.dc)),),
-            (MetadataRef("sip-digiprov-premis", "PREMIS", entry("sip-file-premis", PREMIS_PATH, premis)),),
-            tuple(groups),
-            (Representation(REPRESENTATION, rep_entry),),
-        ),
-        "schemas",
-    )
+    package = _package_mets(head, dict(files), notice is not None, [path for path, _ in schemas], rep_path)
+    root_mets = render_mets(package, "schemas")
     payload = tuple((f"representations/{REPRESENTATION}/{f.path}", f.path) for f in source.payload)
     return Sip(
         objid,
@@ -232,6 +154,97 @@ def build_sip(source: SipSource, settings: SipSettings, epoch: datetime | None) 
     )
 
 
+@dataclass(frozen=True)
+class _Head:
+    """What the package METS and the representation METS of one SIP share."""
+
+    objid: str
+    label: str
+    created: datetime
+    agents: tuple[Agent, ...]
+
+    def mets(
+        self,
+        id_prefix: str,
+        objid: str,
+        groups: tuple[FileGroup, ...],
+        descriptive: tuple[MetadataRef, ...] = (),
+        provenance: tuple[MetadataRef, ...] = (),
+        representations: tuple[Representation, ...] = (),
+    ) -> Mets:
+        return Mets(
+            id_prefix,
+            objid,
+            self.label,
+            CONTENT_CATEGORY,
+            CONTENT_INFORMATION_TYPE,
+            OTHER_CONTENT_INFORMATION_TYPE,
+            self.created,
+            self.agents,
+            descriptive,
+            provenance,
+            groups,
+            representations,
+        )
+
+    def entry(self, id_: str, href: str, data: bytes, mime: str = "application/xml") -> FileEntry:
+        """A file of the package METS, made by the export (created when the SIP is)."""
+        digest = hashlib.sha256(data).hexdigest()
+        return FileEntry(id_, href, mime, len(data), self.created, digest, "SHA-256")
+
+
+def _representation_mets(source: SipSource, head: _Head) -> Mets:
+    """The representation's METS: the bag's payload files, with their formats and creation times."""
+    mime = {f.path: f.mime for f in source.record.files}
+    when = {f.path: f.created for f in source.record.files}
+    data_files = tuple(
+        FileEntry(
+            f"{REPRESENTATION}-file-{number}",
+            _href(f.path),
+            _media_type(mime.get(f.path)),
+            f.size,
+            when.get(f.path) or head.created,
+            f.digest,
+            _METS_DIGESTS[f.algorithm],
+        )
+        for number, f in enumerate(source.payload, 1)
+    )
+    groups = (FileGroup(f"{REPRESENTATION}-data", "Data", data_files),)
+    return head.mets(REPRESENTATION, f"{head.objid}-{REPRESENTATION}", groups)
+
+
+def _package_mets(
+    head: _Head, files: Mapping[str, bytes], notice: bool, schemas: Sequence[str], rep_path: str
+) -> Mets:
+    """The package METS: DC and PREMIS, the notice as documentation, the schemas and the representation's
+    METS, from the SIP's `files` (path → bytes)."""
+    groups = []
+    if notice:
+        documentation = (head.entry("sip-file-notice", NOTICE_PATH, files[NOTICE_PATH], "text/plain"),)
+        groups.append(FileGroup("sip-documentation", "Documentation", documentation))
+    schema_entries = tuple(
+        head.entry(f"sip-file-schema-{n}", path, files[path]) for n, path in enumerate(schemas, 1)
+    )
+    groups.append(FileGroup("sip-schemas", "Schemas", schema_entries))
+    rep_entry = head.entry(f"sip-file-{REPRESENTATION}-mets", rep_path, files[rep_path])
+    groups.append(
+        FileGroup(
+            f"sip-{REPRESENTATION}",
+            f"Representations/{REPRESENTATION}",
+            (rep_entry,),
+            CONTENT_INFORMATION_TYPE,
+            OTHER_CONTENT_INFORMATION_TYPE,
+        )
+    )
+    dc = MetadataRef("sip-dmd-dc", "DC", head.entry("sip-file-dc", DC_PATH, files[DC_PATH]))
+    premis = MetadataRef(
+        "sip-digiprov-premis", "PREMIS", head.entry("sip-file-premis", PREMIS_PATH, files[PREMIS_PATH])
+    )
+    return head.mets(
+        "sip", head.objid, tuple(groups), (dc,), (premis,), (Representation(REPRESENTATION, rep_entry),)
+    )
+
+
 @cache
 def _schema_files() -> tuple[tuple[str, bytes], ...]:
     """schemas/ of every SIP: read once per process."""
@@ -241,14 +254,12 @@ def _schema_files() -> tuple[tuple[str, bytes], ...]:
 def premis_document(bag_mets: etree._Element) -> bytes:
     """The PREMIS objects, events, agents and rights statements embedded in a bag's METS, in the order
     PREMIS 3 wants them, as one `premis` document."""
-    root = etree.Element(
-        f"{{{_PREMIS_NS}}}premis", nsmap={"premis": _PREMIS_NS, "xsi": _XSI_NS}, version="3.0"
-    )
+    root = etree.Element(f"{{{PREMIS_NS}}}premis", nsmap={"premis": PREMIS_NS, "xsi": XSI_NS}, version="3.0")
     for name in _PREMIS_ORDER:
-        for element in bag_mets.iter(f"{{{_PREMIS_NS}}}{name}"):
+        for element in bag_mets.iter(f"{{{PREMIS_NS}}}{name}"):
             if element.getparent() is not None and element.getparent().tag == f"{_METS}xmlData":
-                root.append(etree.fromstring(etree.tostring(element)))
-    etree.cleanup_namespaces(root, top_nsmap={"premis": _PREMIS_NS, "xsi": _XSI_NS})
+                root.append(etree.fromstring(etree.tostring(element), safe_parser()))
+    etree.cleanup_namespaces(root, top_nsmap={"premis": PREMIS_NS, "xsi": XSI_NS})
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-CSIP_NS = "https://DILCIS.eu/XML/METS/CSIPExtensionMETS"
 SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 """SIP2: the value of mets/@PROFILE (the same URL for SIP 2.1 and 2.2)."""
 STRUCT_MAP_LABEL = "CSIP"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from lxml import etree
 
-from preservation.export.eark.model import CSIP_NS, SIP_PROFILE, STRUCT_MAP_LABEL, FileEntry, Mets
+from preservation.export.eark.model import SIP_PROFILE, STRUCT_MAP_LABEL, FileEntry, Mets, Representation
+from preservation.xmlns import CSIP_NS, METS_NS, XLINK_NS, XSI_NS
 
-METS_NS = "http://www.loc.gov/METS/"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _M = f"{{{METS_NS}}}"
 _CSIP = f"{{{CSIP_NS}}}"
 _XLINK = f"{{{XLINK_NS}}}"
@@ -23,7 +22,16 @@ def timestamp(moment: datetime) -> str:
 
 def render_mets(mets: Mets, schemas: str) -> bytes:
     """`mets` as a METS document whose xsi:schemaLocation points into `schemas` (the package's schemas/
-    folder, relative to this METS)."""
+    folder, relative to this METS): one builder per section, in the order METS requires them."""
+    root = _root(mets, schemas)
+    _header(root, mets)
+    _metadata_sections(root, mets)
+    _file_section(root, mets)
+    _struct_map(root, mets)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _root(mets: Mets, schemas: str) -> etree._Element:
     root = etree.Element(f"{_M}mets", nsmap=_NSMAP)
     locations = (
         (METS_NS, "mets.xsd"),
@@ -38,7 +46,10 @@ def render_mets(mets: Mets, schemas: str) -> bytes:
     if mets.other_content_information_type:
         root.set(f"{_CSIP}OTHERCONTENTINFORMATIONTYPE", mets.other_content_information_type)
     root.set("PROFILE", SIP_PROFILE)
+    return root
 
+
+def _header(root: etree._Element, mets: Mets) -> None:
     header = etree.SubElement(root, f"{_M}metsHdr")
     header.set("CREATEDATE", timestamp(mets.created))
     header.set("RECORDSTATUS", "NEW")
@@ -53,6 +64,8 @@ def render_mets(mets: Mets, schemas: str) -> bytes:
             note.text = agent.software_version
             note.set(f"{_CSIP}NOTETYPE", "SOFTWARE VERSION")
 
+
+def _metadata_sections(root: etree._Element, mets: Mets) -> None:
     for ref in mets.descriptive:
         section = etree.SubElement(root, f"{_M}dmdSec", ID=ref.id, CREATED=timestamp(ref.file.created))
         section.set("STATUS", "CURRENT")
@@ -65,8 +78,9 @@ def render_mets(mets: Mets, schemas: str) -> bytes:
             )
             _md_ref(section, ref.mdtype, ref.file)
 
-    prefix = mets.id_prefix
-    file_sec = etree.SubElement(root, f"{_M}fileSec", ID=f"{prefix}-fileSec")
+
+def _file_section(root: etree._Element, mets: Mets) -> None:
+    file_sec = etree.SubElement(root, f"{_M}fileSec", ID=f"{mets.id_prefix}-fileSec")
     for group in mets.groups:
         element = etree.SubElement(file_sec, f"{_M}fileGrp", ID=group.id, USE=group.use)
         if group.content_information_type:
@@ -76,6 +90,9 @@ def render_mets(mets: Mets, schemas: str) -> bytes:
         for file in group.files:
             _file(element, file)
 
+
+def _struct_map(root: etree._Element, mets: Mets) -> None:
+    prefix = mets.id_prefix
     struct = etree.SubElement(
         root, f"{_M}structMap", ID=f"{prefix}-structMap", TYPE="PHYSICAL", LABEL=STRUCT_MAP_LABEL
     )
@@ -86,29 +103,34 @@ def render_mets(mets: Mets, schemas: str) -> bytes:
             meta.set("DMDID", " ".join(ref.id for ref in mets.descriptive))
         if mets.provenance:
             meta.set("ADMID", " ".join(ref.id for ref in mets.provenance))
-    representation_groups = {f"Representations/{r.name}": r for r in mets.representations}
+    representations = {f"Representations/{r.name}": r for r in mets.representations}
     for group in mets.groups:
-        if group.use in representation_groups:
+        if group.use in representations:
             continue
         div = etree.SubElement(top, f"{_M}div", ID=f"{group.id}-div", LABEL=group.use)
         etree.SubElement(div, f"{_M}fptr", FILEID=group.id)
-    if representation_groups:
-        # CSIP103/104 name the content division "Representations" and point it to the representations'
-        # file groups; CSIP106-112 give each representation a division, labelled with its path, that
-        # points to its METS (the reading of DILCISBoard/E-ARK-CSIP#749 that eark-validator checks).
-        content = etree.SubElement(
-            top, f"{_M}div", ID=f"{prefix}-div-representations", LABEL="Representations"
-        )
-        groups = [g for g in mets.groups if g.use in representation_groups]
-        for group in groups:
-            etree.SubElement(content, f"{_M}fptr", FILEID=group.id)
-        for group in groups:
-            div = etree.SubElement(content, f"{_M}div", ID=f"{group.id}-div", LABEL=group.use)
-            pointer = etree.SubElement(div, f"{_M}mptr", LOCTYPE="URL")
-            pointer.set(f"{_XLINK}type", "simple")
-            pointer.set(f"{_XLINK}href", representation_groups[group.use].mets.href)
-            pointer.set(f"{_XLINK}title", group.id)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    if representations:
+        _representation_divisions(top, mets, representations)
+
+
+def _representation_divisions(
+    top: etree._Element, mets: Mets, representations: Mapping[str, Representation]
+) -> None:
+    # CSIP103/104 name the content division "Representations" and point it to the representations' file
+    # groups; CSIP106-112 give each representation a division, labelled with its path, that points to its
+    # METS (the reading of DILCISBoard/E-ARK-CSIP#749 that eark-validator checks).
+    content = etree.SubElement(
+        top, f"{_M}div", ID=f"{mets.id_prefix}-div-representations", LABEL="Representations"
+    )
+    groups = [g for g in mets.groups if g.use in representations]
+    for group in groups:
+        etree.SubElement(content, f"{_M}fptr", FILEID=group.id)
+    for group in groups:
+        div = etree.SubElement(content, f"{_M}div", ID=f"{group.id}-div", LABEL=group.use)
+        pointer = etree.SubElement(div, f"{_M}mptr", LOCTYPE="URL")
+        pointer.set(f"{_XLINK}type", "simple")
+        pointer.set(f"{_XLINK}href", representations[group.use].mets.href)
+        pointer.set(f"{_XLINK}title", group.id)
 
 
 def _attributes(element: etree._Element, file: FileEntry) -> None:

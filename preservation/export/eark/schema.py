@@ -9,7 +9,8 @@ from functools import cache
 
 from lxml import etree
 
-from preservation.metadata.xsd import compile_schema, metadata_schema, safe_parser
+from preservation.metadata.xsd import compile_schema, metadata_schema
+from preservation.xmlns import METS_NS, PREMIS_NS, safe_parser
 
 _DRIVER = b"""<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
@@ -27,11 +28,11 @@ def sip_mets_schema() -> etree.XMLSchema:
 
 def mets_errors(xml: bytes) -> list[str]:
     """The schema errors of a SIP's METS document, each with its line; [] when valid."""
-    return _validate(xml, "{http://www.loc.gov/METS/}mets", sip_mets_schema())
+    return _validate(xml, f"{{{METS_NS}}}mets", sip_mets_schema())
 
 
 def premis_errors(xml: bytes) -> list[str]:
-    return _validate(xml, "{http://www.loc.gov/premis/v3}premis", metadata_schema())
+    return _validate(xml, f"{{{PREMIS_NS}}}premis", metadata_schema())
 
 
 def _validate(xml: bytes, root_tag: str, schema: etree.XMLSchema) -> list[str]:

@@ -19,12 +19,12 @@ from preservation.export.admission import reason
 from preservation.export.eark.mapping import METS_NAME
 from preservation.export.eark.schema import mets_errors
 from preservation.export.eark.transfer import PACKAGE
-from preservation.metadata.xsd import safe_parser
 from preservation.validate.findings import Finding, finding
+from preservation.xmlns import METS_NS, XLINK_NS, safe_parser
 
 CHUNK = 1 << 20
-_M = "{http://www.loc.gov/METS/}"
-_HREF = "{http://www.w3.org/1999/xlink}href"
+_M = f"{{{METS_NS}}}"
+_HREF = f"{{{XLINK_NS}}}href"
 _ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from preservation.bagit.writer import exclusive_output, fsync_dir
 from preservation.clock import source_date_epoch
+from preservation.durable import exclusive_output, fsync_dir
 from preservation.errors import BagError
 from preservation.export.admission import Admission, Witness
 from preservation.export.api import (
@@ -36,7 +36,7 @@ from preservation.export.api import (
     check_resumable,
     named_bags,
 )
-from preservation.export.files import make_durable, place, remove_temporaries, stage_file
+from preservation.export.files import make_durable, place, stage_file
 from preservation.export.serialize import Member, ZipEntry, read_member, zip_entries
 from preservation.export.transfer import (
     MANIFEST,
@@ -66,7 +66,7 @@ from preservation.export.xdomea.transfer import (
     render_documents,
     render_readme,
 )
-from preservation.hashing import hash_file
+from preservation.hashing import Digests, hash_file
 from preservation.metadata.xsd import XDOMEA_VERSIONS, validate_xdomea
 from preservation.profile import Profile
 from preservation.validate.findings import finding
@@ -122,8 +122,7 @@ def export_xdomea(
     bags = named_bags(bags)
     epoch = source_date_epoch(environ)
     report = Outcomes(on_progress)
-    with exclusive_output(out_dir):
-        removed = remove_temporaries(out_dir)
+    with exclusive_output(out_dir) as removed:
         check_resumable(out_dir, CONTAINER, FIXED, "xdomea")
         accepted = list(_read(admitted(bags, rules_from_profile(profile), jobs), report))
         written = _Written()
@@ -225,6 +224,8 @@ def _write_one(
     report: Callable[[Outcome], None],
     written: _Written,
 ) -> list[_Bag]:
+    """Write the container of `message`, whose documents come from the bags of `group`; the bags that
+    failed (rejected and reported), [] when it was written."""
     xml = render_message(message)
     errors = validate_xdomea(xml, message.version)
     if errors:  # a bug of ours or a value the schema cannot take: never publish the container
@@ -254,16 +255,33 @@ def _write_one(
         for bag in failed:
             report(Rejected(bag.admission.bag, bag.witness.reasons()))
         return failed
-    final = out_dir / message.container_name
-    make_durable(out_dir)
-    if final.exists():  # from an interrupted run: deterministic, so it must be this one
+    _place(temp, out_dir / message.container_name, digests)
+    _record(message, group, sources, digests, written)
+    return []
+
+
+def _place(temp: Path, final: Path, digests: Digests) -> None:
+    """Make the staged container durable and give it its name; one left by an interrupted run is kept
+    when it holds the same bytes (the export is deterministic), else ExportError."""
+    make_durable(final.parent)
+    if final.exists():
         if hash_file(final, ["sha512"]).values["sha512"] != digests.values["sha512"]:
             temp.unlink()
             raise ExportError(final, "exists with other content; choose a new transfer folder")
         temp.unlink()
     else:
         place(temp, final)
-        fsync_dir(out_dir)
+        fsync_dir(final.parent)
+
+
+def _record(
+    message: Message,
+    group: list[_Bag],
+    sources: dict[str, tuple[_Bag, Member]],
+    digests: Digests,
+    written: _Written,
+) -> None:
+    """The written container's row of the transfer list, its primary documents' rows and its bags."""
     vorgang = message.vorgang
     item = TransferItem(
         file=message.container_name,
@@ -291,7 +309,6 @@ def _write_one(
             )
         )
     written.exported += (Exported(bag.admission.bag, item, resumed=False) for bag in group)
-    return []
 
 
 def _sources(message: Message, group: list[_Bag]) -> dict[str, tuple[_Bag, Member]]:

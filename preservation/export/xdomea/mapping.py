@@ -24,20 +24,20 @@ from preservation.errors import BagError
 from preservation.export.xdomea.dateiformat import OTHER, dateiformat
 from preservation.export.xdomea.model import CodeLists, Contact, Document, Format, Header, Message, Vorgang
 from preservation.metadata.mets import href_path, xml_bases
-from preservation.metadata.xsd import safe_parser
 from preservation.package.model import object_uuid
 from preservation.profile import Profile
+from preservation.xmlns import DC_NS, DCTERMS_NS, METS_NS, PREMIS_NS, XLINK_NS, safe_parser
 
 METS_FILE = "metadata/mets.xml"
 DC_FILE = "metadata/dc.xml"
 UNDATED = "undatiert"
 """The group of releases whose issued date has no year (a bag built by another tool)."""
 
-_METS = "{http://www.loc.gov/METS/}"
-_PREMIS = "{http://www.loc.gov/premis/v3}"
-_DC = "{http://purl.org/dc/elements/1.1/}"
-_DCTERMS = "{http://purl.org/dc/terms/}"
-_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+_METS = f"{{{METS_NS}}}"
+_PREMIS = f"{{{PREMIS_NS}}}"
+_DC = f"{{{DC_NS}}}"
+_DCTERMS = f"{{{DCTERMS_NS}}}"
+_XLINK_HREF = f"{{{XLINK_NS}}}href"
 _EXTENSION = re.compile(r"[A-Za-z0-9]{1,10}")
 
 

@@ -10,13 +10,13 @@ transfer manifest like the containers, so it cannot change unnoticed either.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from preservation.export.transfer import MANIFEST, TRANSFER_LIST
 from preservation.export.xdomea.model import MESSAGE_NAME
+from preservation.spreadsheet import read_csv, render_csv
 
 DOCUMENTS = "primary-documents.csv"
 CONTAINER = re.compile(
@@ -24,7 +24,6 @@ CONTAINER = re.compile(
 )
 """A container's name: `<ProzessID>_Aussonderung.Aussonderung.0503.zip`."""
 COLUMNS = ("container", "file", "identifier", "bag", "path", "size", "sha256", "sha512")
-_BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -44,24 +43,40 @@ class DocumentRow:
 
 
 def render_documents(rows: Sequence[DocumentRow]) -> bytes:
-    """UTF-8 with BOM, semicolons, CRLF: as the transfer list, for Excel."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in sorted(rows, key=lambda r: (r.container, r.file)):
-        writer.writerow(
-            (row.container, row.file, row.identifier, row.bag, row.path, row.size, row.sha256, row.sha512)
-        )
-    return (_BOM + out.getvalue()).encode("utf-8")
+    """As the transfer list, for Excel (`spreadsheet.render_csv`): an identifier or name that a
+    spreadsheet would take for a formula stays text."""
+    ordered = sorted(rows, key=lambda r: (r.container, r.file))
+    return render_csv(
+        COLUMNS,
+        (
+            (
+                row.container,
+                row.file,
+                row.identifier,
+                row.bag,
+                row.path,
+                str(row.size),
+                row.sha256,
+                row.sha512,
+            )
+            for row in ordered
+        ),
+    )
 
 
 def parse_documents(data: bytes) -> dict[tuple[str, str], dict[str, str]]:
-    """(container, file) → row; ValueError when the header is not ours."""
-    text = data.decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=";")
-    if tuple(reader.fieldnames or ()) != COLUMNS:
+    """(container, file) → row, with the values `render_documents` was given; ValueError when the file
+    is no such list."""
+    try:
+        header, rows = read_csv(data)
+    except csv.Error as exc:
+        raise ValueError(str(exc)) from None
+    if tuple(header) != COLUMNS:
         raise ValueError(f"the header is not {';'.join(COLUMNS)}")
-    return {(row["container"], row["file"]): row for row in reader}
+    if any(len(row) != len(COLUMNS) for row in rows):
+        raise ValueError(f"a row without the {len(COLUMNS)} columns of the header")
+    parsed = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+    return {(row["container"], row["file"]): row for row in parsed}
 
 
 def render_readme(containers: int, documents: int, version: str) -> bytes:

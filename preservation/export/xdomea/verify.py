@@ -14,8 +14,9 @@ from lxml import etree
 
 from preservation.export.admission import reason
 from preservation.export.xdomea.transfer import CONTAINER, DOCUMENTS, parse_documents
-from preservation.metadata.xsd import XDOMEA_VERSIONS, safe_parser, validate_xdomea, xdomea_namespace
+from preservation.metadata.xsd import XDOMEA_VERSIONS, validate_xdomea, xdomea_namespace
 from preservation.validate.findings import Finding, finding
+from preservation.xmlns import safe_parser
 
 ALGORITHMS = ("sha256", "sha512")
 CHUNK = 1 << 20
