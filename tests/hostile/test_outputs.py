@@ -408,7 +408,8 @@ def test_verify_transfer_escapes_the_names_a_manifest_lists(good_bag: Path, tmp_
     text = run_cli("verify-transfer", transfer)
     assert text.code == 1
     lines = _safe_lines(text.stdout)
-    assert f"missing: {shown(name)}: listed in the manifest but not in the folder" in lines
+    missing = "[transfer.manifest-missing-file] listed in the manifest but not in the folder"
+    assert f"missing: {shown(name)}: {missing}" in lines
     machine = run_cli("verify-transfer", transfer, "--format", "json")
     document = _json(machine.stdout)
     assert isinstance(document, dict) and name in document["files"]
