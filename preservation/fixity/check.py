@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -27,7 +28,7 @@ _UNREAD = frozenset({"payload.unreadable", "serialization.unreadable"})
 """Findings of an I/O error (or a damaged archive): the bag is read again before they count."""
 
 
-def check_bags(tasks: list[CheckTask] | tuple[CheckTask, ...]) -> tuple[CheckResult, ...]:
+def check_bags(tasks: Sequence[CheckTask]) -> tuple[CheckResult, ...]:
     """Several bags per worker call: for small bags a hand-off to a worker costs more than the hashing."""
     return tuple(check_bag(task) for task in tasks)
 
