@@ -202,12 +202,14 @@ def _report_json(report: TransferReport) -> dict[str, object]:
         "valid": report.ok,
         "format": report.format,
         "files": list(report.files),
-        "problems": [{"kind": p.kind, "file": p.file, "message": p.message} for p in report.problems],
+        "problems": [
+            {"code": p.code, "kind": p.kind, "file": p.file, "message": p.message} for p in report.problems
+        ],
     }
 
 
 def _report_text(report: TransferReport, language: str = "en") -> str:
-    lines = [f"{p.kind}: {shown(p.file)}: {shown(p.message)}" for p in report.problems]
+    lines = [f"{p.kind}: {shown(p.file)}: [{p.code}] {shown(p.message)}" for p in report.problems]
     bags, others = words("cli.verify.bag-files", language, format=report.format)
     said = {
         "transfer": shown(report.transfer_dir),

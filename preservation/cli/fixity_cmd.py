@@ -507,4 +507,4 @@ def _history_text(found: BagHistory, language: str = "en") -> str:
 
 def _problem_line(problem: FixityProblem, indent: str) -> str:
     where = shown(problem.file) if problem.file else "(bag)"
-    return f"{indent}{problem.kind:<15} {where}: {shown(problem.detail)}"
+    return f"{indent}{problem.kind:<15} {where}: [{problem.code}] {shown(problem.detail)}"

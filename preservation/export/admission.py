@@ -22,7 +22,7 @@ from preservation.bagit.reader import open_bag
 from preservation.errors import BagError, PreservationError
 from preservation.export.facts import DC_FILE, BagFacts, facts_of, fingerprint, in_payload
 from preservation.export.serialize import Member, ordered, read_member
-from preservation.validate.api import families_for, validate_bag
+from preservation.validate.api import families_for, findings_of, verify
 from preservation.validate.findings import Finding, finding
 from preservation.validate.profile_rules import ProfileRules
 from preservation.validate.scan import BagContext, Scan, build_context
@@ -72,10 +72,18 @@ def admit(bag: Path, rules: ProfileRules) -> Admission:
     # that full validation finds (tag manifests included) except payload checksums, which `Witness` checks.
     full = context._replace(mode="full")
     families = families_for("full", with_profile=True)
-    if any(f.severity == "error" for family in families for f in family.check(full)):
-        # Invalid anyway: validate in full for every reason, checksums included, as the validator gives them.
-        report = validate_bag(bag, mode="full", profile=rules)
-        return Admission(bag, tuple(f for f in report.findings if f.severity == "error"))
+    if any(f.severity == "error" for f in findings_of(full, families)):
+        # Invalid, or valid only by checksums a completeness scan does not take (a file listed under another
+        # case or Unicode normalization is that file when its checksums match): verified in full, every
+        # reason given as the validator gives it.
+        try:
+            verified = verify(open_bag(bag), families, "full", rules)
+        except (ValueError, PreservationError) as exc:
+            return Admission(bag, (finding("export.bag-unreadable", reason=exc),))
+        errors = tuple(f for f in verified.findings if f.severity == "error")
+        if errors:
+            return Admission(bag, errors)
+        context = verified.context
     try:
         members = _members(bag, context.scan)
     except BagError as exc:

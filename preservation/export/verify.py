@@ -24,12 +24,35 @@ from preservation.export.xdomea.verify import bag_files, container_problems, is_
 from preservation.hashing import hash_file
 from preservation.profile import Profile
 from preservation.validate.api import BagReport, validate_bag
-from preservation.validate.findings import finding, from_problem
+from preservation.validate.findings import Finding, finding, from_problem
 from preservation.validate.profile_rules import ProfileRules, rules_from_profile
 
 Kind = Literal[
     "missing", "unexpected", "changed", "unreadable", "invalid-bag", "invalid-container", "manifest", "list"
 ]
+KINDS: dict[str, Kind] = {
+    "transfer.manifest-missing-file": "missing",
+    "transfer.fixed-file-missing": "missing",
+    "transfer.unexpected": "unexpected",
+    "transfer.journal-left": "unexpected",
+    "transfer.changed": "changed",
+    "transfer.unreadable": "unreadable",
+    "transfer.not-regular": "unreadable",
+    "transfer.bag-unreadable": "invalid-bag",
+    "transfer.bag-invalid": "invalid-bag",
+    "transfer.list-unreadable": "list",
+    "transfer.list-lacks": "list",
+    "transfer.list-digest-differs": "list",
+    "transfer.list-extra": "list",
+}
+"""A transfer problem's kind, a view of its code: the codes of the transfer family as listed, the xdomea
+and E-ARK families' codes ``invalid-container``; any other code is the manifest parser's (``manifest``)."""
+
+
+def kind_of(code: str) -> Kind:
+    if code in KINDS:
+        return KINDS[code]
+    return "invalid-container" if code.startswith(("xdomea.", "eark.")) else "manifest"
 
 
 class TransferError(PreservationError):
@@ -38,9 +61,20 @@ class TransferError(PreservationError):
 
 @dataclass(frozen=True)
 class TransferProblem:
-    kind: Kind
+    code: str
+    """A finding code of the catalogue."""
     file: str
+    """The file of the transfer folder."""
     message: str
+
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.code)
+
+    @classmethod
+    def of(cls, file: str, item: Finding) -> TransferProblem:
+        """`item` of transfer file `file`; one of its contents is named in the message."""
+        return cls(item.code, file, f"{item.file}: {item.message}" if item.file else item.message)
 
 
 @dataclass(frozen=True)
@@ -82,23 +116,18 @@ def verify_transfer(
     except ValueError as exc:
         raise TransferError(manifest_path, str(exc)) from None
     manifest = parse_manifest(data, "sha512", "utf-8", version_1_0=True)
-    problems = [
-        TransferProblem("manifest", MANIFEST, f"[{p.code}] {from_problem(p, MANIFEST).message}")
-        for p in manifest.problems
-    ]
+    problems = [TransferProblem.of(MANIFEST, from_problem(p, None)) for p in manifest.problems]
     listed = dict(sorted(manifest.entries.items()))
     present = _present(folder)
     problems += _folder_contents(present, listed)
     if is_xdomea_transfer(listed):
         problems += _verify_digests(folder, present, listed, on_file)
-        problems += (
-            TransferProblem("invalid-container", f, m) for f, m in container_problems(folder, listed)
-        )
+        problems += (TransferProblem.of(f, item) for f, item in container_problems(folder, listed))
         problems += _list_agrees(folder, bag_files(listed))
         return TransferReport(folder, tuple(listed), tuple(problems), (), "xdomea")
     if is_eark_transfer(listed):
         problems += _verify_digests(folder, present, listed, on_file)
-        problems += (TransferProblem("invalid-container", f, m) for f, m in package_problems(folder, listed))
+        problems += (TransferProblem.of(f, item) for f, item in package_problems(folder, listed))
         problems += _list_agrees(folder, listed)
         return TransferReport(folder, tuple(listed), tuple(problems), (), "eark-sip")
     reports: list[BagReport] = []
@@ -126,10 +155,10 @@ def _verify_digests(
         try:
             actual = hash_file(folder / name, ["sha512"]).values["sha512"]
         except OSError as exc:
-            yield TransferProblem("unreadable", name, f"cannot read: {exc.strerror}")
+            yield TransferProblem.of(name, finding("transfer.unreadable", reason=exc.strerror))
             continue
         if actual != digest:
-            yield TransferProblem("changed", name, f"SHA-512 is {actual}, the manifest says {digest}")
+            yield TransferProblem.of(name, finding("transfer.changed", actual=actual, expected=digest))
 
 
 def _present(folder: Path) -> dict[str, int]:
@@ -149,19 +178,15 @@ def _folder_contents(present: dict[str, int], listed: dict[str, str]) -> Iterato
     FIFO: never read), and names nobody listed."""
     for name in sorted(set(listed) | set(FIXED_FILES)):
         if name not in present:
-            yield TransferProblem(
-                "missing",
-                name,
-                "listed in the manifest but not in the folder"
-                if name in listed
-                else "missing from the transfer folder",
-            )
+            code = "transfer.manifest-missing-file" if name in listed else "transfer.fixed-file-missing"
+            yield TransferProblem.of(name, finding(code))
         elif not stat.S_ISREG(present[name]):
-            item = finding("transfer.not-regular", name, kind=locate.describe(present[name]))
-            yield TransferProblem("unreadable", name, f"[{item.code}] {item.message}")
+            yield TransferProblem.of(
+                name, finding("transfer.not-regular", kind=locate.describe(present[name]))
+            )
     for name in sorted(set(present) - set(listed) - set(FIXED_FILES)):
-        hint = " (left by an export that was interrupted)" if name == JOURNAL else ""
-        yield TransferProblem("unexpected", name, f"not listed in the manifest{hint}")
+        code = "transfer.journal-left" if name == JOURNAL else "transfer.unexpected"
+        yield TransferProblem.of(name, finding(code))
 
 
 def validate_for_export(
@@ -187,19 +212,19 @@ def _check_bag_file(
     try:
         actual = whole.hexdigest(path) if whole is not None else hash_file(path, ["sha512"]).values["sha512"]
     except OSError as exc:
-        yield TransferProblem("unreadable", name, f"cannot read: {exc.strerror}")
+        yield TransferProblem.of(name, finding("transfer.unreadable", reason=exc.strerror))
         return
     if actual != digest:
-        yield TransferProblem("changed", name, f"SHA-512 is {actual}, the manifest says {digest}")
+        yield TransferProblem.of(name, finding("transfer.changed", actual=actual, expected=digest))
     if report is None:
-        yield TransferProblem("invalid-bag", name, invalid)
+        yield TransferProblem.of(name, finding("transfer.bag-unreadable", reason=invalid))
         return
     reports.append(report)
     errors = [f for f in report.findings if f.severity == "error"]
     if errors:
         details = "; ".join(f"[{f.code}] {f.file + ': ' if f.file else ''}{f.message}" for f in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        yield TransferProblem("invalid-bag", name, f"not a valid bag: {details}{more}")
+        yield TransferProblem.of(name, finding("transfer.bag-invalid", details=details, more=more))
 
 
 class _WholeFile:
@@ -226,21 +251,19 @@ def _list_agrees(folder: Path, listed: dict[str, str]) -> Iterator[TransferProbl
     except FileNotFoundError:
         return  # reported as missing
     except OSError as exc:
-        yield TransferProblem("list", TRANSFER_LIST, f"unreadable: {exc.strerror}")
+        yield TransferProblem.of(TRANSFER_LIST, finding("transfer.list-unreadable", reason=exc.strerror))
         return
     except ValueError as exc:  # UnicodeDecodeError too
-        yield TransferProblem("list", TRANSFER_LIST, f"unreadable: {exc}")
+        yield TransferProblem.of(TRANSFER_LIST, finding("transfer.list-unreadable", reason=exc))
         return
     in_list = {row.get("file", ""): row.get("sha512", "") for row in rows}
     for name, digest in listed.items():
         if name not in in_list:
-            yield TransferProblem("list", TRANSFER_LIST, f"does not list {name}")
+            yield TransferProblem.of(TRANSFER_LIST, finding("transfer.list-lacks", name=name))
         elif in_list[name] != digest:
-            yield TransferProblem(
-                "list", TRANSFER_LIST, f"gives another SHA-512 for {name} than the manifest"
-            )
+            yield TransferProblem.of(TRANSFER_LIST, finding("transfer.list-digest-differs", name=name))
     for name in sorted(set(in_list) - set(listed)):
-        yield TransferProblem("list", TRANSFER_LIST, f"lists {name}, which the manifest does not")
+        yield TransferProblem.of(TRANSFER_LIST, finding("transfer.list-extra", name=name))
 
 
 def _read_list(path: Path) -> bytes:

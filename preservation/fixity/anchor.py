@@ -2,42 +2,50 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Mapping
 
-from preservation.fixity.bagpass import Manifests, top_level_manifests
+from preservation.bagit.parse import manifest_algorithm
 from preservation.fixity.model import Problem
+from preservation.validate.findings import finding
+from preservation.validate.scan import Scan
 
 ANCHOR_ALGORITHM = "sha512"
 
 
-def anchor_names(names: Collection[str], manifests: Manifests | None = None) -> list[str]:
-    """The tag manifests; without them, the files they would cover (bagit.txt, bag-info, manifests).
-    `manifests`: `top_level_manifests(names)` when the caller has it already."""
-    manifests = top_level_manifests(names) if manifests is None else manifests
-    tag_manifests = [name for name, is_tag, _ in manifests if is_tag]
+def anchor_names(names: Collection[str]) -> list[str]:
+    """Of the bag's tag files `names`, the tag manifests; without them, the files they would cover
+    (bagit.txt, bag-info, manifests)."""
+    manifests = sorted(
+        (name, found[0]) for name in names if "/" not in name and (found := manifest_algorithm(name))
+    )
+    tag_manifests = [name for name, is_tag in manifests if is_tag]
     if tag_manifests:
         return tag_manifests
     covered = [name for name in ("bagit.txt", "bag-info.txt") if name in names]
-    return sorted(covered + [name for name, _, _ in manifests])
+    return sorted(covered + [name for name, _ in manifests])
 
 
-def compute_anchor(tags: Mapping[str, bytes], manifests: Manifests | None = None) -> dict[str, str]:
-    """The anchor of a bag from its tag files' bytes (bag-relative name → bytes)."""
-    names = anchor_names(tags, manifests)
-    return {name: hashlib.new(ANCHOR_ALGORITHM, tags[name]).hexdigest() for name in names}
+def compute_anchor(scan: Scan) -> dict[str, str]:
+    """The anchor of a bag from the digests its scan took of each tag file (every tag file is hashed
+    with every algorithm we know as it streams by). A file that could not be read is left out."""
+    tags = scan.tags
+    return {
+        name: digests.values[ANCHOR_ALGORITHM]
+        for name in anchor_names([n for n, kind in scan.kinds.items() if kind == "file" and n in tags])
+        if (digests := tags[name].digests) is not None
+    }
 
 
 def compare_anchor(recorded: Mapping[str, str], actual: Mapping[str, str]) -> list[Problem]:
     problems = []
     for name in sorted(recorded.keys() | actual.keys()):
         if name not in actual:
-            detail = "anchoring tag file recorded at registration is gone"
+            item = finding("fixity.anchor-gone", name)
         elif name not in recorded:
-            detail = "anchoring tag file appeared after registration"
+            item = finding("fixity.anchor-appeared", name)
         elif recorded[name] != actual[name]:
-            detail = f"{ANCHOR_ALGORITHM} differs from the digest recorded in the ledger at registration"
+            item = finding("fixity.anchor-mismatch", name, algorithm=ANCHOR_ALGORITHM)
         else:
             continue
-        problems.append(Problem("anchor-mismatch", name, detail))
+        problems.append(Problem.of(item))
     return problems

@@ -33,6 +33,7 @@ from preservation.fixity.model import (
     utc_now,
 )
 from preservation.fixity.runner import Checked, map_batches, open_pool, run_checks
+from preservation.validate.findings import finding
 
 AGENT = f"{SOFTWARE_NAME} {__version__}"
 
@@ -213,7 +214,8 @@ def run_fixity(
     dispatched = first.checked + second.checked
     checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatched]
     checked += [
-        CheckedBag(path, "error", (Problem("unreadable", None, why),)) for path, why in plan.unreadable
+        CheckedBag(path, "error", (Problem.of(finding("fixity.unregistrable", reason=why)),))
+        for path, why in plan.unreadable
     ]
     old_paths = {bag.id: bag.path for bag in known}
     moved = plan.moved + first.moved

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from preservation.bagit.locate import Found, bags_at
-from preservation.bagit.parse import parse_tag_values, payload_oxum
+from preservation.bagit.parse import payload_oxum
 from preservation.bagit.reader import open_bag
 from preservation.errors import BagError
 from preservation.fixity.anchor import compute_anchor
-from preservation.fixity.bagpass import BagPass, read_bag
-from preservation.fixity.expect import declared_encoding
 from preservation.fixity.ledger import NewBag
 from preservation.fixity.model import Anchor, BagKind, BagRecord, FixityError, Identity, NotABag
 from preservation.package import SUPERSEDED
+from preservation.validate.scan import BagContext, build_context
 
 
 def find_bags(roots: Iterable[Path]) -> list[Found]:
@@ -38,50 +37,51 @@ def is_under(path: str, roots: Iterable[Path]) -> bool:
 
 
 def identify(found: Found) -> Identity | NotABag | str:
-    """What registration records, read from the tag files only (for bags beyond this run's budget)."""
+    """What registration records, from the tag files (for bags beyond this run's budget): the payload is
+    listed, not read."""
     try:
         before = os.lstat(found.path)
         reader = open_bag(Path(found.path))
     except OSError as exc:
-        return f"cannot be registered: {exc.strerror}"
+        return exc.strerror or type(exc).__name__
     except ValueError as exc:  # replaced since it was found, by something of another kind
-        return f"cannot be registered: {exc}"
-    read = read_bag(reader, lambda _: None, payload=False)
-    return registration(found.path, found.kind, read, before=before)
+        return str(exc).partition(": ")[2] or str(exc)
+    return registration(found.path, found.kind, build_context(reader, "fast"), before=before)
 
 
 def registration(
     path: str,
     kind: BagKind,
-    read: BagPass,
+    context: BagContext,
     *,
     before: os.stat_result,
-    encoding: str | None = None,
     anchor: dict[str, str] | None = None,
 ) -> Identity | NotABag | str:
-    """What registration records, from a pass over the bag; a reason (str) when the bag cannot be read,
-    `NotABag` when the location holds no bag. `before`: the path's status taken before the pass.
-    `encoding` and `anchor`: when the caller has them already."""
-    trouble = [f"{name}: {why}" for name, why in (read.unreadable | read.damaged).items()]
+    """What registration records, from the scan of a bag; why not (str) when the bag cannot be read,
+    `NotABag` when the location holds no bag. `before`: the path's status taken before the scan.
+    `anchor`: when the caller has it already."""
+    scan = context.scan
+    trouble = [f"{name}: {tag.error}" for name, tag in scan.tags.items() if tag.error is not None]
+    trouble += [f"{name}: {why}" for name, why in scan.unreadable.items()]
     trouble += [
         f"archive unreadable: {dict(item.params).get('reason')}"
-        for item in read.reader_problems
+        for item in context.reader_problems
         if item.code == "serialization.unreadable"
     ]
     if trouble:
-        return f"cannot be registered: {'; '.join(trouble)}"
-    if "bagit.txt" not in read.tags and "bagit.txt" in read.kinds:  # a link, FIFO or folder: a broken bag
-        return f"cannot be registered: bagit.txt is a {read.kinds['bagit.txt']}, not a regular file"
-    if "bagit.txt" not in read.tags:
+        return "; ".join(trouble)
+    if "bagit.txt" not in scan.tags and "bagit.txt" in scan.kinds:  # a link, FIFO or folder: a broken bag
+        return f"bagit.txt is a {scan.kinds['bagit.txt']}, not a regular file"
+    if "bagit.txt" not in scan.tags:
         where = "in its top-level folder" if kind != "directory" else "in the folder"
         return NotABag(before.st_size, before.st_mtime_ns, f"no bagit.txt {where}")
     # A bag-info.txt in an encoding we cannot read still gives its ASCII labels; the check reports it.
-    encoding = encoding or declared_encoding(read.tags) or "utf-8"
-    info = parse_tag_values(read.tags.get("bag-info.txt", b""), encoding)
-    oxum = payload_oxum(info.get("Payload-Oxum") or "")
+    info = context.info if context.info_file == "bag-info.txt" else None
+    oxum = payload_oxum((info.get("Payload-Oxum") if info else None) or "")
     size = os.path.getsize(path) if kind != "directory" else oxum[0] if oxum else None
-    anchor = compute_anchor(read.tags) if anchor is None else anchor
-    return Identity(info.get("External-Identifier") or None, Anchor.of(anchor), size)
+    anchor = compute_anchor(scan) if anchor is None else anchor
+    identity = info.get("External-Identifier") if info else None
+    return Identity(identity or None, Anchor.of(anchor), size)
 
 
 def kept_replaced(found: Sequence[Found], known: Sequence[BagRecord]) -> list[tuple[int, str]]:

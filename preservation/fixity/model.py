@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from preservation.bagit.locate import BagKind
 from preservation.errors import PreservationError
+from preservation.validate.findings import Finding
 
 Outcome = Literal["pass", "fail", "error"]
 ProblemKind = Literal["changed", "missing", "extra", "tag-changed", "anchor-mismatch", "unreadable"]
@@ -29,6 +30,42 @@ PROBLEM_KINDS: tuple[ProblemKind, ...] = (
     "unreadable",
 )
 _FAILING: frozenset[str] = frozenset({"changed", "missing", "extra", "tag-changed", "anchor-mismatch"})
+KINDS: dict[str, ProblemKind] = {
+    "manifest.checksum-mismatch": "changed",
+    "payload.missing": "missing",
+    "payload.dir-missing": "missing",
+    "fetch.pending": "missing",
+    "payload.extra": "extra",
+    "path.symlink": "extra",
+    "path.special": "extra",
+    "serialization.member-unsafe": "extra",
+    "serialization.multiple-roots": "extra",
+    "serialization.member-duplicate": "extra",
+    "serialization.member-conflict": "extra",
+    "tagmanifest.checksum-mismatch": "tag-changed",
+    "tagfile.missing": "tag-changed",
+    "tagfile.not-a-file": "tag-changed",
+    "oxum.mismatch": "tag-changed",
+    "fixity.anchor-mismatch": "anchor-mismatch",
+    "fixity.anchor-gone": "anchor-mismatch",
+    "fixity.anchor-appeared": "anchor-mismatch",
+}
+"""Fixity's `kind` of a problem, a view of its finding code: the one place that says which codes show
+content that differs from what was recorded (a failure). Every other code of an error means the bag
+could not be verified as it stands (``unreadable``: an error, not a failure)."""
+CODE_OF_KIND: dict[ProblemKind, str] = {
+    "changed": "manifest.checksum-mismatch",
+    "missing": "payload.missing",
+    "extra": "payload.extra",
+    "tag-changed": "tagmanifest.checksum-mismatch",
+    "anchor-mismatch": "fixity.anchor-mismatch",
+    "unreadable": "payload.unreadable",
+}
+"""The code of a problem recorded before problems had codes (a ledger event with only a kind)."""
+
+
+def kind_of(code: str) -> ProblemKind:
+    return KINDS.get(code, "unreadable")
 
 
 class FixityError(PreservationError):
@@ -50,21 +87,39 @@ def parse_time(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: ProblemKind
+    code: str
+    """A finding code of the catalogue (`preservation.validate.findings`)."""
     file: str | None
     """Bag-relative path, or None when the problem concerns the whole bag."""
     detail: str
+    """The finding's message, in English."""
+
+    @property
+    def kind(self) -> ProblemKind:
+        return kind_of(self.code)
+
+    @classmethod
+    def of(cls, item: Finding) -> Problem:
+        return cls(item.code, item.file, item.message)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "file": self.file, "detail": self.detail}
+        return {"code": self.code, "kind": self.kind, "file": self.file, "detail": self.detail}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Problem:
-        """ValueError when `data` is not what `to_json` gives (a ledger edited by others)."""
+        """ValueError when `data` is not what `to_json` gives (a ledger edited by others). A problem
+        recorded before problems had codes gets its kind's code (`CODE_OF_KIND`)."""
         kind, file, detail = data["kind"], data["file"], data["detail"]
-        if kind not in PROBLEM_KINDS or not isinstance(file, str | None) or not isinstance(detail, str):
+        code = data.get("code", CODE_OF_KIND.get(kind))
+        if (
+            kind not in PROBLEM_KINDS
+            or not isinstance(code, str)
+            or kind_of(code) != kind
+            or not isinstance(file, str | None)
+            or not isinstance(detail, str)
+        ):
             raise ValueError(f"not a problem: {data!r}")
-        return cls(kind, file, detail)
+        return cls(code, file, detail)
 
 
 def outcome_of(problems: Iterable[Problem]) -> Outcome:

@@ -249,7 +249,8 @@ def compose_mail(
         last = report.local_time(bag.last_checked, zone) if zone else (bag.last_checked or "-")
         lines.append(f"  {columns['last']}: {last}")
         lines += [
-            f"  {p.kind} {shown(p.file or '(bag)')}: {shown(p.detail)}" for p in bag.problems[:MAIL_PROBLEMS]
+            f"  {p.kind} {shown(p.file or '(bag)')}: [{p.code}] {shown(p.detail)}"
+            for p in bag.problems[:MAIL_PROBLEMS]
         ]
         if len(bag.problems) > MAIL_PROBLEMS:
             more = len(bag.problems) - MAIL_PROBLEMS

@@ -55,7 +55,7 @@ def _check(bag: BagRecord, event: Event) -> PremisEvent:
         f"started {event.started}, ended {event.ended}, {event.bytes} bytes read, bag at {shown(bag.path)}",
         event.outcome,
         tuple(
-            f"{problem.kind}: {shown(problem.file or '(bag)')}: {shown(problem.detail)}"
+            f"{problem.kind}: {shown(problem.file or '(bag)')}: [{problem.code}] {shown(problem.detail)}"
             for problem in event.problems
         ),
         (Link(Identifier("software", shown(event.agent)), "executing program"),),

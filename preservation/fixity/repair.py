@@ -29,13 +29,12 @@ from preservation.display import shown
 from preservation.durable import DIR_MODE, fsync_dir, replacing
 from preservation.errors import BagError
 from preservation.fixity.anchor import ANCHOR_ALGORITHM, compute_anchor
-from preservation.fixity.bagpass import read_bag
 from preservation.fixity.check import check_bag
-from preservation.fixity.expect import expectations
 from preservation.fixity.model import BagRecord, CheckResult, CheckTask, Problem
 from preservation.hashing import hash_stream
 from preservation.serialization import serialization_of
 from preservation.validate.findings import finding
+from preservation.validate.scan import build_context
 
 Outcome = Literal["repaired", "not-needed", "dry-run", "refused", "failed"]
 TEMP_NAME = re.compile(r"^\..+\.repair-[a-z0-9_]{8}\.tmp(\.tar|\.tar\.gz|\.tgz|\.zip)?$")
@@ -142,15 +141,24 @@ class Plan:
 def plan(bag: BagRecord, source: str) -> Plan:
     """What the bag's files must hold (read from the verified `source`'s tag files, which must still
     match the anchor) and which of them do not. BagError when the source changed since it was verified."""
-    found = read_bag(open_bag(Path(source)), lambda _: None, payload=False)
+    context = build_context(open_bag(Path(source)), "fast")
     anchor = bag.anchor.digests if bag.anchor is not None else {}
-    if compute_anchor(found.tags) != anchor:
+    if compute_anchor(context.scan) != anchor:
         raise BagError(source, "its tag manifests changed since it was verified; nothing is copied from it")
-    wanted = expectations(found.tags)
     expected: dict[str, dict[str, str]] = {}
-    for listed in (wanted.payload, wanted.tags, {name: {ANCHOR_ALGORITHM: d} for name, d in anchor.items()}):
-        for name, digests in listed.items():
-            expected.setdefault(name, {}).update(digests)
+    listing = context.scan.listing
+    for path, row in listing.rows.items():
+        items = listing.items(row)
+        expected[path] = {
+            m.algorithm: digest.hex()
+            for m in listing.manifests.values()
+            if m.index < len(items) and (digest := items[m.index])  # None: not listed; b"": unknown
+        }
+    for manifest in context.tagmanifests.values():
+        for path, listed in manifest.entries.items():
+            expected.setdefault(path, {})[manifest.algorithm] = listed
+    for name, anchored in anchor.items():
+        expected.setdefault(name, {})[ANCHOR_ALGORITHM] = anchored
     if bag.kind != "directory":
         return Plan(expected, (os.path.basename(bag.path),))
     damaged = tuple(name for name in sorted(expected) if not _holds(bag.path, name, expected[name]))

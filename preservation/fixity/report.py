@@ -287,7 +287,8 @@ def _failing_row(
     replicas: Mapping[int, Sequence[str]] | None,
 ) -> str:
     problems = "".join(
-        f"<li><b>{escape(p.kind)}</b> <code>{escape(p.file or '(bag)')}</code> {escape(p.detail)}</li>"
+        f"<li><b>{escape(p.kind)}</b> <code>{escape(p.file or '(bag)')}</code> [{escape(p.code)}]"
+        f" {escape(p.detail)}</li>"
         for p in (event.problems if event else ())
     )
     cells = [

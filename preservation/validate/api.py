@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from preservation.bagit import locate
 from preservation.bagit.locate import bags_at
 from preservation.bagit.parse import TAG_FILE_LIMIT
-from preservation.bagit.reader import open_bag
+from preservation.bagit.reader import BagReader, open_bag
 from preservation.errors import BagError
 from preservation.validate.findings import Finding
-from preservation.validate.registry import FAMILIES, Family
-from preservation.validate.scan import Mode, build_context
+from preservation.validate.registry import FAMILIES, INTEGRITY, Family
+from preservation.validate.scan import BagContext, Mode, build_context
 
 if TYPE_CHECKING:  # loading the profile modules costs a bag validated without a profile ~5 ms
     from preservation.profile import Profile
@@ -40,6 +40,36 @@ class BagReport:
     def passes(self, strict: bool = False) -> bool:
         """Valid, and with `strict` also free of warnings."""
         return self.valid and not (strict and any(f.severity == "warning" for f in self.findings))
+
+
+class Verification(NamedTuple):
+    context: BagContext
+    findings: tuple[Finding, ...]
+
+
+def verify(
+    reader: BagReader,
+    families: Iterable[Family],
+    mode: Mode = "full",
+    profile: ProfileRules | None = None,
+    jobs: int = 1,
+    tag_file_limit: int = TAG_FILE_LIMIT,
+) -> Verification:
+    """The one verification core of validate, fixity and export: one pass over `reader` (its entries
+    compared with the manifests as they stream by, `scan`), then `families` of checks over it.
+
+    `jobs` 1 hashes in this process (fixity's workers must not start a pool of their own)."""
+    context = build_context(reader, mode, profile, jobs, tag_file_limit)
+    return Verification(context, findings_of(context, families))
+
+
+def findings_of(context: BagContext, families: Iterable[Family]) -> tuple[Finding, ...]:
+    """What `families` find in `context`; nothing stops at the first error."""
+    findings = [f for family in families for f in family.check(context)]
+    if not any(context.scan.paths()) and any(p.code == UNREADABLE for p in context.reader_problems):
+        # Nothing could be read: "bagit.txt is missing" and the like would only echo that.
+        findings = [f for f in findings if f.code == UNREADABLE]
+    return tuple(findings)
 
 
 def validate_bag(
@@ -70,12 +100,8 @@ def validate_bag(
         reader = open_bag(source, observe=observe)
     except ValueError as exc:
         raise BagError(source, str(exc).partition(": ")[2]) from None
-    context = build_context(reader, mode, profile, jobs, tag_file_limit)
     families = families_for(mode, with_profile=profile is not None)
-    findings = [f for family in families for f in family.check(context)]
-    if not any(context.scan.paths()) and any(p.code == UNREADABLE for p in context.reader_problems):
-        # Nothing could be read: "bagit.txt is missing" and the like would only echo that.
-        findings = [f for f in findings if f.code == UNREADABLE]
+    findings = list(verify(reader, families, mode, profile, jobs, tag_file_limit).findings)
     names = [family.name for family in families]
     if cross_check:
         # Imported here: bagit-python is needed only for a second opinion, and costs every start ~25 ms.
@@ -89,6 +115,11 @@ def validate_bag(
 def families_for(mode: Mode, *, with_profile: bool) -> list[Family]:
     """The families of checks that `mode` runs; the profile family only when there is a profile."""
     return [f for f in FAMILIES if mode in f.modes and (f.name != "profile" or with_profile)]
+
+
+def integrity_families(mode: Mode = "full") -> list[Family]:
+    """The families fixity verifies a bag with (`registry.INTEGRITY`)."""
+    return [f for f in FAMILIES if mode in f.modes and f.name in INTEGRITY]
 
 
 def bags_holding(files: Sequence[Path | str]) -> list[Path]:

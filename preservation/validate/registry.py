@@ -1,6 +1,12 @@
 """The families of checks, in report order. Each is `check(BagContext) -> Iterable[Finding]`.
 
 The profile family finds nothing when no profile is given (`BagContext.profile` is None).
+
+Which families decide what: `validate` and `export` run them all. `fixity` runs `INTEGRITY`, the checks of
+the bag's own integrity (its structure and serialization, its manifests, payload and tag manifests): what
+a bag is judged on over the years whatever profile it was built for. A profile's rules, our metadata's
+cross-checks and the linter's warnings are validate's (and export's, which admits only valid bags): a
+profile changed after a bag was stored must not turn its fixity checks into failures.
 """
 
 from __future__ import annotations
@@ -30,3 +36,6 @@ FAMILIES: tuple[Family, ...] = (
     Family("profile", profile.check, ALL_MODES),
     Family("metadata", metadata.check, frozenset({"full", "completeness"})),
 )
+
+INTEGRITY: tuple[str, ...] = ("structure", "manifests")
+"""The families `fixity` verifies a bag with (see above)."""

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from preservation.bagit.reader import Entry
-from preservation.fixity import bagpass, check
+from preservation.fixity import check
 from preservation.fixity.check import check_bag
 from preservation.fixity.discover import Found, identify
 from preservation.fixity.model import Anchor, CheckResult, CheckTask, Identity
+from preservation.validate import hashpool, scan
 from tests.fixity.bags import (
     TarWriteMode,
     make_bag,
@@ -35,6 +36,10 @@ def _check(path: Path, anchor: Anchor | None = None) -> CheckResult:
 
 def _kinds(result: CheckResult) -> list[tuple[str, str | None]]:
     return [(p.kind, p.file) for p in result.problems]
+
+
+def _codes(result: CheckResult) -> list[tuple[str, str | None]]:
+    return [(p.code, p.file) for p in result.problems]
 
 
 @pytest.fixture
@@ -60,15 +65,19 @@ def test_flipped_byte_fails_naming_the_file(bag: Path) -> None:
     photo.write_bytes(bytes(data))
     result = _check(bag, anchor)
     assert result.outcome == "fail"
-    assert _kinds(result) == [("changed", "data/photo.jpg")]
-    assert "sha256" in result.problems[0].detail and "sha512" in result.problems[0].detail
+    assert _codes(result) == [("manifest.checksum-mismatch", "data/photo.jpg")] * 2
+    assert {p.kind for p in result.problems} == {"changed"}
+    assert "sha256" in result.problems[0].detail and "sha512" in result.problems[1].detail
 
 
 def test_deleted_file_is_missing(bag: Path) -> None:
     anchor = _anchor(bag)
     (bag / "data" / "release.txt").unlink()
     result = _check(bag, anchor)
-    assert (result.outcome, _kinds(result)) == ("fail", [("missing", "data/release.txt")])
+    assert result.outcome == "fail"
+    # as validate says it: the file, and the Payload-Oxum that no longer holds
+    assert _codes(result) == [("oxum.mismatch", "bag-info.txt"), ("payload.missing", "data/release.txt")]
+    assert _kinds(result)[1] == ("missing", "data/release.txt")
 
 
 def test_added_file_is_extra(bag: Path) -> None:
@@ -76,7 +85,9 @@ def test_added_file_is_extra(bag: Path) -> None:
     (bag / "data" / "sub").mkdir()
     (bag / "data" / "sub" / "new.txt").write_text("x")
     result = _check(bag, anchor)
-    assert (result.outcome, _kinds(result)) == ("fail", [("extra", "data/sub/new.txt")])
+    assert result.outcome == "fail"
+    assert _codes(result) == [("oxum.mismatch", "bag-info.txt"), ("payload.extra", "data/sub/new.txt")]
+    assert _kinds(result)[1] == ("extra", "data/sub/new.txt")
 
 
 def test_edited_bag_info_is_tag_changed(bag: Path) -> None:
@@ -84,7 +95,9 @@ def test_edited_bag_info_is_tag_changed(bag: Path) -> None:
     info = bag / "bag-info.txt"
     info.write_text(info.read_text() + "Contact-Name: Mallory\n")
     result = _check(bag, anchor)
-    assert (result.outcome, _kinds(result)) == ("fail", [("tag-changed", "bag-info.txt")])
+    assert result.outcome == "fail"
+    assert _codes(result) == [("tagmanifest.checksum-mismatch", "bag-info.txt")] * 2  # one per tag manifest
+    assert {p.kind for p in result.problems} == {"tag-changed"}
 
 
 def test_consistent_rewrite_is_caught_by_the_anchor(bag: Path) -> None:
@@ -94,6 +107,7 @@ def test_consistent_rewrite_is_caught_by_the_anchor(bag: Path) -> None:
     result = _check(bag, anchor)  # ...but not what was registered
     assert result.outcome == "fail"
     assert {kind for kind, _ in _kinds(result)} == {"anchor-mismatch"}
+    assert {code for code, _ in _codes(result)} == {"fixity.anchor-mismatch"}
     assert {file for _, file in _kinds(result)} == {"tagmanifest-sha256.txt", "tagmanifest-sha512.txt"}
 
 
@@ -103,20 +117,23 @@ def test_gone_bag_is_an_error_not_a_failure(bag: Path) -> None:
     result = _check(bag, anchor)
     assert result.outcome == "error"
     assert _kinds(result) == [("unreadable", None)]
+    assert _codes(result) == [("fixity.bag-gone", None)]
 
 
-def test_folder_in_place_of_a_file_is_unreadable(bag: Path) -> None:
+def test_folder_in_place_of_a_file_is_missing(bag: Path) -> None:
     anchor = _anchor(bag)
     (bag / "data" / "photo.jpg").unlink()
     (bag / "data" / "photo.jpg").mkdir()
     result = _check(bag, anchor)
-    assert (result.outcome, _kinds(result)) == ("error", [("unreadable", "data/photo.jpg")])
+    assert result.outcome == "fail"
+    assert _codes(result) == [("oxum.mismatch", "bag-info.txt"), ("payload.missing", "data/photo.jpg")]
 
 
 def _flaky_open(monkeypatch: pytest.MonkeyPatch, failures: int) -> list[str]:
-    """Make opening data/photo.jpg raise OSError `failures` times; returns the attempts."""
+    """Make reading data/photo.jpg fail with EIO `failures` times (in a folder or an archive); returns the
+    attempts."""
     attempts: list[str] = []
-    real_open = Entry.open
+    real_open, real_hash = Entry.open, hashpool.hash_local
 
     def open_(self: Entry):  # type: ignore[no-untyped-def]
         if self.path == "data/photo.jpg":
@@ -125,7 +142,15 @@ def _flaky_open(monkeypatch: pytest.MonkeyPatch, failures: int) -> list[str]:
                 raise OSError(5, "Input/output error")
         return real_open(self)
 
+    def hash_local(rel: str, path: str, size: int, algorithms: tuple[str, ...]) -> hashpool.Result:
+        if rel == "data/photo.jpg":
+            attempts.append(rel)
+            if len(attempts) <= failures:
+                return rel, size, None, "Input/output error"
+        return real_hash(rel, path, size, algorithms)
+
     monkeypatch.setattr(Entry, "open", open_)
+    monkeypatch.setattr(hashpool, "hash_local", hash_local)
     return attempts
 
 
@@ -134,7 +159,7 @@ def test_io_error_is_retried_once_then_an_error(bag: Path, monkeypatch: pytest.M
     attempts = _flaky_open(monkeypatch, failures=99)
     result = _check(bag, anchor)
     assert len(attempts) == 2
-    assert (result.outcome, _kinds(result)) == ("error", [("unreadable", "data/photo.jpg")])
+    assert (result.outcome, _codes(result)) == ("error", [("payload.unreadable", "data/photo.jpg")])
     assert "Input/output error" in result.problems[0].detail
 
 
@@ -151,7 +176,10 @@ def test_a_failure_outranks_an_unreadable_file(bag: Path, monkeypatch: pytest.Mo
     _flaky_open(monkeypatch, failures=99)
     result = _check(bag, anchor)
     assert result.outcome == "fail"
-    assert set(_kinds(result)) == {("changed", "data/release.txt"), ("unreadable", "data/photo.jpg")}
+    assert set(_kinds(result)) - {("tag-changed", "bag-info.txt")} == {  # and the Payload-Oxum
+        ("changed", "data/release.txt"),
+        ("unreadable", "data/photo.jpg"),
+    }
 
 
 def test_bag_without_payload_manifest_never_passes(bag: Path) -> None:
@@ -190,7 +218,11 @@ def test_tar_bags(bag: Path, tmp_path: Path, mode: TarWriteMode) -> None:
     broken = tar_bag(bag, tmp_path / ("broken.tar" if mode == "w" else "broken.tgz"), mode)
     result = _check(broken, anchor)
     assert result.outcome == "fail"
-    assert set(_kinds(result)) == {("changed", "data/release.txt"), ("extra", "data/extra.txt")}
+    assert set(_codes(result)) == {
+        ("oxum.mismatch", "bag-info.txt"),
+        ("manifest.checksum-mismatch", "data/release.txt"),
+        ("payload.extra", "data/extra.txt"),
+    }
 
 
 def test_zip_bags(bag: Path, tmp_path: Path) -> None:
@@ -198,10 +230,11 @@ def test_zip_bags(bag: Path, tmp_path: Path) -> None:
     assert _check(zip_bag(bag, tmp_path / "ok"), anchor).outcome == "pass"
     (bag / "data" / "photo.jpg").unlink()
     result = _check(zip_bag(bag, tmp_path / "broken"), anchor)
-    assert (result.outcome, _kinds(result)) == ("fail", [("missing", "data/photo.jpg")])
+    assert result.outcome == "fail"
+    assert _codes(result) == [("oxum.mismatch", "bag-info.txt"), ("payload.missing", "data/photo.jpg")]
 
 
-def test_damaged_zip_member_fails(bag: Path, tmp_path: Path) -> None:
+def test_damaged_zip_member_is_unreadable(bag: Path, tmp_path: Path) -> None:
     anchor = _anchor(bag)
     archive = tmp_path / "stored.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:
@@ -211,8 +244,8 @@ def test_damaged_zip_member_fails(bag: Path, tmp_path: Path) -> None:
     data[data.find(b"urn:ks:1urn:ks:1")] ^= 0xFF  # a byte of the stored photo: its CRC no longer matches
     archive.write_bytes(bytes(data))
     result = _check(archive, anchor)
-    assert result.outcome == "fail"
-    assert ("changed", "data/photo.jpg") in _kinds(result)
+    # as validate says: the member cannot be read (its CRC fails, also when read again)
+    assert (result.outcome, _codes(result)) == ("error", [("payload.unreadable", "data/photo.jpg")])
 
 
 def test_check_module_reads_bags_only_through_bagfiles() -> None:
@@ -241,16 +274,30 @@ def test_other_tag_files_are_hashed_as_they_pass_and_still_checked(bag: Path) ->
     data[-1] ^= 0x01
     notice.write_bytes(bytes(data))
     result = _check(bag, anchor)
-    assert (result.outcome, _kinds(result)) == ("fail", [("tag-changed", "archival-notice.txt")])
+    assert result.outcome == "fail"
+    assert _kinds(result) == [("tag-changed", "archival-notice.txt")] * 2  # one per tag manifest
 
 
 def test_a_tag_file_over_the_cap_is_unreadable_not_loaded(bag: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     anchor = _anchor(bag)
-    monkeypatch.setattr(bagpass, "MAX_KEPT_TAG_FILE", 100)  # the manifests are larger than this
-    result = _check(bag, anchor)
+    # the manifests are larger than this
+    result = check_bag(CheckTask(1, str(bag), anchor), tag_file_limit=100)
     assert result.outcome == "error"  # could not check, which is not the same as failed
     assert _kinds(result) == [
         ("unreadable", name)
         for name in ("bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt")
         + ("tagmanifest-sha256.txt", "tagmanifest-sha512.txt")
     ]
+
+
+def test_a_large_bag_is_hashed_in_the_worker_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_bag runs in a pool's worker already: the core must not start a pool of its own there."""
+    files = {f"f{n:04d}.txt": b"%d\n" % n for n in range(hashpool.INLINE_FILES + 10)}
+    bag = make_bag(tmp_path / "many", "urn:ks:many", files)
+
+    def no_pool(jobs: int) -> None:
+        raise AssertionError(f"a pool of {jobs} started inside a fixity worker")
+
+    monkeypatch.setattr(hashpool, "start_pool", no_pool)
+    monkeypatch.setattr(scan, "start_pool", no_pool)
+    assert check_bag(CheckTask(1, str(bag), None)).outcome == "pass"

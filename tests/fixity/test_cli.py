@@ -43,6 +43,7 @@ def test_exit_codes_and_json_contract(tmp_path: Path, capsys: pytest.CaptureFixt
         ("unreadable", None),
         ("missing", "data/release.txt"),
         ("extra", "data/new.txt"),
+        ("tag-changed", "bag-info.txt"),  # its Payload-Oxum, in each of the two bags
     }
 
 

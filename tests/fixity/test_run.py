@@ -319,7 +319,7 @@ def test_a_bag_behind_a_folder_that_may_not_be_entered_is_unreadable_not_gone(op
         return [[c.bag, c.outcome, [p.detail for p in c.problems]] for c in result.checked]
 
     assert run_unprivileged(run) == [
-        [str(bag.resolve()), "error", ["bag cannot be reached: Permission denied"]]
+        [str(bag.resolve()), "error", ["the bag cannot be reached: Permission denied"]]
     ]
 
 

@@ -109,6 +109,11 @@ class Verdict:
         (checked,) = json.loads(self.fixity.stdout)["checked"]
         return {problem["kind"] for problem in checked["problems"]}
 
+    @property
+    def fixity_codes(self) -> set[str]:
+        (checked,) = json.loads(self.fixity.stdout)["checked"]
+        return {problem["code"] for problem in checked["problems"]}
+
 
 def verdict(archive: Path, memory_mib: int | None = None, timeout: float = 60) -> Verdict:
     """`validate` and `fixity run` of `archive` as whole processes, side by side."""
@@ -130,6 +135,7 @@ def assert_refused(archive: Path, code: str, fixity: str = "error", memory_mib: 
     assert found.fixity.code == (3 if fixity == "error" else 1), found.fixity.output
     (checked,) = json.loads(found.fixity.stdout)["checked"]
     assert checked["outcome"] == fixity
+    assert found.fixity_codes == {code}, found.fixity.output  # one vocabulary
     return found
 
 

@@ -319,7 +319,7 @@ def test_a_known_bag_replaced_by_a_link_or_special_file_is_an_error_not_a_hang(
     assert checked.outcome == "error" and checked.bytes_read == 0
     assert [(p.kind, p.file) for p in checked.problems] == [("unreadable", None)]
     assert "not opened" in checked.problems[0].detail
-    assert isinstance(identity, str) and identity.startswith("cannot be registered")
+    assert isinstance(identity, str) and "not opened" in identity
 
 
 @pytest.mark.parametrize("reader", [TarBag, ZipBag])

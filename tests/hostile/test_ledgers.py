@@ -306,6 +306,15 @@ DAMAGED_ROWS = {
         """UPDATE events SET problems = '[{"kind": "evil", "file": null, "detail": ""}]'""",
         "the row of event 1 holds values",
     ),
+    "problem-code-of-another-kind": (
+        """UPDATE events SET problems = '[{"code": "payload.missing", "kind": "changed", "file": null,'
+        || ' "detail": ""}]'""",
+        "the row of event 1 holds values",
+    ),
+    "problem-code-not-text": (
+        """UPDATE events SET problems = '[{"code": 7, "kind": "unreadable", "file": null, "detail": ""}]'""",
+        "the row of event 1 holds values",
+    ),
     "problem-keys": (
         """UPDATE events SET problems = '[{"kind": "changed"}]'""",
         "the row of event 1 holds values",
@@ -364,7 +373,8 @@ def test_a_damaged_anchor_leaves_the_bag_unchecked_and_the_run_going(
     done = run_cli("fixity", "run", bag.parent, other.parent, "--ledger", ledger, "--all")
     assert done.code == 3
     assert done.stdout.startswith(
-        f"ERROR {bag}\n  unreadable      (bag): the anchor the ledger holds for it is damaged\n"
+        f"ERROR {bag}\n  unreadable      (bag): [fixity.anchor-damaged] the anchor the ledger holds"
+        " for the bag is damaged: there is nothing to compare the bag with\n"
     )
     assert "checked 2 of 2 bags: 1 pass, 0 fail, 1 error" in done.stdout
 
@@ -390,15 +400,18 @@ def test_history_and_report_carry_any_name_a_failing_bag_holds(tmp_path: Path) -
     done = run_cli("fixity", "history", bag, "--ledger", ledger, "--format", "premis")
     assert done.code == 0, done.output
     notes = [n.text for n in _premis(done.stdout.encode()).iter(f"{P}eventOutcomeDetailNote")]
-    assert "extra: data/a\\x01b\\x1b[31mred\\x7f.txt: payload file not listed in any manifest" in notes
-    assert "extra: data/page\\x0cbreak\\ufffe.txt: payload file not listed in any manifest" in notes
-    assert "extra: data/<script>alert('x').txt: payload file not listed in any manifest" in notes
+    unlisted = "[payload.extra] in the payload but not listed in manifest-sha256.txt, manifest-sha512.txt"
+    assert f"extra: data/a\\x01b\\x1b[31mred\\x7f.txt: {unlisted}" in notes
+    assert f"extra: data/page\\x0cbreak\\ufffe.txt: {unlisted}" in notes
+    assert f"extra: data/<script>alert('x').txt: {unlisted}" in notes
     html = report.read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;alert(&#x27;x&#x27;).txt" in html
     assert "\x01" not in html and "\x1b" not in html and "a\\x01b\\x1b[31mred" in html
     # JSON keeps the names exact.
     events = api.history(str(bag), ledger).to_json()["events"]
-    assert {p["file"] for p in events[-1]["problems"]} == {f"data/{n}" for n in HOSTILE_NAMES.values()}
+    assert {p["file"] for p in events[-1]["problems"]} - {"bag-info.txt"} == {  # and its Payload-Oxum
+        f"data/{n}" for n in HOSTILE_NAMES.values()
+    }
 
 
 def test_rows_with_any_text_are_shown_safely(real: tuple[Path, Path], tmp_path: Path) -> None:
@@ -419,7 +432,10 @@ def test_rows_with_any_text_are_shown_safely(real: tuple[Path, Path], tmp_path: 
     assert found.bags[0].identity == "<i>\udcff\udcff\n"
     document = _premis(found.premis())
     notes = [n.text for n in document.iter(f"{P}eventOutcomeDetailNote")]
-    assert notes == [f"changed: data/nul\\x00<b>\\ud800: {huge}", "missing: (bag): \\x07bell"]
+    assert notes == [  # recorded without codes: each has its kind's
+        f"changed: data/nul\\x00<b>\\ud800: [manifest.checksum-mismatch] {huge}",
+        "missing: (bag): [payload.missing] \\x07bell",
+    ]
     assert document.find(f"{P}object/{P}objectIdentifier/{P}objectIdentifierValue").text == "<i>\\xff\\xff\\n"
     api.write_report(ledger, tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -349,7 +349,9 @@ def test_fixity_run_status_and_history_escape_names(
     assert run.code == 1
     lines = _safe_lines(run.stdout)
     assert lines[0] == f"FAIL {shown(bag)}"
-    assert all(line.startswith("  extra ") for line in lines[1:5]), lines
+    # the Payload-Oxum that counts them, then each file
+    assert lines[1].startswith("  tag-changed     bag-info.txt: [oxum.mismatch] "), lines
+    assert all(line.startswith("  extra ") for line in lines[2:6]), lines
     assert "\x1b" not in (tmp_path / "r.html").read_text(encoding="utf-8")
     history = run_cli("fixity", "history", bag, "--ledger", ledger)
     assert history.code == 0
@@ -406,7 +408,8 @@ def test_verify_transfer_escapes_the_names_a_manifest_lists(good_bag: Path, tmp_
     text = run_cli("verify-transfer", transfer)
     assert text.code == 1
     lines = _safe_lines(text.stdout)
-    assert f"missing: {shown(name)}: listed in the manifest but not in the folder" in lines
+    missing = "[transfer.manifest-missing-file] listed in the manifest but not in the folder"
+    assert f"missing: {shown(name)}: {missing}" in lines
     machine = run_cli("verify-transfer", transfer, "--format", "json")
     document = _json(machine.stdout)
     assert isinstance(document, dict) and name in document["files"]

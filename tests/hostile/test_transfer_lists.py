@@ -248,8 +248,8 @@ def test_a_transfer_list_that_is_no_file_the_export_wrote_is_named(
     _replace(transfer / TRANSFER_LIST, kind, canary)
     with _deadline(20):
         report = verify_transfer(transfer, load_profile(None))
-    assert [(p.kind, p.file, p.message) for p in report.problems] == [
-        ("unreadable", TRANSFER_LIST, f"[transfer.not-regular] {NOT_REGULAR[kind]}")
+    assert [(p.kind, p.code, p.file, p.message) for p in report.problems] == [
+        ("unreadable", "transfer.not-regular", TRANSFER_LIST, NOT_REGULAR[kind])
     ]
 
 
@@ -262,7 +262,8 @@ def test_a_transfer_list_without_end_is_not_read(transfer: Path, kind: str, cana
     expected = (
         f"unreadable: {TRANSFER_LIST}: [transfer.not-regular] {NOT_REGULAR[kind]}"
         if kind in NOT_REGULAR
-        else f"list: {TRANSFER_LIST}: unreadable: larger than {TAG_FILE_LIMIT} bytes; not read"
+        else f"list: {TRANSFER_LIST}: [transfer.list-unreadable] unreadable: larger than {TAG_FILE_LIMIT}"
+        " bytes; not read"
     )
     assert done.stdout.startswith(expected + "\n")
 
@@ -285,8 +286,9 @@ def test_a_hostile_transfer_list_through_the_cli(transfer: Path, canary: Canary)
     assert canary.content.decode() not in done.output
     assert json.loads(done.stdout)["problems"] == [
         {
+            "code": "transfer.not-regular",
             "kind": "unreadable",
             "file": TRANSFER_LIST,
-            "message": f"[transfer.not-regular] {NOT_REGULAR['link-out']}",
+            "message": NOT_REGULAR["link-out"],
         }
     ]

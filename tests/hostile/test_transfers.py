@@ -88,7 +88,7 @@ def test_verify_transfer_reports_a_bag_file_replaced_by_a_fifo(
     assert run.code == 1
     (problem,) = json.loads(run.stdout)["problems"]
     assert problem["kind"] == "unreadable" and problem["file"] == name
-    assert "not a regular file" in problem["message"] and "[transfer.not-regular]" in problem["message"]
+    assert "not a regular file" in problem["message"] and problem["code"] == "transfer.not-regular"
 
 
 @pytest.mark.parametrize("fixed", ["README.txt", "transfer-list.csv"])

@@ -153,28 +153,21 @@ def test_btr_suite_is_whole() -> None:
     )
 
 
-UNLISTED_TAG_FILE = {
-    "v0.96/valid/holey-bag",
-    "v0.97/valid/holey-bag",
-    "v0.97/warning/same-filename-listed-twice-with-different-normalization",
-    "v0.97/warning/same-filename-listed-twice-with-the-same-hash",
-}
-"""Bags holding a tag file no tag manifest lists (fetch.txt, README, debug), which RFC 8493 §2.2.1 allows:
-fixity still fails them ('tag-changed'), a disagreement left to the one verification core (issue 12)."""
-
-
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="fixity fails unlisted tag files"))
-        if c in UNLISTED_TAG_FILE
-        else c
-        for c in _loc_cases()
-        if _expected(c)[0] != INVALID
-    ],
+    [c for c in _loc_cases() if _expected(c)[0] != INVALID],
 )
 def test_fixity_passes_every_loc_bag_validate_passes(case: str) -> None:
-    """One verdict: what validate accepts (case duplicates, versions before 1.0 and their laxness
-    included), a fixity check passes."""
+    """One verdict: what validate accepts (case duplicates, versions before 1.0 and their laxness, tag
+    files no tag manifest lists, as RFC 8493 §2.2.1 allows, included), a fixity check passes."""
     result = check_bag(CheckTask(1, str(LOC / case), None))
     assert result.outcome == "pass", result.problems
+
+
+@pytest.mark.parametrize("case", [c for c in _loc_cases() if _expected(c)[0] == INVALID])
+def test_fixity_never_passes_a_loc_bag_validate_calls_invalid(case: str) -> None:
+    """One verdict the other way: an invalid bag is a failure or an error, with validate's codes."""
+    result = check_bag(CheckTask(1, str(LOC / case), None))
+    assert result.outcome != "pass"
+    errors = {f.code for f in validate_bag(LOC / case).findings if f.severity == "error"}
+    assert {p.code for p in result.problems} == errors

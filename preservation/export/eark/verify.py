@@ -15,7 +15,6 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from preservation.export.admission import reason
 from preservation.export.eark.mapping import METS_NAME
 from preservation.export.eark.schema import mets_errors
 from preservation.export.eark.transfer import PACKAGE
@@ -33,12 +32,12 @@ def is_eark_transfer(listed: dict[str, str]) -> bool:
     return any(PACKAGE.fullmatch(name) for name in listed)
 
 
-def package_problems(folder: Path, listed: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(file, message) for every problem in the listed SIPs."""
+def package_problems(folder: Path, listed: dict[str, str]) -> Iterator[tuple[str, Finding]]:
+    """(file, finding) for every problem in the listed SIPs."""
     for name in listed:
         if PACKAGE.fullmatch(name) and (folder / name).is_file():
             for item in _package(folder / name):
-                yield name, reason(item)
+                yield name, item
 
 
 def _package(path: Path) -> Iterator[Finding]:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from preservation.export.admission import reason
 from preservation.export.xdomea.transfer import CONTAINER, DOCUMENTS, parse_documents
 from preservation.metadata.xsd import XDOMEA_VERSIONS, validate_xdomea, xdomea_namespace
 from preservation.validate.findings import Finding, finding
@@ -32,23 +31,23 @@ def bag_files(listed: dict[str, str]) -> dict[str, str]:
     return {name: digest for name, digest in listed.items() if name != DOCUMENTS}
 
 
-def container_problems(folder: Path, listed: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(file, message) for every problem in the listed containers; DOCUMENTS problems name it."""
+def container_problems(folder: Path, listed: dict[str, str]) -> Iterator[tuple[str, Finding]]:
+    """(file, finding) for every problem in the listed containers; DOCUMENTS problems name it."""
     try:
         documents = parse_documents((folder / DOCUMENTS).read_bytes())
     except FileNotFoundError:
         documents = None  # reported as missing by the manifest check
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        yield DOCUMENTS, f"unreadable: {exc}"
+        yield DOCUMENTS, finding("xdomea.documents-unreadable", reason=exc)
         documents = None
     for name in listed:
         if CONTAINER.fullmatch(name) and (folder / name).is_file():
             for item in _container(folder / name, documents):
-                yield name, reason(item)
+                yield name, item
     if documents is not None:
         for container, file in sorted(documents):
             if container not in listed:
-                yield DOCUMENTS, f"lists {file} in {container}, which the manifest does not list"
+                yield DOCUMENTS, finding("xdomea.container-unlisted", file=file, container=container)
 
 
 def _container(path: Path, documents: dict[tuple[str, str], dict[str, str]] | None) -> Iterator[Finding]:

@@ -47,7 +47,7 @@ def _rewrite(package: Path, change: Callable[[dict[str, bytes]], object]) -> Non
 
 
 def _inside(problems: list[dict[str, str]]) -> list[str]:
-    return [p["message"] for p in problems if p["kind"] == "invalid-container"]
+    return [f"[{p['code']}] {p['message']}" for p in problems if p["kind"] == "invalid-container"]
 
 
 def _payload(members: dict[str, bytes]) -> str:
@@ -129,6 +129,6 @@ def test_a_missing_or_invalid_mets(transfer: Path, capsys: pytest.CaptureFixture
     assert code == 1
     messages = {p["file"]: [] for p in problems}  # type: dict[str, list[str]]
     for p in problems:
-        messages[p["file"]].append(p["message"])
+        messages[p["file"]].append(f"[{p['code']}] {p['message']}")
     assert any("[eark.file-missing]" in m and "rep1/METS.xml" in m for m in messages[first.name])
     assert any("[eark.mets-invalid]" in m and "BOGUS" in m for m in messages[second.name])

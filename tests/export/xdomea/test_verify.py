@@ -66,7 +66,7 @@ def test_a_changed_document_is_named_even_when_the_manifest_is_resealed(
     assert code == 1
     inside = [p for p in problems if p["kind"] == "invalid-container"]
     assert [p["file"] for p in inside] == [container.name] * 2  # SHA-256 and SHA-512
-    assert all("[xdomea.document-changed]" in p["message"] and name in p["message"] for p in inside)
+    assert all(p["code"] == "xdomea.document-changed" and name in p["message"] for p in inside)
 
 
 def test_missing_and_unreferenced_documents(transfer: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,7 +79,7 @@ def test_missing_and_unreferenced_documents(transfer: Path, capsys: pytest.Captu
     _rewrite(container, swap, reseal=True)
     code, problems = _problems(transfer, capsys)
     assert code == 1
-    messages = [p["message"] for p in problems]
+    messages = [f"[{p['code']}] {p['message']}" for p in problems]
     assert any("[xdomea.document-missing]" in m and name in m for m in messages)
     assert any("[xdomea.document-unreferenced]" in m and "extra.bin" in m for m in messages)
 
@@ -95,8 +95,8 @@ def test_an_invalid_or_missing_message(transfer: Path, capsys: pytest.CaptureFix
     _rewrite(second, lambda members: members.pop(second.name.removesuffix(".zip") + ".xml"), reseal=True)
     code, problems = _problems(transfer, capsys)
     assert code == 1
-    assert any(p["file"] == first.name and "[xdomea.message-invalid]" in p["message"] for p in problems)
-    assert any(p["file"] == second.name and "[xdomea.message-missing]" in p["message"] for p in problems)
+    assert (first.name, "xdomea.message-invalid") in [(p["file"], p["code"]) for p in problems]
+    assert (second.name, "xdomea.message-missing") in [(p["file"], p["code"]) for p in problems]
 
 
 def test_a_changed_container_without_resealing(transfer: Path, capsys: pytest.CaptureFixture[str]) -> None:
