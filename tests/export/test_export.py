@@ -15,6 +15,7 @@ from preservation.cli import main
 from preservation.export import ExportError, export_bags, verify, verify_transfer
 from preservation.export.transfer import COLUMNS, JOURNAL, MANIFEST, README, TRANSFER_LIST
 from preservation.profile import Profile, load_profile
+from tests.extract import extract_tar
 
 from .conftest import ENV, EPOCH, bagit_python_valid
 
@@ -31,8 +32,7 @@ def _extract(archive: Path, target: Path) -> Path:
         with zipfile.ZipFile(archive) as z:
             z.extractall(target)
     else:
-        with tarfile.open(archive) as t:
-            t.extractall(target, filter="data")
+        extract_tar(archive, target)
     (root,) = target.iterdir()  # exactly one top-level folder (RFC 8493 §4)
     return root
 
@@ -220,8 +220,8 @@ def test_a_malformed_manifest_line_is_named_with_its_line(transfer: Path) -> Non
     with manifest.open("a") as stream:
         stream.write("zz  extra.tar\n")
     report = verify_transfer(transfer, load_profile(None))
-    assert [(p.kind, p.file, p.message) for p in report.problems if p.kind == "manifest"] == [
-        ("manifest", MANIFEST, f"[manifest.malformed] line {lines + 1}: 'zz' is no sha512")
+    assert [(p.kind, p.code, p.file, p.message) for p in report.problems if p.kind == "manifest"] == [
+        ("manifest", "manifest.malformed", MANIFEST, f"line {lines + 1}: 'zz' is no sha512")
     ]
 
 
@@ -231,8 +231,11 @@ def test_missing_and_unexpected_files_are_named(transfer: Path, capsys: pytest.C
     (transfer / "stray.tar").write_bytes(b"x")
     assert main(["verify-transfer", str(transfer)]) == 1
     out = capsys.readouterr().out
-    assert f"missing: {gone.name}: listed in the manifest but not in the folder" in out
-    assert "unexpected: stray.tar: not listed in the manifest" in out
+    assert (
+        f"missing: {gone.name}: [transfer.manifest-missing-file] listed in the manifest but not in the folder"
+        in out
+    )
+    assert "unexpected: stray.tar: [transfer.unexpected] not listed in the manifest" in out
 
 
 def test_transfer_list_disagreeing_with_the_manifest(
@@ -242,7 +245,7 @@ def test_transfer_list_disagreeing_with_the_manifest(
     lines = listing.read_bytes().split(b"\r\n")
     listing.write_bytes(b"\r\n".join([lines[0], *lines[2:]]))
     assert main(["verify-transfer", str(transfer)]) == 1
-    assert f"list: {TRANSFER_LIST}: does not list" in capsys.readouterr().out
+    assert f"list: {TRANSFER_LIST}: [transfer.list-lacks] does not list" in capsys.readouterr().out
 
 
 def test_not_a_transfer_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import bagit
 import pytest
 
+from tests.extract import extract_tar
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 
@@ -71,9 +73,6 @@ and charsets were checked (see data/README.md)."""
 
 def unpack_earlier_bags(target: Path) -> list[Path]:
     """The earlier bags as folders under `target`."""
-    import tarfile
-
     for archive in sorted(EARLIER_BAGS.glob("*.tar.gz")):
-        with tarfile.open(archive) as tar:
-            tar.extractall(target, filter="data")
+        extract_tar(archive, target)
     return sorted(p for p in target.iterdir() if p.is_dir())
