@@ -110,7 +110,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_profile_option(verify)
     common.add_format_option(verify, "text", "json")
     verify.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    common.add_lang_option(verify, "the summary line (problems keep their kind and English message)")
+    common.add_lang_option(verify, "the problems and the summary line")
     verify.set_defaults(func=run_verify)
 
 
@@ -209,7 +209,7 @@ def _report_json(report: TransferReport) -> dict[str, object]:
 
 
 def _report_text(report: TransferReport, language: str = "en") -> str:
-    lines = [f"{p.kind}: {shown(p.file)}: [{p.code}] {shown(p.message)}" for p in report.problems]
+    lines = [f"{p.kind}: {shown(p.file)}: [{p.code}] {shown(p.text(language))}" for p in report.problems]
     bags, others = words("cli.verify.bag-files", language, format=report.format)
     said = {
         "transfer": shown(report.transfer_dir),

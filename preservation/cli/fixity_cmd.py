@@ -339,7 +339,7 @@ def _run_text(result: RunResult, period: timedelta, language: str = "en") -> str
     for item in result.checked:
         if item.outcome != "pass":
             lines.append(f"{outcomes[item.outcome]} {shown(item.bag)}")
-            lines += [_problem_line(p, "  ") for p in item.problems]
+            lines += [_problem_line(p, "  ", language) for p in item.problems]
     lines += [
         message("cli.fixity.moved", language, old=shown(old), new=shown(new)) for old, new in result.moved
     ]
@@ -451,7 +451,7 @@ def _repair_text(result: repair.RepairResult, language: str = "en") -> str:
             else message("cli.fixity.no-replica-known", language)
         )
         lines.append(_coded(bag, language, "repair.no-good-replica", tried=tried))
-        lines += [_problem_line(p, "  ") for p in result.problems]
+        lines += [_problem_line(p, "  ", language) for p in result.problems]
         return "\n".join(lines)
     code = "repair.would-restore" if result.outcome == "dry-run" else "repair.restored"
     lines += [_coded(f"{bag}: {shown(name)}", language, code, source=source) for name in result.files]
@@ -492,7 +492,7 @@ def _history_text(found: BagHistory, language: str = "en") -> str:
         where = f" {shown(paths[event.bag_id])}" if len(found.bags) > 1 else ""
         outcome = f"{named[event.outcome]:<{width}}"
         said = [f"  {event.ended} {say('check', outcome=outcome, bytes=event.bytes)}{where}"]
-        said += [_problem_line(p, "    ") for p in event.problems]
+        said += [_problem_line(p, "    ", language) for p in event.problems]
         timed.append((event.started, 0, event.id, said))
     for fix in found.repairs:
         where = f" {shown(paths[fix.bag_id])}" if len(found.bags) > 1 else ""
@@ -505,6 +505,6 @@ def _history_text(found: BagHistory, language: str = "en") -> str:
     return "\n".join(lines)
 
 
-def _problem_line(problem: FixityProblem, indent: str) -> str:
+def _problem_line(problem: FixityProblem, indent: str, language: str) -> str:
     where = shown(problem.file) if problem.file else "(bag)"
-    return f"{indent}{problem.kind:<15} {where}: [{problem.code}] {shown(problem.detail)}"
+    return f"{indent}{problem.kind:<15} {where}: [{problem.code}] {shown(problem.text(language))}"

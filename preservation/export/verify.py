@@ -66,6 +66,9 @@ class TransferProblem:
     file: str
     """The file of the transfer folder."""
     message: str
+    """In English."""
+    finding: Finding
+    """What was found, to say it in another language (`text`)."""
 
     @property
     def kind(self) -> Kind:
@@ -74,7 +77,14 @@ class TransferProblem:
     @classmethod
     def of(cls, file: str, item: Finding) -> TransferProblem:
         """`item` of transfer file `file`; one of its contents is named in the message."""
-        return cls(item.code, file, f"{item.file}: {item.message}" if item.file else item.message)
+        return cls(item.code, file, _said(item, "en"), item)
+
+    def text(self, language: str = "en") -> str:
+        return _said(self.finding, language)
+
+
+def _said(item: Finding, language: str) -> str:
+    return f"{item.file}: {item.text(language)}" if item.file else item.text(language)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from preservation.bagit.locate import BagKind
 from preservation.errors import PreservationError
-from preservation.validate.findings import Finding
+from preservation.validate.findings import Finding, translated
 
 Outcome = Literal["pass", "fail", "error"]
 ProblemKind = Literal["changed", "missing", "extra", "tag-changed", "anchor-mismatch", "unreadable"]
@@ -93,6 +93,8 @@ class Problem:
     """Bag-relative path, or None when the problem concerns the whole bag."""
     detail: str
     """The finding's message, in English."""
+    params: tuple[tuple[str, str], ...] = ()
+    """The parameters the message was made of, so it can be said in another language (`text`)."""
 
     @property
     def kind(self) -> ProblemKind:
@@ -100,10 +102,16 @@ class Problem:
 
     @classmethod
     def of(cls, item: Finding) -> Problem:
-        return cls(item.code, item.file, item.message)
+        return cls(item.code, item.file, item.message, item.params)
+
+    def text(self, language: str = "en") -> str:
+        """The message in `language` (the catalogue's); the English detail for a problem recorded before
+        problems kept their parameters."""
+        return translated(self.code, self.detail, self.params, language)
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "kind": self.kind, "file": self.file, "detail": self.detail}
+        said = {"code": self.code, "kind": self.kind, "file": self.file, "detail": self.detail}
+        return {**said, "params": dict(self.params)} if self.params else said
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Problem:
@@ -111,15 +119,18 @@ class Problem:
         recorded before problems had codes gets its kind's code (`CODE_OF_KIND`)."""
         kind, file, detail = data["kind"], data["file"], data["detail"]
         code = data.get("code", CODE_OF_KIND.get(kind))
+        params = data.get("params", {})
         if (
             kind not in PROBLEM_KINDS
             or not isinstance(code, str)
             or kind_of(code) != kind
             or not isinstance(file, str | None)
             or not isinstance(detail, str)
+            or not isinstance(params, dict)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in params.items())
         ):
             raise ValueError(f"not a problem: {data!r}")
-        return cls(code, file, detail)
+        return cls(code, file, detail, tuple(params.items()))
 
 
 def outcome_of(problems: Iterable[Problem]) -> Outcome:

@@ -249,7 +249,7 @@ def compose_mail(
         last = report.local_time(bag.last_checked, zone) if zone else (bag.last_checked or "-")
         lines.append(f"  {columns['last']}: {last}")
         lines += [
-            f"  {p.kind} {shown(p.file or '(bag)')}: [{p.code}] {shown(p.detail)}"
+            f"  {p.kind} {shown(p.file or '(bag)')}: [{p.code}] {shown(p.text(language))}"
             for p in bag.problems[:MAIL_PROBLEMS]
         ]
         if len(bag.problems) > MAIL_PROBLEMS:

@@ -288,7 +288,7 @@ def _failing_row(
 ) -> str:
     problems = "".join(
         f"<li><b>{escape(p.kind)}</b> <code>{escape(p.file or '(bag)')}</code> [{escape(p.code)}]"
-        f" {escape(p.detail)}</li>"
+        f" {escape(p.text(context.language))}</li>"
         for p in (event.problems if event else ())
     )
     cells = [

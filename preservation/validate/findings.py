@@ -47,12 +47,18 @@ class Finding:
 
     def text(self, language: str = "en") -> str:
         """The message in `language`; as said (English) when its parameters do not fill the translation."""
-        if language == "en":
-            return self.message
-        try:
-            return catalogue()[self.code].de.format(**dict(self.params))
-        except (KeyError, IndexError):
-            return self.message
+        return translated(self.code, self.message, self.params, language)
+
+
+def translated(code: str, said: str, params: tuple[tuple[str, str], ...], language: str) -> str:
+    """The message of `code` in `language` from `params`; `said` (its English text) for English, or when
+    the parameters do not fill the translation (a record written before it kept them)."""
+    if language == "en":
+        return said
+    try:
+        return catalogue()[code].de.format(**dict(params))
+    except (KeyError, IndexError):
+        return said
 
 
 @cache

@@ -173,7 +173,9 @@ def test_fixity_run_status_and_repair_speak_german(
     bags = make_bags(tmp_path / "root", 2)
     root, ledger = tmp_path / "root", tmp_path / "l.sqlite"
     assert _out(capsys, "fixity", "run", root, "--ledger", ledger, "--jobs", "1")[0] == 0
-    (bags[0] / "data" / "photo.jpg").write_bytes(b"x")
+    photo = bags[0] / "data" / "photo.jpg"
+    expected, actual = hashlib.sha256(photo.read_bytes()).hexdigest(), hashlib.sha256(b"x").hexdigest()
+    photo.write_bytes(b"x")
 
     code, out, _ = _out(
         capsys, "fixity", "run", root, "--ledger", ledger, "--all", "--jobs", "1", "--lang", "de"
@@ -185,6 +187,9 @@ def test_fixity_run_status_and_repair_speak_german(
     (alarm,) = [line for line in lines if line.startswith(failing)]
     assert alarm.endswith(": der Inhalt weicht vom Aufgezeichneten ab")
     assert lines[lines.index(alarm) + 1] == NO_REPLICA_DE
+    # Each problem in the catalogue's German, made of the parameters the check found.
+    mismatch = f"sha256-Prüfsumme weicht ab: Manifest {expected}, Datei {actual}"
+    assert f"  changed         data/photo.jpg: [manifest.checksum-mismatch] {mismatch}" in lines
     assert re.fullmatch(
         r"2 von 2 Bags geprüft: 1 bestanden, 1 fehlerhaft, 0 nicht prüfbar; 0 fällig, aber nicht geprüft; "
         r"0 neu, 0 verschoben; \d+,\d MB in \d+,\d s; jetzt fehlerhaft: 1, nicht prüfbar: 0",
@@ -255,6 +260,17 @@ def test_export_and_verify_transfer_speak_german(tmp_path: Path, capsys: pytest.
 
     code, stdout, _ = _out(capsys, "verify-transfer", out, "--lang", "de")
     assert (code, stdout) == (0, f"{out}: Bag-Dateien fehlerfrei geprüft: 1\n")
+    (sent,) = [p for p in out.iterdir() if p.name.endswith(".tar")]
+    sent.write_bytes(sent.read_bytes()[:-1] + b"\1")
     _, english, _ = _out(capsys, "verify-transfer", out, "--lang", "en", "--format", "json")
     _, german, _ = _out(capsys, "verify-transfer", out, "--lang", "de", "--format", "json")
     assert german == english
+    code, stdout, _ = _out(capsys, "verify-transfer", out, "--lang", "de")
+    (problem,) = [p for p in json.loads(english)["problems"] if p["code"] == "transfer.changed"]
+    actual = hashlib.sha512(sent.read_bytes()).hexdigest()
+    assert actual in problem["message"]
+    said = f"SHA-512 ist {actual}, das Manifest nennt "
+    assert code == 1
+    assert any(
+        line.startswith(f"changed: {sent.name}: [transfer.changed] {said}") for line in stdout.splitlines()
+    )

@@ -7,6 +7,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from preservation.fixity import api
 from preservation.fixity.model import CODE_OF_KIND, KINDS, PROBLEM_KINDS, Problem, kind_of
 from preservation.validate.findings import catalogue
@@ -49,3 +51,21 @@ def test_history_of_a_ledger_written_before_codes_gives_codes(tmp_path: Path) ->
         ("tagmanifest.checksum-mismatch", "tag-changed"),  # was the Payload-Oxum's: only its kind was kept
         ("payload.missing", "missing"),
     ]
+
+
+def test_a_problem_keeps_its_parameters_in_the_ledger_and_says_itself_in_german() -> None:
+    said = {"code": "payload.missing", "kind": "missing", "file": "data/a.txt"}
+    params = {"manifests": "manifest-sha256.txt"}
+    recorded = Problem.from_json({**said, "detail": "as recorded", "params": params})
+    assert Problem.from_json(json.loads(json.dumps(recorded.to_json()))) == recorded
+    assert recorded.text("de") == "in manifest-sha256.txt aufgeführt, fehlt aber im Bag"
+    assert recorded.text("en") == "as recorded"
+    # Recorded before problems kept their parameters: said as recorded, in English.
+    assert Problem.from_json({**said, "detail": "as recorded"}).text("de") == "as recorded"
+
+
+@pytest.mark.parametrize("params", [["manifests"], {"manifests": 1}, "manifests"])
+def test_a_problem_whose_parameters_are_not_text_is_not_read(params: object) -> None:
+    said = {"code": "payload.missing", "kind": "missing", "file": "data/a.txt", "detail": "x"}
+    with pytest.raises(ValueError):
+        Problem.from_json({**said, "params": params})
