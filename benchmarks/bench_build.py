@@ -8,11 +8,11 @@ the release, copy+hash in one pass, identify formats, DC + METS/PREMIS checked a
 manifests, durable publication). The peer is what a competent archivist would script to get the same
 bag, two worker processes like ours: copy each release folder, `bagit.make_bag` (sha256 + sha512),
 `pygfried.identify` on every payload file, DC and METS/PREMIS 3 (one object per file with both digests,
-size, PUID and MIME; one event) built with lxml, both checked against the official XSDs (the shipped ones,
-loaded with lxml once per worker), `archival-notice.txt`, `bag.save(manifests=False)` for the tag
-manifests. It runs in a fresh interpreter (`--peer`) so that its pool can fork cheaply from a parent
-that never loaded pygfried's Go runtime; its time is taken there, from before the pool starts to the
-last bag, so neither its interpreter start nor its imports count against it. Ours is timed in this
+size, PUID and MIME; one event) built with lxml, both checked against the official XSDs (the shipped
+ones, compiled with lxml once, before the pool forks), `archival-notice.txt`, `bag.save(manifests=False)`
+for the tag manifests. It runs in a fresh interpreter (`--peer`) so that its pool can fork cheaply from a
+parent that never loaded pygfried's Go runtime; its time is taken there, from before the pool starts to
+the last bag, so neither its interpreter start nor its imports count against it. Ours is timed in this
 process from the call to `build_bags` on, with a cold identification cache each round (`--warm`
 prints a second, warm figure apart). Rounds are interleaved and the best of each side counts, since
 other work on the machine makes single runs noisy; the load average is printed with each figure.
@@ -129,7 +129,22 @@ def peer_schema() -> Any:
     return etree.XMLSchema(root)
 
 
+PEER_PHASES = dict.fromkeys(("copy + make_bag", "identification", "metadata", "tag files + save"), 0.0)
+"""The peer's CPU seconds per step in this process, for --phases."""
+
+
+class _Lap:
+    def __init__(self) -> None:
+        self.last = time.process_time()
+
+    def __call__(self, phase: str) -> None:
+        now = time.process_time()
+        PEER_PHASES[phase] += now - self.last
+        self.last = now
+
+
 def peer_release(folder: Path, out: Path) -> None:
+    lap = _Lap()
     import bagit
     import pygfried
     from lxml import etree
@@ -142,6 +157,7 @@ def peer_release(folder: Path, out: Path) -> None:
     target = out / folder.name
     shutil.copytree(folder, target)
     bag = bagit.make_bag(str(target), checksums=["sha256", "sha512"])
+    lap("copy + make_bag")
     lines = [line.strip() for line in (target / "data" / "mitteilung.txt").read_text("utf-8").splitlines()]
     issued = next(line for line in lines if line.startswith("Pressemitteilung vom")).split()[-1]
     title = lines[lines.index(f"Pressemitteilung vom {issued}") + 2]
@@ -150,6 +166,7 @@ def peer_release(folder: Path, out: Path) -> None:
     for path, digests in sorted(bag.payload_entries().items()):
         found = pygfried.identify(str(target / path), detailed=True)["files"][0]["matches"][0]
         files.append((path, digests, (target / path).stat().st_size, found["id"], found["mime"]))
+    lap("identification")
 
     dc = etree.Element("qualifieddc", nsmap={"dc": DC, "dcterms": DCTERMS, "xsi": XSI})
     sub(dc, DC, "title", title)
@@ -224,13 +241,17 @@ def peer_release(folder: Path, out: Path) -> None:
         sub(div, METS, "fptr", FILEID=f"file-{n}")
 
     schema = peer_schema()
-    (target / "metadata").mkdir()
+    records = {}
     for name, root in (("dc.xml", dc), ("mets.xml", mets)):
-        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-        schema.assertValid(etree.fromstring(xml))
+        records[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        schema.assertValid(etree.fromstring(records[name]))
+    lap("metadata")
+    (target / "metadata").mkdir()
+    for name, xml in records.items():
         (target / "metadata" / name).write_bytes(xml)
     (target / "archival-notice.txt").write_text(NOTICE + "\n", encoding="utf-8")
     bag.save(manifests=False)
+    lap("tag files + save")
 
 
 def _peer_task(args: tuple[Path, Path]) -> None:
@@ -240,6 +261,7 @@ def _peer_task(args: tuple[Path, Path]) -> None:
 def run_peer(releases: list[Path], out: Path, jobs: int) -> tuple[float, float]:
     """Wall and CPU seconds of the peer over `releases`: a pool of `jobs` (none for one)."""
     out.mkdir(parents=True, exist_ok=True)
+    peer_schema()  # compiled once, before the clock; forked workers inherit it
     start, cpu = time.perf_counter(), time.process_time()
     if jobs <= 1:
         for folder in releases:
@@ -251,12 +273,12 @@ def run_peer(releases: list[Path], out: Path, jobs: int) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def peer(sources: Path, out: Path, jobs: int) -> tuple[float, float]:
+def peer(sources: Path, out: Path, jobs: int) -> tuple[float, float, dict[str, float]]:
     """`run_peer` over the folders in `sources`, in a fresh interpreter (see the module's docstring): its
-    wall and CPU seconds."""
+    wall and CPU seconds, and with one job its CPU seconds per step."""
     command = [sys.executable, __file__, "--peer", str(sources), str(out), "--jobs", str(jobs)]
     printed = subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()
-    return float(printed[0]), float(printed[1])
+    return float(printed[0]), float(printed[1]), dict(zip(PEER_PHASES, map(float, printed[2:]), strict=True))
 
 
 def _timed(spent: dict[str, float], phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -317,18 +339,22 @@ def phases(work: Path, count: int) -> None:
     total = time.process_time() - start
     spent["writing"] -= spent["identification"] + spent["metadata"]
     spent["other"] = total - sum(spent.values())
-    _, peer_cpu = peer(work / "sources", work / "phases-peer", 1)
+    _, peer_cpu, peer_spent = peer(work / "sources", work / "phases-peer", 1)
     print(f"CPU per release, one process ({count} releases in {work}; {load()}):")
     for phase, seconds in spent.items():
-        print(f"  {phase:15} {seconds / count * 1000:6.2f} ms")
-    print(f"  {'total':15} {total / count * 1000:6.2f} ms   peer {peer_cpu / count * 1000:.2f} ms")
+        print(f"  ours {phase:18} {seconds / count * 1000:6.2f} ms")
+    print(f"  ours {'total':18} {total / count * 1000:6.2f} ms")
+    peer_spent["other"] = peer_cpu - sum(peer_spent.values())
+    for phase, seconds in peer_spent.items():
+        print(f"  peer {phase:18} {seconds / count * 1000:6.2f} ms")
+    print(f"  peer {'total':18} {peer_cpu / count * 1000:6.2f} ms")
 
 
 def compare(work: Path, count: int, rounds: int, jobs: int, warm: bool) -> None:
     times: dict[str, list[float]] = {"ours": [], "peer": []}
     for round_ in range(rounds):
         os.sync()
-        wall, _ = peer(work / "sources", work / f"peer-{round_}", jobs)
+        wall, _, _ = peer(work / "sources", work / f"peer-{round_}", jobs)
         times["peer"].append(wall)
         print(f"round {round_ + 1}: peer {wall:.2f} s ({load()})", flush=True)
         os.sync()
@@ -403,7 +429,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.peer:
         wall, cpu = run_peer(sorted(args.peer[0].iterdir()), args.peer[1], args.jobs)
-        print(wall, cpu)
+        print(wall, cpu, *PEER_PHASES.values())
         return
     count = args.n or (10_000 if args.scale else 400)
     with tempfile.TemporaryDirectory(dir=args.dir) as scratch:
