@@ -26,8 +26,8 @@ phase (reading, format identification, metadata, writing the bag, publication) b
 time: it is what two cores share, and it is less disturbed by other work on the machine than wall time.
 
 --scale builds N releases (default 10,000) through the command line, as a user would, and prints the
-time per release beside a 400-release build of the same sitting, and the peak of the summed RSS of the
-command and its workers (sampled every 50 ms).
+time per release beside a 400-release build of the same sitting, and the peaks of the summed RSS and
+PSS of the command and its workers (sampled every 50 ms).
 """
 
 from __future__ import annotations
@@ -366,34 +366,37 @@ def compare(work: Path, count: int, rounds: int, jobs: int, warm: bool) -> None:
     print(f"{count} releases: ours is {best['peer'] / best['ours']:.2f}x faster than the equivalent pipeline")
 
 
-def _peak_rss(pid: int, stop: threading.Event, peak: list[int]) -> None:
+def _peak_memory(pid: int, stop: threading.Event, peak: dict[str, int]) -> None:
+    """The peaks of the summed RSS and PSS of `pid` and its descendants (RSS counts shared pages in every
+    process that maps them, PSS shares them out)."""
     import psutil
 
     root = psutil.Process(pid)
     while not stop.wait(0.05):
+        rss = pss = 0
         with contextlib.suppress(psutil.Error):
-            total = 0
             for process in [root, *root.children(recursive=True)]:
                 with contextlib.suppress(psutil.Error):
-                    total += process.memory_info().rss
-            peak[0] = max(peak[0], total)
+                    memory = process.memory_full_info()
+                    rss, pss = rss + memory.rss, pss + memory.pss
+        peak["rss"], peak["pss"] = max(peak["rss"], rss), max(peak["pss"], pss)
 
 
-def cli_build(sources: Path, out: Path, jobs: int) -> tuple[float, int]:
-    """Wall seconds and peak summed RSS (bytes) of `preservation build` over `sources`."""
+def cli_build(sources: Path, out: Path, jobs: int) -> tuple[float, dict[str, int]]:
+    """Wall seconds and peak summed RSS and PSS (bytes) of `preservation build` over `sources`."""
     command = [sys.executable, "-m", "preservation", "build", str(sources), "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     process = subprocess.Popen([*command, "--jobs", str(jobs)], env=env, stdout=subprocess.DEVNULL)
-    stop, peak = threading.Event(), [0]
-    watcher = threading.Thread(target=_peak_rss, args=(process.pid, stop, peak))
+    stop, peak = threading.Event(), {"rss": 0, "pss": 0}
+    watcher = threading.Thread(target=_peak_memory, args=(process.pid, stop, peak))
     watcher.start()
     code = process.wait()
     elapsed = time.perf_counter() - start
     stop.set()
     watcher.join()
     assert code == 0, code
-    return elapsed, peak[0]
+    return elapsed, peak
 
 
 def scale(work: Path, count: int, rounds: int, jobs: int) -> None:
@@ -407,7 +410,8 @@ def scale(work: Path, count: int, rounds: int, jobs: int) -> None:
         per_small, per_large = wall_small / 400 * 1000, wall / count * 1000
         print(
             f"round {round_ + 1}: 400 releases {per_small:.2f} ms each; {count} releases {per_large:.2f} ms"
-            f" each ({per_large / per_small - 1:+.1%}); peak RSS {peak / 2**20:.0f} MiB ({load()})",
+            f" each ({per_large / per_small - 1:+.1%}); peak summed RSS {peak['rss'] / 2**20:.0f} MiB,"
+            f" PSS {peak['pss'] / 2**20:.0f} MiB ({load()})",
             flush=True,
         )
         shutil.rmtree(work / f"small-{round_}")
