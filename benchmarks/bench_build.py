@@ -1,6 +1,6 @@
 """Benchmark for issue 14: `build_bags` against the equivalent pipeline built from the field's own libraries.
 
-    PYTHONPATH=. python benchmarks/bench_build.py [-n 400] [--rounds 3] [--jobs 2] [--phases] [--warm]
+    PYTHONPATH=. python benchmarks/bench_build.py [-n 400] [--rounds 3] [--jobs 2] [--phases] [--dir DIR]
     PYTHONPATH=. python benchmarks/bench_build.py --scale [-n 10000]
 
 N releases of a text export and a 150 KB photo each. Ours does everything a build does (read and parse
@@ -13,9 +13,10 @@ ones, compiled with lxml once, before the pool forks), `archival-notice.txt`, `b
 for the tag manifests. It runs in a fresh interpreter (`--peer`) so that its pool can fork cheaply from a
 parent that never loaded pygfried's Go runtime; its time is taken there, from before the pool starts to
 the last bag, so neither its interpreter start nor its imports count against it. Ours is timed in this
-process from the call to `build_bags` on, with a cold identification cache each round (`--warm`
-prints a second, warm figure apart). Rounds are interleaved and the best of each side counts, since
-other work on the machine makes single runs noisy; the load average is printed with each figure.
+process from the call to `build_bags` on; each round starts its own workers, so nothing identified in an
+earlier round is remembered (the format cache lives in the workers). Rounds are interleaved and the
+best of each side counts, since other work on the machine makes single runs noisy; the load average is
+printed with each figure.
 Both sides build under `--dir` (default: the system's temporary folder): on the development machine,
 creating a file or folder under /work costs 0.55 ms against 0.05-0.09 ms under /tmp on the same ext4
 filesystem (something there watches or slows file creation), which is no property of either side.
@@ -350,7 +351,7 @@ def phases(work: Path, count: int) -> None:
     print(f"  peer {'total':18} {peer_cpu / count * 1000:6.2f} ms")
 
 
-def compare(work: Path, count: int, rounds: int, jobs: int, warm: bool) -> None:
+def compare(work: Path, count: int, rounds: int, jobs: int) -> None:
     times: dict[str, list[float]] = {"ours": [], "peer": []}
     for round_ in range(rounds):
         os.sync()
@@ -424,7 +425,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--phases", action="store_true", help="print CPU time per phase first")
-    parser.add_argument("--warm", action="store_true", help="also time ours with a warm identification cache")
     parser.add_argument("--scale", action="store_true", help="time per release and peak RSS of a large build")
     parser.add_argument(
         "--dir", type=Path, default=Path(tempfile.gettempdir()), help="where to build (default: %(default)s)"
@@ -444,7 +444,7 @@ def main() -> None:
             return
         if args.phases:
             phases(work, count)
-        compare(work, count, args.rounds, args.jobs, args.warm)
+        compare(work, count, args.rounds, args.jobs)
 
 
 if __name__ == "__main__":
