@@ -31,7 +31,7 @@ from preservation.bagit.writer import (
 from preservation.clock import build_time, clamp, source_date_epoch
 from preservation.durable import exclusive_output
 from preservation.errors import PreservationError
-from preservation.formats import identify_known, rendition_format
+from preservation.formats import identify_known, identifying_workers, rendition_format
 from preservation.hashing import hash_bytes, hash_stream
 from preservation.metadata import build_dc, build_mets
 from preservation.package.existing import (
@@ -237,7 +237,7 @@ class _Stager:
         self._jobs = bounded_jobs(jobs)
         self._chunk: list[Release] = []
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[list[Staged]]] = []
+        self._futures: dict[Future[list[StagedBag | BuildOutcome]], list[Release]] = {}
 
     def __enter__(self) -> _Stager:
         return self
@@ -249,9 +249,10 @@ class _Stager:
     def start(self) -> None:
         """Start the workers now, if there are to be any: one idle task each makes the pool spawn them."""
         if self._jobs > 1 and self._pool is None:
-            self._pool = process_pool(self._jobs)
-            for _ in range(self._jobs):
-                self._pool.submit(os.getpid)
+            with identifying_workers():
+                self._pool = process_pool(self._jobs)
+                for _ in range(self._jobs):
+                    self._pool.submit(os.getpid)
 
     def add(self, release: Release) -> None:
         self._chunk.append(release)
@@ -270,13 +271,15 @@ class _Stager:
         for n in range(self._jobs):
             if rest[n :: self._jobs]:
                 self._submit(rest[n :: self._jobs])
-        for future in as_completed(self._futures):
-            yield from future.result()
+        # Each chunk's results are let go of once handed on (as_completed drops the futures it has
+        # yielded): a long run must not keep them all.
+        for future in as_completed(list(self._futures)):
+            yield from zip(self._futures.pop(future), future.result(), strict=True)
 
     def _submit(self, releases: list[Release]) -> None:
         self.start()
         assert self._pool is not None
-        self._futures.append(self._pool.submit(stage_chunk, releases, *self._args))
+        self._futures[self._pool.submit(stage_chunk, releases, *self._args)] = releases
 
 
 def stage_chunk(
@@ -287,9 +290,10 @@ def stage_chunk(
     mtime: int | None,
     environ: Mapping[str, str],
     replace: bool = False,
-) -> list[Staged]:
-    """`stage_release` for several releases: one worker task."""
-    return [(r, stage_release(r, out_dir, profile, created, mtime, environ, replace)) for r in releases]
+) -> list[StagedBag | BuildOutcome]:
+    """`stage_release` for several releases: one worker task. The releases are not sent back: the caller
+    has them, and unpickling copies would cost it time and memory."""
+    return [stage_release(r, out_dir, profile, created, mtime, environ, replace) for r in releases]
 
 
 def _publish(

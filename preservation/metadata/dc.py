@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from preservation.metadata.xsd import DC_CONTAINER, require_valid, validate_dc
+from preservation.metadata.xsd import DC_CONTAINER, serialize_valid, validate_dc
 from preservation.package.model import object_uuid
 from preservation.profile import Profile
 from preservation.release.model import Release
@@ -56,5 +56,4 @@ def dc_element(release: Release, profile: Profile, source_format_mime: str) -> e
 def build_dc(release: Release, profile: Profile, source_format_mime: str) -> bytes:
     """dc.xml as bytes; raises MetadataError when the record does not follow the DCMI schemas."""
     root = dc_element(release, profile, source_format_mime)
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return require_valid(xml, validate_dc(xml), f"dc.xml of {release.identifier}")
+    return serialize_valid(root, f"dc.xml of {release.identifier}", validate_dc)

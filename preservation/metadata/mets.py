@@ -21,7 +21,7 @@ from preservation.metadata.premis import (
     ordered_payload,
     premis_record,
 )
-from preservation.metadata.xsd import require_valid, validate_mets
+from preservation.metadata.xsd import serialize_valid, validate_mets
 from preservation.package.model import Package, PayloadFile
 from preservation.xmlns import DC_NS, DCTERMS_NS, METS_NS, PREMIS_NS, XLINK_NS, XML_NS, XSI_NS
 
@@ -190,5 +190,4 @@ def mets_element(package: Package) -> etree._Element:
 
 def build_mets(package: Package) -> bytes:
     """mets.xml as bytes; raises MetadataError when it does not follow METS/PREMIS/DC schemas."""
-    xml = etree.tostring(mets_element(package), xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return require_valid(xml, validate_mets(xml), f"mets.xml of {package.release.identifier}")
+    return serialize_valid(mets_element(package), f"mets.xml of {package.release.identifier}", validate_mets)

@@ -8,8 +8,10 @@ The serializers also write the fixity history (preservation.fixity.premis): one 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Literal
 
 from lxml import etree
@@ -150,6 +152,7 @@ def file_identifier(package: Package, file: PayloadFile) -> Identifier:
     return _uuid("file", package.key, file.path)
 
 
+@cache  # one tool string per run, and the pattern backtracks along it (~60 µs a match)
 def _agent_from_tool(tool: str) -> Agent:
     """An agent from a tool string such as ``siegfried 1.11.9 (DROID_SignatureFile_V125.xml)``."""
     match = re.fullmatch(r"(\S+) (\S+)(?: \((.*)\))?", tool)
@@ -336,26 +339,39 @@ def iso_utc(moment: datetime, timespec: TimeSpec = "seconds") -> str:
 # --- serialization ----------------------------------------------------------------------------------------
 
 
-def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{PREMIS_NS}}}{name}")
+def _sub(
+    parent: etree._Element, name: str, text: str | None = None, attributes: Mapping[str, str] | None = None
+) -> etree._Element:
+    element = etree.SubElement(parent, _premis_tag(name), attributes)
     if text is not None:
         element.text = text
     return element
 
 
+@cache
+def _premis_tag(name: str) -> str:
+    return f"{{{PREMIS_NS}}}{name}"
+
+
 def _controlled(parent: etree._Element, name: str, text: str, vocabulary: str) -> etree._Element:
     """``<name>text</name>``, naming the LoC term it is when `text` is one of `vocabulary` (LOC_TERMS)."""
-    element = _sub(parent, name, text)
+    return _sub(parent, name, text, _term(vocabulary, text))
+
+
+@cache
+def _term(vocabulary: str, text: str) -> Mapping[str, str] | None:
+    """The authority attributes of `text` in `vocabulary`, once per term: a METS names the same few terms
+    dozens of times."""
     code = LOC_TERMS[vocabulary].get(text)
-    if code is not None:
-        _authority(element, vocabulary, f"{LOC_VOCABULARIES}/{vocabulary}/{code}")
-    return element
+    return None if code is None else _authority(vocabulary, f"{LOC_VOCABULARIES}/{vocabulary}/{code}")
 
 
-def _authority(element: etree._Element, vocabulary: str, value_uri: str) -> None:
-    element.set("authority", vocabulary)
-    element.set("authorityURI", f"{LOC_VOCABULARIES}/{vocabulary}")
-    element.set("valueURI", value_uri)
+def _authority(vocabulary: str, value_uri: str) -> dict[str, str]:
+    return {
+        "authority": vocabulary,
+        "authorityURI": f"{LOC_VOCABULARIES}/{vocabulary}",
+        "valueURI": value_uri,
+    }
 
 
 def _identifier(parent: etree._Element, element: str, identifier: Identifier) -> etree._Element:
@@ -423,9 +439,10 @@ def event_element(parent: etree._Element, event: Event, timespec: TimeSpec = "se
     """Append ``premis:event`` to ``parent``, its date to `timespec` (builds date to the second)."""
     element = _root(parent, "event")
     _identifier(element, "eventIdentifier", event.identifier)
-    event_type = _controlled(element, "eventType", event.type, "eventType")
     if event.type_uri:
-        _authority(event_type, "eventType", event.type_uri)
+        _sub(element, "eventType", event.type, _authority("eventType", event.type_uri))
+    else:
+        _controlled(element, "eventType", event.type, "eventType")
     _sub(element, "eventDateTime", iso_utc(event.datetime, timespec))
     _sub(_sub(element, "eventDetailInformation"), "eventDetail", event.detail)
     outcome = _sub(element, "eventOutcomeInformation")

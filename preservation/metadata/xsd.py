@@ -7,6 +7,7 @@ import to their local copies and refuses every other URL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,21 @@ def validate_mets(xml: bytes) -> list[str]:
 def validate_dc(xml: bytes) -> list[str]:
     """Schema errors of a stand-alone DC record. Needed beside METS: METS wraps DC laxly."""
     return _validate(xml, (DC_CONTAINER, DC_LEGACY_CONTAINER))
+
+
+def serialize_valid(root: etree._Element, what: str, check: Callable[[bytes], list[str]]) -> bytes:
+    """`root` as an indented UTF-8 document; MetadataError with `check`'s errors of those bytes unless the
+    tree follows the metadata schema.
+
+    The tree is validated as built rather than parsed back from its bytes (parsing a METS costs about as
+    much as building it): lxml writes exactly what the tree holds, and indentation goes only between
+    elements, where the schemas allow whitespace. `check` (validate_mets, validate_dc) runs only on failure,
+    to name each error's line.
+    """
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    if metadata_schema().validate(root):
+        return xml
+    return require_valid(xml, check(xml) or [str(metadata_schema().error_log)], what)
 
 
 def require_valid(xml: bytes, errors: list[str], what: str) -> bytes:

@@ -326,3 +326,15 @@ def test_bags_below_a_source_and_the_output_inside_a_release_folder_are_not_read
     assert [o.status for o in again.outcomes] == ["built", "up-to-date"]
     assert (out / first.outcomes[0].identifier / "data" / "plan.csv").is_file()
     assert not (out / first.outcomes[0].identifier / "data" / "bags").exists()
+
+
+def test_with_several_workers_each_outcome_names_the_release_its_bag_holds(sample_bags):
+    # The workers send back only bags; the coordinator pairs them with the releases it sent.
+    out, summary = sample_bags
+    built = [outcome for outcome in summary.outcomes if outcome.status == "built"]
+    assert len(built) > 2 * 4  # more releases than two workers' first chunks
+    for outcome in built:
+        assert outcome.bag is not None and outcome.bag.parent == out
+        document = outcome.source.read_bytes()
+        held = [f for f in (outcome.bag / "data").rglob("*") if f.is_file() and f.read_bytes() == document]
+        assert held, f"{outcome.bag.name} does not hold {outcome.source.name}"

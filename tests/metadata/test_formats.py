@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -165,3 +167,20 @@ def test_identify_known_scans_each_name_and_content_once(
     assert found[:3] == [identify_format(same[2])] * 3
     # The name is part of the answer: the basis reports the extension mismatch.
     assert found[3] == identify_format(other_name) != found[0]
+
+
+def _started_with() -> str:
+    command = [sys.executable, "-c", "import os; print(os.environ.get('GOMEMLIMIT'))"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_identifying_workers_start_with_a_go_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Go reads GOMEMLIMIT only from the environment a process starts with: it must be there at the start.
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    with formats.identifying_workers():
+        assert _started_with() == formats.GO_MEMORY_LIMIT
+    assert _started_with() == "None"
+    monkeypatch.setenv("GOMEMLIMIT", "1GiB")  # the user's own limit is kept
+    with formats.identifying_workers():
+        assert _started_with() == "1GiB"
+    assert _started_with() == "1GiB"
