@@ -21,6 +21,7 @@ from preservation.metadata.premis import (
     object_element,
     ordered_payload,
     premis_record,
+    source_file,
 )
 from preservation.metadata.xsd import serialize_valid, validate_mets
 from preservation.package.model import Package, PayloadFile
@@ -101,7 +102,7 @@ def mets_element(package: Package) -> etree._Element:
     created = iso_utc(package.created)
     root = _mets_root(package)
     _header(root, package, created)
-    _dmd_sec(root, package, files, created)
+    _dmd_sec(root, package, created)
     described = _amd_sec(root, record, created)
     file_ids = _file_sec(root, files, described)
     _struct_map(root, package, files, file_ids)
@@ -138,13 +139,11 @@ def _header(root: etree._Element, package: Package, created: str) -> None:
         )
 
 
-def _dmd_sec(root: etree._Element, package: Package, files: tuple[PayloadFile, ...], created: str) -> None:
+def _dmd_sec(root: etree._Element, package: Package, created: str) -> None:
     """The release's Dublin Core, its dc:format the source's MIME type."""
-    source = next((f for f in files if f.role == "source"), None)
-    if source is None:
-        raise ValueError(f"package of {package.release.identifier} has no source file")
+    mime = source_file(package).format.mime
     dmd = _m(root, "dmdSec", ID="dmdSec-1", CREATED=created)
-    _xml_data(dmd, "DC").append(dc_element(package.release, package.profile, source.format.mime))
+    _xml_data(dmd, "DC").append(dc_element(package.release, package.profile, mime))
 
 
 def _amd_sec(root: etree._Element, record: PremisRecord, created: str) -> dict[str, list[str]]:

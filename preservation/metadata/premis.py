@@ -147,6 +147,15 @@ def ordered_payload(package: Package) -> tuple[PayloadFile, ...]:
     return tuple(sorted(package.payload, key=lambda f: (_ROLE_ORDER[f.role], f.path)))
 
 
+def source_file(package: Package) -> PayloadFile:
+    """The release document in the payload (the first by path, were there several); ValueError for a
+    package without one, which no plan makes."""
+    source = min((f for f in package.payload if f.role == "source"), key=lambda f: f.path, default=None)
+    if source is None:
+        raise ValueError(f"package of {package.release.identifier} has no source file")
+    return source
+
+
 def file_identifier(package: Package, file: PayloadFile) -> Identifier:
     """The file's PREMIS object identifier: a UUID from the release identity and the bag path."""
     return _uuid("file", package.key, file.path)
@@ -177,6 +186,7 @@ class _Parts:
     package: Package
     files: tuple[PayloadFile, ...]
     """In `ordered_payload`'s order, which is the objects' and their events'."""
+    source: PayloadFile
     ids: Mapping[str, Identifier]
     """Each file's object identifier, by bag path."""
     derivatives: Mapping[str, tuple[str, ...]]
@@ -200,6 +210,7 @@ def _parts(package: Package) -> _Parts:
     return _Parts(
         package,
         files,
+        source_file(package),
         ids,
         {path: tuple(paths) for path, paths in derivatives.items()},
         organization,
@@ -315,10 +326,6 @@ def _identification_event(parts: _Parts, file: PayloadFile) -> Event:
     )
 
 
-def _source(parts: _Parts) -> PayloadFile:
-    return next(f for f in parts.files if f.role == "source")
-
-
 def _extraction_event(parts: _Parts) -> Event:
     """How the release's title, date and the rest were read from its source, and what had to be guessed.
 
@@ -326,7 +333,7 @@ def _extraction_event(parts: _Parts) -> Event:
     sees which fields are the tool's guess; outcome "warning" when there is any.
     """
     release = parts.package.release
-    source = _source(parts)
+    source = parts.source
     origins = "; ".join(f"{name}: {where}" for name, where in release.origins)
     detail = f"title, issued date, author, place and notice read from {source.path}"
     return Event(
@@ -349,7 +356,7 @@ def was_note(field: str, old: str) -> str:
 
 def _modification_event(parts: _Parts, correction: Correction) -> Event:
     """A field an archivist corrected (`build --corrections`): the value read and the value now recorded."""
-    source = _source(parts)
+    source = parts.source
     archivist = parts.agents[f"person {correction.by}"]
     return Event(
         _event_id(parts.package, "metadata modification", correction.field),
