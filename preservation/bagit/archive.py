@@ -294,7 +294,10 @@ def zip_layout_problem(members: Sequence[zipfile.ZipInfo], file_size: int) -> st
 
     Each member's local header and data must lie apart from the next member's: members that share data
     are how a zip of kilobytes inflates to terabytes ("a better zip bomb", Fifield 2019). A declared size
-    must be one the member's compressed bytes can hold."""
+    must be one the member's compressed bytes can hold. A member must have a name (zipfile ends a name at
+    its first NUL byte, so a name that begins with one is empty)."""
+    if any(not info.filename for info in members):
+        return "a member's name is empty (or begins with a NUL byte)"
     ordered = sorted(members, key=lambda info: info.header_offset)
     for info, following in zip(ordered, [*ordered[1:], None][: len(ordered)], strict=True):
         end = info.header_offset + 30 + info.compress_size  # at least: the name and extra fields come too
