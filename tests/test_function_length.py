@@ -16,8 +16,6 @@ TO_SPLIT = {
     "cli/build_cmd.py:register",
     "fixity/api.py:run_fixity",
     "fixity/runner.py:run_checks",
-    "metadata/premis.py:premis_record",
-    "metadata/mets.py:mets_element",
     "build.py:build_bags",
     "bagit/writer.py:stage_bag",
 }

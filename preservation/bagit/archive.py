@@ -10,11 +10,13 @@ ends the reading of the archive with `ArchiveRefused`, naming the member and the
 from __future__ import annotations
 
 import io
+import os
 import re
 import tarfile
 import zipfile
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, ClassVar, cast
 
 from preservation.bagit.parse import ascii_int
@@ -294,7 +296,10 @@ def zip_layout_problem(members: Sequence[zipfile.ZipInfo], file_size: int) -> st
 
     Each member's local header and data must lie apart from the next member's: members that share data
     are how a zip of kilobytes inflates to terabytes ("a better zip bomb", Fifield 2019). A declared size
-    must be one the member's compressed bytes can hold."""
+    must be one the member's compressed bytes can hold. A member must have a name (zipfile ends a name at
+    its first NUL byte, so a name that begins with one is empty)."""
+    if any(not info.filename for info in members):
+        return "a member's name is empty (or begins with a NUL byte)"
     ordered = sorted(members, key=lambda info: info.header_offset)
     for info, following in zip(ordered, [*ordered[1:], None][: len(ordered)], strict=True):
         end = info.header_offset + 30 + info.compress_size  # at least: the name and extra fields come too
@@ -309,6 +314,27 @@ def zip_layout_problem(members: Sequence[zipfile.ZipInfo], file_size: int) -> st
         if deflated and size > info.compress_size * DEFLATE_MAX_RATIO:
             return f"member '{info.filename}' declares {size} bytes, more than its data can hold"
     return None
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """The zip at `path`, its central directory read once its count and its account of the members pass
+    the checks a zip bag's do (`zip_directory_problem`, `zip_layout_problem`). `zipfile.BadZipFile` says
+    why it cannot be read or cannot be true; OSError, why the file cannot be opened."""
+    with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        lie = zip_directory_problem(file, size)
+    if lie is not None:
+        raise zipfile.BadZipFile(lie)
+    try:
+        archive = zipfile.ZipFile(path)
+    # NotImplementedError: a newer zip version; UnicodeDecodeError: a name flagged UTF-8 that is not.
+    except (NotImplementedError, UnicodeDecodeError) as exc:
+        raise zipfile.BadZipFile(str(exc)) from None
+    lie = zip_layout_problem(archive.infolist(), size)
+    if lie is not None:
+        archive.close()
+        raise zipfile.BadZipFile(lie)
+    return archive
 
 
 class SizedMember(io.RawIOBase):

@@ -6,7 +6,7 @@ package always gives the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -14,12 +14,14 @@ from lxml import etree
 from preservation.metadata.dc import dc_element
 from preservation.metadata.premis import (
     ALGORITHM_NAMES,
+    PremisRecord,
     agent_element,
     event_element,
     iso_utc,
     object_element,
     ordered_payload,
     premis_record,
+    source_file,
 )
 from preservation.metadata.xsd import serialize_valid, validate_mets
 from preservation.package.model import Package, PayloadFile
@@ -94,18 +96,33 @@ def _xml_data(section: etree._Element, mdtype: str) -> etree._Element:
 
 
 def mets_element(package: Package) -> etree._Element:
-    """The METS document as an element tree (not yet validated)."""
-    release = package.release
+    """The METS document as an element tree (not yet validated), its sections in the schema's order."""
     record = premis_record(package)
     files = ordered_payload(package)
     created = iso_utc(package.created)
+    root = _mets_root(package)
+    _header(root, package, created)
+    _dmd_sec(root, package, created)
+    described = _amd_sec(root, record, created)
+    file_ids = _file_sec(root, files, described)
+    _struct_map(root, package, files, file_ids)
+    # Sub-elements were built with their own namespace declarations; keep only the root's.
+    etree.cleanup_namespaces(root, top_nsmap=NSMAP)
+    return root
 
+
+def _mets_root(package: Package) -> etree._Element:
     root = etree.Element(f"{{{METS_NS}}}mets", nsmap=NSMAP)
     root.set(f"{{{XSI_NS}}}schemaLocation", SCHEMA_LOCATION)
     root.set("OBJID", f"urn:uuid:{package.object_id}")
-    root.set("LABEL", release.title)
+    root.set("LABEL", package.release.title)
     root.set("TYPE", "press release")
+    return root
 
+
+def _header(root: etree._Element, package: Package, created: str) -> None:
+    """metsHdr: when the record was made, whether it replaces one, and who made it: the organization and the
+    software (CSIP's CREATOR agents) and each archivist who corrected the release's metadata (an EDITOR)."""
     # RECORDSTATUS in E-ARK CSIP's vocabulary: a replacement names the bag it replaces (also in PREMIS).
     status = "NEW" if package.replaces is None else "REPLACEMENT"
     header = _m(root, "metsHdr", CREATEDATE=created, RECORDSTATUS=status)
@@ -114,45 +131,51 @@ def mets_element(package: Package) -> etree._Element:
     software = _m(header, "agent", ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
     _m(software, "name").text = package.software
     _m(software, "note").text = f"version {package.software_version}"
-    # Whoever corrected the release's metadata (build --corrections) edited this record.
-    for name in dict.fromkeys(c.by for c in release.corrections):
+    for name in dict.fromkeys(c.by for c in package.release.corrections):
         _m(_m(header, "agent", ROLE="EDITOR", TYPE="INDIVIDUAL"), "name").text = name
     if package.replaces is not None:
         _m(header, "altRecordID", TYPE="REPLACES").text = (
             package.replaces.object_id or package.replaces.kept_as
         )
 
-    source = next((f for f in files if f.role == "source"), None)
-    if source is None:
-        raise ValueError(f"package of {release.identifier} has no source file")
-    dmd = _m(root, "dmdSec", ID="dmdSec-1", CREATED=created)
-    _xml_data(dmd, "DC").append(dc_element(release, package.profile, source.format.mime))
 
-    # Section IDs: techMD-n per file, digiprovMD-n per event then per agent, in model order.
+def _dmd_sec(root: etree._Element, package: Package, created: str) -> None:
+    """The release's Dublin Core, its dc:format the source's MIME type."""
+    mime = source_file(package).format.mime
+    dmd = _m(root, "dmdSec", ID="dmdSec-1", CREATED=created)
+    _xml_data(dmd, "DC").append(dc_element(package.release, package.profile, mime))
+
+
+def _amd_sec(root: etree._Element, record: PremisRecord, created: str) -> dict[str, list[str]]:
+    """The PREMIS record: a techMD per file object, a digiprovMD per event, then per agent, numbered in the
+    record's order. Returns the IDs of the sections about each file, by bag path: its techMD, then those of
+    the events that name it (the file's ADMID)."""
     amd = _m(root, "amdSec", ID="amdSec-1")
-    tech_ids: dict[str, str] = {}
+    described: dict[str, list[str]] = {}
     for n, obj in enumerate(record.objects, 1):
-        tech_ids[obj.path] = f"techMD-{n}"
-        section = _m(amd, "techMD", ID=tech_ids[obj.path], CREATED=created)
+        described[obj.path] = [f"techMD-{n}"]
+        section = _m(amd, "techMD", ID=f"techMD-{n}", CREATED=created)
         object_element(_xml_data(section, "PREMIS:OBJECT"), obj)
-    event_ids: dict[str, list[str]] = {}
     object_paths = {obj.identifier: obj.path for obj in record.objects}
     for n, event in enumerate(record.events, 1):
         section_id = f"digiprovMD-{n}"
         for link in event.objects:
-            event_ids.setdefault(object_paths[link.identifier], []).append(section_id)
+            described[object_paths[link.identifier]].append(section_id)
         section = _m(amd, "digiprovMD", ID=section_id, CREATED=created)
         event_element(_xml_data(section, "PREMIS:EVENT"), event)
     for n, agent in enumerate(record.agents, len(record.events) + 1):
         section = _m(amd, "digiprovMD", ID=f"digiprovMD-{n}", CREATED=created)
         agent_element(_xml_data(section, "PREMIS:AGENT"), agent)
+    return described
 
+
+def _file_sec(
+    root: etree._Element, files: tuple[PayloadFile, ...], described: Mapping[str, list[str]]
+) -> dict[str, str]:
+    """A fileGrp per use that has files (originals, renditions), a file in it per payload file. Returns the
+    files' IDs by bag path."""
     file_ids = {f.path: f"file-{n}" for n, f in enumerate(files, 1)}
-    # GROUPID ties a rendition to its source: METS's way of saying "versions of the same content".
-    group_of: dict[str, str] = {}
-    for f in files:
-        if f.derived_from is not None:
-            group_of[f.path] = group_of[f.derived_from] = f"group-{file_ids[f.derived_from]}"
+    groups = _version_groups(files, file_ids)
     file_sec = _m(root, "fileSec", ID="fileSec-1")
     for use, roles in _FILE_GROUPS:
         members = [f for f in files if f.role in roles]
@@ -160,32 +183,50 @@ def mets_element(package: Package) -> etree._Element:
             continue
         group = _m(file_sec, "fileGrp", ID=f"fileGrp-{use}", USE=use)
         for f in members:
-            checksum, checksum_type = _checksum(f)
-            element = _m(
-                group,
-                "file",
-                ID=file_ids[f.path],
-                MIMETYPE=f.format.mime,
-                SIZE=str(f.size),
-                CREATED=iso_utc(f.created),
-                CHECKSUM=checksum,
-                CHECKSUMTYPE=checksum_type,
-                ADMID=" ".join([tech_ids[f.path], *event_ids.get(f.path, ())]),
-                USE=f.role,
-            )
-            if f.path in group_of:
-                element.set("GROUPID", group_of[f.path])
-            flocat = _m(element, "FLocat", LOCTYPE="URL")
-            flocat.set(f"{{{XLINK_NS}}}type", "simple")
-            flocat.set(f"{{{XLINK_NS}}}href", _href(f.path))
+            _file(group, f, file_ids[f.path], " ".join(described[f.path]), groups.get(f.path))
+    return file_ids
 
+
+def _version_groups(files: tuple[PayloadFile, ...], file_ids: Mapping[str, str]) -> dict[str, str]:
+    """GROUPID ties a rendition to its source: METS's way of saying "versions of the same content"."""
+    group_of: dict[str, str] = {}
+    for f in files:
+        if f.derived_from is not None:
+            group_of[f.path] = group_of[f.derived_from] = f"group-{file_ids[f.derived_from]}"
+    return group_of
+
+
+def _file(group: etree._Element, file: PayloadFile, file_id: str, admid: str, group_id: str | None) -> None:
+    """One file with what CSIP asks of it (MIMETYPE, SIZE, CREATED, CHECKSUM), and its place in the bag."""
+    checksum, checksum_type = _checksum(file)
+    element = _m(
+        group,
+        "file",
+        ID=file_id,
+        MIMETYPE=file.format.mime,
+        SIZE=str(file.size),
+        CREATED=iso_utc(file.created),
+        CHECKSUM=checksum,
+        CHECKSUMTYPE=checksum_type,
+        ADMID=admid,
+        USE=file.role,
+    )
+    if group_id is not None:
+        element.set("GROUPID", group_id)
+    flocat = _m(element, "FLocat", LOCTYPE="URL")
+    flocat.set(f"{{{XLINK_NS}}}type", "simple")
+    flocat.set(f"{{{XLINK_NS}}}href", _href(file.path))
+
+
+def _struct_map(
+    root: etree._Element, package: Package, files: tuple[PayloadFile, ...], file_ids: Mapping[str, str]
+) -> None:
+    """One div, the release, pointing at its DC and at every file."""
     struct_map = _m(root, "structMap", ID="structMap-1", TYPE="physical", LABEL="bag payload")
-    div = _m(struct_map, "div", ID="div-1", TYPE="press release", LABEL=release.title, DMDID="dmdSec-1")
+    title = package.release.title
+    div = _m(struct_map, "div", ID="div-1", TYPE="press release", LABEL=title, DMDID="dmdSec-1")
     for f in files:
         _m(div, "fptr", FILEID=file_ids[f.path])
-    # Sub-elements were built with their own namespace declarations; keep only the root's.
-    etree.cleanup_namespaces(root, top_nsmap=NSMAP)
-    return root
 
 
 def build_mets(package: Package) -> bytes:

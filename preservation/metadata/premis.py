@@ -8,7 +8,7 @@ The serializers also write the fixity history (preservation.fixity.premis): one 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -147,122 +147,246 @@ def ordered_payload(package: Package) -> tuple[PayloadFile, ...]:
     return tuple(sorted(package.payload, key=lambda f: (_ROLE_ORDER[f.role], f.path)))
 
 
+def source_file(package: Package) -> PayloadFile:
+    """The release document in the payload (the first by path, were there several); ValueError for a
+    package without one, which no plan makes."""
+    source = min((f for f in package.payload if f.role == "source"), key=lambda f: f.path, default=None)
+    if source is None:
+        raise ValueError(f"package of {package.release.identifier} has no source file")
+    return source
+
+
 def file_identifier(package: Package, file: PayloadFile) -> Identifier:
     """The file's PREMIS object identifier: a UUID from the release identity and the bag path."""
     return _uuid("file", package.key, file.path)
 
 
-@cache  # one tool string per run, and the pattern backtracks along it (~60 µs a match)
-def _agent_from_tool(tool: str) -> Agent:
-    """An agent from a tool string such as ``siegfried 1.11.9 (DROID_SignatureFile_V125.xml)``."""
-    match = re.fullmatch(r"(\S+) (\S+)(?: \((.*)\))?", tool)
-    name, version, note = match.groups() if match else (tool, None, None)
-    return Agent(_uuid("agent", name, version or ""), name, "software", version, note)
-
-
 def premis_record(package: Package) -> PremisRecord:
-    """The PREMIS objects, events and agents of one package."""
-    release_id = package.release.identifier
-    key = package.key  # identifiers: of the release, and of the bag replaced, if any
-    when = package.created
-    organization = package.profile.organization.name
-    org_agent = Agent(_uuid("agent", organization), organization, "organization")
-    software = Agent(
-        _uuid("agent", package.software, package.software_version),
-        package.software,
-        "software",
-        package.software_version,
-    )
-    agents: dict[str, Agent] = {organization: org_agent, f"{software.name} {software.version}": software}
-    originator = f"{package.software} {package.software_version}"
+    """The PREMIS objects, events and agents of one package.
 
+    An object per payload file; then the events: each file's (its creation when the tool derived it, its
+    digests, its format's identification), how the release was read, each correction, the package's
+    creation; then every agent those events name.
+    """
+    parts = _parts(package)
+    objects = tuple(_file_object(parts, file) for file in parts.files)
+    events = (
+        *_file_events(parts, objects),
+        _extraction_event(parts),
+        *(_modification_event(parts, correction) for correction in package.release.corrections),
+        _package_event(parts),
+    )
+    return PremisRecord(objects, events, tuple(parts.agents.values()))
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What the sections of one package's record share."""
+
+    package: Package
+    files: tuple[PayloadFile, ...]
+    """In `ordered_payload`'s order, which is the objects' and their events'."""
+    source: PayloadFile
+    ids: Mapping[str, Identifier]
+    """Each file's object identifier, by bag path."""
+    derivatives: Mapping[str, tuple[str, ...]]
+    """The files derived from each file that has any, by bag path."""
+    organization: Agent
+    software: Agent
+    agents: Mapping[str, Agent]
+    """By key, as `_agents` made them."""
+
+
+def _parts(package: Package) -> _Parts:
     files = ordered_payload(package)
     ids = {f.path: file_identifier(package, f) for f in files}
-    creation_ids = {f.path: _uuid("event", key, "creation", f.path) for f in files}
-    sources_of: dict[str, list[str]] = {}
+    derivatives: dict[str, list[str]] = {}
     for f in files:
         if f.derived_from is not None:
             if f.derived_from not in ids:
                 raise ValueError(f"{f.path} is derived from {f.derived_from}, which is not in the payload")
-            sources_of.setdefault(f.derived_from, []).append(f.path)
-
-    objects: list[PremisObject] = []
-    events: list[Event] = []
-    for f in files:
-        relationships = [
-            Relationship("derivation", "is Source Of", ids[path], creation_ids[path])
-            for path in sources_of.get(f.path, ())
-        ]
-        if f.derived_from is not None:
-            relationships.append(
-                Relationship("derivation", "has Source", ids[f.derived_from], creation_ids[f.path])
-            )
-        fixity = tuple(
-            Fixity(ALGORITHM_NAMES.get(algorithm, algorithm.upper()), f.digests[algorithm], originator)
-            for algorithm in sorted(f.digests, key=_algorithm_order)
-        )
-        objects.append(
-            PremisObject(ids[f.path], f.path, f.original_name, f.size, fixity, f.format, tuple(relationships))
-        )
-
-        target = (Link(ids[f.path]),)
-        by_software = (Link(software.identifier, "executing program"),)
-        if f.derived_from is not None:
-            events.append(
-                Event(
-                    creation_ids[f.path],
-                    "creation",
-                    when,
-                    f"plain-text rendition derived from {f.derived_from}",
-                    "success",
-                    (),
-                    by_software,
-                    (Link(ids[f.derived_from], "source"), Link(ids[f.path], "outcome")),
-                )
-            )
-        algorithms = ", ".join(fx.algorithm for fx in fixity)
-        events.append(
-            Event(
-                _uuid("event", key, "message digest calculation", f.path),
-                "message digest calculation",
-                when,
-                f"{algorithms} of the file as written into the bag",
-                "success",
-                (),
-                by_software,
-                target,
-            )
-        )
-        identifying = agents.setdefault(f.format.tool, _agent_from_tool(f.format.tool))
-        events.append(
-            Event(
-                _uuid("event", key, "format identification", f.path),
-                "format identification",
-                when,
-                f"format identified with {f.format.tool}",
-                "success" if f.format.puid else "no match",
-                (f.format.basis,) if f.format.basis else (),
-                (Link(identifying.identifier, "executing program"),),
-                target,
-            )
-        )
-    events.append(_extraction_event(package, software, ids))
-    for correction in package.release.corrections:
-        person = agents.setdefault(f"person {correction.by}", _person(correction.by))
-        events.append(_modification_event(package, correction, person, ids))
-    events.append(
-        Event(
-            _uuid("event", key, "information package creation"),
-            "information package creation",
-            when,
-            f"BagIt bag of release {release_id} for {package.profile.collection}",
-            "success",
-            _replacement_note(package),
-            (Link(software.identifier, "executing program"), Link(org_agent.identifier, "implementer")),
-            tuple(Link(ids[f.path]) for f in files),
-        )
+            derivatives.setdefault(f.derived_from, []).append(f.path)
+    organization, software = _organization(package), _software(package)
+    return _Parts(
+        package,
+        files,
+        source_file(package),
+        ids,
+        {path: tuple(paths) for path, paths in derivatives.items()},
+        organization,
+        software,
+        _agents(package, files, organization, software),
     )
-    return PremisRecord(tuple(objects), tuple(events), tuple(agents.values()))
+
+
+def _event_id(package: Package, event_type: str, *about: str) -> Identifier:
+    """An event's identifier: a UUID from the package's key, the event's type and what it is about."""
+    return _uuid("event", package.key, event_type, *about)
+
+
+# --- objects ----------------------------------------------------------------------------------------------
+
+
+def _file_object(parts: _Parts, file: PayloadFile) -> PremisObject:
+    return PremisObject(
+        parts.ids[file.path],
+        file.path,
+        file.original_name,
+        file.size,
+        _fixity(parts.package, file),
+        file.format,
+        _relationships(parts, file),
+    )
+
+
+def _fixity(package: Package, file: PayloadFile) -> tuple[Fixity, ...]:
+    """The file's digests in ALGORITHM_NAMES's order, as computed by this software."""
+    originator = f"{package.software} {package.software_version}"
+    return tuple(
+        Fixity(ALGORITHM_NAMES.get(algorithm, algorithm.upper()), file.digests[algorithm], originator)
+        for algorithm in sorted(file.digests, key=_algorithm_order)
+    )
+
+
+def _algorithm_order(algorithm: str) -> tuple[int, str]:
+    known = list(ALGORITHM_NAMES)
+    return (known.index(algorithm), "") if algorithm in known else (len(known), algorithm)
+
+
+def _relationships(parts: _Parts, file: PayloadFile) -> tuple[Relationship, ...]:
+    """Derivation both ways, each by the derived file's creation event: a file is the source of each file
+    derived from it, and a derived file has its source."""
+    relationships = [
+        Relationship(
+            "derivation", "is Source Of", parts.ids[path], _event_id(parts.package, "creation", path)
+        )
+        for path in parts.derivatives.get(file.path, ())
+    ]
+    if file.derived_from is not None:
+        creation = _event_id(parts.package, "creation", file.path)
+        relationships.append(Relationship("derivation", "has Source", parts.ids[file.derived_from], creation))
+    return tuple(relationships)
+
+
+# --- events -----------------------------------------------------------------------------------------------
+
+
+def _file_events(parts: _Parts, objects: tuple[PremisObject, ...]) -> Iterator[Event]:
+    """File by file: its creation when the tool derived it, its digests, its format's identification."""
+    for file, obj in zip(parts.files, objects, strict=True):
+        if file.derived_from is not None:
+            yield _creation_event(parts, file, file.derived_from)
+        yield _digest_event(parts, obj)
+        yield _identification_event(parts, file)
+
+
+def _by_software(parts: _Parts) -> tuple[Link, ...]:
+    return (Link(parts.software.identifier, "executing program"),)
+
+
+def _creation_event(parts: _Parts, file: PayloadFile, source: str) -> Event:
+    return Event(
+        _event_id(parts.package, "creation", file.path),
+        "creation",
+        parts.package.created,
+        f"plain-text rendition derived from {source}",
+        "success",
+        (),
+        _by_software(parts),
+        (Link(parts.ids[source], "source"), Link(parts.ids[file.path], "outcome")),
+    )
+
+
+def _digest_event(parts: _Parts, obj: PremisObject) -> Event:
+    algorithms = ", ".join(fixity.algorithm for fixity in obj.fixity)
+    return Event(
+        _event_id(parts.package, "message digest calculation", obj.path),
+        "message digest calculation",
+        parts.package.created,
+        f"{algorithms} of the file as written into the bag",
+        "success",
+        (),
+        _by_software(parts),
+        (Link(obj.identifier),),
+    )
+
+
+def _identification_event(parts: _Parts, file: PayloadFile) -> Event:
+    """Which tool identified the file's format, and on what basis; "no match" when it found no PUID."""
+    fmt = file.format
+    return Event(
+        _event_id(parts.package, "format identification", file.path),
+        "format identification",
+        parts.package.created,
+        f"format identified with {fmt.tool}",
+        "success" if fmt.puid else "no match",
+        (fmt.basis,) if fmt.basis else (),
+        (Link(parts.agents[fmt.tool].identifier, "executing program"),),
+        (Link(parts.ids[file.path]),),
+    )
+
+
+def _extraction_event(parts: _Parts) -> Event:
+    """How the release's title, date and the rest were read from its source, and what had to be guessed.
+
+    One note per reader warning (its catalogue code and message), so a reader of the bag decades later
+    sees which fields are the tool's guess; outcome "warning" when there is any.
+    """
+    release = parts.package.release
+    source = parts.source
+    origins = "; ".join(f"{name}: {where}" for name, where in release.origins)
+    detail = f"title, issued date, author, place and notice read from {source.path}"
+    return Event(
+        _event_id(parts.package, "metadata extraction"),
+        "metadata extraction",
+        parts.package.created,
+        f"{detail}: {origins}" if origins else detail,
+        "warning" if release.warnings else "success",
+        tuple(f"{w.code}: {w.message}" for w in release.warnings),
+        _by_software(parts),
+        (Link(parts.ids[source.path], "source"),),
+    )
+
+
+def was_note(field: str, old: str) -> str:
+    """The outcome detail of a metadata modification naming the value read; the validator looks for it
+    (a corrected issued date no longer begins the identifier derived from the date as read)."""
+    return f"{field} was: {old or '(none)'}"
+
+
+def _modification_event(parts: _Parts, correction: Correction) -> Event:
+    """A field an archivist corrected (`build --corrections`): the value read and the value now recorded."""
+    source = parts.source
+    archivist = parts.agents[f"person {correction.by}"]
+    return Event(
+        _event_id(parts.package, "metadata modification", correction.field),
+        "metadata modification",
+        parts.package.created,
+        f"{correction.field} corrected by {correction.by} (build --corrections); the value read from "
+        f"{source.path} was replaced in the bag's metadata",
+        "success",
+        (was_note(correction.field, correction.old), f"{correction.field} is: {correction.new or '(none)'}"),
+        (Link(archivist.identifier, "implementer"),),
+        (Link(parts.ids[source.path], "source"),),
+    )
+
+
+def _package_event(parts: _Parts) -> Event:
+    """The bag's creation, by the software for the organization, naming every file it holds."""
+    package = parts.package
+    return Event(
+        _event_id(package, "information package creation"),
+        "information package creation",
+        package.created,
+        f"BagIt bag of release {package.release.identifier} for {package.profile.collection}",
+        "success",
+        _replacement_note(package),
+        (
+            Link(parts.software.identifier, "executing program"),
+            Link(parts.organization.identifier, "implementer"),
+        ),
+        tuple(Link(parts.ids[f.path]) for f in parts.files),
+    )
 
 
 def _replacement_note(package: Package) -> tuple[str, ...]:
@@ -274,59 +398,49 @@ def _replacement_note(package: Package) -> tuple[str, ...]:
     return (f"replaces {which}{dated}, kept as {old.kept_as}",)
 
 
-def _extraction_event(package: Package, software: Agent, ids: dict[str, Identifier]) -> Event:
-    """How the release's title, date and the rest were read from its source, and what had to be guessed.
+# --- agents -----------------------------------------------------------------------------------------------
 
-    One note per reader warning (its catalogue code and message), so a reader of the bag decades later
-    sees which fields are the tool's guess; outcome "warning" when there is any.
-    """
-    release = package.release
-    source = next(f for f in ordered_payload(package) if f.role == "source")
-    origins = "; ".join(f"{name}: {where}" for name, where in release.origins)
-    detail = f"title, issued date, author, place and notice read from {source.path}"
-    return Event(
-        _uuid("event", package.key, "metadata extraction"),
-        "metadata extraction",
-        package.created,
-        f"{detail}: {origins}" if origins else detail,
-        "warning" if release.warnings else "success",
-        tuple(f"{w.code}: {w.message}" for w in release.warnings),
-        (Link(software.identifier, "executing program"),),
-        (Link(ids[source.path], "source"),),
+
+def _organization(package: Package) -> Agent:
+    name = package.profile.organization.name
+    return Agent(_uuid("agent", name), name, "organization")
+
+
+def _software(package: Package) -> Agent:
+    return Agent(
+        _uuid("agent", package.software, package.software_version),
+        package.software,
+        "software",
+        package.software_version,
     )
 
 
-def was_note(field: str, old: str) -> str:
-    """The outcome detail of a metadata modification naming the value read; the validator looks for it
-    (a corrected issued date no longer begins the identifier derived from the date as read)."""
-    return f"{field} was: {old or '(none)'}"
+def _agents(
+    package: Package, files: tuple[PayloadFile, ...], organization: Agent, software: Agent
+) -> dict[str, Agent]:
+    """The record's agents in its order, by key: the organization's name, the software's name and version,
+    each identifying tool string, ``person <name>`` for each archivist; the first agent of a key wins."""
+    agents = {organization.name: organization, f"{software.name} {software.version}": software}
+    for f in files:
+        agents.setdefault(f.format.tool, _agent_from_tool(f.format.tool))
+    for correction in package.release.corrections:
+        agents.setdefault(f"person {correction.by}", _person(correction.by))
+    return agents
+
+
+@cache  # one tool string per run, and the pattern backtracks along it
+def _agent_from_tool(tool: str) -> Agent:
+    """An agent from a tool string such as ``siegfried 1.11.9 (DROID_SignatureFile_V125.xml)``."""
+    match = re.fullmatch(r"(\S+) (\S+)(?: \((.*)\))?", tool)
+    name, version, note = match.groups() if match else (tool, None, None)
+    return Agent(_uuid("agent", name, version or ""), name, "software", version, note)
 
 
 def _person(name: str) -> Agent:
     return Agent(_uuid("agent", "person", name), name, "person")
 
 
-def _modification_event(
-    package: Package, correction: Correction, archivist: Agent, ids: dict[str, Identifier]
-) -> Event:
-    """A field an archivist corrected (`build --corrections`): the value read and the value now recorded."""
-    source = next(f for f in ordered_payload(package) if f.role == "source")
-    return Event(
-        _uuid("event", package.key, "metadata modification", correction.field),
-        "metadata modification",
-        package.created,
-        f"{correction.field} corrected by {correction.by} (build --corrections); the value read from "
-        f"{source.path} was replaced in the bag's metadata",
-        "success",
-        (was_note(correction.field, correction.old), f"{correction.field} is: {correction.new or '(none)'}"),
-        (Link(archivist.identifier, "implementer"),),
-        (Link(ids[source.path], "source"),),
-    )
-
-
-def _algorithm_order(algorithm: str) -> tuple[int, str]:
-    known = list(ALGORITHM_NAMES)
-    return (known.index(algorithm), "") if algorithm in known else (len(known), algorithm)
+# --- serialization ----------------------------------------------------------------------------------------
 
 
 def iso_utc(moment: datetime, timespec: TimeSpec = "seconds") -> str:
@@ -334,9 +448,6 @@ def iso_utc(moment: datetime, timespec: TimeSpec = "seconds") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
-
-
-# --- serialization ----------------------------------------------------------------------------------------
 
 
 def _sub(

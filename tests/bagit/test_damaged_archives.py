@@ -57,3 +57,19 @@ def test_a_damaged_archive_is_reported_never_raised(
     identify(Found(str(target), "zip" if kind.endswith(".zip") else "tar"))
     result = check_bag(CheckTask(1, str(target), None))
     assert result.outcome in ("pass", "fail", "error")
+
+
+def test_a_zip_member_whose_name_begins_with_a_nul_byte_is_reported(
+    archives: dict[str, bytes], tmp_path: Path
+) -> None:
+    # zipfile ends a name at its first NUL: this member's name is empty, and zipfile's is_dir() raises on it.
+    data = archives["bag.zip"]
+    directory = data.rindex(b"PK\x01\x02")  # the last member's central directory record
+    name = directory + 46
+    target = tmp_path / "bag.zip"
+    target.write_bytes(data[:name] + b"\x00" + data[name + 1 :])
+    report = validate_bag(target)
+    assert [f.code for f in report.findings] == ["serialization.unreadable"]
+    assert "name is empty" in dict(report.findings[0].params)["reason"]
+    result = check_bag(CheckTask(1, str(target), None))
+    assert result.outcome == "error"

@@ -89,6 +89,21 @@ def test_every_admid_resolves(mets: etree._Element) -> None:
         assert admids[0].startswith("techMD-") and set(admids) <= ids
 
 
+def test_a_files_admid_names_its_object_then_every_event_about_it(mets: etree._Element) -> None:
+    sections = xp(mets, "mets:amdSec/mets:digiprovMD")
+    counts = []
+    for file in xp(mets, "mets:fileSec//mets:file"):
+        tech_id, *event_ids = file.get("ADMID").split()
+        (value,) = xp(mets, f"mets:amdSec/mets:techMD[@ID='{tech_id}']//premis:objectIdentifierValue/text()")
+        about = ".//premis:linkingObjectIdentifier/premis:linkingObjectIdentifierValue"
+        assert event_ids == [s.get("ID") for s in sections if value in xp(s, f"{about}/text()")]
+        counts.append(len(event_ids))
+    # The source: its digests and identification, the rendition's creation, the reading of the release, the
+    # package's creation; each attachment: digests, identification, package; the rendition: its creation,
+    # digests, identification, package.
+    assert counts == [5, 3, 3, 4]
+
+
 def _object(mets: etree._Element, href: str) -> etree._Element:
     (file,) = xp(mets, f"mets:fileSec//mets:file[mets:FLocat/@xlink:href='{href}']")
     tech_id = file.get("ADMID").split()[0]

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from preservation.bagit.archive import open_zip
 from preservation.export.eark.mapping import METS_NAME
 from preservation.export.eark.schema import mets_errors
 from preservation.export.eark.transfer import PACKAGE
@@ -43,7 +44,7 @@ def package_problems(folder: Path, listed: dict[str, str]) -> Iterator[tuple[str
 def _package(path: Path) -> Iterator[Finding]:
     root = path.name.removesuffix(".zip")
     try:
-        archive = zipfile.ZipFile(path)
+        archive = open_zip(path)
     except (zipfile.BadZipFile, OSError) as exc:
         yield finding("eark.package-unreadable", reason=str(exc))
         return

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from preservation.bagit.archive import open_zip
 from preservation.export.xdomea.transfer import CONTAINER, DOCUMENTS, parse_documents
 from preservation.metadata.xsd import XDOMEA_VERSIONS, validate_xdomea, xdomea_namespace
 from preservation.validate.findings import Finding, finding
@@ -52,7 +53,7 @@ def container_problems(folder: Path, listed: dict[str, str]) -> Iterator[tuple[s
 
 def _container(path: Path, documents: dict[tuple[str, str], dict[str, str]] | None) -> Iterator[Finding]:
     try:
-        archive = zipfile.ZipFile(path)
+        archive = open_zip(path)
     except (zipfile.BadZipFile, OSError) as exc:
         yield finding("xdomea.container-unreadable", reason=str(exc))
         return

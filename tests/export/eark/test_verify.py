@@ -38,6 +38,10 @@ def _rewrite(package: Path, change: Callable[[dict[str, bytes]], object]) -> Non
     with zipfile.ZipFile(package, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
+    _reseal(package)
+
+
+def _reseal(package: Path) -> None:
     manifest = package.parent / "manifest-sha512.txt"
     lines = dict(
         (name, digest) for digest, name in (line.split("  ", 1) for line in manifest.read_text().splitlines())
@@ -132,3 +136,16 @@ def test_a_missing_or_invalid_mets(transfer: Path, capsys: pytest.CaptureFixture
         messages[p["file"]].append(f"[{p['code']}] {p['message']}")
     assert any("[eark.file-missing]" in m and "rep1/METS.xml" in m for m in messages[first.name])
     assert any("[eark.mets-invalid]" in m and "BOGUS" in m for m in messages[second.name])
+
+
+def test_a_member_whose_name_begins_with_a_nul_byte_is_reported(
+    transfer: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = sorted(transfer.glob("*.zip"))[0]
+    _rewrite(package, lambda members: members.update({"NUL-name.txt": b"x"}))
+    package.write_bytes(package.read_bytes().replace(b"NUL-name.txt", b"\x00UL-name.txt"))
+    _reseal(package)
+    code, problems = _problems(transfer, capsys)
+    assert code == 1
+    (message,) = _inside(problems)
+    assert message.startswith("[eark.package-unreadable]") and "name is empty" in message

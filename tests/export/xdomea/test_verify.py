@@ -39,13 +39,16 @@ def _rewrite(container: Path, change: Callable[[dict[str, bytes]], object], *, r
         for name, data in members.items():
             archive.writestr(name, data)
     if reseal:
-        manifest = container.parent / "manifest-sha512.txt"
-        lines = dict(
-            (name, digest)
-            for digest, name in (line.split("  ", 1) for line in manifest.read_text().splitlines())
-        )
-        lines[container.name] = hash_file(container, ["sha512"]).values["sha512"]
-        manifest.write_bytes(render_manifest(lines.items()))
+        _reseal(container)
+
+
+def _reseal(container: Path) -> None:
+    manifest = container.parent / "manifest-sha512.txt"
+    lines = dict(
+        (name, digest) for digest, name in (line.split("  ", 1) for line in manifest.read_text().splitlines())
+    )
+    lines[container.name] = hash_file(container, ["sha512"]).values["sha512"]
+    manifest.write_bytes(render_manifest(lines.items()))
 
 
 def test_the_export_verifies(transfer: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,3 +118,19 @@ def test_the_documents_list_is_covered_by_the_manifest(
     code, problems = _problems(transfer, capsys)
     assert code == 1
     assert ("changed", "primary-documents.csv") in [(p["kind"], p["file"]) for p in problems]
+
+
+def test_a_member_name_flagged_utf8_that_is_not_is_reported(
+    transfer: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    container = containers(transfer)[0]
+    _rewrite(container, lambda members: members.update({"Xname.bin": b"x"}), reseal=False)
+    data = container.read_bytes()
+    record = data.rindex(b"PK\x01\x02")  # the central directory record of the member added last
+    flags = int.from_bytes(data[record + 8 : record + 10], "little") | 0x800  # bit 11: the name is UTF-8
+    data = data[: record + 8] + flags.to_bytes(2, "little") + data[record + 10 :]
+    container.write_bytes(data.replace(b"Xname.bin", b"\xffname.bin"))
+    _reseal(container)
+    code, problems = _problems(transfer, capsys)
+    assert code == 1
+    assert [p["code"] for p in problems if p["file"] == container.name] == ["xdomea.container-unreadable"]
