@@ -56,6 +56,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
         formatter_class=HelpFormatter,
     )
+    _sources_and_target(parser)
+    _rebuilding(parser)
+    _running(parser)
+    parser.set_defaults(func=run)
+
+
+def _sources_and_target(parser: argparse.ArgumentParser) -> None:
+    """What is read, where the bags go, and the profile they follow."""
     parser.add_argument(
         "sources",
         nargs="+",
@@ -67,6 +75,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out", required=True, type=Path, metavar="BAGS_DIR", help="where the bags go (created if missing)"
     )
     add_profile_option(parser)
+
+
+def _rebuilding(parser: argparse.ArgumentParser) -> None:
+    """What a bag that exists, or a release an archivist corrected, becomes."""
     parser.add_argument(
         "--replace",
         action="store_true",
@@ -92,6 +104,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the archivist named in the PREMIS events of corrections whose row names none "
         "(column or key corrected_by); default: the login name",
     )
+
+
+def _running(parser: argparse.ArgumentParser) -> None:
     add_jobs_option(parser, "--jobs", default=2, help="releases staged in parallel (default 2)")
     noise = parser.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
@@ -108,7 +123,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "instead of being built; the others are still built",
     )
     add_lang_option(parser, "the lines and the summary")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

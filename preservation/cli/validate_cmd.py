@@ -53,6 +53,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
         formatter_class=common.HelpFormatter,
     )
+    _inputs(parser)
+    _outputs(parser)
+    _checks(parser)
+    parser.set_defaults(func=run)
+
+
+def _inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
         nargs="+",
@@ -66,6 +73,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the PATHs are files (as a pre-commit hook passes changed files): validate each bag that "
         "holds one, once; a file in no bag is passed by",
     )
+
+
+def _outputs(parser: argparse.ArgumentParser) -> None:
     common.add_format_option(parser, *FORMATS)
     common.add_lang_option(parser, "the messages in text, junit, github and markdown output and the summary")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here (atomically)")
@@ -77,6 +87,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="FORMAT=FILE",
         help="also write the report in FORMAT to FILE (atomically); repeatable: --write junit=report.xml",
     )
+
+
+def _checks(parser: argparse.ArgumentParser) -> None:
     depth = parser.add_mutually_exclusive_group()
     depth.add_argument("--fast", action="store_true", help="structure and Payload-Oxum only, no hashing")
     depth.add_argument(
@@ -112,7 +125,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="JSON",
         help="also check against this BagIt Profile (JSON, spec 1.4.0)",
     )
-    parser.set_defaults(func=run)
 
 
 def _positive_size(text: str) -> int:
