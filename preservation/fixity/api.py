@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from preservation import SOFTWARE_NAME, __version__, durable
 from preservation.bagit import locate
 from preservation.errors import BagError
-from preservation.fixity import discover, repair, report, schedule
+from preservation.fixity import discover, repair, schedule
 from preservation.fixity.alarms import Alarm, collect, worst
 from preservation.fixity.ledger import Ledger, Recording, new_owner
 from preservation.fixity.model import (
@@ -33,6 +32,11 @@ from preservation.fixity.model import (
     utc_now,
 )
 from preservation.fixity.runner import Checked, map_batches, open_pool, run_checks
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from preservation.fixity.report import StatusSummary
 
 AGENT = f"{SOFTWARE_NAME} {__version__}"
 
@@ -252,7 +256,9 @@ def _existing(ledger_path: Path) -> Ledger:
 
 def status(
     ledger_path: Path, *, period: timedelta = schedule.DEFAULT_PERIOD, clock: Clock = utc_now
-) -> report.StatusSummary:
+) -> StatusSummary:
+    from preservation.fixity import report  # imported when asked for, as the HTML report below
+
     with _existing(ledger_path) as ledger:
         return report.summarize(ledger.bags(), now=clock(), period=period, not_bags=len(ledger.not_bags()))
 
@@ -477,6 +483,10 @@ def write_report(
     organisation: str | None = None,
 ) -> None:
     """The HTML report of the ledger in `language` (en, de), times in `zone` (Europe/Berlin)."""
+    from zoneinfo import ZoneInfo  # imported when asked for: a check run never gives times in a zone
+
+    from preservation.fixity import report
+
     context = report.Context(
         roots=tuple(str(root) for root in roots),
         ledger=str(ledger_path),
