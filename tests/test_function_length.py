@@ -14,7 +14,6 @@ TO_SPLIT = {
     "cli/fixity_cmd.py:register",
     "cli/validate_cmd.py:register",
     "cli/build_cmd.py:register",
-    "fixity/runner.py:run_checks",
     "metadata/premis.py:premis_record",
     "metadata/mets.py:mets_element",
     "build.py:build_bags",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from preservation.fixity import schema
 from preservation.fixity.checkpoint import Checkpointer
@@ -45,6 +45,9 @@ from preservation.fixity.model import (
     parse_time,
 )
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
 _TIME_LENGTH = len("2026-03-01T08:00:00.000000Z")
 """Of `format_time`'s text."""
 _BAG_COLUMNS = "id, identity, path, kind, anchor, registered_at, last_checked_at, status, size"
@@ -55,12 +58,15 @@ _R = TypeVar("_R")
 
 
 def _timed(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Count the call's duration in the ledger's `seconds` (see `Ledger._clocked`); its SQLite errors
-    and damaged rows become FixityErrors (see `Ledger._guarded`)."""
+    """Count the call's duration in the ledger's `seconds` (see `Ledger._clocked`), waiting first for the
+    checks handed to the writer thread (see `Ledger.record_behind`); its SQLite errors and damaged rows
+    become FixityErrors (see `Ledger._guarded`)."""
 
     @wraps(method)
     def timed(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with args[0]._clocked(), args[0]._guarded():  # type: ignore[attr-defined]
+        ledger: Ledger = args[0]  # type: ignore[assignment]
+        with ledger._clocked(), ledger._guarded():
+            ledger._settle()
             return method(*args, **kwargs)
 
     return timed
@@ -101,7 +107,10 @@ def _connect(path: Path, read_only: bool, busy_timeout_ms: int) -> sqlite3.Conne
         uri += "?mode=ro"
     else:
         uri += "?mode=ro&immutable=1"
-    db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    # Used by one thread at a time: the writer thread only between `record_behind` and the next call.
+    db = sqlite3.connect(
+        uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000, check_same_thread=False
+    )
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     # Triggers and views of a file that is not ours run no function with side effects.
     db.execute("PRAGMA trusted_schema = OFF")
@@ -198,8 +207,12 @@ class Ledger:
         self.path = path
         self.seconds = 0.0
         """Time spent inside ledger calls, so that a run can report the ledger's own share."""
+        self.behind_seconds = 0.0
+        """Time the writer thread spent recording checks (see `record_behind`), apart from `seconds`."""
         self._clock_started: float | None = None
         self._checkpointer: Checkpointer | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._behind: Future[None] | None = None
         with self._clocked():
             refused = _not_a_file(path, read_only)
             if refused:
@@ -231,11 +244,16 @@ class Ledger:
                 self._db.close()
                 raise
 
-    @_timed
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.close()
-        self._db.close()
+        with self._clocked(), self._guarded():
+            try:
+                self._settle()
+            finally:
+                if self._writer is not None:
+                    self._writer.shutdown()
+                if self._checkpointer is not None:
+                    self._checkpointer.close()
+                self._db.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -258,8 +276,16 @@ class Ledger:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Make the ledger calls inside one transaction: committed together, or not at all."""
-        with self._clocked(), self._guarded(), self._write():
-            yield
+        with self._clocked(), self._guarded():
+            self._settle()
+            with self._write():
+                yield
+
+    def _settle(self) -> None:
+        """Wait until the checks handed to the writer thread are committed; raise what stopped them."""
+        behind, self._behind = self._behind, None
+        if behind is not None:
+            behind.result()
 
     @contextmanager
     def _guarded(self) -> Iterator[None]:
@@ -556,6 +582,32 @@ class Ledger:
     def record(self, checks: Sequence[Recording], owner: str, *, agent: str, now: str) -> None:
         """Append an event per complete check and update the bags, anchoring first-checked ones (a move
         recorded at `now` for a bag found moved); one transaction."""
+        self._record(checks, owner, agent, now)
+
+    def record_behind(self, checks: Sequence[Recording], owner: str, *, agent: str, now: str) -> None:
+        """`record` in a thread of the ledger's own, returning at once, so that the checks are committed
+        while the caller waits for other work (a run, for its workers' hashing) instead of before it.
+        The next ledger call waits for that commit first: the ledger's writes keep their order, a killed
+        run loses only these checks and those in flight, and an error met recording them is raised
+        there. Only this thread and the writer use the connection, one at a time."""
+        with self._clocked():
+            self._settle()
+            if self._writer is None:
+                # Imported here: only a run records behind; status, history and reports never do.
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="ledger-writer")
+            self._behind = self._writer.submit(self._record_behind, tuple(checks), owner, agent, now)
+
+    def _record_behind(self, checks: Sequence[Recording], owner: str, agent: str, now: str) -> None:
+        started = time.perf_counter()
+        try:
+            with self._guarded():
+                self._record(checks, owner, agent, now)
+        finally:
+            self.behind_seconds += time.perf_counter() - started
+
+    def _record(self, checks: Sequence[Recording], owner: str, agent: str, now: str) -> None:
         events = []
         updates = []
         # Most checks change only a bag's status and time: one statement per outcome updates them all.

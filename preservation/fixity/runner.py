@@ -1,6 +1,7 @@
 """Run checks on a local process pool or a Dask cluster; only this coordinating process writes the ledger.
 
-Workers read and hash and return a picklable `CheckResult`; each result is committed as it arrives. Bags
+Workers read and hash and return a picklable `CheckResult`; each result is committed as it arrives, by the
+ledger's writer thread while the workers hash the next batches (`Ledger.record_behind`). Bags
 are claimed just before they are dispatched, a few per worker, so that a concurrent or later run finds the
 rest unclaimed and a time budget stops dispatching promptly.
 """
@@ -225,6 +226,7 @@ def run_checks(
     retried: set[int] = set()
     in_flight: dict[Any, tuple[str, dict[int, BagRecord]]] = {}
     finished: list[Recording] = []
+    handed: list[Recording] = []  # to the ledger's writer thread: told once the next call committed them
     done = _Progress()
     try:
         while True:
@@ -232,54 +234,88 @@ def run_checks(
                 done.not_checked += [bag for bag in pending if bag.id not in retried]
                 # Retries are few and already claimed: they are made, and their outcome recorded.
                 pending = deque(bag for bag in pending if bag.id in retried)
-            # Sized on what is left: batches shrink towards the end, so no worker idles while another
-            # still works through a large last batch.
-            batches: list[list[BagRecord]] = []
-            while pending and len(in_flight) + len(batches) < pool.depth:
-                batches.append(next_batch(pending, batch_size(len(pending), pool)))
+            batches = _next_batches(pending, pool.depth - len(in_flight), pool)
             now = clock()
-            # The checks just finished are committed with the claim of the bags that replace them.
-            with ledger.transaction():
-                if finished:
-                    ledger.record(finished, owner, agent=agent, now=registered_at)
-                claimed = ledger.claim(
-                    [bag.id for batch in batches for bag in batch if bag.id not in retried],
-                    owner,
-                    now=format_time(now),
-                    until=format_time(now + LEASE),
-                    not_checked_since=not_checked_since,
-                )
-            claimed |= {bag.id for batch in batches for bag in batch if bag.id in retried}
-            for recording in finished:
+            claimed = _claim(ledger, batches, retried, now, owner=owner, not_checked_since=not_checked_since)
+            for recording in handed:
                 _tally(recording, done, on_checked)
-            finished = []
             for batch in batches:
                 mine = {bag.id: bag for bag in batch if bag.id in claimed}
                 done.not_checked += [bag for bag in batch if bag.id not in claimed]
                 tasks = tuple(CheckTask(bag.id, bag.path, bag.anchor) for bag in mine.values())
                 if tasks:
                     in_flight[pool.submit(check_bags, tasks)] = (format_time(now), mine)
+            # The checks just finished are committed by the ledger's writer thread while the workers hash
+            # the batches just dispatched: the claims above are not kept waiting for them.
+            if finished:
+                ledger.record_behind(finished, owner, agent=agent, now=registered_at)
+            handed, finished = finished, []
             if not in_flight:
                 if pending:
                     continue  # every bag of these batches was claimed by another run
                 break
-            # Everything finished meanwhile goes into one transaction.
-            results = [(future, *in_flight.pop(future)) for future in pool.wait_first(in_flight)]
-            ended = format_time(clock())
-            finished = []
-            for future, started, bags in results:
-                for result in future.result():
-                    bag = bags[result.bag_id]
-                    if _retry(result) and bag.id not in retried:
-                        retried.add(bag.id)
-                        pending.append(bag)
-                        continue
-                    finished.append(_recording(result, started, ended, bag, registrar))
+            finished = _finished(pool, in_flight, clock, (pending, retried), registrar)
     finally:
-        ledger.release(owner)
+        ledger.release(owner)  # once the checks handed over are committed
+    for recording in handed:
+        _tally(recording, done, on_checked)
     return Dispatch(
         tuple(done.checked), tuple(done.not_checked), done.registered, tuple(done.moved), tuple(done.not_bags)
     )
+
+
+def _next_batches(pending: deque[BagRecord], room: int, pool: Pool) -> list[list[BagRecord]]:
+    """Up to `room` batches, sized on what is left: batches shrink towards the end, so no worker idles
+    while another still works through a large last batch."""
+    batches: list[list[BagRecord]] = []
+    while pending and len(batches) < room:
+        batches.append(next_batch(pending, batch_size(len(pending), pool)))
+    return batches
+
+
+def _claim(
+    ledger: Ledger,
+    batches: Sequence[Sequence[BagRecord]],
+    retried: set[int],
+    now: datetime,
+    *,
+    owner: str,
+    not_checked_since: str,
+) -> set[int]:
+    """The bags of `batches` this run checks: those it claims now, and its retries, claimed already."""
+    ids = [bag.id for batch in batches for bag in batch]
+    claimed = ledger.claim(
+        [bag_id for bag_id in ids if bag_id not in retried],
+        owner,
+        now=format_time(now),
+        until=format_time(now + LEASE),
+        not_checked_since=not_checked_since,
+    )
+    return claimed | {bag_id for bag_id in ids if bag_id in retried}
+
+
+def _finished(
+    pool: Pool,
+    in_flight: dict[Any, tuple[str, dict[int, BagRecord]]],
+    clock: Clock,
+    queue: tuple[deque[BagRecord], set[int]],
+    registrar: Registrar | None,
+) -> list[Recording]:
+    """The checks of every task finished meanwhile, to record together. A check that could not be made
+    is not among them the first time: its bag goes back to the end of `queue` (pending, retried)."""
+    pending, retried = queue
+    results = [(future, *in_flight.pop(future)) for future in pool.wait_first(in_flight)]
+    ended = format_time(clock())
+    finished = []
+    for future, started, bags in results:
+        for result in future.result():
+            bag = bags[result.bag_id]
+            if _retry(result) and bag.id not in retried:
+                retried.add(bag.id)
+                pending.append(bag)
+                continue
+            finished.append(_recording(result, started, ended, bag, registrar))
+    return finished
 
 
 def _retry(result: CheckResult) -> bool:
