@@ -5,6 +5,10 @@ the start of each transaction so that claim decisions are never made on a stale 
 transaction: a killed run loses at most the checks in flight. `synchronous=NORMAL` is durable against a
 killed process (the case cron meets) and keeps the database consistent on power loss.
 
+A run hands its recordings and the claims of its next batches to a writer thread of the ledger's own
+(`record_behind`, `claim_behind`), which commits them while the workers hash; every other call waits for
+those writes first, so the order of the ledger's writes is the order of the calls.
+
 Any file may be given as a ledger. One that is not (another database, text, a damaged or newer ledger) is
 recognised before anything is written to it and left as it is; rows no run writes are named as damage
 when read; status, history and reports open the ledger read only.
@@ -212,7 +216,7 @@ class Ledger:
         self._clock_started: float | None = None
         self._checkpointer: Checkpointer | None = None
         self._writer: ThreadPoolExecutor | None = None
-        self._behind: Future[None] | None = None
+        self._behind: list[Future[Any]] = []
         with self._clocked():
             refused = _not_a_file(path, read_only)
             if refused:
@@ -285,10 +289,12 @@ class Ledger:
                 yield
 
     def _settle(self) -> None:
-        """Wait until the checks handed to the writer thread are committed; raise what stopped them."""
-        behind, self._behind = self._behind, None
-        if behind is not None:
-            behind.result()
+        """Wait until the writes handed to the writer thread are committed; raise what stopped them."""
+        behind, self._behind = self._behind, []
+        # Every one finished before anything is raised: none may still use the connection after.
+        failed = [error for error in [write.exception() for write in behind] if error is not None]
+        if failed:
+            raise failed[0]
 
     @contextmanager
     def _guarded(self) -> Iterator[None]:
@@ -518,6 +524,11 @@ class Ledger:
 
         The second condition stops a run from re-checking a bag that a concurrent run finished meanwhile.
         """
+        return self._claim(bag_ids, owner, now, until, not_checked_since)
+
+    def _claim(
+        self, bag_ids: Sequence[int], owner: str, now: str, until: str, not_checked_since: str
+    ) -> set[int]:
         if not bag_ids:
             return set()
         with self._write() as db:
@@ -554,23 +565,40 @@ class Ledger:
         run loses only these checks and those in flight, and an error met recording them is raised
         there. Only this thread and the writer use the connection, one at a time."""
         with self._clocked():
-            self._settle()
             self._hand_over(partial(self._record, tuple(checks), owner, agent, now))
 
-    def _hand_over(self, write: Callable[[], None]) -> None:
-        """Run `write` in the writer thread; the next ledger call waits for it (`_settle`)."""
+    def claim_behind(
+        self, bag_ids: Sequence[int], owner: str, *, now: str, until: str, not_checked_since: str
+    ) -> Future[set[int]]:
+        """`claim` in the writer thread, after the writes handed to it before, returning at once: a run
+        claims the bags of its next batches while its workers hash. What was claimed is read with
+        `claimed`; until then nothing else is decided on it."""
+        with self._clocked():
+            claim = partial(self._claim, tuple(bag_ids), owner, now, until, not_checked_since)
+            return self._hand_over(claim)
+
+    @_timed
+    def claimed(self, ticket: Future[set[int]]) -> set[int]:
+        """The bags a `claim_behind` claimed, once the writes handed over are committed."""
+        return ticket.result()
+
+    def _hand_over(self, write: Callable[[], _R]) -> Future[_R]:
+        """Run `write` in the writer thread, after the writes handed to it before; the next ledger call
+        waits for them all (`_settle`)."""
         if self._writer is None:
             # Imported here: only a run writes behind; status, history and reports never do.
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="ledger-writer")
-        self._behind = self._writer.submit(self._behind_write, write)
+        future = self._writer.submit(self._behind_write, write)
+        self._behind.append(future)
+        return future
 
-    def _behind_write(self, write: Callable[[], None]) -> None:
+    def _behind_write(self, write: Callable[[], _R]) -> _R:
         started = time.perf_counter()
         try:
             with self._guarded():
-                write()
+                return write()
         finally:
             self.behind_seconds += time.perf_counter() - started
 

@@ -392,13 +392,18 @@ def test_checks_recorded_behind_are_committed_by_another_thread_before_the_next_
         ledger.record_behind([_check(a, "fail", 1)], new_owner(), agent="test", now=format_time(T0))
         release.set()
         ledger.record_behind([_check(a, "pass", 2), _check(b, "fail", 2)], "x", agent="test", now="")
+        now, until = format_time(T0), format_time(T0 + timedelta(hours=1))
+        ticket = ledger.claim_behind([a.id, b.id], "y", now=now, until=until, not_checked_since=now)
         assert [bag.status for bag in ledger.bags()] == ["pass", "fail"]
+        # Claimed after the checks were recorded (checked since `now`: not claimed), by the writer.
+        assert ledger.claimed(ticket) == set()
+        assert ledger.claim([a.id], "z", now=now, until=until, not_checked_since=until) == {a.id}
         assert [(e.bag_id, e.outcome) for e in ledger.events([a.id, b.id])] == [
             (a.id, "fail"),
             (a.id, "pass"),
             (b.id, "fail"),
         ]
-    assert len(writers) == 2 and threading.current_thread() not in writers
+    assert len(writers) == 2 and threading.current_thread() not in writers  # the recordings
 
 
 def test_an_error_recording_behind_is_raised_once_by_the_next_ledger_call(tmp_path: Path) -> None:
