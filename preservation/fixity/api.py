@@ -67,10 +67,14 @@ class RunResult:
     bytes_read: int
     seconds: float
     ledger_seconds: float
-    """Time spent in ledger calls (registration, claims, commits)."""
+    """Time spent in ledger calls (registration, claims, commits), waits for the ledger's writer thread
+    included."""
     alarms: tuple[Alarm, ...] = ()
     """After the run, the bags under the roots that are failing or in error, whether checked by this run
     or not (and overdue ones when asked for)."""
+    ledger_behind_seconds: float = 0.0
+    """Time the ledger's writer thread spent committing checks and claims while the workers hashed: apart
+    from `ledger_seconds`, which counts only what the run waited for."""
 
     def counts(self) -> Counter[str]:
         return Counter(item.outcome for item in self.checked)
@@ -196,7 +200,8 @@ def run_fixity(
             where=lambda bag: discover.is_under(bag.path, resolved),
         )
     # The ledger's time with its closing, which runs the last checkpoint.
-    return _summary(plan, first, second, raised, (time.perf_counter() - started, ledger.seconds))
+    seconds = (time.perf_counter() - started, ledger.seconds, ledger.behind_seconds)
+    return _summary(plan, first, second, raised, seconds)
 
 
 def _listable(root: Path) -> None:
@@ -307,10 +312,10 @@ def _summary(
     first: Dispatch,
     second: Dispatch,
     alarms: tuple[Alarm, ...],
-    seconds: tuple[float, float],
+    seconds: tuple[float, float, float],
 ) -> RunResult:
     """The run's result from its plan, its two dispatches and the alarms after them; `seconds`: the
-    run's and the ledger's."""
+    run's, the ledger's and its writer thread's."""
     dispatched = first.checked + second.checked
     checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatched]
     checked += [
@@ -332,6 +337,7 @@ def _summary(
         seconds=seconds[0],
         ledger_seconds=seconds[1],
         alarms=alarms,
+        ledger_behind_seconds=seconds[2],
     )
 
 
