@@ -39,13 +39,14 @@ if TYPE_CHECKING:
     from preservation.export.verify import TransferReport
     from preservation.fixity.alarms import Alarm
     from preservation.fixity.api import BagHistory, RunResult
+    from preservation.fixity.defaults import DEFAULT_PERIOD, DEFAULT_ZONE
     from preservation.fixity.model import OUTCOMES as FIXITY_OUTCOMES
     from preservation.fixity.model import FixityError, utc_now
     from preservation.fixity.model import Outcome as FixityOutcome
     from preservation.fixity.model import Problem as FixityProblem
     from preservation.fixity.repair import RepairResult
     from preservation.fixity.report import StatusSummary
-    from preservation.fixity.schedule import DEFAULT_PERIOD, Budget
+    from preservation.fixity.schedule import Budget
     from preservation.profile import Profile
     from preservation.release.corrections import Corrections
     from preservation.release.identity import Duplicate
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILD_STATUSES",
     "DEFAULT_PERIOD",
+    "DEFAULT_ZONE",
     "FIXITY_OUTCOMES",
     "TAG_FILE_LIMIT",
     "Budget",
@@ -99,13 +101,14 @@ _VOCABULARY = {
     "FixityProblem": ("preservation.fixity.model", "Problem"),
     "utc_now": ("preservation.fixity.model", "utc_now"),
     "Budget": ("preservation.fixity.schedule", "Budget"),
-    "DEFAULT_PERIOD": ("preservation.fixity.schedule", "DEFAULT_PERIOD"),
+    "DEFAULT_PERIOD": ("preservation.fixity.defaults", "DEFAULT_PERIOD"),
+    "DEFAULT_ZONE": ("preservation.fixity.defaults", "DEFAULT_ZONE"),
 }
 """The names the results are read with, by the module that defines each: `BUILD_STATUSES` (a build
 outcome's statuses, in the order of the catalogue's cli.build.statuses), `Release`, `ReadFailure` and
 `Skipped` (what `inspect` returns), `TAG_FILE_LIMIT` (`validate`'s default), `Rejected` (a bag `export`
 left out), `FIXITY_OUTCOMES`, `FixityError`, `FixityProblem`, `utc_now` (the ledger's clock), `Budget` and
-`DEFAULT_PERIOD` (the options of `fixity_run`)."""
+`DEFAULT_PERIOD` (the options of `fixity_run`), `DEFAULT_ZONE` (the time zone of `fixity_report`)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -401,7 +404,7 @@ def fixity_report(ledger: str | Path, out: str | Path, **options: Any) -> None:
 
 
 def _period(older_than: timedelta | None) -> timedelta:
-    from preservation.fixity.schedule import DEFAULT_PERIOD
+    from preservation.fixity.defaults import DEFAULT_PERIOD
 
     return DEFAULT_PERIOD if older_than is None else older_than
 

@@ -10,18 +10,18 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from preservation.api import DEFAULT_PERIOD, FIXITY_OUTCOMES, Budget, FixityError, FixityProblem, utc_now
-from preservation.bagit import locate
+from preservation.api import DEFAULT_PERIOD, DEFAULT_ZONE
 from preservation.cli import common
 from preservation.cli.common import Progress, positive_int
 from preservation.display import shown
 from preservation.errors import PreservationError
-from preservation.fixity.report import DEFAULT_ZONE, render_text
 from preservation.validate.findings import decimal, message, words
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from preservation.api import FixityProblem
     from preservation.fixity import notify, repair
     from preservation.fixity.alarms import Alarm
     from preservation.fixity.api import BagHistory, RunResult
@@ -42,6 +42,8 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _zone(text: str) -> ZoneInfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # lazily: only a report or a mail gives times
+
     try:
         return ZoneInfo(text)
     except (ValueError, ZoneInfoNotFoundError):
@@ -127,7 +129,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--timezone",
         type=_zone,
-        default=_zone(DEFAULT_ZONE),
+        default=None,
         metavar="ZONE",
         help=f"the site's time zone for the report and mail (default: {DEFAULT_ZONE})",
     )
@@ -250,7 +252,6 @@ def _exit_code(worst: str) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from preservation import api
-    from preservation.fixity import notify  # lazily: see build_cmd.run
 
     if args.report is not None and not args.report.parent.is_dir():
         # Found out now rather than after a run of hours.
@@ -258,16 +259,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.report is not None and args.report.resolve() == args.ledger.resolve():
         raise common.UsageError(f"{args.report}: the report would replace the fixity ledger")
     organisation = common.profile_from_args(args).organization.name if args.report else None
-    try:  # only for mail, so that a run without it never minds the environment
-        smtp = notify.SmtpSettings.of(
-            os.environ if any(t.scheme == "mailto" for t in args.notify) else {},
-            host=args.smtp_host,
-            port=args.smtp_port,
-            starttls=args.smtp_starttls,
-            sender=args.mail_from,
-        )
-    except ValueError as exc:
-        raise common.UsageError(str(exc)) from None
+    smtp = _smtp(args) if args.notify else None
     progress = Progress(unit="bag")
     try:
         result = api.fixity_run(
@@ -275,7 +267,7 @@ def _run(args: argparse.Namespace) -> int:
             args.ledger,
             older_than=args.older_than,
             check_all=args.check_all,
-            budget=Budget(max_bags=args.max_bags, max_bytes=args.max_bytes),
+            budget=api.Budget(max_bags=args.max_bags, max_bytes=args.max_bytes),
             time_budget=args.time_budget,
             jobs=args.jobs,
             dask_address=args.dask,
@@ -284,7 +276,7 @@ def _run(args: argparse.Namespace) -> int:
             on_planned=progress.start,
             on_checked=lambda checked: progress.step(checked.result.outcome),
         )
-    except FixityError as exc:
+    except api.FixityError as exc:
         raise common.UsageError(str(exc)) from None
     finally:
         progress.close()
@@ -305,27 +297,46 @@ def _run(args: argparse.Namespace) -> int:
             )
         except PreservationError as exc:  # the checks are in the ledger all the same
             raise common.UsageError(str(exc)) from None
-    if args.notify:
+    if smtp is not None:
         _notify(args, result.to_json(), smtp)
     return _exit_code(result.worst())
+
+
+def _smtp(args: argparse.Namespace) -> notify.SmtpSettings:
+    """The mail settings, checked before a run of hours rather than after it."""
+    from preservation.fixity import notify  # lazily: it brings smtplib, ssl, email and the report
+
+    try:  # the environment only for mail, so that a run without it never minds the environment
+        return notify.SmtpSettings.of(
+            os.environ if any(t.scheme == "mailto" for t in args.notify) else {},
+            host=args.smtp_host,
+            port=args.smtp_port,
+            starttls=args.smtp_starttls,
+            sender=args.mail_from,
+        )
+    except ValueError as exc:
+        raise common.UsageError(str(exc)) from None
 
 
 def _notify(args: argparse.Namespace, result: dict[str, Any], smtp: notify.SmtpSettings) -> None:
     """Deliver the run's notifications; one that fails is one line on stderr, and the run's result and
     exit code stay as they are."""
+    from preservation import api
+    from preservation.bagit import locate
     from preservation.fixity import notify
 
     try:
         roots = [locate.named(root) for root in args.roots]
         said = notify.notice(
-            result, args.ledger, roots, now=utc_now(), period=args.older_than, language=args.lang
+            result, args.ledger, roots, now=api.utc_now(), period=args.older_than, language=args.lang
         )
     except PreservationError as exc:
         print(f"preservation: notification failed: {shown(exc)}", file=sys.stderr)
         return
+    zone = args.timezone or _zone(DEFAULT_ZONE)
     for target in args.notify:
         try:
-            notify.deliver(target, said, smtp, language=args.lang, attachment=args.report, zone=args.timezone)
+            notify.deliver(target, said, smtp, language=args.lang, attachment=args.report, zone=zone)
         except notify.NotifyError as exc:
             print(
                 f"preservation: notification failed: {shown(exc.source)}: [{exc.code}] {shown(exc.message)}",
@@ -334,6 +345,8 @@ def _notify(args: argparse.Namespace, result: dict[str, Any], smtp: notify.SmtpS
 
 
 def _run_text(result: RunResult, period: timedelta, language: str = "en") -> str:
+    from preservation.api import FIXITY_OUTCOMES
+
     outcomes = dict(zip(FIXITY_OUTCOMES, words("cli.fixity.outcomes", language), strict=True))
     lines = []
     for item in result.checked:
@@ -387,12 +400,13 @@ def _alarm_lines(alarms: Sequence[Alarm], period: timedelta, language: str = "en
 
 def _status(args: argparse.Namespace) -> int:
     from preservation import api  # lazily: see build_cmd.run
+    from preservation.fixity.report import render_text
 
     try:
         summary = api.fixity_status(args.ledger, older_than=args.older_than)
         overdue = "overdue" in args.fail_on
         alarms = api.fixity_attention(args.ledger, older_than=args.older_than, overdue=overdue)
-    except FixityError as exc:
+    except api.FixityError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "json":
         common.print_json({**summary.to_json(), "alarms": [alarm.to_json() for alarm in alarms]})
@@ -407,7 +421,7 @@ def _history(args: argparse.Namespace) -> int:
 
     try:
         found = api.fixity_history(args.bag, args.ledger)
-    except FixityError as exc:
+    except api.FixityError as exc:
         raise common.UsageError(str(exc)) from None
     if args.format == "premis":
         sys.stdout.buffer.write(found.premis())
@@ -423,7 +437,7 @@ def _repair(args: argparse.Namespace) -> int:
 
     try:
         result = api.fixity_repair(args.bag, args.ledger, source=args.source, dry_run=args.dry_run)
-    except FixityError as exc:
+    except api.FixityError as exc:
         raise common.UsageError(str(exc)) from None
     except PreservationError as exc:  # a file that cannot be written; what was restored is recorded
         print(f"preservation: {shown(str(exc))}", file=sys.stderr)
@@ -472,6 +486,8 @@ def _coded(where: str, language: str, code: str, **params: object) -> str:
 
 
 def _history_text(found: BagHistory, language: str = "en") -> str:
+    from preservation.api import FIXITY_OUTCOMES
+
     def say(code: str, **params: object) -> str:
         return message(f"cli.fixity.history.{code}", language, **params)
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from preservation import SOFTWARE_NAME, __version__, durable
 from preservation.bagit import locate
 from preservation.errors import BagError
-from preservation.fixity import discover, repair, report, schedule
+from preservation.fixity import discover, repair, schedule
 from preservation.fixity.alarms import Alarm, collect, worst
 from preservation.fixity.ledger import Ledger, Recording, new_owner
 from preservation.fixity.model import (
@@ -32,8 +31,13 @@ from preservation.fixity.model import (
     format_time,
     utc_now,
 )
-from preservation.fixity.runner import Checked, map_batches, open_pool, run_checks
+from preservation.fixity.runner import Checked, Dispatch, Pool, map_batches, open_pool, run_checks
 from preservation.validate.findings import finding
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from preservation.fixity.report import StatusSummary
 
 AGENT = f"{SOFTWARE_NAME} {__version__}"
 
@@ -64,10 +68,14 @@ class RunResult:
     bytes_read: int
     seconds: float
     ledger_seconds: float
-    """Time spent in ledger calls (registration, claims, commits)."""
+    """Time spent in ledger calls (registration, claims, commits), waits for the ledger's writer thread
+    included."""
     alarms: tuple[Alarm, ...] = ()
     """After the run, the bags under the roots that are failing or in error, whether checked by this run
     or not (and overdue ones when asked for)."""
+    ledger_behind_seconds: float = 0.0
+    """Time the ledger's writer thread spent committing checks and claims while the workers hashed: apart
+    from `ledger_seconds`, which counts only what the run waited for."""
 
     def counts(self) -> Counter[str]:
         return Counter(item.outcome for item in self.checked)
@@ -107,6 +115,37 @@ class RunResult:
         }
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run decided before its first check: the bags it knows under the roots, those it checks and
+    in which order, and what it registered without checking."""
+
+    since: str
+    """When the run started: the time of its registrations; a check after it is this run's."""
+    candidates: int
+    """The ledger's bags under the roots, counted after the found ones were entered."""
+    deferred: int
+    """Due bags beyond the budget."""
+    registration: discover.Registration
+    """Of the deferred bags, those not yet anchored, anchored from their tag files only."""
+    registered: int
+    """Bags `registration` anchored."""
+    first: tuple[BagRecord, ...]
+    """Due bags found where the ledger has them, in checking order."""
+    absent: tuple[BagRecord, ...]
+    """Due bags missing from their path: checked after the others, among which they may turn up moved."""
+    registrar: discover.Registrar
+    """Decides whether a bag at an unknown path is new or a known one moved."""
+    kept: tuple[tuple[str, str], ...]
+    """(from, to) of bags `build --replace` kept under `.superseded`."""
+    paths: Mapping[int, str]
+    """Each known bag's path before this run's checks: where a bag they find moved came from."""
+
+    @property
+    def due(self) -> int:
+        return len(self.first) + len(self.absent)
+
+
 def run_fixity(
     roots: Sequence[Path],
     ledger_path: Path,
@@ -133,76 +172,27 @@ def run_fixity(
     started = time.perf_counter()
     resolved = [_root(root) for root in roots]
     for root in resolved:
-        try:
-            os.listdir(root)
-        except FileNotFoundError:
-            raise FixityError(root, "no such folder") from None
-        except NotADirectoryError:
-            raise FixityError(root, "not a folder") from None
-        except OSError as exc:  # a run that saw no bags in it would pass without checking any
-            raise FixityError(root, f"cannot be read: {exc.strerror}") from None
+        _listable(root)
     run_start = clock()
-    since = format_time(run_start)
     # The pool first: its workers are forked while this process has no other thread (see `workers`);
     # the ledger's checkpoint thread starts after.
     with (
         open_pool(jobs=jobs, dask_address=dask_address, dask_local=dask_local) as pool,
         Ledger(ledger_path, background_checkpoints=True) as ledger,
     ):
-        found = discover.find_bags(resolved)
-        known = ledger.bags()
-        paths_before = {bag.id: bag.path for bag in known}
-        replaced = discover.kept_replaced(found, known)
-        if replaced:
-            ledger.register((), replaced, since)
-            known = ledger.bags()
-        # Bags at unknown paths are entered without an anchor, so that they are claimed like any other;
-        # their first check also reads what registration records: the tag files are read once.
-        unknown = discover.unknown(found, known, ledger.not_bags())
-        if unknown:
-            known += ledger.add_found([(f.path, f.kind) for f in unknown], since)
-        candidates = [bag for bag in known if discover.is_under(bag.path, resolved)]
-        found_paths = {f.path for f in found}
-        # A bag no longer where the ledger has it is checked now, not when it is next due: gone, it is
-        # an alarm at once; moved, its history follows it.
-        selection = schedule.select(
-            candidates,
-            now=run_start,
-            older_than=older_than,
-            check_all=check_all,
-            budget=budget,
-            missing={bag.id for bag in candidates if bag.path not in found_paths},
-        )
-        registrar = discover.Registrar(found_paths, known)
-        # Unanchored bags beyond the budget are anchored now all the same, from their tag files only.
-        later = [bag for bag in selection.deferred if bag.anchor is None]
-        plan = discover.plan_registration(
-            later,
-            map_batches(pool, discover.identify_all, [discover.Found(b.path, b.kind) for b in later]),
-            registrar,
-        )
-        registered = ledger.register(plan.new, plan.moved, since, plan.not_bags)
-        current = {bag.id: bag for bag in ledger.bags()} if plan.moved else {}
-        due = [current.get(bag.id, bag) for bag in selection.due]
-        # A known bag missing from its path may turn up moved among the new ones: check it after them.
-        absent = {bag.id: bag for bag in due if bag.path not in found_paths}
-        if on_planned is not None:
-            on_planned(len(due))
-        run = partial(
-            run_checks,
+        plan = _plan(
             ledger,
-            pool=pool,
-            owner=new_owner(),
-            agent=AGENT,
-            clock=clock,
-            not_checked_since=since,
-            registered_at=since,
-            deadline=None if time_budget is None else run_start + time_budget,
-            on_checked=on_checked,
+            pool,
+            resolved,
+            partial(
+                schedule.select, now=run_start, older_than=older_than, check_all=check_all, budget=budget
+            ),
+            since=format_time(run_start),
         )
-        first = run([bag for bag in due if bag.id not in absent], registrar=registrar)
-        moved_now = {bag_id for bag_id, _ in first.moved}
-        second = run([bag for bag in absent.values() if bag.id not in moved_now])
+        if on_planned is not None:
+            on_planned(plan.due)
+        deadline = None if time_budget is None else run_start + time_budget
+        first, second = _dispatch(ledger, pool, plan, clock=clock, deadline=deadline, on_checked=on_checked)
         raised = collect(
             ledger,
             now=clock(),
@@ -210,32 +200,145 @@ def run_fixity(
             overdue=fail_on_overdue,
             where=lambda bag: discover.is_under(bag.path, resolved),
         )
-    ledger_seconds = ledger.seconds  # closing included: it runs the last checkpoint
+    # The ledger's time with its closing, which runs the last checkpoint.
+    seconds = (time.perf_counter() - started, ledger.seconds, ledger.behind_seconds)
+    return _summary(plan, first, second, raised, seconds)
+
+
+def _listable(root: Path) -> None:
+    """FixityError unless `root` is a folder this process can list: a run that saw no bags in it would
+    pass without checking any."""
+    try:
+        os.listdir(root)
+    except FileNotFoundError:
+        raise FixityError(root, "no such folder") from None
+    except NotADirectoryError:
+        raise FixityError(root, "not a folder") from None
+    except OSError as exc:
+        raise FixityError(root, f"cannot be read: {exc.strerror}") from None
+
+
+def _discover(
+    ledger: Ledger, roots: Sequence[Path], since: str
+) -> tuple[list[BagRecord], set[str], tuple[tuple[str, str], ...]]:
+    """Find the bags under `roots` and enter those at unknown paths, without an anchor, so that they are
+    claimed like any other (their first check also reads what registration records: the tag files are
+    read once). Returns the ledger's bags, the paths found, and (from, to) of the bags `build --replace`
+    kept, whose records follow them."""
+    found = discover.find_bags(roots)
+    known = ledger.bags()
+    paths_before = {bag.id: bag.path for bag in known}
+    replaced = discover.kept_replaced(found, known)
+    if replaced:
+        ledger.register((), replaced, since)
+        known = ledger.bags()
+    unknown = discover.unknown(found, known, ledger.not_bags())
+    if unknown:
+        known += ledger.add_found([(f.path, f.kind) for f in unknown], since)
+    kept = tuple((paths_before[bag_id], new) for bag_id, new in replaced)
+    return known, {f.path for f in found}, kept
+
+
+def _plan(
+    ledger: Ledger,
+    pool: Pool,
+    roots: Sequence[Path],
+    select: Callable[..., schedule.Selection],
+    *,
+    since: str,
+) -> RunPlan:
+    """Enter the bags found under `roots`, choose those due with `select` (`schedule.select` with the
+    run's options), and anchor the unanchored ones beyond the budget all the same, from their tag files
+    only, on the pool."""
+    known, found_paths, kept = _discover(ledger, roots, since)
+    candidates = [bag for bag in known if discover.is_under(bag.path, roots)]
+    # A bag no longer where the ledger has it is checked now, not when it is next due: gone, it is
+    # an alarm at once; moved, its history follows it.
+    selection = select(candidates, missing={bag.id for bag in candidates if bag.path not in found_paths})
+    registrar = discover.Registrar(found_paths, known)
+    later = [bag for bag in selection.deferred if bag.anchor is None]
+    registration = discover.plan_registration(
+        later,
+        map_batches(pool, discover.identify_all, [discover.Found(b.path, b.kind) for b in later]),
+        registrar,
+    )
+    registered = ledger.register(registration.new, registration.moved, since, registration.not_bags)
+    current = {bag.id: bag for bag in ledger.bags()} if registration.moved else {}
+    due = [current.get(bag.id, bag) for bag in selection.due]
+    return RunPlan(
+        since=since,
+        candidates=len(candidates),
+        deferred=len(selection.deferred),
+        registration=registration,
+        registered=registered,
+        first=tuple(bag for bag in due if bag.path in found_paths),
+        absent=tuple(bag for bag in due if bag.path not in found_paths),
+        registrar=registrar,
+        kept=kept,
+        paths={bag.id: bag.path for bag in known},
+    )
+
+
+def _dispatch(
+    ledger: Ledger,
+    pool: Pool,
+    plan: RunPlan,
+    *,
+    clock: Clock,
+    deadline: datetime | None,
+    on_checked: Callable[[Checked], None] | None,
+) -> tuple[Dispatch, Dispatch]:
+    """Check the plan's due bags: first those where the ledger has them, then the absent ones that the
+    first checks did not find moved."""
+    run = partial(
+        run_checks,
+        ledger,
+        pool=pool,
+        owner=new_owner(),
+        agent=AGENT,
+        clock=clock,
+        not_checked_since=plan.since,
+        registered_at=plan.since,
+        deadline=deadline,
+        on_checked=on_checked,
+    )
+    first = run(list(plan.first), registrar=plan.registrar)
+    moved_now = {bag_id for bag_id, _ in first.moved}
+    second = run([bag for bag in plan.absent if bag.id not in moved_now])
+    return first, second
+
+
+def _summary(
+    plan: RunPlan,
+    first: Dispatch,
+    second: Dispatch,
+    alarms: tuple[Alarm, ...],
+    seconds: tuple[float, float, float],
+) -> RunResult:
+    """The run's result from its plan, its two dispatches and the alarms after them; `seconds`: the
+    run's, the ledger's and its writer thread's."""
     dispatched = first.checked + second.checked
     checked = [CheckedBag(c.result.path, c.result.outcome, c.result.problems) for c in dispatched]
     checked += [
         CheckedBag(path, "error", (Problem.of(finding("fixity.unregistrable", reason=why)),))
-        for path, why in plan.unreadable
+        for path, why in plan.registration.unreadable
     ]
-    old_paths = {bag.id: bag.path for bag in known}
-    moved = plan.moved + first.moved
-    kept = tuple((paths_before[bag_id], new) for bag_id, new in replaced)
-    not_bags = tuple((path, found.reason) for path, found in plan.not_bags) + first.not_bags
+    moved = plan.registration.moved + first.moved
+    not_bags = tuple((path, found.reason) for path, found in plan.registration.not_bags) + first.not_bags
+    # Deferred paths found unreadable or no bag are reported as such, not as skipped.
+    not_registered = len(plan.registration.unreadable) + len(plan.registration.not_bags)
     return RunResult(
         checked=tuple(checked),
-        skipped=len(selection.deferred)
-        - len(plan.unreadable)
-        - len(plan.not_bags)
-        + len(first.not_checked)
-        + len(second.not_checked),
-        known=len(candidates) - len(moved) - len(not_bags),
-        registered=registered + first.registered,
-        moved=kept + tuple((old_paths[bag_id], new) for bag_id, new in moved),
+        skipped=plan.deferred - not_registered + len(first.not_checked) + len(second.not_checked),
+        known=plan.candidates - len(moved) - len(not_bags),
+        registered=plan.registered + first.registered,
+        moved=plan.kept + tuple((plan.paths[bag_id], new) for bag_id, new in moved),
         not_bags=not_bags,
         bytes_read=sum(c.result.bytes_read for c in dispatched),
-        seconds=time.perf_counter() - started,
-        ledger_seconds=ledger_seconds,
-        alarms=raised,
+        seconds=seconds[0],
+        ledger_seconds=seconds[1],
+        alarms=alarms,
+        ledger_behind_seconds=seconds[2],
     )
 
 
@@ -254,7 +357,9 @@ def _existing(ledger_path: Path) -> Ledger:
 
 def status(
     ledger_path: Path, *, period: timedelta = schedule.DEFAULT_PERIOD, clock: Clock = utc_now
-) -> report.StatusSummary:
+) -> StatusSummary:
+    from preservation.fixity import report  # imported when asked for, as the HTML report below
+
     with _existing(ledger_path) as ledger:
         return report.summarize(ledger.bags(), now=clock(), period=period, not_bags=len(ledger.not_bags()))
 
@@ -479,6 +584,10 @@ def write_report(
     organisation: str | None = None,
 ) -> None:
     """The HTML report of the ledger in `language` (en, de), times in `zone` (Europe/Berlin)."""
+    from zoneinfo import ZoneInfo  # imported when asked for: a check run never gives times in a zone
+
+    from preservation.fixity import report
+
     context = report.Context(
         roots=tuple(str(root) for root in roots),
         ledger=str(ledger_path),

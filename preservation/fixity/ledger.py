@@ -5,6 +5,10 @@ the start of each transaction so that claim decisions are never made on a stale 
 transaction: a killed run loses at most the checks in flight. `synchronous=NORMAL` is durable against a
 killed process (the case cron meets) and keeps the database consistent on power loss.
 
+A run hands its recordings and the claims of its next batches to a writer thread of the ledger's own
+(`record_behind`, `claim_behind`), which commits them while the workers hash; every other call waits for
+those writes first, so the order of the ledger's writes is the order of the calls.
+
 Any file may be given as a ledger. One that is not (another database, text, a damaged or newer ledger) is
 recognised before anything is written to it and left as it is; rows no run writes are named as damage
 when read; status, history and reports open the ledger read only.
@@ -22,11 +26,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from preservation.fixity import schema
+from preservation.fixity import statements as sql
 from preservation.fixity.checkpoint import Checkpointer
 from preservation.fixity.model import (
     BAG_KINDS,
@@ -45,22 +50,26 @@ from preservation.fixity.model import (
     parse_time,
 )
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
 _TIME_LENGTH = len("2026-03-01T08:00:00.000000Z")
 """Of `format_time`'s text."""
-_BAG_COLUMNS = "id, identity, path, kind, anchor, registered_at, last_checked_at, status, size"
-_EVENT_COLUMNS = "id, bag, started, ended, bytes, outcome, problems, agent"
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
 def _timed(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Count the call's duration in the ledger's `seconds` (see `Ledger._clocked`); its SQLite errors
-    and damaged rows become FixityErrors (see `Ledger._guarded`)."""
+    """Count the call's duration in the ledger's `seconds` (see `Ledger._clocked`), waiting first for the
+    checks handed to the writer thread (see `Ledger.record_behind`); its SQLite errors and damaged rows
+    become FixityErrors (see `Ledger._guarded`)."""
 
     @wraps(method)
     def timed(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with args[0]._clocked(), args[0]._guarded():  # type: ignore[attr-defined]
+        ledger: Ledger = args[0]  # type: ignore[assignment]
+        with ledger._clocked(), ledger._guarded():
+            ledger._settle()
             return method(*args, **kwargs)
 
     return timed
@@ -101,7 +110,10 @@ def _connect(path: Path, read_only: bool, busy_timeout_ms: int) -> sqlite3.Conne
         uri += "?mode=ro"
     else:
         uri += "?mode=ro&immutable=1"
-    db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    # Used by one thread at a time: the writer thread only between `record_behind` and the next call.
+    db = sqlite3.connect(
+        uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000, check_same_thread=False
+    )
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     # Triggers and views of a file that is not ours run no function with side effects.
     db.execute("PRAGMA trusted_schema = OFF")
@@ -198,8 +210,13 @@ class Ledger:
         self.path = path
         self.seconds = 0.0
         """Time spent inside ledger calls, so that a run can report the ledger's own share."""
+        self.behind_seconds = 0.0
+        """Time the writer thread spent on the writes handed to it (see `record_behind`), apart from
+        `seconds`."""
         self._clock_started: float | None = None
         self._checkpointer: Checkpointer | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._behind: list[Future[Any]] = []
         with self._clocked():
             refused = _not_a_file(path, read_only)
             if refused:
@@ -224,6 +241,9 @@ class Ledger:
                 if background_checkpoints:
                     self._db.execute("PRAGMA wal_autocheckpoint = 0")
                     self._checkpointer = Checkpointer(path)
+                    # A new log's first commit syncs its header (see `checkpoint`): made by the writer
+                    # thread now, while the run finds its bags, not by the run's first claim or entry.
+                    self._hand_over(self._start_log)
             except sqlite3.Error as exc:
                 self._db.close()
                 raise FixityError(path, _unusable(exc)) from None
@@ -231,11 +251,16 @@ class Ledger:
                 self._db.close()
                 raise
 
-    @_timed
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.close()
-        self._db.close()
+        with self._clocked(), self._guarded():
+            try:
+                self._settle()
+            finally:
+                if self._writer is not None:
+                    self._writer.shutdown()
+                if self._checkpointer is not None:
+                    self._checkpointer.close()
+                self._db.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -258,8 +283,18 @@ class Ledger:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Make the ledger calls inside one transaction: committed together, or not at all."""
-        with self._clocked(), self._guarded(), self._write():
-            yield
+        with self._clocked(), self._guarded():
+            self._settle()
+            with self._write():
+                yield
+
+    def _settle(self) -> None:
+        """Wait until the writes handed to the writer thread are committed; raise what stopped them."""
+        behind, self._behind = self._behind, []
+        # Every one finished before anything is raised: none may still use the connection after.
+        failed = [error for error in [write.exception() for write in behind] if error is not None]
+        if failed:
+            raise failed[0]
 
     @contextmanager
     def _guarded(self) -> Iterator[None]:
@@ -295,12 +330,12 @@ class Ledger:
     def _version(self, db: sqlite3.Connection) -> int | None:
         """The ledger's schema version, None for an empty database; FixityError for anything else that
         is not a ledger this version can read. Only reads."""
-        if db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None:
+        if db.execute(sql.ANY_SCHEMA_OBJECT).fetchone() is None:
             return None
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {name for (name,) in db.execute(sql.TABLE_NAMES)}
         if "schema_version" not in tables:
             raise FixityError(self.path, "not a fixity ledger: a database with other tables (left unchanged)")
-        rows = db.execute("SELECT version FROM schema_version LIMIT 2").fetchall()
+        rows = db.execute(sql.SCHEMA_VERSIONS).fetchall()
         if len(rows) != 1 or type(rows[0][0]) is not int or rows[0][0] < 1:
             held = ", ".join(_shown(value) for (value,) in rows) or "no row"
             raise FixityError(
@@ -322,21 +357,17 @@ class Ledger:
 
     @_timed
     def bags(self) -> list[BagRecord]:
-        rows = self._db.execute(f"SELECT {_BAG_COLUMNS} FROM bags ORDER BY id").fetchall()
+        rows = self._db.execute(sql.ALL_BAGS).fetchall()
         return [_bag(row) for row in rows]
 
     @_timed
     def find(self, bag: str) -> list[BagRecord]:
         """Bags whose path (as given or resolved) or identity is `bag`."""
         rows = self._db.execute(
-            f"SELECT {_BAG_COLUMNS} FROM bags WHERE path IN (?, ?) ORDER BY id",
-            (_stored(bag), _stored(str(Path(bag).resolve()))),
+            sql.BAGS_AT_PATHS, (_stored(bag), _stored(str(Path(bag).resolve())))
         ).fetchall()
         if not rows:
-            rows = self._db.execute(
-                f"SELECT {_BAG_COLUMNS} FROM bags WHERE identity = ? ORDER BY id",
-                (_stored(bag),),
-            ).fetchall()
+            rows = self._db.execute(sql.BAGS_WITH_IDENTITY, (_stored(bag),)).fetchall()
         found = [_bag(row) for row in rows]
         for record in found:  # shown whole by `history`; a run decodes anchors in the workers
             if record.anchor is not None:
@@ -347,10 +378,7 @@ class Ledger:
     def events(self, bag_ids: Iterable[int]) -> list[Event]:
         """Every check of the bags, oldest first."""
         ids = list(bag_ids)
-        marks = ",".join("?" * len(ids))
-        rows = self._db.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE bag IN ({marks}) ORDER BY started, id", ids
-        ).fetchall()
+        rows = self._db.execute(sql.EVENTS_OF_BAGS.format(marks=sql.in_list(len(ids))), ids).fetchall()
         return _events(rows)
 
     @_timed
@@ -359,12 +387,7 @@ class Ledger:
         ids = list(bag_ids)
         if not ids:
             return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._db.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE id IN"
-            f" (SELECT MAX(id) FROM events WHERE bag IN ({marks}) GROUP BY bag)",
-            ids,
-        ).fetchall()
+        rows = self._db.execute(sql.LATEST_EVENT_OF_BAGS.format(marks=sql.in_list(len(ids))), ids).fetchall()
         return {event.bag_id: event for event in _events(rows)}
 
     @_timed
@@ -372,10 +395,7 @@ class Ledger:
         """Checks per UTC hour (``YYYY-MM-DDTHH``) and outcome, oldest first: counted by the database, so
         that a history of years is never loaded whole; hours, so that a report can show one day's runs
         and put them in the site's time zone."""
-        rows = self._db.execute(
-            "SELECT substr(ended, 1, 13) AS hour, outcome, COUNT(*) FROM events GROUP BY hour, outcome"
-            " ORDER BY hour"
-        )
+        rows = self._db.execute(sql.CHECKS_PER_HOUR)
         hours: dict[str, dict[str, int]] = {}
         for hour, outcome, count in rows:
             if not _is_hour(hour) or outcome not in OUTCOMES:
@@ -388,18 +408,14 @@ class Ledger:
         """Paths found to hold no bag, with the (size, modification time in ns) they had then."""
         if "not_bags" not in self._tables:
             return {}  # a ledger of version 1 read without upgrading it
-        rows = self._db.execute("SELECT path, size, modified_ns FROM not_bags")
+        rows = self._db.execute(sql.NOT_BAGS)
         return {_text(path): (size, modified) for path, size, modified in rows}
 
     @_timed
     def attention(self, overdue_before: str | None = None) -> list[BagRecord]:
         """The bags failing or in error and, when `overdue_before` is given, those never checked or last
         checked before it; without reading the others."""
-        rows = self._db.execute(
-            f"SELECT {_BAG_COLUMNS} FROM bags WHERE status = 'fail' OR status = 'error'"
-            " OR (?1 IS NOT NULL AND (last_checked_at IS NULL OR last_checked_at < ?1)) ORDER BY id",
-            (overdue_before,),
-        ).fetchall()
+        rows = self._db.execute(sql.BAGS_NEEDING_ATTENTION, (overdue_before,)).fetchall()
         return [_bag(row) for row in rows]
 
     @_timed
@@ -410,8 +426,7 @@ class Ledger:
         if bag.anchor is None:
             return []
         rows = self._db.execute(
-            f"SELECT {_BAG_COLUMNS} FROM bags WHERE identity IS ? AND anchor = ? AND id != ? ORDER BY id",
-            (_stored_or_none(bag.identity), bag.anchor.text, bag.id),
+            sql.REPLICAS_OF_BAG, (_stored_or_none(bag.identity), bag.anchor.text, bag.id)
         ).fetchall()
         return [_bag(row) for row in rows]
 
@@ -423,12 +438,7 @@ class Ledger:
         ids = list(bag_ids)
         if not ids:
             return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._db.execute(
-            f"SELECT bag, MIN(ended) FROM events AS e WHERE bag IN ({marks}) AND id > COALESCE("
-            "(SELECT MAX(id) FROM events WHERE bag = e.bag AND outcome = 'pass'), 0) GROUP BY bag",
-            ids,
-        )
+        rows = self._db.execute(sql.FAILING_SINCE.format(marks=sql.in_list(len(ids))), ids)
         since = {}
         for bag, ended in rows:
             if not _is_time(ended):
@@ -442,12 +452,7 @@ class Ledger:
         if "repairs" not in self._tables:
             return []  # a ledger of an earlier version read without upgrading it
         ids = list(bag_ids)
-        marks = ",".join("?" * len(ids))
-        rows = self._db.execute(
-            "SELECT id, bag, started, ended, source, files, outcome, detail, agent FROM repairs"
-            f" WHERE bag IN ({marks}) ORDER BY started, id",
-            ids,
-        ).fetchall()
+        rows = self._db.execute(sql.REPAIRS_OF_BAGS.format(marks=sql.in_list(len(ids))), ids).fetchall()
         repairs = []
         for id, bag, started, ended, source, files, outcome, detail, agent in rows:
             try:
@@ -473,9 +478,7 @@ class Ledger:
 
     @_timed
     def moves(self, bag_id: int) -> list[Move]:
-        rows = self._db.execute(
-            "SELECT bag, from_path, to_path, at FROM moves WHERE bag = ? ORDER BY id", (bag_id,)
-        )
+        rows = self._db.execute(sql.MOVES_OF_BAG, (bag_id,))
         return [Move(bag, _text(old), _text(new), at) for bag, old, new, at in rows]
 
     # -- writing ---------------------------------------------------------------------------------------
@@ -487,15 +490,12 @@ class Ledger:
         bags entered, in order (a path another run entered meanwhile is left to it): a first run then
         reads its thousands of bags from the ledger once, not twice."""
         with self._write() as db:
-            (last,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM bags").fetchone()
-            db.executemany(
-                "INSERT OR IGNORE INTO bags (path, kind, anchor, registered_at) VALUES (?, ?, 'null', ?)",
-                [(_stored(path), kind, now) for path, kind in found],
-            )
+            (last,) = db.execute(sql.LAST_BAG_ID).fetchone()
+            db.executemany(sql.ENTER_FOUND_BAG, [(_stored(path), kind, now) for path, kind in found])
             # A path remembered as no bag is entered again once it changed: it may be one now.
-            db.execute("DELETE FROM not_bags WHERE path IN (SELECT path FROM bags)")
+            db.execute(sql.FORGET_NOT_BAGS_ENTERED)
             # New rows take ids above the largest, and the write lock kept other runs from adding any.
-            rows = db.execute(f"SELECT {_BAG_COLUMNS} FROM bags WHERE id > ? ORDER BY id", (last,))
+            rows = db.execute(sql.BAGS_AFTER_ID, (last,))
             return [_bag(row) for row in rows.fetchall()]
 
     @_timed
@@ -524,20 +524,22 @@ class Ledger:
 
         The second condition stops a run from re-checking a bag that a concurrent run finished meanwhile.
         """
+        return self._claim(bag_ids, owner, now, until, not_checked_since)
+
+    def _claim(
+        self, bag_ids: Sequence[int], owner: str, now: str, until: str, not_checked_since: str
+    ) -> set[int]:
         if not bag_ids:
             return set()
         with self._write() as db:
-            marks = ",".join("?" * len(bag_ids))
-            due = f"id IN ({marks}) AND (last_checked_at IS NULL OR last_checked_at < ?)"
+            marks = sql.in_list(len(bag_ids))
             claimed = db.execute(
-                f"UPDATE bags SET claimed_by = ?, claimed_until = ? WHERE {due}"
-                " AND (claimed_by IS NULL OR claimed_until < ?)",
-                (owner, until, *bag_ids, not_checked_since, now),
+                sql.CLAIM_FREE_BAGS.format(marks=marks), (owner, until, *bag_ids, not_checked_since, now)
             ).rowcount
             if claimed == len(bag_ids):
                 return set(bag_ids)  # the common case: none was held or checked meanwhile
             rows = db.execute(
-                f"SELECT id, claimed_by, claimed_until FROM bags WHERE {due}", (*bag_ids, not_checked_since)
+                sql.CLAIMS_OF_DUE_BAGS.format(marks=marks), (*bag_ids, not_checked_since)
             ).fetchall()
             mine = {bag_id for bag_id, holder, lease in rows if (holder, lease) == (owner, until)}
             # Claims of a run on this host that died are taken over at once, whatever their lease.
@@ -545,10 +547,8 @@ class Ledger:
                 bag_id for bag_id, holder, _ in rows if holder not in (None, owner) and _owner_dead(holder)
             ]
             if orphaned:
-                marks = ",".join("?" * len(orphaned))
                 db.execute(
-                    f"UPDATE bags SET claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
-                    (owner, until, *orphaned),
+                    sql.TAKE_OVER_CLAIMS.format(marks=sql.in_list(len(orphaned))), (owner, until, *orphaned)
                 )
             return mine | set(orphaned)
 
@@ -556,6 +556,58 @@ class Ledger:
     def record(self, checks: Sequence[Recording], owner: str, *, agent: str, now: str) -> None:
         """Append an event per complete check and update the bags, anchoring first-checked ones (a move
         recorded at `now` for a bag found moved); one transaction."""
+        self._record(checks, owner, agent, now)
+
+    def record_behind(self, checks: Sequence[Recording], owner: str, *, agent: str, now: str) -> None:
+        """`record` in a thread of the ledger's own, returning at once, so that the checks are committed
+        while the caller waits for other work (a run, for its workers' hashing) instead of before it.
+        The next ledger call waits for that commit first: the ledger's writes keep their order, a killed
+        run loses only these checks and those in flight, and an error met recording them is raised
+        there. Only this thread and the writer use the connection, one at a time."""
+        with self._clocked():
+            self._hand_over(partial(self._record, tuple(checks), owner, agent, now))
+
+    def claim_behind(
+        self, bag_ids: Sequence[int], owner: str, *, now: str, until: str, not_checked_since: str
+    ) -> Future[set[int]]:
+        """`claim` in the writer thread, after the writes handed to it before, returning at once: a run
+        claims the bags of its next batches while its workers hash. What was claimed is read with
+        `claimed`; until then nothing else is decided on it."""
+        with self._clocked():
+            claim = partial(self._claim, tuple(bag_ids), owner, now, until, not_checked_since)
+            return self._hand_over(claim)
+
+    @_timed
+    def claimed(self, ticket: Future[set[int]]) -> set[int]:
+        """The bags a `claim_behind` claimed, once the writes handed over are committed."""
+        return ticket.result()
+
+    def _hand_over(self, write: Callable[[], _R]) -> Future[_R]:
+        """Run `write` in the writer thread, after the writes handed to it before; the next ledger call
+        waits for them all (`_settle`)."""
+        if self._writer is None:
+            # Imported here: only a run writes behind; status, history and reports never do.
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="ledger-writer")
+        future = self._writer.submit(self._behind_write, write)
+        self._behind.append(future)
+        return future
+
+    def _behind_write(self, write: Callable[[], _R]) -> _R:
+        started = time.perf_counter()
+        try:
+            with self._guarded():
+                return write()
+        finally:
+            self.behind_seconds += time.perf_counter() - started
+
+    def _start_log(self) -> None:
+        """Write the log's first frame, if it has none: the database's user version, unchanged."""
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        self._db.execute(f"PRAGMA user_version = {int(version)}")
+
+    def _record(self, checks: Sequence[Recording], owner: str, agent: str, now: str) -> None:
         events = []
         updates = []
         # Most checks change only a bag's status and time: one statement per outcome updates them all.
@@ -586,34 +638,14 @@ class Ledger:
                 events.append(
                     (bag_id, check.started, check.ended, result.bytes_read, result.outcome, problems, agent)
                 )
-            db.executemany(
-                "INSERT INTO events (bag, started, ended, bytes, outcome, problems, agent)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                events,
-            )
+            db.executemany(sql.ADD_EVENT, events)
             # The claim is given back with the outcome.
-            release = (
-                "claimed_by = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_by END,"
-                " claimed_until = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_until END"
-            )
             for (outcome, ended), ids in unchanged.items():
                 db.execute(
-                    f"UPDATE bags SET status = ?, last_checked_at = ?, {release}"
-                    f" WHERE id IN ({','.join('?' * len(ids))})",
-                    (outcome, ended, owner, owner, *ids),
+                    sql.RECORD_UNCHANGED_BAGS.format(marks=sql.in_list(len(ids))),
+                    (outcome, ended, owner, *ids),
                 )
-            # After a first check, also the anchor; a gone bag read 0 bytes: the size known from before
-            # stays for --max-bytes planning.
-            db.executemany(
-                "UPDATE bags SET status = ?1, last_checked_at = ?2, size = COALESCE(NULLIF(?3, 0), size),"
-                " claimed_by = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_by END,"
-                " claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END,"
-                " identity = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?6"
-                " ELSE identity END,"
-                " anchor = CASE WHEN ?5 IS NOT NULL AND anchor = 'null' THEN ?5 ELSE anchor END"
-                " WHERE id = ?7",
-                updates,
-            )
+            db.executemany(sql.RECORD_CHECKED_BAG, updates)
 
     @_timed
     def record_repair(
@@ -630,8 +662,7 @@ class Ledger:
     ) -> None:
         with self._write() as db:
             db.execute(
-                "INSERT INTO repairs (bag, started, ended, source, files, outcome, detail, agent)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                sql.ADD_REPAIR,
                 (
                     bag_id,
                     started,
@@ -648,23 +679,18 @@ class Ledger:
     def release(self, owner: str) -> None:
         """Give back the claims of `owner` that it did not complete (a run stopping early)."""
         with self._write() as db:
-            db.execute(
-                "UPDATE bags SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?", (owner,)
-            )
+            db.execute(sql.RELEASE_CLAIMS_OF_OWNER, (owner,))
 
 
 def _anchor(db: sqlite3.Connection, bag: NewBag, now: str) -> bool:
     """Anchor the bag entered at `bag.path` (or add it); False when it is anchored already."""
     cursor = db.execute(
-        "UPDATE bags SET identity = ?, anchor = ?, size = COALESCE(size, ?)"
-        " WHERE path = ? AND anchor = 'null'",
-        (_stored_or_none(bag.identity), bag.anchor.text, bag.size, _stored(bag.path)),
+        sql.ANCHOR_ENTERED_BAG, (_stored_or_none(bag.identity), bag.anchor.text, bag.size, _stored(bag.path))
     )
     if cursor.rowcount:
         return True
     cursor = db.execute(
-        "INSERT OR IGNORE INTO bags (identity, path, kind, anchor, registered_at, size)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        sql.ADD_ANCHORED_BAG,
         (_stored_or_none(bag.identity), _stored(bag.path), bag.kind, bag.anchor.text, now, bag.size),
     )
     return cursor.rowcount > 0
@@ -675,30 +701,25 @@ def _forget(db: sqlite3.Connection, path: str, found: NotABag, now: str) -> None
 
     Events of such an entry (a ledger of version 1 recorded the failed reads of non-bags) go with it.
     """
-    where = "path = ? AND anchor = 'null'"
-    db.execute(f"DELETE FROM events WHERE bag IN (SELECT id FROM bags WHERE {where})", (_stored(path),))
-    db.execute(f"DELETE FROM bags WHERE {where}", (_stored(path),))
+    db.execute(sql.FORGET_EVENTS_OF_ENTRY, (_stored(path),))
+    db.execute(sql.FORGET_ENTRY, (_stored(path),))
     db.execute(
-        "INSERT OR REPLACE INTO not_bags (path, size, modified_ns, reason, found_at) VALUES (?, ?, ?, ?, ?)",
-        (_stored(path), found.size, found.modified_ns, _stored(found.reason), now),
+        sql.REMEMBER_NOT_BAG, (_stored(path), found.size, found.modified_ns, _stored(found.reason), now)
     )
 
 
 def _move(db: sqlite3.Connection, bag_id: int, new_path: str, now: str) -> int | None:
     """Record that bag `bag_id` is now at `new_path`, folding the unanchored entry made there when it
     was found into it; None when the path is taken by an anchored bag or the bag is unknown."""
-    row = db.execute("SELECT path FROM bags WHERE id = ?", (bag_id,)).fetchone()
-    taken = db.execute("SELECT id, anchor FROM bags WHERE path = ?", (_stored(new_path),)).fetchone()
+    row = db.execute(sql.PATH_OF_BAG, (bag_id,)).fetchone()
+    taken = db.execute(sql.BAG_AT_PATH, (_stored(new_path),)).fetchone()
     if row is None or (taken is not None and taken[1] != "null"):
         return None
     if taken is not None:
-        db.execute("UPDATE events SET bag = ? WHERE bag = ?", (bag_id, taken[0]))
-        db.execute("DELETE FROM bags WHERE id = ?", (taken[0],))
-    db.execute("UPDATE bags SET path = ? WHERE id = ?", (_stored(new_path), bag_id))
-    db.execute(
-        "INSERT INTO moves (bag, from_path, to_path, at) VALUES (?, ?, ?, ?)",
-        (bag_id, row[0], _stored(new_path), now),  # the old path as stored
-    )
+        db.execute(sql.HAND_EVENTS_TO_BAG, (bag_id, taken[0]))
+        db.execute(sql.DELETE_BAG, (taken[0],))
+    db.execute(sql.SET_PATH_OF_BAG, (_stored(new_path), bag_id))
+    db.execute(sql.ADD_MOVE, (bag_id, row[0], _stored(new_path), now))  # the old path as stored
     return bag_id
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from preservation.display import shown
 from preservation.fixity import chart
+from preservation.fixity.defaults import DEFAULT_ZONE as DEFAULT_ZONE
 from preservation.fixity.model import OUTCOMES, BagRecord, Event, format_time, parse_time
 from preservation.validate.findings import message, words
 
@@ -82,7 +83,6 @@ def render_text(summary: StatusSummary, language: str = "en") -> str:
     return "\n".join(f"{label + ':':<{width}}{value}" for label, value in rows)
 
 
-DEFAULT_ZONE = "Europe/Berlin"
 _STATE_COLOURS = {
     "fail": ("#c62828", "#fff"),
     "error": ("#ef6c00", "#fff"),

@@ -1,8 +1,10 @@
 """Run checks on a local process pool or a Dask cluster; only this coordinating process writes the ledger.
 
-Workers read and hash and return a picklable `CheckResult`; each result is committed as it arrives. Bags
-are claimed just before they are dispatched, a few per worker, so that a concurrent or later run finds the
-rest unclaimed and a time budget stops dispatching promptly.
+Workers read and hash and return a picklable `CheckResult`; each result is committed as it arrives, by the
+ledger's writer thread while the workers hash the next batches (`Ledger.record_behind`). Bags are claimed
+shortly before they are dispatched, a few per worker (one batch per worker ahead, claimed by the writer
+thread too), so that a concurrent or later run finds the rest unclaimed and a time budget stops
+dispatching promptly.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from preservation.fixity.check import check_bags
@@ -200,6 +203,15 @@ class _Progress:
     moved: list[tuple[int, str]] = field(default_factory=list)
     not_bags: list[tuple[str, str]] = field(default_factory=list)
 
+    def dispatch(self) -> Dispatch:
+        return Dispatch(
+            tuple(self.checked),
+            tuple(self.not_checked),
+            self.registered,
+            tuple(self.moved),
+            tuple(self.not_bags),
+        )
+
 
 def run_checks(
     ledger: Ledger,
@@ -224,62 +236,160 @@ def run_checks(
     pending = deque(due)
     retried: set[int] = set()
     in_flight: dict[Any, tuple[str, dict[int, BagRecord]]] = {}
+    ready: deque[_Ahead] = deque()
     finished: list[Recording] = []
+    handed: list[Recording] = []  # to the ledger's writer thread: told once the next call committed them
     done = _Progress()
+    claim = partial(_claim, ledger, owner=owner, not_checked_since=not_checked_since)
+    claim_behind = partial(_claim_behind, ledger, owner=owner, not_checked_since=not_checked_since)
     try:
         while True:
-            if pending and deadline is not None and clock() >= deadline:
-                done.not_checked += [bag for bag in pending if bag.id not in retried]
-                # Retries are few and already claimed: they are made, and their outcome recorded.
-                pending = deque(bag for bag in pending if bag.id in retried)
-            # Sized on what is left: batches shrink towards the end, so no worker idles while another
-            # still works through a large last batch.
-            batches: list[list[BagRecord]] = []
-            while pending and len(in_flight) + len(batches) < pool.depth:
-                batches.append(next_batch(pending, batch_size(len(pending), pool)))
+            if (pending or ready) and deadline is not None and clock() >= deadline:
+                pending = _past_deadline(pending, ready, retried, done)
+            room = pool.depth - len(in_flight)
+            taken = [ready.popleft() for _ in range(min(room, len(ready)))]
+            batches = _next_batches(pending, room - len(taken), pool)
             now = clock()
-            # The checks just finished are committed with the claim of the bags that replace them.
-            with ledger.transaction():
-                if finished:
-                    ledger.record(finished, owner, agent=agent, now=registered_at)
-                claimed = ledger.claim(
-                    [bag.id for batch in batches for bag in batch if bag.id not in retried],
-                    owner,
-                    now=format_time(now),
-                    until=format_time(now + LEASE),
-                    not_checked_since=not_checked_since,
-                )
-            claimed |= {bag.id for batch in batches for bag in batch if bag.id in retried}
-            for recording in finished:
-                _tally(recording, done, on_checked)
-            finished = []
-            for batch in batches:
-                mine = {bag.id: bag for bag in batch if bag.id in claimed}
-                done.not_checked += [bag for bag in batch if bag.id not in claimed]
-                tasks = tuple(CheckTask(bag.id, bag.path, bag.anchor) for bag in mine.values())
-                if tasks:
-                    in_flight[pool.submit(check_bags, tasks)] = (format_time(now), mine)
+            # Batches claimed ahead, and claimed now those that were not (the first, or when several
+            # tasks finished at once); the checks handed over before are committed once this returns.
+            claimed = claim(batches, retried, now) | {
+                bag_id for ahead in taken for bag_id in _ours(ledger, ahead, retried)
+            }
+            _tally(handed, done, on_checked)
+            for batch in [*(ahead.batch for ahead in taken), *batches]:
+                _submit(pool, batch, claimed, format_time(now), in_flight, done)
+            # The ledger's writer thread commits the checks just finished and claims the next batches
+            # while the workers hash those just dispatched.
+            if finished:
+                ledger.record_behind(finished, owner, agent=agent, now=registered_at)
+            handed, finished = finished, []
+            # So many batches claimed ahead that a round in which every worker finished needs no wait.
+            ready += [
+                claim_behind(b, retried, now) for b in _next_batches(pending, pool.width - len(ready), pool)
+            ]
             if not in_flight:
-                if pending:
+                if pending or ready:
                     continue  # every bag of these batches was claimed by another run
                 break
-            # Everything finished meanwhile goes into one transaction.
-            results = [(future, *in_flight.pop(future)) for future in pool.wait_first(in_flight)]
-            ended = format_time(clock())
-            finished = []
-            for future, started, bags in results:
-                for result in future.result():
-                    bag = bags[result.bag_id]
-                    if _retry(result) and bag.id not in retried:
-                        retried.add(bag.id)
-                        pending.append(bag)
-                        continue
-                    finished.append(_recording(result, started, ended, bag, registrar))
+            finished = _finished(pool, in_flight, clock, (pending, retried), registrar)
     finally:
-        ledger.release(owner)
-    return Dispatch(
-        tuple(done.checked), tuple(done.not_checked), done.registered, tuple(done.moved), tuple(done.not_bags)
+        ledger.release(owner)  # once the writes handed over are committed
+    _tally(handed, done, on_checked)
+    return done.dispatch()
+
+
+def _past_deadline(
+    pending: deque[BagRecord], ready: deque[_Ahead], retried: set[int], done: _Progress
+) -> deque[BagRecord]:
+    """What is left to check once the time budget ran out: the retries, few and claimed already (their
+    outcome is recorded); the other bags, those claimed ahead included, are not checked."""
+    pending.extendleft(reversed([bag for ahead in ready for bag in ahead.batch]))
+    ready.clear()  # their claims are given back with the rest at the end
+    done.not_checked += [bag for bag in pending if bag.id not in retried]
+    return deque(bag for bag in pending if bag.id in retried)
+
+
+def _submit(
+    pool: Pool,
+    batch: Sequence[BagRecord],
+    claimed: set[int],
+    started: str,
+    in_flight: dict[Any, tuple[str, dict[int, BagRecord]]],
+    done: _Progress,
+) -> None:
+    """Hand the bags of `batch` this run claimed to the pool as one task; the others are not checked."""
+    mine = {bag.id: bag for bag in batch if bag.id in claimed}
+    done.not_checked += [bag for bag in batch if bag.id not in claimed]
+    tasks = tuple(CheckTask(bag.id, bag.path, bag.anchor) for bag in mine.values())
+    if tasks:
+        in_flight[pool.submit(check_bags, tasks)] = (started, mine)
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """A batch whose bags the ledger's writer thread claims while the workers hash earlier ones."""
+
+    batch: list[BagRecord]
+    ticket: Future[set[int]]
+
+
+def _claim_behind(
+    ledger: Ledger,
+    batch: list[BagRecord],
+    retried: set[int],
+    now: datetime,
+    *,
+    owner: str,
+    not_checked_since: str,
+) -> _Ahead:
+    """`batch`, its claim handed to the ledger's writer thread (retries are claimed already)."""
+    ticket = ledger.claim_behind(
+        [bag.id for bag in batch if bag.id not in retried],
+        owner,
+        now=format_time(now),
+        until=format_time(now + LEASE),
+        not_checked_since=not_checked_since,
     )
+    return _Ahead(batch, ticket)
+
+
+def _ours(ledger: Ledger, ahead: _Ahead, retried: set[int]) -> set[int]:
+    """The bags of a batch claimed ahead that this run checks: those claimed, and its retries."""
+    return ledger.claimed(ahead.ticket) | {bag.id for bag in ahead.batch if bag.id in retried}
+
+
+def _next_batches(pending: deque[BagRecord], room: int, pool: Pool) -> list[list[BagRecord]]:
+    """Up to `room` batches, sized on what is left: batches shrink towards the end, so no worker idles
+    while another still works through a large last batch."""
+    batches: list[list[BagRecord]] = []
+    while pending and len(batches) < room:
+        batches.append(next_batch(pending, batch_size(len(pending), pool)))
+    return batches
+
+
+def _claim(
+    ledger: Ledger,
+    batches: Sequence[Sequence[BagRecord]],
+    retried: set[int],
+    now: datetime,
+    *,
+    owner: str,
+    not_checked_since: str,
+) -> set[int]:
+    """The bags of `batches` this run checks: those it claims now, and its retries, claimed already."""
+    ids = [bag.id for batch in batches for bag in batch]
+    claimed = ledger.claim(
+        [bag_id for bag_id in ids if bag_id not in retried],
+        owner,
+        now=format_time(now),
+        until=format_time(now + LEASE),
+        not_checked_since=not_checked_since,
+    )
+    return claimed | {bag_id for bag_id in ids if bag_id in retried}
+
+
+def _finished(
+    pool: Pool,
+    in_flight: dict[Any, tuple[str, dict[int, BagRecord]]],
+    clock: Clock,
+    queue: tuple[deque[BagRecord], set[int]],
+    registrar: Registrar | None,
+) -> list[Recording]:
+    """The checks of every task finished meanwhile, to record together. A check that could not be made
+    is not among them the first time: its bag goes back to the end of `queue` (pending, retried)."""
+    pending, retried = queue
+    results = [(future, *in_flight.pop(future)) for future in pool.wait_first(in_flight)]
+    ended = format_time(clock())
+    finished = []
+    for future, started, bags in results:
+        for result in future.result():
+            bag = bags[result.bag_id]
+            if _retry(result) and bag.id not in retried:
+                retried.add(bag.id)
+                pending.append(bag)
+                continue
+            finished.append(_recording(result, started, ended, bag, registrar))
+    return finished
 
 
 def _retry(result: CheckResult) -> bool:
@@ -308,7 +418,15 @@ def _recording(
     return Recording(result, started, ended, bag.size)
 
 
-def _tally(recording: Recording, done: _Progress, on_checked: Callable[[Checked], None] | None) -> None:
+def _tally(
+    recordings: Sequence[Recording], done: _Progress, on_checked: Callable[[Checked], None] | None
+) -> None:
+    """Count the checks just committed, and tell `on_checked` of each."""
+    for recording in recordings:
+        _tally_one(recording, done, on_checked)
+
+
+def _tally_one(recording: Recording, done: _Progress, on_checked: Callable[[Checked], None] | None) -> None:
     if isinstance(recording.first, NotABag):
         done.not_bags.append((recording.result.path, recording.first.reason))
         return  # no bag, so no check of one

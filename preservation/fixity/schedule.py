@@ -6,10 +6,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from preservation.fixity.defaults import DEFAULT_PERIOD as DEFAULT_PERIOD
 from preservation.fixity.model import BagRecord, format_time
-
-DEFAULT_PERIOD = timedelta(days=90)
-"""A bag is due when its last check is older than this (also what `status` counts as overdue)."""
 
 
 @dataclass(frozen=True)

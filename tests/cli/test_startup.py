@@ -103,3 +103,35 @@ def test_validating_a_plain_bag_loads_only_what_such_a_bag_needs(tmp_path):
     assert {m for m in loaded if m.startswith("preservation.cli.") and m.endswith("_cmd")} == {
         "preservation.cli.validate_cmd"
     }
+
+
+def test_fixity_help_loads_none_of_fixity_s_work(tmp_path):
+    # Parsing fixity's options needs its defaults only: not the ledger's model, the HTML report, the time
+    # zone database or the bag locator, each loaded by the action that uses it.
+    for argv in (["fixity", "--help"], ["fixity", "run", "--help"], ["fixity", "status", "--help"]):
+        done, loaded = modules_after(argv, tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert {m for m in loaded if m.startswith("preservation.fixity.")} == {"preservation.fixity.defaults"}
+        assert loaded.isdisjoint({"zoneinfo", "html", "sqlite3", "preservation.bagit.locate"}), argv
+
+
+def test_a_fixity_run_without_report_or_mail_loads_no_report_and_no_time_zones(tmp_path):
+    (tmp_path / "bags").mkdir()
+    ledger = tmp_path / "ledger.sqlite"
+    done, loaded = modules_after(["fixity", "run", str(tmp_path / "bags"), "--ledger", str(ledger)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert loaded.isdisjoint({"zoneinfo", "html", "preservation.fixity.report", "preservation.fixity.chart"})
+
+
+def test_fixity_s_defaults_are_the_library_s(tmp_path):
+    # The defaults live apart from the modules using them (so that --help loads neither); the ones the
+    # command line applies are the library's.
+    from datetime import timedelta
+
+    from preservation.cli import build_parser
+    from preservation.fixity import report, schedule
+
+    args = build_parser().parse_args(["fixity", "run", str(tmp_path), "--ledger", str(tmp_path / "l")])
+    assert args.older_than == schedule.DEFAULT_PERIOD == timedelta(days=90)
+    assert args.timezone is None  # the library's zone, report.DEFAULT_ZONE, loaded when times are given
+    assert report.DEFAULT_ZONE == "Europe/Berlin"

@@ -94,7 +94,9 @@ def test_exception_mid_run_keeps_completed_checks(
 ) -> None:
     make_bags(tmp_path / "root", 6)
     ledger = tmp_path / "l.sqlite"
-    real_record = Ledger.record
+    # Where every recording of checks is written, whether the run waits for it or hands it to the
+    # ledger's writer thread: an error there reaches the run at its next ledger call.
+    real_record = Ledger._record
     calls = []
 
     def record(self: Ledger, *args: object, **kwargs: object) -> None:
@@ -103,7 +105,7 @@ def test_exception_mid_run_keeps_completed_checks(
             raise RuntimeError("power cut")
         real_record(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Ledger, "record", record)
+    monkeypatch.setattr(Ledger, "_record", record)
     with pytest.raises(RuntimeError):
         api.run_fixity([tmp_path / "root"], ledger, clock=clock, jobs=1)
     monkeypatch.undo()

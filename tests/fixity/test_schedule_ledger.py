@@ -7,6 +7,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -15,8 +16,8 @@ import pytest
 
 from preservation.fixity import schema
 from preservation.fixity.checkpoint import Checkpointer
-from preservation.fixity.ledger import Ledger, NewBag, new_owner
-from preservation.fixity.model import Anchor, BagRecord, FixityError, format_time
+from preservation.fixity.ledger import Ledger, NewBag, Recording, new_owner
+from preservation.fixity.model import Anchor, BagRecord, CheckResult, FixityError, format_time
 from preservation.fixity.schedule import Budget, select
 from tests.fixity.bags import T0
 
@@ -363,3 +364,55 @@ def test_a_ledger_with_background_checkpoints_leaves_no_log_behind(tmp_path: Pat
     assert not Path(f"{path}-wal").exists()
     with Ledger(path) as ledger:
         assert len(ledger.bags()) == 500
+
+
+def _check(bag: BagRecord, outcome: str, minute: int) -> Recording:
+    when = format_time(T0 + timedelta(minutes=minute))
+    return Recording(CheckResult(bag.id, bag.path, outcome, (), 10), when, when, bag.size)  # type: ignore[arg-type]
+
+
+def test_checks_recorded_behind_are_committed_by_another_thread_before_the_next_call_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A run hands its checks to the ledger's writer thread and goes on at once; whatever it asks the
+    # ledger next sees them committed, in the order they were handed over.
+    writers = []
+    release = threading.Event()
+    real = Ledger._record
+
+    def record(self: Ledger, *args: object) -> None:
+        writers.append(threading.current_thread())
+        assert release.wait(10)  # held until the caller has gone on: it did not wait for this
+        real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ledger, "_record", record)
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        ledger.register([_new("/a"), _new("/b")], [], format_time(T0))
+        a, b = ledger.bags()
+        ledger.record_behind([_check(a, "fail", 1)], new_owner(), agent="test", now=format_time(T0))
+        release.set()
+        ledger.record_behind([_check(a, "pass", 2), _check(b, "fail", 2)], "x", agent="test", now="")
+        now, until = format_time(T0), format_time(T0 + timedelta(hours=1))
+        ticket = ledger.claim_behind([a.id, b.id], "y", now=now, until=until, not_checked_since=now)
+        assert [bag.status for bag in ledger.bags()] == ["pass", "fail"]
+        # Claimed after the checks were recorded (checked since `now`: not claimed), by the writer.
+        assert ledger.claimed(ticket) == set()
+        assert ledger.claim([a.id], "z", now=now, until=until, not_checked_since=until) == {a.id}
+        assert [(e.bag_id, e.outcome) for e in ledger.events([a.id, b.id])] == [
+            (a.id, "fail"),
+            (a.id, "pass"),
+            (b.id, "fail"),
+        ]
+    assert len(writers) == 2 and threading.current_thread() not in writers  # the recordings
+
+
+def test_an_error_recording_behind_is_raised_once_by_the_next_ledger_call(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        ledger.register([_new("/a")], [], format_time(T0))
+        (bag,) = ledger.bags()
+        gone = BagRecord(bag.id + 1, None, "/gone", "directory", None, bag.registered_at, None, "pass", 1)
+        ledger.record_behind([_check(gone, "pass", 1)], new_owner(), agent="test", now=format_time(T0))
+        with pytest.raises(FixityError, match="FOREIGN KEY"):
+            ledger.bags()  # the event of a bag the ledger does not hold was refused, and nothing kept
+        assert [b.status for b in ledger.bags()] == ["unchecked"]
+        assert ledger.events([bag.id, gone.id]) == []
