@@ -15,7 +15,8 @@ The API, which `tests/validate/test_listing_model.py` holds against a plain dict
   cannot be hashed); `expected(path, index)` one of them; `lacking(path)` the manifests that do not list it.
 - `size(path)`, `sizes()`: the files found; `missing()` listed but not found, `unlisted()` found but not
   listed; `total()` their sizes summed.
-- `compare(path, digests, algorithms)`: how computed digests differ from what is listed.
+- `compare(path, digests, algorithms)`: how a file's computed digests (concatenated in the order of
+  `algorithms`, as the hashing pool returns them) differ from what is listed.
 
 How it is stored, which only this module knows: a row is the manifests' digests concatenated while every
 manifest so far lists the path with a known algorithm (the common case: one bytes object per file), then
@@ -219,24 +220,24 @@ class Listing:
         return [name for name, m in self.manifests.items() if m.index >= len(items) or items[m.index] is None]
 
     def compare(
-        self, path: str, digests: tuple[bytes, ...], algorithms: tuple[str, ...], listed: str | None = None
+        self, path: str, digests: bytes, algorithms: tuple[str, ...], listed: str | None = None
     ) -> list[Mismatch] | None:
-        """How `digests` of file `path`, computed with `algorithms` in that order, differ from what the
-        manifests list for `listed` (default: `path`); None when nothing is listed under that name. A
-        manifest whose algorithm was not computed, or that does not list the path, is not compared."""
+        """How `digests` of file `path`, computed with `algorithms` (known ones) and concatenated in that
+        order, differ from what the manifests list for `listed` (default: `path`); None when nothing is
+        listed under that name. A manifest whose algorithm was not computed, or that does not list the
+        path, is not compared."""
         row = self._rows.get(listed or path)
         if row is None:
             return None
-        if algorithms == self._algorithms and type(row) is bytes and row == b"".join(digests):
+        if type(row) is bytes and row == digests and algorithms == self._algorithms:
             return []  # the common case: one comparison for every algorithm
         items = self._items(row)
+        computed = dict(zip(algorithms, split_digests(digests, algorithms), strict=True))
         found = []
         for name, manifest in self.manifests.items():
-            if manifest.algorithm not in algorithms or manifest.index >= len(items):
-                continue
-            expected = items[manifest.index]
-            actual = digests[algorithms.index(manifest.algorithm)]
-            if expected and expected != actual:
+            actual = computed.get(manifest.algorithm)
+            expected = items[manifest.index] if manifest.index < len(items) else None
+            if actual is not None and expected and expected != actual:
                 found.append(Mismatch(path, name, expected, actual))
         return found
 
@@ -287,6 +288,16 @@ class Listing:
         if len(row) not in offsets:
             row = row[:-SIZE]
         return tuple(row[offsets[i] : offsets[i + 1]] for i in range(offsets.index(len(row))))
+
+
+def split_digests(digests: bytes, algorithms: tuple[str, ...]) -> tuple[bytes, ...]:
+    """Concatenated raw digests of `algorithms` (known ones), one per algorithm."""
+    parts, start = [], 0
+    for algorithm in algorithms:
+        end = start + DIGEST_LENGTHS[algorithm] // 2
+        parts.append(digests[start:end])
+        start = end
+    return tuple(parts)
 
 
 class PayloadSizes(Mapping[str, int]):

@@ -30,7 +30,7 @@ from preservation.hashing import ALGORITHMS, Digests, hash_stream
 from preservation.validate.context import DC, INFO_FILES, METS, NOTICE, BagContext, bag_context
 from preservation.validate.hashpool import INLINE_FILES, LocalHasher, start_pool
 from preservation.validate.hashpool import Result as HashResult
-from preservation.validate.listing import Listing, Mismatch, PayloadSizes
+from preservation.validate.listing import Listing, Mismatch, PayloadSizes, split_digests
 
 if TYPE_CHECKING:  # annotations: a pool (multiprocessing, ~10 ms) and a profile are needed by some bags only
     from concurrent.futures import ProcessPoolExecutor
@@ -99,7 +99,7 @@ class Scan:
     ) -> list[Mismatch] | None:
         """How `digests` (in `algorithms` order) differ from what the manifests list for `listed` (default:
         `path`); None when nothing is listed under that name."""
-        return self.listing.compare(path, digests, self.algorithms, listed)
+        return self.listing.compare(path, b"".join(digests), self.algorithms, listed)
 
 
 class _HashingReader:
@@ -301,7 +301,8 @@ class _Scanner:
             result.algorithms = tuple(dict.fromkeys(known)) or ALGORITHMS
             self._hasher = LocalHasher(result.algorithms, self.jobs, pool=self._pool)
         if local_path is not None:
-            self._record(self._hasher.add(path, local_path, size))
+            if done := self._hasher.add(path, local_path, size):
+                self._record(done)
         else:
             assert entry is not None
             self._record([_hash_payload(entry, result.algorithms)])
@@ -317,10 +318,10 @@ class _Scanner:
             if error is not None:
                 result.unreadable[path] = error
             elif digests is not None:
-                found = result.compare(path, digests)
+                found = result.listing.compare(path, digests, result.algorithms)
                 if found is None:
-                    result.unlisted[path] = digests
-                else:
+                    result.unlisted[path] = split_digests(digests, result.algorithms)
+                elif found:
                     result.mismatches += found
             result.listing.record(path, size)
 
@@ -392,7 +393,7 @@ def _hash_payload(entry: Entry, algorithms: tuple[str, ...]) -> HashResult:
             digests = hash_stream(stream, algorithms, size_hint=entry.size)
     except read_errors() as exc:
         return entry.path, entry.size, None, _reason(exc)
-    return entry.path, digests.size, tuple(bytes.fromhex(digests.values[n]) for n in algorithms), None
+    return entry.path, digests.size, bytes.fromhex("".join(digests.values[n] for n in algorithms)), None
 
 
 def _reason(exc: BaseException) -> str:

@@ -202,7 +202,7 @@ class ListingMachine(RuleBasedStateMachine):
                         and m.entries.get(path)
                         and m.entries[path] != computed[algorithms.index(m.algorithm)]
                     ]
-                assert self.listing.compare(path, computed, algorithms) == expected
+                assert self.listing.compare(path, b"".join(computed), algorithms) == expected
 
 
 ListingMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=12, deadline=None)
