@@ -124,7 +124,11 @@ class LocalHasher:
 
     algorithms: tuple[str, ...]
     jobs: int = 1
-    _seen: int = 0
+    added: int = 0
+    """Files added so far."""
+    holding: bool = False
+    """While set, `add` returns nothing and keeps every batch in flight, however many: the caller cannot
+    take results yet (and bounds how many files it adds meanwhile)."""
     _rels: list[str] = field(default_factory=list)
     _paths: list[str] = field(default_factory=list)
     pool: ProcessPoolExecutor | None = None
@@ -137,15 +141,15 @@ class LocalHasher:
     def add(self, rel: str, path: str, size: int) -> list[Result]:
         """Hash file `rel` at `path` (`size` < 0: unknown); the results ready now, mostly none (a list,
         not a generator: this runs once per file in the validating process)."""
-        self._seen += 1
+        self.added += 1
         # A pool started early (a long manifest) takes every file: its workers would idle meanwhile.
-        if self.jobs <= 1 or (self.pool is None and self._seen <= INLINE_FILES):
+        if self.jobs <= 1 or (self.pool is None and self.added <= INLINE_FILES):
             return [hash_local(rel, path, size, self.algorithms)]
         self._rels.append(rel)
         self._paths.append(path)
         if len(self._paths) >= BATCH:
             self._submit()
-        if len(self._pending) > 2 * self.jobs:  # back-pressure: keep a few batches in flight, not the bag
+        if len(self._pending) > 2 * self.jobs and not self.holding:  # a few batches in flight, not the bag
             return self._done()
         return []
 

@@ -28,7 +28,7 @@ from preservation.bagit.parse import (
 from preservation.bagit.reader import BagReader, DirectoryBag, Entry, Kind, read_errors
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
 from preservation.validate.context import DC, INFO_FILES, METS, NOTICE, BagContext, bag_context
-from preservation.validate.hashpool import INLINE_FILES, LocalHasher, start_pool
+from preservation.validate.hashpool import BATCH, INLINE_FILES, LocalHasher, start_pool
 from preservation.validate.hashpool import Result as HashResult
 from preservation.validate.listing import Listing, Mismatch, PayloadSizes, split_digests
 
@@ -48,6 +48,10 @@ CHUNK = 1 << 20
 EARLY_POOL_BYTES = INLINE_FILES * 128
 """A payload manifest this long lists more files than are hashed inline (a line is ~100-200 bytes), so the
 worker pool will be needed: it is started before the manifest is read (see `hashpool.start_pool`)."""
+EARLY_FILES = 64 * BATCH
+"""With a pool started early, the payload files handed to it before the manifests are parsed: the workers
+hash them while this process parses (they would otherwise wait for it). Their results wait in the pool
+until the manifests are merged, so that each is compared as it is taken."""
 
 
 class TagFile(NamedTuple):
@@ -60,6 +64,10 @@ class TagFile(NamedTuple):
     error: str | None = None
     oversize: bool = False
     """Larger than the tag-file limit of the run, and so not parsed (only ever for a file a check reads)."""
+
+
+_DEFERRED = TagFile(None, None, "not read yet")
+"""A payload manifest's place in `Scan.tags` (the walk's order) until it is read (`EARLY_FILES`)."""
 
 
 class Scan:
@@ -172,6 +180,9 @@ class _Scanner:
         self._hasher: LocalHasher | None = None
         self._pool: ProcessPoolExecutor | None = None
         """Started early for a large bag folder; handed to `_hasher`, which shuts it down."""
+        self._deferred: list[tuple[Entry, str]] = []
+        """Payload manifests of a bag folder with a pool started early, and their algorithms: read once
+        `EARLY_FILES` payload files are with the pool."""
 
     def tag(self, entry: Entry) -> None:
         path = entry.path
@@ -193,12 +204,11 @@ class _Scanner:
         if found is not None and not found[0] and declaration is not None:
             if self._wants_pool(entry):
                 self._pool = start_pool(self.jobs)
-            if path in self.result.tags:  # read beside the manifest before it
+            if self._pool is not None and self.root is not None and self._hasher is None:
+                self._deferred.append((entry, found[1]))
+                self.result.tags.setdefault(path, _DEFERRED)
                 return
-            partner = self._partner(entry, found[1])
-            if partner is not None and self._stream_pair(entry, found[1], partner):
-                return
-            self.result.tags[path] = _guarded(entry, lambda s: self._stream_manifest(path, found[1], s))
+            self._manifest(entry, found[1])
             return
         kept = path in READ_TAG_FILES or found is not None
         tag = _guarded(entry, lambda s: _read_tag(s, self.limit, kept))
@@ -206,6 +216,21 @@ class _Scanner:
         if path == "bagit.txt" and tag.data is not None:
             self.result.declaration = parse_bagit_txt(tag.data)
             self._read_pending()
+
+    def _manifest(self, entry: Entry, algorithm: str) -> None:
+        """A payload manifest read and merged into the listing (with the next one when both can be)."""
+        path = entry.path
+        if self.result.tags.get(path, _DEFERRED) is not _DEFERRED:  # read beside the manifest before it
+            return
+        partner = self._partner(entry, algorithm)
+        if partner is not None and self._stream_pair(entry, algorithm, partner):
+            return
+        self.result.tags[path] = _guarded(entry, lambda s: self._stream_manifest(path, algorithm, s))
+
+    def _read_deferred(self) -> None:
+        for entry, algorithm in self._deferred:
+            self._manifest(entry, algorithm)
+        self._deferred.clear()
 
     def _info(self, entry: Entry) -> None:
         """bag-info.txt parsed and hashed in one read; what is parsed past the limit is dropped."""
@@ -298,11 +323,16 @@ class _Scanner:
         if self._hasher is None:
             # Manifests seen so far decide; a tar that puts them after the payload gets every algorithm.
             known = [m.algorithm for m in result.listing.manifests.values() if m.algorithm in DIGEST_LENGTHS]
+            known += [algorithm for _, algorithm in self._deferred]  # each one known (`tag`)
             result.algorithms = tuple(dict.fromkeys(known)) or ALGORITHMS
             self._hasher = LocalHasher(result.algorithms, self.jobs, pool=self._pool)
+            self._hasher.holding = bool(self._deferred)
         if local_path is not None:
             if done := self._hasher.add(path, local_path, size):
                 self._record(done)
+            if self._deferred and self._hasher.added >= EARLY_FILES:
+                self._read_deferred()
+                self._hasher.holding = False
         else:
             assert entry is not None
             self._record([_hash_payload(entry, result.algorithms)])
@@ -327,6 +357,7 @@ class _Scanner:
 
     def finish(self) -> Scan:
         self._read_pending()  # no bagit.txt came
+        self._read_deferred()  # fewer payload files than `EARLY_FILES`
         if self._hasher is not None:
             self._record(self._hasher.finish())
         elif self._pool is not None:  # started for a payload that never came
