@@ -12,7 +12,8 @@ The API, which `tests/validate/test_listing_model.py` holds against a plain dict
 - `record(path, size)` notes a payload file found; recording a path again replaces its size.
 - `path in listing`, `iter(listing)`: the paths some manifest lists under data/.
 - `digests(path)`: one item per manifest (None: not listed there, b"": listed under an algorithm that
-  cannot be hashed); `expected(path, index)` one of them; `lacking(path)` the manifests that do not list it.
+  cannot be hashed); `expected(path, index)` one of them; `lacking(path)` the manifests that do not list it,
+  `incomplete()` each path with such manifests.
 - `size(path)`, `sizes()`: the files found; `missing()` listed but not found, `unlisted()` found but not
   listed; `total()` their sizes summed.
 - `compare(path, digests, algorithms)`: how a file's computed digests (concatenated in the order of
@@ -218,6 +219,16 @@ class Listing:
             return []  # every manifest concatenated, and this row holds all their digests: none to split
         items = self._items(row)
         return [name for name, m in self.manifests.items() if m.index >= len(items) or items[m.index] is None]
+
+    def incomplete(self) -> Iterator[tuple[str, list[str]]]:
+        """Each listed path some manifest does not list, with those manifests (`lacking`), in first-listed
+        order: one pass, in which a row that holds every manifest's digest costs one test."""
+        offsets, rows = self._offsets, self._rows
+        whole = offsets[-1] if len(offsets) == len(self.manifests) + 1 else None  # all concatenated
+        for path, row in rows.items():
+            split = whole is None or type(row) is not bytes or len(row) < whole
+            if split and (lacking := self.lacking(path)):
+                yield path, lacking
 
     def compare(
         self, path: str, digests: bytes, algorithms: tuple[str, ...], listed: str | None = None

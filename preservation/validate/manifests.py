@@ -78,8 +78,8 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
         # one manifest listing a file was enough.
         code = "payload.extra" if bag.version_1_0 else "manifest.incomplete-legacy"
         absent = set(missing).difference(renamed)
-        for path in listing:
-            if path not in absent and (lacking := listing.lacking(path)):
+        for path, lacking in listing.incomplete():
+            if path not in absent:
                 yield finding(code, renamed.get(path, path), manifests=", ".join(lacking))
     if bag.mode == "full":
         yield from _checksums(bag, renamed)

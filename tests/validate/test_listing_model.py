@@ -161,6 +161,8 @@ class ListingMachine(RuleBasedStateMachine):
             if path in self.listed:
                 lacking = [m.name for m in self.manifests if path not in m.entries]
                 assert listing.lacking(path) == lacking
+        incomplete = [(p, [m.name for m in self.manifests if p not in m.entries]) for p in self.listed]
+        assert list(listing.incomplete()) == [(p, names) for p, names in incomplete if names]
 
     @invariant()
     def same_manifests(self) -> None:
