@@ -1,7 +1,8 @@
 """Hashing the payload of a bag folder: one open and one read per small file, across processes.
 
 The walk stays in the validating process; files go to worker processes in batches and their digests come
-back as batches finish, so memory holds a few batches, not the bag. Small bags never start a pool.
+back as batches finish, so memory holds a few batches, not the bag (while `holding` is set, every batch
+the caller adds meanwhile: the scan bounds them by `scan.EARLY_FILES`). Small bags never start a pool.
 
 Workers need nothing but the parent's memory, so they are forked where `workers` finds that safe: no
 interpreter start-up and no re-import of the package. A worker's RSS counts every page of the parent at
