@@ -13,11 +13,14 @@
   validation really takes. (`RUSAGE_CHILDREN` is no help: it reports the largest waited-for child only.)
 
 Each side runs 3 times, interleaved (the machine may be shared), and the best time counts.
-Run from the checkout: `PYTHONPATH=. python benchmarks/bench_validate.py [small|large|memory|all]`.
+Run from the checkout: `PYTHONPATH=. python benchmarks/bench_validate.py [small|large|memory|all] [--old
+CHECKOUT]`. With `--old`, small also times that checkout's `preservation validate` in the same rounds (a
+change against the code before it, side by side; e.g. `git worktree add /tmp/old main`).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import queue
@@ -100,17 +103,17 @@ def best_of(sides: dict[str, Callable[[], None]]) -> dict[str, float]:
     return {name: min(runs) for name, runs in times.items()}
 
 
-def _environment(cache: Path) -> dict[str, str]:
-    """For a fresh interpreter: this checkout importable, and bytecode cached under `cache` as pip's install
-    would have it, whatever PYTHONDONTWRITEBYTECODE says in the shell (without it our modules compile anew
-    on every run)."""
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+def _environment(cache: Path, checkout: Path | None = None) -> dict[str, str]:
+    """For a fresh interpreter: `checkout` (default: this one) importable, and bytecode cached under `cache`
+    as pip's install would have it, whatever PYTHONDONTWRITEBYTECODE says in the shell (without it our
+    modules compile anew on every run)."""
+    env = dict(os.environ, PYTHONPATH=str(checkout or Path(__file__).resolve().parents[1]))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(cache)
     return env
 
 
-def compare_processes(label: str, bag: Path, cache: Path) -> None:
+def compare_processes(label: str, bag: Path, cache: Path, old: Path | None = None) -> None:
     env = _environment(cache)
     python = sys.executable
     ours_command = [python, "-m", "preservation", "validate", str(bag), "--jobs", str(JOBS)]
@@ -127,15 +130,29 @@ def compare_processes(label: str, bag: Path, cache: Path) -> None:
     def theirs() -> None:
         subprocess.run(theirs_command, env=env, check=True)
 
-    ours()  # the bytecode cache written once, as at install
-    theirs()
-    best = best_of({"ours": ours, "theirs": theirs})
+    sides = {"ours": ours, "theirs": theirs}
+    if old is not None:
+        old_env = _environment(cache / "old", old.resolve())
+
+        def before() -> None:
+            subprocess.run(ours_command, env=old_env, stdout=subprocess.DEVNULL, check=True)
+
+        sides = {"old": before, **sides}
+    for run in sides.values():  # the bytecode caches written once, as at install
+        run()
+    best = best_of(sides)
     mine, other = best["ours"], best["theirs"]
     print(
         f"{label}, whole processes: preservation validate --jobs {JOBS} {mine:.2f} s, bagit-python "
         f"(2 processes) {other:.2f} s, ratio {other / mine:.2f}x (best of {ROUNDS}, interleaved; {_load()})",
         flush=True,
     )
+    if old is not None:
+        print(
+            f"  the old checkout {best['old']:.2f} s, ratio {other / best['old']:.2f}x; this one takes "
+            f"{mine / best['old']:.2f}x its time",
+            flush=True,
+        )
 
 
 def physical_limit(path: Path) -> None:
@@ -238,13 +255,13 @@ def memory(bag: Path) -> None:
     )
 
 
-def main(which: str = "all") -> None:
+def main(which: str = "all", old: Path | None = None) -> None:
     print(f"{_load()} on {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp)
         if which in ("small", "all"):
             compare_processes(
-                "20,000 files of 1-8 KiB", build_small(root / "small", 20_000), root / "pycache"
+                "20,000 files of 1-8 KiB", build_small(root / "small", 20_000), root / "pycache", old
             )
         if which in ("large", "all"):
             compare_large("one 1 GiB file", build_large(root / "large"))
@@ -253,4 +270,8 @@ def main(which: str = "all") -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "all")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("which", nargs="?", default="all", choices=["small", "large", "memory", "all"])
+    parser.add_argument("--old", type=Path, help="a checkout to time beside this one (small)")
+    arguments = parser.parse_args()
+    main(arguments.which, arguments.old)

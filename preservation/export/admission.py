@@ -112,16 +112,11 @@ def _expected(context: BagContext) -> Expected:
     scan = context.scan
     tags = {p: t.digests.values[TAG_DIGEST] for p, t in scan.tags.items() if t.digests is not None}
     listing = scan.listing
-    by_nfc = {nfc(p): p for p in listing.rows}  # a name on disk in another normalization (a warning)
+    by_nfc = {nfc(p): p for p in listing}  # a name on disk in another normalization (a warning)
     payload: dict[str, tuple[tuple[str, bytes], ...]] = {}
     for path in scan.sizes:
-        row = listing.rows.get(path) or listing.rows.get(by_nfc.get(nfc(path), ""))
-        items = listing.items(row) if row is not None else ()
-        payload[path] = tuple(
-            (m.algorithm, digest)
-            for m in listing.manifests.values()
-            if m.index < len(items) and (digest := items[m.index])  # None: not listed; b"": unknown algorithm
-        )
+        listed = listing.listed(path) or listing.listed(by_nfc.get(nfc(path), ""))
+        payload[path] = tuple(listed.items())
     return Expected(tags, payload)
 
 

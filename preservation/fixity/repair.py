@@ -147,13 +147,8 @@ def plan(bag: BagRecord, source: str) -> Plan:
         raise BagError(source, "its tag manifests changed since it was verified; nothing is copied from it")
     expected: dict[str, dict[str, str]] = {}
     listing = context.scan.listing
-    for path, row in listing.rows.items():
-        items = listing.items(row)
-        expected[path] = {
-            m.algorithm: digest.hex()
-            for m in listing.manifests.values()
-            if m.index < len(items) and (digest := items[m.index])  # None: not listed; b"": unknown
-        }
+    for path in listing:
+        expected[path] = {algorithm: digest.hex() for algorithm, digest in listing.listed(path).items()}
     for manifest in context.tagmanifests.values():
         for path, listed in manifest.entries.items():
             expected.setdefault(path, {})[manifest.algorithm] = listed

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from preservation.bagit.parse import Manifest, manifest_algorithm
 from preservation.bagit.paths import folded, nfc
+from preservation.validate.context import BagContext
 from preservation.validate.findings import Finding, finding, from_problem
-from preservation.validate.scan import BagContext, PayloadManifest
+from preservation.validate.listing import PayloadManifest
 
 
 def check(bag: BagContext) -> Iterator[Finding]:
@@ -36,11 +37,10 @@ def check(bag: BagContext) -> Iterator[Finding]:
 def _payload(bag: BagContext) -> Iterator[Finding]:
     scan = bag.scan
     listing = scan.listing
-    rows = listing.rows
     # Symlinks and special files in data/ count as present (and are reported by the structure checks).
     special = {p for p, kind in scan.kinds.items() if p.startswith("data/") and kind != "dir"}
     # A name that differs only in normalization (a bag copied through macOS) is matched, with a warning.
-    unlisted = listing.unlisted() + [p for p in special if p not in rows]
+    unlisted = listing.unlisted() + [p for p in special if p not in listing]
     unlisted_nfc = {nfc(p): p for p in unlisted}
     renamed: dict[str, str] = {}
     """Listed name → the name on disk, for the normalization mismatches."""
@@ -58,7 +58,7 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
                 )
             else:
                 yield finding("name.case-duplicate", path, other=twin)
-            if twin not in rows:  # found under that name only: neither missing nor extra
+            if twin not in listing:  # found under that name only: neither missing nor extra
                 renamed[path] = twin
         elif path in fetched:
             yield finding("fetch.pending", path)
@@ -67,7 +67,7 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
             yield finding("payload.missing", path, manifests=", ".join(names))
     for item in bag.fetch.items if bag.fetch else ():
         # §2.2.3: every file fetch.txt names MUST be listed in every payload manifest.
-        if item.path not in rows:
+        if item.path not in listing:
             yield finding("fetch.unlisted", item.path, manifests=", ".join(bag.manifests) or "any manifest")
         elif lacking := listing.lacking(item.path):
             yield finding("fetch.unlisted", item.path, manifests=", ".join(lacking))
@@ -78,8 +78,8 @@ def _payload(bag: BagContext) -> Iterator[Finding]:
         # one manifest listing a file was enough.
         code = "payload.extra" if bag.version_1_0 else "manifest.incomplete-legacy"
         absent = set(missing).difference(renamed)
-        for path in rows:
-            if path not in absent and (lacking := listing.lacking(path)):
+        for path, lacking in listing.incomplete():
+            if path not in absent:
                 yield finding(code, renamed.get(path, path), manifests=", ".join(lacking))
     if bag.mode == "full":
         yield from _checksums(bag, renamed)
@@ -118,7 +118,7 @@ def _same_checksums(bag: BagContext, listed: str, twin: str) -> bool:
     digest computed for a file no manifest lists); at least one is compared."""
     scan, listing = bag.scan, bag.scan.listing
     computed = scan.unlisted.get(twin)
-    if computed is None and twin not in listing.rows:
+    if computed is None and twin not in listing:
         return False
     compared = 0
     for manifest in bag.manifests.values():
@@ -146,7 +146,7 @@ def _checksums(bag: BagContext, renamed: dict[str, str]) -> Iterator[Finding]:
         if digests is not None:
             mismatches += scan.compare(actual, digests, listed) or []
     for path, reason in scan.unreadable.items():
-        if path in scan.listing.rows or path in renamed.values():
+        if path in scan.listing or path in renamed.values():
             yield finding("payload.unreadable", path, reason=reason)
     for mismatch in mismatches:
         yield finding(

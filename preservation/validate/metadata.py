@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preservation.validate.context import DC, METS, NOTICE, BagContext
 from preservation.validate.findings import Finding, finding
-from preservation.validate.scan import DC, METS, NOTICE, BagContext
 
 
 def check(bag: BagContext) -> Iterator[Finding]:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from preservation.bagit.parse import manifest_algorithm
 from preservation.serialization import Serialization, accepts, serialization_of
+from preservation.validate.context import BagContext
 from preservation.validate.findings import Finding, finding
 from preservation.validate.globs import any_match
-from preservation.validate.scan import BagContext
 
 if TYPE_CHECKING:
     from preservation.validate.profile_rules import ProfileRules

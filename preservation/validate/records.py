@@ -14,8 +14,8 @@ from lxml import etree
 from preservation.metadata.mets import href_path, xml_bases
 from preservation.metadata.premis import was_note
 from preservation.metadata.xsd import validate_dc, validate_mets
+from preservation.validate.context import DC, METS, BagContext
 from preservation.validate.findings import Finding, finding
-from preservation.validate.scan import DC, METS, BagContext
 from preservation.xmlns import DC_NS, DCTERMS_NS, METS_NS, PREMIS_NS, XLINK_NS, XSI_NS, safe_parser
 
 MAX_SCHEMA_ERRORS = 20
@@ -72,11 +72,11 @@ def _mets_files(bag: BagContext, root: etree._Element) -> Iterator[Finding]:
         if not href or location is None:
             continue
         path = href_path(href, xml_bases(location))
-        if path is None or path not in listing.rows:
+        if path is None or path not in listing:
             # Bags built before hrefs were written relative to metadata/mets.xml have them relative to the
             # bag root: still the file they mean, but a standard resolver does not find it.
             legacy = unquote(href)
-            if legacy not in listing.rows:
+            if legacy not in listing:
                 yield finding("metadata.file-unlisted", METS, path=path or legacy)
                 continue
             legacy_hrefs.append((href, path))

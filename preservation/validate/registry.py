@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from preservation.validate import manifests, metadata, profile, structure, warnings
+from preservation.validate.context import BagContext
 from preservation.validate.findings import Finding
-from preservation.validate.scan import BagContext, Mode
+from preservation.validate.scan import Mode
 
 
 class Family(NamedTuple):

@@ -2,41 +2,35 @@
 sized, hashed and compared as it streams by.
 
 A tar can be read once only and its members come in any order, so everything the checks need is gathered
-here. Memory is what completeness needs and no more: one row per listed path, its expected raw digests and,
-once the file is found, its size (one str and one bytes object per file); per-file digests are kept only
-for files no manifest named when they were hashed (extras, other Unicode normalizations, a tar whose
-manifests come after its payload). Checks then work on `BagContext`.
+here. Memory is what completeness needs and no more: the `Listing` (`validate/listing.py`) holds what the
+manifests list and the sizes found; per-file digests are kept only for files no manifest named when they
+were hashed (extras, other Unicode normalizations, a tar whose manifests come after its payload). Checks
+then work on `BagContext` (`validate/context.py`), which `build_context` makes of the finished scan.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO, Literal, NamedTuple, TypeGuard, cast
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Literal, NamedTuple, cast
 
 from preservation.bagit.parse import (
     DIGEST_LENGTHS,
     TAG_FILE_LIMIT,
     Declaration,
-    Fetch,
-    Manifest,
-    Problem,
     TagValues,
     manifest_algorithm,
-    manifest_digests,
     parse_bagit_txt,
-    parse_fetch,
-    parse_manifest,
     parse_tag_values,
-    problem,
     rules_1_0,
 )
 from preservation.bagit.reader import BagReader, DirectoryBag, Entry, Kind, read_errors
 from preservation.hashing import ALGORITHMS, Digests, hash_stream
-from preservation.validate.hashpool import INLINE_FILES, LocalHasher, start_pool
+from preservation.validate.context import DC, INFO_FILES, METS, NOTICE, BagContext, bag_context
+from preservation.validate.hashpool import BATCH, INLINE_FILES, LocalHasher, start_pool
 from preservation.validate.hashpool import Result as HashResult
+from preservation.validate.listing import Listing, Mismatch, PayloadSizes, split_digests
 
 if TYPE_CHECKING:  # annotations: a pool (multiprocessing, ~10 ms) and a profile are needed by some bags only
     from concurrent.futures import ProcessPoolExecutor
@@ -45,10 +39,6 @@ if TYPE_CHECKING:  # annotations: a pool (multiprocessing, ~10 ms) and a profile
 
 Mode = Literal["full", "fast", "completeness"]
 
-METS = "metadata/mets.xml"
-DC = "metadata/dc.xml"
-NOTICE = "archival-notice.txt"
-INFO_FILES = ("bag-info.txt", "package-info.txt")
 READ_TAG_FILES = frozenset({"bagit.txt", *INFO_FILES, "fetch.txt", METS, DC, NOTICE})
 """The tag files a check reads, besides the manifests. Every other tag file is hashed as it streams by and
 not kept: a bag of 10,000 tag files of 49 KB held 538 MB. bag-info.txt is parsed as it streams by once
@@ -58,6 +48,10 @@ CHUNK = 1 << 20
 EARLY_POOL_BYTES = INLINE_FILES * 128
 """A payload manifest this long lists more files than are hashed inline (a line is ~100-200 bytes), so the
 worker pool will be needed: it is started before the manifest is read (see `hashpool.start_pool`)."""
+EARLY_FILES = 64 * BATCH
+"""With a pool started early, the payload files handed to it before the manifests are parsed: the workers
+hash them while this process parses (they would otherwise wait for it). Their results wait in the pool
+until the manifests are merged, so that each is compared as it is taken."""
 
 
 class TagFile(NamedTuple):
@@ -72,230 +66,8 @@ class TagFile(NamedTuple):
     """Larger than the tag-file limit of the run, and so not parsed (only ever for a file a check reads)."""
 
 
-Row = bytes | tuple[bytes | None, ...]
-"""A listed path's expected raw digests: the manifests' digests concatenated when every manifest so far lists
-it with a known algorithm (the common case, one object), else one item per manifest (None: not listed,
-b"": listed under an algorithm we cannot hash). A concatenated row of a file found in the payload ends with
-its size (`SIZE` bytes): no second copy of the path and no int object per file."""
-SIZE = 8
-
-
-@dataclass
-class PayloadManifest:
-    """A payload manifest's algorithm and problems; its entries are merged into `Listing.rows`."""
-
-    algorithm: str
-    index: int
-    problems: list[Problem] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-    """Listed paths outside data/ (a finding each; never matched against files)."""
-
-
-class Listing:
-    """Every payload manifest merged: data/ path → `Row`, in first-listed order."""
-
-    def __init__(self) -> None:
-        self.manifests: dict[str, PayloadManifest] = {}
-        self.rows: dict[str, Row] = {}
-        self.found: dict[str, int] = {}
-        """Sizes of payload files whose row is not concatenated, or that no manifest lists (yet)."""
-        self._offsets = [0]
-        """Where each manifest's digest starts in a concatenated row; ends with the row length. A row
-        whose length is not one of these carries a size (digests are at least 16 bytes, so none is
-        offset + SIZE)."""
-        self.sized = 0
-        """Rows that carry a size."""
-
-    def add(
-        self, name: str, data: bytes | BinaryIO, algorithm: str, encoding: str, version_1_0: bool
-    ) -> None:
-        merge = self._merger(name, algorithm, version_1_0)
-        problems = self.manifests[name].problems
-        for number, path, digest in manifest_digests(data, algorithm, encoding, problems):
-            merge(number, path, digest)
-
-    def add_pair(
-        self,
-        first: tuple[str, BinaryIO, str],
-        second: tuple[str, BinaryIO, str],
-        encoding: str,
-        version_1_0: bool,
-    ) -> None:
-        """`add` both (name, stream, algorithm), read side by side: while they list the same new paths in the
-        same order, as the tools that write both do, each row is built once, whole. Built in two steps, the
-        first step's half rows are freed among the paths and that memory stays with the process (15 MiB
-        for 200,000 files). From the first line where they differ, the rest is merged as `add` would."""
-        (name, stream, algorithm), (other, other_stream, other_algorithm) = first, second
-        merge = self._merger(name, algorithm, version_1_0)
-        merge_other = self._merger(other, other_algorithm, version_1_0)
-        lines = manifest_digests(stream, algorithm, encoding, self.manifests[name].problems)
-        other_problems = self.manifests[other].problems
-        other_lines = manifest_digests(other_stream, other_algorithm, encoding, other_problems)
-        rows = self.rows
-        held = None
-        for number, path, digest in lines:
-            held = next(other_lines, None)
-            if held is not None and held[1] == path and path not in rows and path.startswith("data/"):
-                rows[path] = digest + held[2]
-                held = None
-                continue
-            merge(number, path, digest)
-            break
-        for number, path, digest in lines:
-            merge(number, path, digest)
-        if held is not None:
-            merge_other(*held)
-        for number, path, digest in other_lines:
-            merge_other(number, path, digest)
-
-    def _merger(self, name: str, algorithm: str, version_1_0: bool) -> Callable[[int, str, bytes], None]:
-        """Register manifest `name`; the function that merges one of its lines into `rows`."""
-        index = len(self.manifests)
-        manifest = self.manifests[name] = PayloadManifest(algorithm, index)
-        length = DIGEST_LENGTHS.get(algorithm, 0) // 2
-        compact = bool(length) and len(self._offsets) == index + 1  # every earlier manifest concatenated
-        full = self._offsets[-1]
-        if compact:
-            self._offsets.append(full + length)
-        rows = self.rows
-
-        def merge(number: int, path: str, digest: bytes) -> None:
-            if not path.startswith("data/"):
-                if path in manifest.outside:
-                    manifest.problems.append(problem("manifest.duplicate", number, path=path))
-                manifest.outside.append(path)
-                return
-            row = rows.get(path)
-            if row is None:
-                rows[path] = digest if compact and index == 0 else (None,) * index + (digest,)
-                return
-            if compact and type(row) is bytes and len(row) == full:
-                rows[path] = row + digest
-                return
-            if compact and type(row) is bytes and len(row) == full + SIZE:  # found before this manifest came
-                rows[path] = row[:full] + digest + row[full:]
-                return
-            items = self.items(row)
-            if len(items) > index:  # this manifest listed it already
-                same = items[index] == digest
-                code = "manifest.duplicate-legacy" if same and not version_1_0 else "manifest.duplicate"
-                manifest.problems.append(problem(code, number, path=path))
-            else:
-                if self.carries_size(row):  # the size leaves with the concatenated form
-                    self.found[path] = int.from_bytes(row[-SIZE:], "little")
-                    self.sized -= 1
-                rows[path] = items + (None,) * (index - len(items)) + (digest,)
-
-        return merge
-
-    def carries_size(self, row: Row) -> TypeGuard[bytes]:
-        return type(row) is bytes and len(row) not in self._offsets
-
-    def record(self, path: str, size: int) -> None:
-        """A payload file found, with its size."""
-        row = self.rows.get(path)
-        if type(row) is bytes and not self.carries_size(row):
-            self.rows[path] = row + size.to_bytes(SIZE, "little")
-            self.sized += 1
-        else:
-            self.found[path] = size
-
-    def size(self, path: str) -> int | None:
-        """The size of a payload file found; None when no such file was found."""
-        size = self.found.get(path)
-        if size is not None:
-            return size
-        row = self.rows.get(path)
-        if row is not None and self.carries_size(row):
-            return int.from_bytes(row[-SIZE:], "little")
-        return None
-
-    def sized_paths(self) -> Iterator[str]:
-        """The paths of the rows that carry a size, in first-listed order."""
-        offsets = self._offsets  # `carries_size` inlined: a call per row costs more than the test
-        return (path for path, row in self.rows.items() if type(row) is bytes and len(row) not in offsets)
-
-    def total(self) -> int:
-        """The sizes of the payload files found, summed."""
-        offsets = self._offsets  # the rows of `sized_paths`
-        carried = (row for row in self.rows.values() if type(row) is bytes and len(row) not in offsets)
-        return sum(int.from_bytes(row[-SIZE:], "little") for row in carried) + sum(self.found.values())
-
-    def missing(self) -> list[str]:
-        """Listed paths where no payload file was found, in first-listed order."""
-        offsets, found = self._offsets, self.found  # the rows `sized_paths` leaves out, less those in `found`
-        return [
-            path
-            for path, row in self.rows.items()
-            if (type(row) is not bytes or len(row) in offsets) and path not in found
-        ]
-
-    def unlisted(self) -> list[str]:
-        """Payload files found that no manifest lists, in the order found (a row that carries a size is
-        listed, so only `found` is searched)."""
-        return [path for path in self.found if path not in self.rows]
-
-    def items(self, row: Row) -> tuple[bytes | None, ...]:
-        """`row` as one item per manifest that lists it (trailing manifests that do not are left out)."""
-        if type(row) is not bytes:
-            return cast(tuple[bytes | None, ...], row)
-        offsets = self._offsets
-        if len(row) not in offsets:
-            row = row[:-SIZE]
-        return tuple(row[offsets[i] : offsets[i + 1]] for i in range(offsets.index(len(row))))
-
-    def expected(self, path: str, index: int) -> bytes | None:
-        """The raw digest manifest `index` lists for `path`; None when not listed, b"" when not hashable."""
-        row = self.rows.get(path)
-        if row is None:
-            return None
-        items = self.items(row)
-        return items[index] if index < len(items) else None
-
-    def lacking(self, path: str) -> list[str]:
-        """The manifests that do not list `path`."""
-        row, offsets = self.rows[path], self._offsets
-        if len(offsets) == len(self.manifests) + 1 and type(row) is bytes and len(row) >= offsets[-1]:
-            return []  # every manifest concatenated, and this row holds all their digests: none to split
-        items = self.items(row)
-        return [name for name, m in self.manifests.items() if m.index >= len(items) or items[m.index] is None]
-
-
-class PayloadSizes(Mapping[str, int]):
-    """Payload regular files (data/…) → size: those a manifest lists in the order first listed, then the
-    others in reader order. A view of `Listing`, which holds the sizes."""
-
-    def __init__(self, listing: Listing) -> None:
-        self._listing = listing
-
-    def __getitem__(self, path: str) -> int:
-        size = self._listing.size(path)
-        if size is None:
-            raise KeyError(path)
-        return size
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and self._listing.size(path) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self._listing.sized_paths()
-        yield from self._listing.found
-
-    def total(self) -> int:
-        """Every size, summed (`sum(self.values())` looks each path up again)."""
-        return self._listing.total()
-
-    def __len__(self) -> int:
-        return self._listing.sized + len(self._listing.found)
-
-
-class Mismatch(NamedTuple):
-    """A payload file whose digest differs from what a manifest lists."""
-
-    path: str
-    manifest: str
-    expected: bytes
-    actual: bytes
+_DEFERRED = TagFile(None, None, "not read yet")
+"""A payload manifest's place in `Scan.tags` (the walk's order) until it is read (`EARLY_FILES`)."""
 
 
 class Scan:
@@ -313,8 +85,6 @@ class Scan:
         self.mismatches: list[Mismatch] = []
         self.unlisted: dict[str, tuple[bytes, ...]] = {}
         """Digests of payload files no manifest listed when they were hashed."""
-        self.plain = False
-        """`algorithms` are the manifests' own in manifest order, so a concatenated row compares whole."""
         self.infos: dict[str, TagValues] = {}
         """bag-info.txt (package-info.txt) parsed as it streamed by."""
         self.unknown: dict[str, str] = {}
@@ -325,7 +95,7 @@ class Scan:
     @property
     def sizes(self) -> PayloadSizes:
         """Payload regular files (data/…) → size."""
-        return PayloadSizes(self.listing)
+        return self.listing.sizes()
 
     def paths(self) -> Iterator[str]:
         """Every entry's path: tag files, folders and special entries, then the payload's regular files."""
@@ -337,21 +107,7 @@ class Scan:
     ) -> list[Mismatch] | None:
         """How `digests` (in `algorithms` order) differ from what the manifests list for `listed` (default:
         `path`); None when nothing is listed under that name."""
-        row = self.listing.rows.get(listed or path)
-        if row is None:
-            return None
-        if self.plain and type(row) is bytes and row == b"".join(digests):
-            return []  # the common case: one comparison for every algorithm
-        items = self.listing.items(row)
-        found = []
-        for name, manifest in self.listing.manifests.items():
-            if manifest.algorithm not in self.algorithms or manifest.index >= len(items):
-                continue
-            expected = items[manifest.index]
-            actual = digests[self.algorithms.index(manifest.algorithm)]
-            if expected and expected != actual:
-                found.append(Mismatch(path, name, expected, actual))
-        return found
+        return self.listing.compare(path, b"".join(digests), self.algorithms, listed)
 
 
 class _HashingReader:
@@ -424,6 +180,9 @@ class _Scanner:
         self._hasher: LocalHasher | None = None
         self._pool: ProcessPoolExecutor | None = None
         """Started early for a large bag folder; handed to `_hasher`, which shuts it down."""
+        self._deferred: list[tuple[Entry, str]] = []
+        """Payload manifests of a bag folder with a pool started early, and their algorithms: read once
+        `EARLY_FILES` payload files are with the pool."""
 
     def tag(self, entry: Entry) -> None:
         path = entry.path
@@ -445,13 +204,11 @@ class _Scanner:
         if found is not None and not found[0] and declaration is not None:
             if self._wants_pool(entry):
                 self._pool = start_pool(self.jobs)
-            if path in self.result.tags:  # read beside the manifest before it
+            if self._pool is not None and self.root is not None and self._hasher is None:
+                self._deferred.append((entry, found[1]))
+                self.result.tags.setdefault(path, _DEFERRED)
                 return
-            partner = self._partner(entry, found[1])
-            if partner is not None and self._stream_pair(entry, found[1], partner):
-                return
-            self.result.plain = False  # a manifest after the payload began (tars): compare item by item
-            self.result.tags[path] = _guarded(entry, lambda s: self._stream_manifest(path, found[1], s))
+            self._manifest(entry, found[1])
             return
         kept = path in READ_TAG_FILES or found is not None
         tag = _guarded(entry, lambda s: _read_tag(s, self.limit, kept))
@@ -459,6 +216,21 @@ class _Scanner:
         if path == "bagit.txt" and tag.data is not None:
             self.result.declaration = parse_bagit_txt(tag.data)
             self._read_pending()
+
+    def _manifest(self, entry: Entry, algorithm: str) -> None:
+        """A payload manifest read and merged into the listing (with the next one when both can be)."""
+        path = entry.path
+        if self.result.tags.get(path, _DEFERRED) is not _DEFERRED:  # read beside the manifest before it
+            return
+        partner = self._partner(entry, algorithm)
+        if partner is not None and self._stream_pair(entry, algorithm, partner):
+            return
+        self.result.tags[path] = _guarded(entry, lambda s: self._stream_manifest(path, algorithm, s))
+
+    def _read_deferred(self) -> None:
+        for entry, algorithm in self._deferred:
+            self._manifest(entry, algorithm)
+        self._deferred.clear()
 
     def _info(self, entry: Entry) -> None:
         """bag-info.txt parsed and hashed in one read; what is parsed past the limit is dropped."""
@@ -551,11 +323,16 @@ class _Scanner:
         if self._hasher is None:
             # Manifests seen so far decide; a tar that puts them after the payload gets every algorithm.
             known = [m.algorithm for m in result.listing.manifests.values() if m.algorithm in DIGEST_LENGTHS]
+            known += [algorithm for _, algorithm in self._deferred]  # each one known (`tag`)
             result.algorithms = tuple(dict.fromkeys(known)) or ALGORITHMS
-            result.plain = result.algorithms == tuple(m.algorithm for m in result.listing.manifests.values())
             self._hasher = LocalHasher(result.algorithms, self.jobs, pool=self._pool)
+            self._hasher.holding = bool(self._deferred)
         if local_path is not None:
-            self._record(self._hasher.add(path, local_path, size))
+            if done := self._hasher.add(path, local_path, size):
+                self._record(done)
+            if self._deferred and self._hasher.added >= EARLY_FILES:
+                self._read_deferred()
+                self._hasher.holding = False
         else:
             assert entry is not None
             self._record([_hash_payload(entry, result.algorithms)])
@@ -571,20 +348,33 @@ class _Scanner:
             if error is not None:
                 result.unreadable[path] = error
             elif digests is not None:
-                found = result.compare(path, digests)
+                found = result.listing.compare(path, digests, result.algorithms)
                 if found is None:
-                    result.unlisted[path] = digests
-                else:
+                    result.unlisted[path] = split_digests(digests, result.algorithms)
+                elif found:
                     result.mismatches += found
             result.listing.record(path, size)
 
     def finish(self) -> Scan:
         self._read_pending()  # no bagit.txt came
+        self._read_deferred()  # fewer payload files than `EARLY_FILES`
         if self._hasher is not None:
             self._record(self._hasher.finish())
         elif self._pool is not None:  # started for a payload that never came
             self._pool.shutdown(cancel_futures=True)
+        self._merge_late_manifests()
         return self.result
+
+    def _merge_late_manifests(self) -> None:
+        """Payload manifests read before bagit.txt (a tar's member order) merged now, and the files hashed
+        before a manifest listed them compared."""
+        result, listing = self.result, self.result.listing
+        for name, tag in sorted(result.tags.items()):
+            found = manifest_algorithm(name)
+            if found is not None and not found[0] and tag.data is not None:
+                listing.add(name, tag.data, found[1], *self._reading())
+        for path in [p for p in result.unlisted if p in listing]:
+            result.mismatches += result.compare(path, result.unlisted.pop(path)) or []
 
 
 def scan(reader: BagReader, mode: Mode, jobs: int = 1, limit: int = TAG_FILE_LIMIT) -> Scan:
@@ -634,37 +424,11 @@ def _hash_payload(entry: Entry, algorithms: tuple[str, ...]) -> HashResult:
             digests = hash_stream(stream, algorithms, size_hint=entry.size)
     except read_errors() as exc:
         return entry.path, entry.size, None, _reason(exc)
-    return entry.path, digests.size, tuple(bytes.fromhex(digests.values[n]) for n in algorithms), None
+    return entry.path, digests.size, bytes.fromhex("".join(digests.values[n] for n in algorithms)), None
 
 
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-
-
-class BagContext(NamedTuple):
-    """What every check reads: the scan plus the parsed tag files."""
-
-    source: str
-    serialization: str
-    mode: Mode
-    scan: Scan
-    reader_problems: tuple[Problem, ...]
-    declaration: Declaration | None
-    encoding: str
-    info_file: str | None
-    info: TagValues | None
-    manifests: dict[str, PayloadManifest]
-    """Payload manifests by file name; their entries are merged in `scan.listing`."""
-    tagmanifests: dict[str, Manifest]
-    fetch: Fetch | None
-    profile: ProfileRules | None = None
-    """The profile to check against; None: RFC 8493 checks only."""
-    tag_file_limit: int = TAG_FILE_LIMIT
-    """Tag files a check reads that are larger were not read (`TagFile.oversize`)."""
-
-    @property
-    def version_1_0(self) -> bool:
-        return rules_1_0(self.declaration)
 
 
 def build_context(
@@ -674,46 +438,6 @@ def build_context(
     jobs: int = 1,
     tag_file_limit: int = TAG_FILE_LIMIT,
 ) -> BagContext:
-    """`jobs` > 1: hash the payload of bag folders in that many processes."""
-    result = scan(reader, mode, jobs, tag_file_limit)
-    tags = result.tags
-    declaration = result.declaration
-    encoding = (declaration.encoding if declaration else None) or "utf-8"
-    version_1_0 = rules_1_0(declaration)
-    info_file = next((n for n in INFO_FILES if n in tags), None)
-    info = result.infos.get(info_file) if info_file else None
-    if info_file and info is None and tags[info_file].data is not None:  # read before bagit.txt (a tar)
-        info = parse_tag_values(tags[info_file].data or b"", encoding, version_1_0=version_1_0)
-    listing = result.listing
-    tagmanifests: dict[str, Manifest] = {}
-    for name, tag in sorted(tags.items()):
-        found = manifest_algorithm(name)
-        if found is None or tag.data is None:
-            continue
-        if found[0]:
-            tagmanifests[name] = parse_manifest(tag.data, found[1], encoding, version_1_0=version_1_0)
-        else:  # read before bagit.txt (a tar's member order): merged now
-            listing.add(name, tag.data, found[1], encoding, version_1_0)
-            result.plain = False
-    for path in [p for p in result.unlisted if p in listing.rows]:
-        result.mismatches += result.compare(path, result.unlisted.pop(path)) or []
-    manifests = dict(sorted(listing.manifests.items()))
-    fetch = None
-    if "fetch.txt" in tags and tags["fetch.txt"].data is not None:
-        fetch = parse_fetch(tags["fetch.txt"].data or b"", encoding)
-    return BagContext(
-        source=str(reader.source),
-        serialization=reader.serialization,
-        mode=mode,
-        scan=result,
-        reader_problems=tuple(reader.problems),
-        declaration=declaration,
-        encoding=encoding,
-        info_file=info_file,
-        info=info,
-        manifests=manifests,
-        tagmanifests=tagmanifests,
-        fetch=fetch,
-        profile=profile,
-        tag_file_limit=tag_file_limit,
-    )
+    """Scan `reader` and parse what the checks read. `jobs` > 1: hash the payload of bag folders in that
+    many processes."""
+    return bag_context(scan(reader, mode, jobs, tag_file_limit), reader, mode, profile, tag_file_limit)

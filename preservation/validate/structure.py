@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from preservation.bagit.parse import ascii_int, payload_oxum
+from preservation.validate.context import BagContext
 from preservation.validate.findings import Finding, finding, from_problem
-from preservation.validate.scan import BagContext
 
 _SIZE = re.compile(r"^\s*(\S+?)\s*([KMGTP]?i?B|bytes?)?\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "b": 0, "byte": 0, "bytes": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from preservation.bagit.paths import nfc
 from preservation.hashing import WEAK_ALGORITHMS
 from preservation.junk import is_os_junk
+from preservation.validate.context import BagContext
 from preservation.validate.findings import Finding, finding
-from preservation.validate.scan import BagContext
 
 
 def check(bag: BagContext) -> Iterator[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from preservation.validate.scan import Listing, PayloadSizes
+from preservation.validate.listing import Listing, PayloadSizes
 
 
 def _line(algorithm: str, path: str) -> bytes:
@@ -58,7 +58,8 @@ def test_manifests_read_side_by_side_merge_as_one_after_the_other() -> None:
         )
         sequential.add("manifest-sha256.txt", one, "sha256", "utf-8", True)
         sequential.add("manifest-sha512.txt", other, "sha512", "utf-8", True)
-        assert list(paired.rows.items()) == list(sequential.rows.items()), (first, second)
+        assert list(paired) == list(sequential), (first, second)
+        assert [paired.digests(p) for p in paired] == [sequential.digests(p) for p in sequential]
         assert paired.manifests == sequential.manifests, (first, second)
 
 
