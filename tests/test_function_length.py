@@ -13,7 +13,6 @@ LIMIT = 65
 TO_SPLIT = {
     "cli/fixity_cmd.py:register",
     "build.py:build_bags",
-    "bagit/writer.py:stage_bag",
 }
 
 

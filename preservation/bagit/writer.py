@@ -164,23 +164,8 @@ def stage_bag(
         records = tuple(tree.payload(path, item, manifest_algorithms) for path, item in items)
         extra = dict(tag_files(records, temp)) if tag_files is not None else {}
         _check_tag_paths(extra)
-        octets = sum(record.size for record in records)
-        oxum = format_payload_oxum(octets, len(records))
-        tags = {"bagit.txt": BAGIT_TXT}
-        for algorithm in manifest_algorithms:
-            digests = ((record.path, record.digests[algorithm]) for record in records)
-            tags[f"manifest-{algorithm}.txt"] = render_manifest(digests)
-        tags.update(extra)
-        size, tags["bag-info.txt"] = _bag_info_with_size(
-            bag_info, oxum, octets + sum(map(len, tags.values())), list(tags), tagmanifest_algorithms
-        )
-        tagmanifests = {
-            f"tagmanifest-{algorithm}.txt": render_manifest(
-                (path, hashlib.new(algorithm, data).hexdigest()) for path, data in tags.items()
-            )
-            for algorithm in tagmanifest_algorithms
-        }
-        for path, data in (tags | tagmanifests).items():
+        oxum, size, tags = _tag_files(records, extra, bag_info, manifest_algorithms, tagmanifest_algorithms)
+        for path, data in tags.items():
             tree.write(path, data)
         tree.finish(mtime)
     except BaseException:
@@ -273,6 +258,34 @@ def publish_one(staged: StagedBag) -> BagResult:
     if published.failures:
         raise published.failures[0]
     return published.bags[0]
+
+
+def _tag_files(
+    records: Sequence[PayloadRecord],
+    extra: Mapping[str, bytes],
+    bag_info: Sequence[tuple[str, str | None]],
+    manifest_algorithms: Sequence[str],
+    tagmanifest_algorithms: Sequence[str],
+) -> tuple[str, str, dict[str, bytes]]:
+    """The Payload-Oxum, the Bag-Size and every tag file of a bag holding `records`, in the order they are
+    written: bagit.txt, the manifests, the caller's `extra`, bag-info.txt, the tag manifests."""
+    octets = sum(record.size for record in records)
+    oxum = format_payload_oxum(octets, len(records))
+    tags = {"bagit.txt": BAGIT_TXT}
+    for algorithm in manifest_algorithms:
+        digests = ((record.path, record.digests[algorithm]) for record in records)
+        tags[f"manifest-{algorithm}.txt"] = render_manifest(digests)
+    tags.update(extra)
+    size, tags["bag-info.txt"] = _bag_info_with_size(
+        bag_info, oxum, octets + sum(map(len, tags.values())), list(tags), tagmanifest_algorithms
+    )
+    tagmanifests = {
+        f"tagmanifest-{algorithm}.txt": render_manifest(
+            (path, hashlib.new(algorithm, data).hexdigest()) for path, data in tags.items()
+        )
+        for algorithm in tagmanifest_algorithms
+    }
+    return oxum, size, tags | tagmanifests
 
 
 def _bag_info_with_size(
