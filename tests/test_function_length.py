@@ -11,7 +11,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "preservation"
 LIMIT = 65
 """About 60: a few lines of slack, so that a small addition to a 58-line function is no failure."""
 TO_SPLIT = {
-    "cli/fixity_cmd.py:register",
     "build.py:build_bags",
 }
 

@@ -68,7 +68,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "repaired), 3 no failure but some bags could not be checked, 2 usage error.",
     )
     actions = parser.add_subparsers(dest="fixity_command", metavar="ACTION", required=True)
+    _register_run(actions)
+    _register_status(actions)
+    _register_history(actions)
+    _register_repair(actions)
 
+
+def _register_run(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = actions.add_parser(
         "run",
         help="find bags under ROOTs, register new ones, check those due",
@@ -95,6 +101,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
         formatter_class=common.HelpFormatter,
     )
+    _what_and_when(run)
+    _notifications(run)
+    _add_fail_on(run)
+    run.set_defaults(func=_run)
+
+
+def _what_and_when(run: argparse.ArgumentParser) -> None:
+    """Which bags, how many, on what, and what is said of them."""
     run.add_argument(
         "roots",
         nargs="+",
@@ -134,6 +148,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"the site's time zone for the report and mail (default: {DEFAULT_ZONE})",
     )
     common.add_profile_option(run)
+
+
+def _notifications(run: argparse.ArgumentParser) -> None:
     notifications = run.add_argument_group(
         "notifications",
         "The SMTP user and password are read from the environment only (PRESERVATION_SMTP_USER, "
@@ -157,9 +174,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--smtp-starttls", action="store_true", default=None, help="encrypt with STARTTLS"
     )
     notifications.add_argument("--mail-from", metavar="ADDRESS", help="the mail's sender")
-    _add_fail_on(run)
-    run.set_defaults(func=_run)
 
+
+def _register_status(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     status = actions.add_parser(
         "status",
         help="summarise the ledger",
@@ -179,6 +196,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_fail_on(status)
     status.set_defaults(func=_status)
 
+
+def _register_history(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     history = actions.add_parser(
         "history",
         help="the checks of one bag (path or External-Identifier)",
@@ -193,6 +212,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common.add_lang_option(history, "the text output")
     history.set_defaults(func=_history)
 
+
+def _register_repair(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     repair = actions.add_parser(
         "repair",
         help="restore a damaged bag's files from a replica that verifies",
