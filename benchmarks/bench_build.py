@@ -396,7 +396,8 @@ def _role(process: Any, root: Any) -> str:
     for part, role in (("serve_identification", "identifying"), ("resource_tracker", "tracker")):
         if part in command:
             return role
-    return "forkserver" if "forkserver" in command else "worker"
+    # The forkserver's workers carry its command line: the forkserver is the one the command started.
+    return "forkserver" if "forkserver" in command and process.ppid() == root.pid else "worker"
 
 
 def cli_build(sources: Path, out: Path, jobs: int) -> tuple[float, dict[str, Any]]:

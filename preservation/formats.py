@@ -48,10 +48,10 @@ def identifying_process() -> Iterator[str]:
 
     Siegfried's signatures are ~70 MiB of Go heap in every process that loads them, and no two processes
     can share it: workers that ask this one process keep one copy for all instead of one each, and stay
-    free of Go's runtime (so they may be forked). Siegfried identifies one file at a time in a process
-    anyway, so one process identifies as fast as one per worker while it is not the busiest
-    (benchmarks/README.md). It starts with GO_MEMORY_LIMIT unless the environment names a limit of its
-    own, and a connection per worker, over a Unix socket in a folder of this user's alone.
+    free of Go's runtime (so they may be forked). Siegfried identified one file at a time in a process
+    here even when asked from two threads, so one process keeps up with two workers, whose other work per
+    release takes longer (benchmarks/README.md). It starts with GO_MEMORY_LIMIT unless the environment
+    names a limit of its own; each worker connects over a Unix socket in a folder of this user's alone.
     """
     from preservation.workers import helper
 
@@ -99,6 +99,8 @@ def _answer(connection: Connection) -> None:
                 answer = identify_format(path)
             except PreservationError as error:
                 answer = (error.source, error.message, error.code)
+            except Exception as error:  # pygfried's own (GoError): that file fails, the worker asks on
+                answer = (path, f"cannot identify the format: {error}", None)
             connection.send(answer)
 
 

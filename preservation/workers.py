@@ -146,9 +146,8 @@ def helper(call: str, keep_fd: int, environ: Mapping[str, str]) -> subprocess.Po
     import subprocess
 
     module, _, function = call.partition(":")
-    package_root = os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__))
-    )  # found even if this process's sys.path was edited
+    # The package is found where this process found it, whatever its sys.path or working folder.
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     path = os.pathsep.join(p for p in (package_root, environ.get("PYTHONPATH")) if p)
     code = f"from {module} import {function}; {function}({keep_fd}, {os.getpid()})"
     return subprocess.Popen(

@@ -7,6 +7,7 @@ import hashlib
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -234,3 +235,23 @@ def test_a_file_is_not_identified_when_the_identifying_process_is_gone(
         identify_known(write(tmp_path, "bild.png", png_bytes()), 1, {})
     assert gone.value.code == "release.identification-stopped"
     assert "bild.png" in str(gone.value)
+
+
+def test_a_file_siegfried_fails_on_fails_alone_and_the_identifying_process_answers_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(path: str) -> FileFormat:  # the workers send the path as text
+        if Path(path).name == "kaputt.png":
+            raise RuntimeError("siegfried: unexpected EOF")
+        return rendition_format()
+
+    monkeypatch.setattr(formats, "identify_format", failing)
+    asking, answering = multiprocessing.Pipe()
+    server = threading.Thread(target=formats._answer, args=(answering,))
+    server.start()
+    monkeypatch.setattr(formats, "_identifier", asking)
+    with pytest.raises(BagError, match="kaputt.png: cannot identify the format: siegfried: unexpected EOF"):
+        formats._identify(tmp_path / "kaputt.png")
+    assert formats._identify(tmp_path / "heil.txt") == rendition_format()
+    asking.close()
+    server.join()
