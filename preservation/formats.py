@@ -48,10 +48,10 @@ def identifying_process() -> Iterator[str]:
 
     Siegfried's signatures are ~70 MiB of Go heap in every process that loads them, and no two processes
     can share it: workers that ask this one process keep one copy for all instead of one each, and stay
-    free of Go's runtime (so they may be forked). Siegfried identified one file at a time in a process
-    here even when asked from two threads, so one process keeps up with two workers, whose other work per
-    release takes longer (benchmarks/README.md). It starts with GO_MEMORY_LIMIT unless the environment
-    names a limit of its own; each worker connects over a Unix socket in a folder of this user's alone.
+    free of Go's runtime (so they may be forked). Identification is about half of a release's CPU, so
+    one process of it keeps pace with two workers on two cores (benchmarks/README.md). It starts with
+    GO_MEMORY_LIMIT unless the environment names a limit of its own; each worker connects over a Unix
+    socket in a folder of this user's alone.
     """
     from preservation.workers import helper
 
