@@ -27,8 +27,10 @@ phase (reading, format identification, metadata, writing the bag, publication) b
 time: it is what two cores share, and it is less disturbed by other work on the machine than wall time.
 
 --scale builds N releases (default 10,000) through the command line, as a user would, and prints the
-time per release beside a 400-release build of the same sitting, and the peaks of the summed RSS and
-PSS of the command and its workers (sampled every 50 ms).
+time per release beside a 400-release build of the same sitting, the peaks of the summed RSS and
+PSS of the command and its processes (sampled every 50 ms), and the RSS of each process at that peak
+(the command, its workers, the identifying process, and the forkserver and resource tracker where the
+workers come from the forkserver).
 """
 
 from __future__ import annotations
@@ -367,29 +369,44 @@ def compare(work: Path, count: int, rounds: int, jobs: int) -> None:
     print(f"{count} releases: ours is {best['peer'] / best['ours']:.2f}x faster than the equivalent pipeline")
 
 
-def _peak_memory(pid: int, stop: threading.Event, peak: dict[str, int]) -> None:
+def _peak_memory(pid: int, stop: threading.Event, peak: dict[str, Any]) -> None:
     """The peaks of the summed RSS and PSS of `pid` and its descendants (RSS counts shared pages in every
-    process that maps them, PSS shares them out)."""
+    process that maps them, PSS shares them out), and each process's RSS at the RSS peak."""
     import psutil
 
     root = psutil.Process(pid)
     while not stop.wait(0.05):
         rss = pss = 0
+        each: list[tuple[str, int]] = []
         with contextlib.suppress(psutil.Error):
             for process in [root, *root.children(recursive=True)]:
                 with contextlib.suppress(psutil.Error):
                     memory = process.memory_full_info()
                     rss, pss = rss + memory.rss, pss + memory.pss
+                    each.append((_role(process, root), memory.rss))
+        if rss > peak["rss"]:
+            peak["processes"] = sorted(each)
         peak["rss"], peak["pss"] = max(peak["rss"], rss), max(peak["pss"], pss)
 
 
-def cli_build(sources: Path, out: Path, jobs: int) -> tuple[float, dict[str, int]]:
+def _role(process: Any, root: Any) -> str:
+    command = " ".join(process.cmdline())
+    if process.pid == root.pid:
+        return "command"
+    for part, role in (("serve_identification", "identifying"), ("resource_tracker", "tracker")):
+        if part in command:
+            return role
+    # The forkserver's workers carry its command line: the forkserver is the one the command started.
+    return "forkserver" if "forkserver" in command and process.ppid() == root.pid else "worker"
+
+
+def cli_build(sources: Path, out: Path, jobs: int) -> tuple[float, dict[str, Any]]:
     """Wall seconds and peak summed RSS and PSS (bytes) of `preservation build` over `sources`."""
     command = [sys.executable, "-m", "preservation", "build", str(sources), "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     process = subprocess.Popen([*command, "--jobs", str(jobs)], env=env, stdout=subprocess.DEVNULL)
-    stop, peak = threading.Event(), {"rss": 0, "pss": 0}
+    stop, peak = threading.Event(), {"rss": 0, "pss": 0, "processes": []}
     watcher = threading.Thread(target=_peak_memory, args=(process.pid, stop, peak))
     watcher.start()
     code = process.wait()
@@ -412,7 +429,8 @@ def scale(work: Path, count: int, rounds: int, jobs: int) -> None:
         print(
             f"round {round_ + 1}: 400 releases {per_small:.2f} ms each; {count} releases {per_large:.2f} ms"
             f" each ({per_large / per_small - 1:+.1%}); peak summed RSS {peak['rss'] / 2**20:.0f} MiB,"
-            f" PSS {peak['pss'] / 2**20:.0f} MiB ({load()})",
+            f" PSS {peak['pss'] / 2**20:.0f} MiB ({load()}); RSS at the peak: "
+            + ", ".join(f"{role} {rss / 2**20:.0f}" for role, rss in peak["processes"]),
             flush=True,
         )
         shutil.rmtree(work / f"small-{round_}")

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import codecs
 import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preservation import SOFTWARE_NAME, __version__
-from preservation.errors import BagError
+from preservation.errors import BagError, PreservationError
 from preservation.package.model import FileFormat
+from preservation.validate.findings import finding
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 OCTET_STREAM = "application/octet-stream"
 PLAIN_TEXT_PUID = "x-fmt/111"
@@ -27,28 +36,107 @@ _DECODE_CHUNK = 1 << 20
 
 
 GO_MEMORY_LIMIT = "100MiB"
-"""Go's soft memory limit (GOMEMLIMIT) for the workers that identify formats. Siegfried's signatures keep
-~70 MiB of Go heap alive, and with Go's default (collect at twice the live heap) each worker of a
-2,000-release build grew to ~165 MiB; at this limit they stay at ~127 MiB, as fast. It is soft: a file
-that needs more memory only means more collecting."""
+"""Go's soft memory limit (GOMEMLIMIT) for the process that identifies formats for a build's workers.
+Siegfried's signatures keep ~70 MiB of Go heap alive, and with Go's default (collect at twice the live
+heap) the process grows to ~165 MiB; at this limit it stays at ~125 MiB, as fast. It is soft: a file that
+needs more memory only means more collecting."""
 
 
 @contextmanager
-def identifying_workers() -> Iterator[None]:
-    """Processes started inside get GO_MEMORY_LIMIT, unless the environment names a limit of its own.
+def identifying_process() -> Iterator[str]:
+    """One process that identifies formats for a pool's workers (`ask_identifier`); yields its address.
 
-    Go reads the environment the process was started with, never later changes (os.environ set just
-    before loading pygfried does nothing), so the limit is set around starting the workers (and the
-    forkserver they come from), not where pygfried is loaded.
+    Siegfried's signatures are ~70 MiB of Go heap in every process that loads them, and no two processes
+    can share it: workers that ask this one process keep one copy for all instead of one each, and stay
+    free of Go's runtime (so they may be forked). Identification is about half of a release's CPU, so
+    one process of it keeps pace with two workers on two cores (benchmarks/README.md). It starts with
+    GO_MEMORY_LIMIT unless the environment names a limit of its own; each worker connects over a Unix
+    socket in a folder of this user's alone.
     """
-    if "GOMEMLIMIT" in os.environ:
-        yield
-        return
-    os.environ["GOMEMLIMIT"] = GO_MEMORY_LIMIT
+    from preservation.workers import helper
+
+    folder = tempfile.mkdtemp(prefix="preservation-identify-")
+    address = os.path.join(folder, "socket")
     try:
-        yield
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(address)
+            listener.listen()  # workers may connect before the process accepts: the backlog holds them
+            environ = {"GOMEMLIMIT": GO_MEMORY_LIMIT, **os.environ}
+            process = helper(f"{__name__}:serve_identification", listener.fileno(), environ)
+        try:
+            yield address
+        finally:
+            process.kill()
+            process.wait()
     finally:
-        os.environ.pop("GOMEMLIMIT", None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def serve_identification(listening: int, owner: int) -> None:
+    """The identifying process: `identify_format` for every path a connection sends, until `owner` ends."""
+    from multiprocessing.connection import Connection
+
+    from preservation.workers import tie_to_owner
+
+    tie_to_owner(owner)
+    with socket.socket(fileno=listening) as listener:
+        while True:
+            accepted, _ = listener.accept()
+            connection = Connection(accepted.detach())
+            threading.Thread(target=_answer, args=(connection,), daemon=True).start()
+
+
+def _answer(connection: Connection) -> None:
+    """Answer one worker: its paths' formats, or the (source, message, code) of the error instead."""
+    with connection:
+        while True:
+            try:
+                path = connection.recv()
+            except EOFError:  # the worker is done
+                return
+            answer: FileFormat | tuple[str | None, str, str | None]
+            try:
+                answer = identify_format(path)
+            except PreservationError as error:
+                answer = (error.source, error.message, error.code)
+            except Exception as error:  # pygfried's own (GoError): that file fails, the worker asks on
+                answer = (path, f"cannot identify the format: {error}", None)
+            connection.send(answer)
+
+
+_identifier: Connection | None = None
+"""In a worker that asks the identifying process: the connection to it."""
+
+
+def ask_identifier(address: str) -> None:
+    """Have this process (a pool's worker) identify formats through the identifying process at `address`."""
+    global _identifier
+    from multiprocessing.connection import Client
+
+    _identifier = Client(address, "AF_UNIX")
+
+
+def _identify(path: Path) -> FileFormat:
+    """`identify_format` here, or by the identifying process if this process asks one."""
+    if _identifier is None:
+        return identify_format(path)
+    try:
+        _identifier.send(str(path))
+        answer = _identifier.recv()
+    except (OSError, EOFError) as error:  # it was killed or failed: this release fails, not the build
+        code = "release.identification-stopped"
+        problem = finding(code, path=path, reason=repr(error))
+        raise BagError(path, problem.message, code=code) from None
+    if isinstance(answer, FileFormat):
+        return answer
+    source, message, code = answer
+    raise BagError(source, message, code=code)
+
+
+def go_loaded() -> bool:
+    """Whether Go's runtime runs in this process: its threads do not survive a fork (a forked child that
+    calls into it, or gets one of its signals, hangs), and Python's threading does not see them."""
+    return "pygfried" in sys.modules
 
 
 def _pygfried() -> ModuleType:
@@ -117,7 +205,7 @@ def identify_known(path: Path, size: int, digests: Mapping[str, str]) -> FileFor
     if found is None:
         if len(_known) >= _KNOWN_LIMIT:
             _known.clear()  # bounded memory on long runs of unique files, which never hit anyway
-        found = _known[key] = identify_format(path)
+        found = _known[key] = _identify(path)
     return found
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import subprocess
+import multiprocessing
+import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from preservation import formats
 from preservation.errors import BagError
 from preservation.formats import OCTET_STREAM, identify_format, identify_known, rendition_format
 from preservation.package.model import FileFormat
+from preservation.workers import process_pool
 from tests.metadata.helpers import HTML, itxt_chunk, png_bytes, srgb_chunk
 
 # A one-page PDF 1.4 written by hand; siegfried keys on the header and the %%EOF trailer.
@@ -169,18 +173,85 @@ def test_identify_known_scans_each_name_and_content_once(
     assert found[3] == identify_format(other_name) != found[0]
 
 
-def _started_with() -> str:
-    command = [sys.executable, "-c", "import os; print(os.environ.get('GOMEMLIMIT'))"]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+def _identifying_process() -> Path:
+    """/proc of the identifying process this process started (Linux)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            ppid = int(stat.read_text().rpartition(")")[2].split()[1])
+            if ppid == os.getpid() and b"serve_identification" in (stat.parent / "cmdline").read_bytes():
+                return stat.parent
+    raise AssertionError("no identifying process")
 
 
-def test_identifying_workers_start_with_a_go_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def _environ(process: Path) -> dict[str, str]:
+    pairs = (entry.partition(b"=") for entry in (process / "environ").read_bytes().split(b"\0") if entry)
+    return {name.decode(): value.decode() for name, _, value in pairs}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_identifying_process_starts_with_a_go_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     # Go reads GOMEMLIMIT only from the environment a process starts with: it must be there at the start.
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
-    with formats.identifying_workers():
-        assert _started_with() == formats.GO_MEMORY_LIMIT
-    assert _started_with() == "None"
+    with formats.identifying_process():
+        assert _environ(_identifying_process())["GOMEMLIMIT"] == formats.GO_MEMORY_LIMIT
     monkeypatch.setenv("GOMEMLIMIT", "1GiB")  # the user's own limit is kept
-    with formats.identifying_workers():
-        assert _started_with() == "1GiB"
-    assert _started_with() == "1GiB"
+    with formats.identifying_process():
+        assert _environ(_identifying_process())["GOMEMLIMIT"] == "1GiB"
+
+
+def _identified_in_worker(path: Path) -> tuple[FileFormat | str, bool]:
+    """What a worker asking the identifying process gets for `path`, and whether it loaded Go itself."""
+    try:
+        found: FileFormat | str = identify_known(path, path.stat().st_size if path.exists() else 0, {})
+    except BagError as error:
+        found = str(error)
+    return found, formats.go_loaded()
+
+
+def test_workers_asking_one_identifying_process_get_its_answers_without_loading_go(tmp_path: Path) -> None:
+    paths = [
+        write(tmp_path, "bild.png", png_bytes(srgb_chunk())),
+        write(tmp_path, "mitteilung.txt", "Grüße aus Kaiserslautern\n".encode()),
+        write(tmp_path, "flyer.pdf", PDF),
+        tmp_path / "fehlt.png",
+    ]
+    with formats.identifying_process() as address:
+        pool = process_pool(2, initializer=formats.ask_identifier, initargs=(address,))
+        with pool:
+            answers = list(pool.map(_identified_in_worker, paths))
+    with pytest.raises(BagError) as missing:
+        identify_format(paths[3])
+    assert [found for found, _ in answers] == [*map(identify_format, paths[:3]), str(missing.value)]
+    assert not any(go for _, go in answers)
+
+
+def test_a_file_is_not_identified_when_the_identifying_process_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asking, answering = multiprocessing.Pipe()
+    answering.close()
+    monkeypatch.setattr(formats, "_identifier", asking)
+    with pytest.raises(BagError) as gone:
+        identify_known(write(tmp_path, "bild.png", png_bytes()), 1, {})
+    assert gone.value.code == "release.identification-stopped"
+    assert "bild.png" in str(gone.value)
+
+
+def test_a_file_siegfried_fails_on_fails_alone_and_the_identifying_process_answers_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(path: str) -> FileFormat:  # the workers send the path as text
+        if Path(path).name == "kaputt.png":
+            raise RuntimeError("siegfried: unexpected EOF")
+        return rendition_format()
+
+    monkeypatch.setattr(formats, "identify_format", failing)
+    asking, answering = multiprocessing.Pipe()
+    server = threading.Thread(target=formats._answer, args=(answering,))
+    server.start()
+    monkeypatch.setattr(formats, "_identifier", asking)
+    with pytest.raises(BagError, match="kaputt.png: cannot identify the format: siegfried: unexpected EOF"):
+        formats._identify(tmp_path / "kaputt.png")
+    assert formats._identify(tmp_path / "heil.txt") == rendition_format()
+    asking.close()
+    server.join()
