@@ -36,7 +36,7 @@ from preservation.formats import (
     ask_identifier,
     go_loaded,
     identify_known,
-    identifying_process,
+    identifying_processes,
     rendition_format,
 )
 from preservation.hashing import hash_bytes, hash_stream
@@ -228,8 +228,9 @@ class _Stager:
     Releases go to the workers RELEASES_PER_TASK at a time, which amortises pickling the profile and the
     round trip. The caller starts the pool once it has read a task's worth, so that the workers start up
     (the first pool of a process is slow to start, benchmarks/README.md) while it reads the rest. The
-    workers ask one process to identify formats (`formats.identifying_process`): Siegfried's signatures
-    are held once, not once per worker, and the workers, free of Go, are forked from this process.
+    workers ask identifying processes for formats (`formats.identifying_processes`, one per two workers):
+    Siegfried's signatures are held once per two workers, not once per worker, and the workers, free of
+    Go, are forked from this process.
     """
 
     def __init__(
@@ -260,9 +261,9 @@ class _Stager:
     def start(self) -> None:
         """Start the workers now, if there are to be any: one idle task each makes the pool spawn them."""
         if self._jobs > 1 and self._pool is None:
-            address = self._identifier.enter_context(identifying_process())
+            addresses = self._identifier.enter_context(identifying_processes(self._jobs))
             self._pool = process_pool(
-                self._jobs, forkable=not go_loaded(), initializer=ask_identifier, initargs=(address,)
+                self._jobs, forkable=not go_loaded(), initializer=ask_identifier, initargs=(addresses,)
             )
             for _ in range(self._jobs):
                 self._pool.submit(os.getpid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import shutil
 import socket
@@ -42,34 +43,46 @@ heap) the process grows to ~165 MiB; at this limit it stays at ~125 MiB, as fast
 needs more memory only means more collecting."""
 
 
+WORKERS_PER_IDENTIFIER = 2
+"""Identification is about half of a release's CPU, so one identifying process keeps pace with two
+workers (benchmarks/README.md); more workers get more identifying processes, or they would wait for one."""
+
+
 @contextmanager
-def identifying_process() -> Iterator[str]:
-    """One process that identifies formats for a pool's workers (`ask_identifier`); yields its address.
+def identifying_processes(workers: int) -> Iterator[tuple[str, ...]]:
+    """Processes that identify formats for a pool of `workers` (`ask_identifier`), one per
+    `WORKERS_PER_IDENTIFIER`; yields their addresses.
 
     Siegfried's signatures are ~70 MiB of Go heap in every process that loads them, and no two processes
-    can share it: workers that ask this one process keep one copy for all instead of one each, and stay
-    free of Go's runtime (so they may be forked). Identification is about half of a release's CPU, so
-    one process of it keeps pace with two workers on two cores (benchmarks/README.md). It starts with
-    GO_MEMORY_LIMIT unless the environment names a limit of its own; each worker connects over a Unix
-    socket in a folder of this user's alone.
+    can share it: workers that ask these processes keep one copy per two workers instead of one each, and
+    stay free of Go's runtime (so they may be forked). Each starts with GO_MEMORY_LIMIT unless the
+    environment names a limit of its own; workers connect over Unix sockets in a folder of this user's
+    alone. BagError when the sockets cannot be made (e.g. a TMPDIR too long for a socket's address).
     """
     from preservation.workers import helper
 
-    folder = tempfile.mkdtemp(prefix="preservation-identify-")
-    address = os.path.join(folder, "socket")
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-            listener.bind(address)
-            listener.listen()  # workers may connect before the process accepts: the backlog holds them
-            environ = {"GOMEMLIMIT": GO_MEMORY_LIMIT, **os.environ}
-            process = helper(f"{__name__}:serve_identification", listener.fileno(), environ)
+    count = max(1, -(-workers // WORKERS_PER_IDENTIFIER))
+    environ = {"GOMEMLIMIT": GO_MEMORY_LIMIT, **os.environ}
+    with contextlib.ExitStack() as stack:
         try:
-            yield address
-        finally:
-            process.kill()
-            process.wait()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+            folder = tempfile.mkdtemp(prefix="preservation-identify-")
+        except OSError as exc:
+            raise BagError(
+                Path(tempfile.gettempdir()), f"cannot make the identification's folder: {exc}"
+            ) from None
+        stack.callback(shutil.rmtree, folder, ignore_errors=True)
+        addresses = tuple(os.path.join(folder, f"socket-{n}") for n in range(count))
+        for address in addresses:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+                try:
+                    listener.bind(address)
+                except OSError as exc:
+                    raise BagError(Path(folder), f"cannot make the identification's socket: {exc}") from None
+                listener.listen()  # workers may connect before the process accepts: the backlog holds them
+                process = helper(f"{__name__}:serve_identification", listener.fileno(), environ)
+            stack.callback(process.wait)
+            stack.callback(process.kill)
+        yield addresses
 
 
 def serve_identification(listening: int, owner: int) -> None:
@@ -108,12 +121,13 @@ _identifier: Connection | None = None
 """In a worker that asks the identifying process: the connection to it."""
 
 
-def ask_identifier(address: str) -> None:
-    """Have this process (a pool's worker) identify formats through the identifying process at `address`."""
+def ask_identifier(addresses: tuple[str, ...]) -> None:
+    """Have this process (a pool's worker) identify formats through one of the identifying processes at
+    `addresses`: workers are forked one after another, so their process ids spread them over all."""
     global _identifier
     from multiprocessing.connection import Client
 
-    _identifier = Client(address, "AF_UNIX")
+    _identifier = Client(addresses[os.getpid() % len(addresses)], "AF_UNIX")
 
 
 def _identify(path: Path) -> FileFormat:

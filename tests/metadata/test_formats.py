@@ -6,7 +6,9 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
+import socket
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -173,14 +175,20 @@ def test_identify_known_scans_each_name_and_content_once(
     assert found[3] == identify_format(other_name) != found[0]
 
 
-def _identifying_process() -> Path:
-    """/proc of the identifying process this process started (Linux)."""
+def _identifying_processes() -> list[Path]:
+    """/proc of the identifying processes this process started (Linux)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
             ppid = int(stat.read_text().rpartition(")")[2].split()[1])
             if ppid == os.getpid() and b"serve_identification" in (stat.parent / "cmdline").read_bytes():
-                return stat.parent
-    raise AssertionError("no identifying process")
+                found.append(stat.parent)
+    return found
+
+
+def _identifying_process() -> Path:
+    (process,) = _identifying_processes()
+    return process
 
 
 def _environ(process: Path) -> dict[str, str]:
@@ -192,10 +200,10 @@ def _environ(process: Path) -> dict[str, str]:
 def test_the_identifying_process_starts_with_a_go_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     # Go reads GOMEMLIMIT only from the environment a process starts with: it must be there at the start.
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
-    with formats.identifying_process():
+    with formats.identifying_processes(2):
         assert _environ(_identifying_process())["GOMEMLIMIT"] == formats.GO_MEMORY_LIMIT
     monkeypatch.setenv("GOMEMLIMIT", "1GiB")  # the user's own limit is kept
-    with formats.identifying_process():
+    with formats.identifying_processes(2):
         assert _environ(_identifying_process())["GOMEMLIMIT"] == "1GiB"
 
 
@@ -215,8 +223,8 @@ def test_workers_asking_one_identifying_process_get_its_answers_without_loading_
         write(tmp_path, "flyer.pdf", PDF),
         tmp_path / "fehlt.png",
     ]
-    with formats.identifying_process() as address:
-        pool = process_pool(2, initializer=formats.ask_identifier, initargs=(address,))
+    with formats.identifying_processes(2) as addresses:
+        pool = process_pool(2, initializer=formats.ask_identifier, initargs=(addresses,))
         with pool:
             answers = list(pool.map(_identified_in_worker, paths))
     with pytest.raises(BagError) as missing:
@@ -255,3 +263,33 @@ def test_a_file_siegfried_fails_on_fails_alone_and_the_identifying_process_answe
     assert formats._identify(tmp_path / "heil.txt") == rendition_format()
     asking.close()
     server.join()
+
+
+def _identifier_of_worker(_: object) -> str:
+    """Which identifying process this worker asks (the socket's name)."""
+    assert formats._identifier is not None
+    name = socket.socket(fileno=os.dup(formats._identifier.fileno())).getpeername()
+    return os.path.basename(name)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_four_workers_ask_two_identifying_processes_so_identification_keeps_pace() -> None:
+    with formats.identifying_processes(4) as addresses:
+        assert len(addresses) == len(_identifying_processes()) == 2
+        pool = process_pool(4, initializer=formats.ask_identifier, initargs=(addresses,))
+        with pool:
+            asked = set(pool.map(_identifier_of_worker, range(64), chunksize=1))
+    assert asked == {"socket-0", "socket-1"}
+    assert not _identifying_processes()  # ended with the block
+
+
+def test_a_temporary_folder_too_long_for_a_socket_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tmp_path / ("x" * 120)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    too_long = pytest.raises(BagError, match="cannot make the identification's socket")
+    with too_long, formats.identifying_processes(2):
+        pass
+    assert not list(deep.iterdir())  # its folder is gone again
