@@ -117,6 +117,28 @@ class BuildSummary:
         return all(outcome.status not in ("conflict", "failed") for outcome in self.outcomes)
 
 
+@dataclass(frozen=True)
+class Staging:
+    """How every release of one build is staged: into `out_dir`, by `profile`, dated `created` (files'
+    times `mtime`: SOURCE_DATE_EPOCH, or None for the time of writing), with the build's `environ`; with
+    `replace`, a changed release replaces its bag. One value, sent to the workers with each task."""
+
+    out_dir: Path
+    profile: Profile
+    created: datetime
+    mtime: int | None
+    environ: Mapping[str, str]
+    replace: bool = False
+
+    @classmethod
+    def of(cls, out_dir: Path, profile: Profile, environ: Mapping[str, str] | None, replace: bool) -> Staging:
+        """The settings of a build started now, in `environ` (default: this process's environment)."""
+        epoch = source_date_epoch(environ)
+        mtime = int(epoch.timestamp()) if epoch is not None else None
+        env = dict(os.environ if environ is None else environ)
+        return cls(out_dir, profile, build_time(environ), mtime, env, replace)
+
+
 def build_bags(
     sources: Iterable[Path | str],
     out_dir: Path | str,
@@ -144,11 +166,7 @@ def build_bags(
     BagError only when `out_dir` itself cannot be used (e.g. another run is writing into it), and
     CorrectionsError, before any bag is staged, when a row of `corrections` names no release read.
     """
-    out_dir = Path(out_dir)
-    created = build_time(environ)
-    epoch = source_date_epoch(environ)
-    mtime = int(epoch.timestamp()) if epoch is not None else None
-    env = dict(os.environ if environ is None else environ)
+    staging = Staging.of(Path(out_dir), profile, environ, replace)
     outcomes: list[BuildOutcome] = []
 
     def report(outcome: BuildOutcome, release: Release | None = None) -> None:
@@ -159,59 +177,81 @@ def build_bags(
             on_outcome(outcome)
 
     # The output is locked before reading: what it holds takes part in telling releases apart.
-    with (
-        exclusive_output(out_dir) as removed,
-        _Stager(out_dir, profile, created, mtime, env, replace, jobs) as stager,
-    ):
+    with exclusive_output(staging.out_dir) as removed, _Stager(staging, jobs) as stager:
         # Identities are settled once every release is read: which of two releases sharing an identifier
         # gets a suffix must not depend on which was read first.
-        releases: list[Release] = []
-        for item in read_sources(sources, profile, skip=[out_dir]):
-            if isinstance(item, Skipped):
-                report(BuildOutcome(item.path, "skipped", message=item.message, code=item.code))
-            elif isinstance(item, ReadFailure):
-                report(BuildOutcome(item.source, "failed", message=item.message, code=item.code))
-            else:
-                releases.append(item)
-                if len(releases) == RELEASES_PER_TASK:
-                    stager.start()
+        releases = _read(sources, staging, stager, report)
         if corrections is not None:
             releases = apply_corrections(releases, corrections, corrected_by or archivist())
-        claimed: dict[str, Path] = {}
-        told_apart = distinguish(releases, BagsOnDisk(out_dir, profile.manifest_algorithms[0]))
-        for told in told_apart:
-            if isinstance(told, ReadFailure):
-                report(BuildOutcome(told.source, "failed", message=told.message))
-            elif isinstance(told, Duplicate) and told.release.corrections:
-                # Skipping it would drop the archivist's corrections without a word.
-                again = told.release
-                fields = ", ".join(c.field for c in again.corrections)
-                problem = finding("release.duplicate-corrected", other=told.other, fields=fields)
-                report(_said(again.source, "conflict", again.identifier, problem))
-            elif isinstance(told, Duplicate):
-                again = told.release
-                report(_said(again.source, "duplicate", again.identifier, told.finding))
-            elif strict and told.warnings:
-                problem = finding("release.strict", count=len(told.warnings))
-                report(_said(told.source, "failed", told.identifier, problem), told)
-            elif told.identifier in claimed:
-                report(_taken(told, claimed[told.identifier]), told)
-            else:
-                claimed[told.identifier] = told.source
-                stager.add(told)
+        told_apart = distinguish(releases, BagsOnDisk(staging.out_dir, profile.manifest_algorithms[0]))
+        planned = _sort(told_apart, strict, stager, report)
         if on_planned is not None:
-            on_planned(len(claimed))
-        pending: list[tuple[StagedBag, Release]] = []
-        for release, result in stager.results():
-            if isinstance(result, BuildOutcome):
-                report(result, release)
-                continue
-            pending.append((result, release))
-            if len(pending) >= BATCH:
-                _publish(pending, report)
-                pending = []
-        _publish(pending, report)
+            on_planned(planned)
+        _stage_and_publish(stager, report)
     return BuildSummary(tuple(sorted(outcomes, key=lambda o: str(o.source))), removed)
+
+
+Report = Callable[[BuildOutcome, Release | None], None]
+"""Hears each outcome as it is known (with the release it concerns, if any)."""
+
+
+def _read(sources: Iterable[Path | str], staging: Staging, stager: _Stager, report: Report) -> list[Release]:
+    """The releases read from `sources`; what is skipped or unreadable is reported. The workers start
+    once a task's worth is read."""
+    releases: list[Release] = []
+    for item in read_sources(sources, staging.profile, skip=[staging.out_dir]):
+        if isinstance(item, Skipped):
+            report(BuildOutcome(item.path, "skipped", message=item.message, code=item.code), None)
+        elif isinstance(item, ReadFailure):
+            report(BuildOutcome(item.source, "failed", message=item.message, code=item.code), None)
+        else:
+            releases.append(item)
+            if len(releases) == RELEASES_PER_TASK:
+                stager.start()
+    return releases
+
+
+def _sort(
+    told_apart: Iterable[Release | Duplicate | ReadFailure], strict: bool, stager: _Stager, report: Report
+) -> int:
+    """Each release told apart to the stager, or reported (a duplicate, a conflict, a failure); how many
+    are to be bagged."""
+    claimed: dict[str, Path] = {}
+    for told in told_apart:
+        if isinstance(told, ReadFailure):
+            report(BuildOutcome(told.source, "failed", message=told.message), None)
+        elif isinstance(told, Duplicate) and told.release.corrections:
+            # Skipping it would drop the archivist's corrections without a word.
+            again = told.release
+            fields = ", ".join(c.field for c in again.corrections)
+            problem = finding("release.duplicate-corrected", other=told.other, fields=fields)
+            report(_said(again.source, "conflict", again.identifier, problem), None)
+        elif isinstance(told, Duplicate):
+            again = told.release
+            report(_said(again.source, "duplicate", again.identifier, told.finding), None)
+        elif strict and told.warnings:
+            problem = finding("release.strict", count=len(told.warnings))
+            report(_said(told.source, "failed", told.identifier, problem), told)
+        elif told.identifier in claimed:
+            report(_taken(told, claimed[told.identifier]), told)
+        else:
+            claimed[told.identifier] = told.source
+            stager.add(told)
+    return len(claimed)
+
+
+def _stage_and_publish(stager: _Stager, report: Report) -> None:
+    """The staged bags published BATCH at a time as they come; what could not be staged is reported."""
+    pending: list[tuple[StagedBag, Release]] = []
+    for release, result in stager.results():
+        if isinstance(result, BuildOutcome):
+            report(result, release)
+            continue
+        pending.append((result, release))
+        if len(pending) >= BATCH:
+            _publish(pending, report)
+            pending = []
+    _publish(pending, report)
 
 
 def _taken(release: Release, first: Path) -> BuildOutcome:
@@ -233,17 +273,8 @@ class _Stager:
     Go, are forked from this process.
     """
 
-    def __init__(
-        self,
-        out_dir: Path,
-        profile: Profile,
-        created: datetime,
-        mtime: int | None,
-        env: dict[str, str],
-        replace: bool,
-        jobs: int,
-    ) -> None:
-        self._args = (out_dir, profile, created, mtime, env, replace)
+    def __init__(self, staging: Staging, jobs: int) -> None:
+        self._staging = staging
         self._jobs = bounded_jobs(jobs)
         self._chunk: list[Release] = []
         self._pool: ProcessPoolExecutor | None = None
@@ -279,7 +310,7 @@ class _Stager:
         rest, self._chunk = self._chunk, []
         if self._pool is None and (self._jobs <= 1 or len(rest) <= 1):
             for release in rest:
-                yield release, stage_release(release, *self._args)
+                yield release, stage_release(release, self._staging)
             return
         # The last releases are spread over all workers rather than left in one chunk.
         for n in range(self._jobs):
@@ -293,21 +324,13 @@ class _Stager:
     def _submit(self, releases: list[Release]) -> None:
         self.start()
         assert self._pool is not None
-        self._futures[self._pool.submit(stage_chunk, releases, *self._args)] = releases
+        self._futures[self._pool.submit(stage_chunk, releases, self._staging)] = releases
 
 
-def stage_chunk(
-    releases: list[Release],
-    out_dir: Path,
-    profile: Profile,
-    created: datetime,
-    mtime: int | None,
-    environ: Mapping[str, str],
-    replace: bool = False,
-) -> list[StagedBag | BuildOutcome]:
+def stage_chunk(releases: list[Release], staging: Staging) -> list[StagedBag | BuildOutcome]:
     """`stage_release` for several releases: one worker task. The releases are not sent back: the caller
     has them, and unpickling copies would cost it time and memory."""
-    return [stage_release(r, out_dir, profile, created, mtime, environ, replace) for r in releases]
+    return [stage_release(release, staging) for release in releases]
 
 
 def _publish(
@@ -331,28 +354,21 @@ def _publish(
         report(BuildOutcome(release.source, "failed", release.identifier, message=failure.message), release)
 
 
-def stage_release(
-    release: Release,
-    out_dir: Path,
-    profile: Profile,
-    created: datetime,
-    mtime: int | None,
-    environ: Mapping[str, str],
-    replace: bool = False,
-) -> StagedBag | BuildOutcome:
+def stage_release(release: Release, staging: Staging) -> StagedBag | BuildOutcome:
     """Stage one release's bag, or say why not (up to date, conflict, failure). Runs in a worker.
 
     A bag that replaces another records it in its METS: the bag now in place (to be kept when this one
     is published), or else the newest kept version, as when a replacement was killed half way.
     """
+    out_dir, profile, environ = staging.out_dir, staging.profile, staging.environ
     target = out_dir / release.identifier
     try:
-        plan = plan_package(release, profile, created)
+        plan = plan_package(release, profile, staging.created)
         retire: Path | None = None
         replaces: Predecessor | None
         if os.path.lexists(target):
             outcome = _compare_existing(plan, target, profile)
-            if not (replace and outcome.status == "conflict" and (target / "bagit.txt").is_file()):
+            if not (staging.replace and outcome.status == "conflict" and (target / "bagit.txt").is_file()):
                 return outcome
             retire = keep_as(out_dir, release.identifier, bagging_date(target))
             replaces = predecessor(target, retire, out_dir)
@@ -365,7 +381,7 @@ def stage_release(
             manifest_algorithms=profile.manifest_algorithms,
             tagmanifest_algorithms=profile.tagmanifest_algorithms,
             tag_files=lambda records, staged: _tag_files(plan, profile, records, staged, environ, replaces),
-            mtime=mtime,
+            mtime=staging.mtime,
             retire=retire,
         )
     except PreservationError as exc:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from preservation.bagit.writer import SourceFile, discard, publish_one, stage_bag
-from preservation.build import BuildOutcome, stage_release
+from preservation.build import BuildOutcome, Staging, stage_release
 from preservation.display import shown
 from preservation.errors import ReleaseError
 from preservation.profile import Profile
@@ -267,7 +267,7 @@ def test_a_source_swapped_after_discovery_is_refused_by_the_writer(
     swap(victim, canary)
     out = tmp_path / "bags"
     out.mkdir()
-    outcome = _in_thread(lambda: stage_release(found, out, profile, CREATED, None, {}), victim)
+    outcome = _in_thread(lambda: stage_release(found, Staging(out, profile, CREATED, None, {})), victim)
     assert isinstance(outcome, BuildOutcome)
     assert (outcome.status, outcome.code) == ("failed", code)
     named = attachment.parent if swap is _swap_folder_to_link else attachment
@@ -287,12 +287,12 @@ def test_a_source_swapped_before_the_up_to_date_comparison_is_refused(
     out.mkdir()
     (found,) = read_sources([folder], profile)
     assert isinstance(found, Release)
-    staged = stage_release(found, out, profile, CREATED, None, {})
+    staged = stage_release(found, Staging(out, profile, CREATED, None, {}))
     assert not isinstance(staged, BuildOutcome)
     publish_one(staged)
     before = payload(staged.result.path)
     _swap_to_link(attachment, canary)
-    outcome = stage_release(found, out, profile, CREATED, None, {})
+    outcome = stage_release(found, Staging(out, profile, CREATED, None, {}))
     assert isinstance(outcome, BuildOutcome)
     assert (outcome.status, outcome.source, outcome.code) == ("failed", attachment, "source.symlink")
     assert payload(staged.result.path) == before
@@ -355,7 +355,7 @@ def test_an_attachment_that_cannot_be_read_is_named_not_the_document(
     assert isinstance(found, Release)
     attachment.unlink()
     (tmp_path / "out").mkdir()
-    outcome = stage_release(found, tmp_path / "out", profile, CREATED, None, {})
+    outcome = stage_release(found, Staging(tmp_path / "out", profile, CREATED, None, {}))
     assert isinstance(outcome, BuildOutcome)
     assert (outcome.status, outcome.source, outcome.message) == (
         "failed",
@@ -510,7 +510,7 @@ def test_an_attachment_or_folder_that_may_not_be_read_is_named(open_tmp: Path, p
             if isinstance(item, ReadFailure):
                 rows.append([str(item.source), item.message])
             elif isinstance(item, Release):
-                outcome = stage_release(item, out, profile, CREATED, None, {})
+                outcome = stage_release(item, Staging(out, profile, CREATED, None, {}))
                 assert isinstance(outcome, BuildOutcome)
                 rows.append([str(outcome.source), outcome.message])
         return rows
@@ -562,7 +562,7 @@ def test_a_linked_release_folder_named_as_source_is_bagged_with_its_attachments(
     (found,) = read_sources([tmp_path / "verlinkt"], profile)
     assert isinstance(found, Release)
     (tmp_path / "out").mkdir()
-    staged = stage_release(found, tmp_path / "out", profile, CREATED, None, {})
+    staged = stage_release(found, Staging(tmp_path / "out", profile, CREATED, None, {}))
     assert not isinstance(staged, BuildOutcome), staged
     assert [r.path for r in staged.result.payload] == ["data/pressemitteilung.txt", "data/bilder/foto.jpg"]
     discard(staged)
