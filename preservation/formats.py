@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import itertools
 import os
 import shutil
 import socket
@@ -117,26 +118,28 @@ def _answer(connection: Connection) -> None:
             connection.send(answer)
 
 
-_identifier: Connection | None = None
-"""In a worker that asks the identifying process: the connection to it."""
+_identifiers: list[Connection] = []
+"""In a worker that asks identifying processes: a connection to each, asked in turn."""
+_asked = itertools.count()
 
 
 def ask_identifier(addresses: tuple[str, ...]) -> None:
-    """Have this process (a pool's worker) identify formats through one of the identifying processes at
-    `addresses`: workers are forked one after another, so their process ids spread them over all."""
-    global _identifier
+    """Have this process (a pool's worker) identify formats through the identifying processes at
+    `addresses`, each file the next one's: every worker spreads its files over all of them alike, whatever
+    the order the pool started the workers in."""
     from multiprocessing.connection import Client
 
-    _identifier = Client(addresses[os.getpid() % len(addresses)], "AF_UNIX")
+    _identifiers[:] = [Client(address, "AF_UNIX") for address in addresses]
 
 
 def _identify(path: Path) -> FileFormat:
-    """`identify_format` here, or by the identifying process if this process asks one."""
-    if _identifier is None:
+    """`identify_format` here, or by an identifying process if this process asks them."""
+    if not _identifiers:
         return identify_format(path)
+    identifier = _identifiers[next(_asked) % len(_identifiers)]
     try:
-        _identifier.send(str(path))
-        answer = _identifier.recv()
+        identifier.send(str(path))
+        answer = identifier.recv()
     except (OSError, EOFError) as error:  # it was killed or failed: this release fails, not the build
         code = "release.identification-stopped"
         problem = finding(code, path=path, reason=repr(error))

@@ -238,7 +238,7 @@ def test_a_file_is_not_identified_when_the_identifying_process_is_gone(
 ) -> None:
     asking, answering = multiprocessing.Pipe()
     answering.close()
-    monkeypatch.setattr(formats, "_identifier", asking)
+    monkeypatch.setattr(formats, "_identifiers", [asking])
     with pytest.raises(BagError) as gone:
         identify_known(write(tmp_path, "bild.png", png_bytes()), 1, {})
     assert gone.value.code == "release.identification-stopped"
@@ -257,7 +257,7 @@ def test_a_file_siegfried_fails_on_fails_alone_and_the_identifying_process_answe
     asking, answering = multiprocessing.Pipe()
     server = threading.Thread(target=formats._answer, args=(answering,))
     server.start()
-    monkeypatch.setattr(formats, "_identifier", asking)
+    monkeypatch.setattr(formats, "_identifiers", [asking])
     with pytest.raises(BagError, match="kaputt.png: cannot identify the format: siegfried: unexpected EOF"):
         formats._identify(tmp_path / "kaputt.png")
     assert formats._identify(tmp_path / "heil.txt") == rendition_format()
@@ -265,21 +265,24 @@ def test_a_file_siegfried_fails_on_fails_alone_and_the_identifying_process_answe
     server.join()
 
 
-def _identifier_of_worker(_: object) -> str:
-    """Which identifying process this worker asks (the socket's name)."""
-    assert formats._identifier is not None
-    name = socket.socket(fileno=os.dup(formats._identifier.fileno())).getpeername()
-    return os.path.basename(name)
+def _identifiers_asked(path: Path) -> tuple[str, ...]:
+    """Which identifying processes this worker asked (their sockets' names) for two identifications."""
+    identify_known(path, path.stat().st_size, {})
+    identify_known(path, path.stat().st_size, {"sha256": "another file's"})
+    return tuple(
+        os.path.basename(socket.socket(fileno=os.dup(c.fileno())).getpeername()) for c in formats._identifiers
+    )
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_four_workers_ask_two_identifying_processes_so_identification_keeps_pace() -> None:
+def test_four_workers_ask_two_identifying_processes_so_identification_keeps_pace(tmp_path: Path) -> None:
+    photo = write(tmp_path, "bild.png", png_bytes(srgb_chunk()))
     with formats.identifying_processes(4) as addresses:
         assert len(addresses) == len(_identifying_processes()) == 2
         pool = process_pool(4, initializer=formats.ask_identifier, initargs=(addresses,))
         with pool:
-            asked = set(pool.map(_identifier_of_worker, range(64), chunksize=1))
-    assert asked == {"socket-0", "socket-1"}
+            asked = set(pool.map(_identifiers_asked, [photo] * 16, chunksize=1))
+    assert asked == {("socket-0", "socket-1")}  # every worker asks both
     assert not _identifying_processes()  # ended with the block
 
 
