@@ -9,6 +9,8 @@ file names — and each line is bounded, so a 40 MB single-line tag file costs n
 from __future__ import annotations
 
 import codecs
+import itertools
+import operator
 import re
 from collections.abc import Iterator
 from typing import BinaryIO, NamedTuple
@@ -25,6 +27,8 @@ High enough for real bags: a manifest of 256 MiB lists about a million files, th
 is tens of MB. Tag files that are only hashed stream and have no limit. `validate --tag-file-limit` sets
 another per run."""
 CHUNK = 64 * 1024
+BLOCK = 4096
+"""Lines a block of text already in memory holds: what a reader of whole blocks copies at once stays small."""
 
 SUPPORTED_VERSIONS = frozenset({(0, 93), (0, 94), (0, 95), (0, 96), (0, 97), (1, 0)})
 DIGEST_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
@@ -123,6 +127,13 @@ class LineReader:
         self.problems: list[Problem] = [] if problems is None else problems
 
     def __iter__(self) -> Iterator[tuple[int, str, bool]]:
+        for first, lines, cut in self.blocks():
+            for number, text in enumerate(lines, first):
+                yield number, text, cut
+
+    def blocks(self) -> Iterator[tuple[int, list[str], bool]]:
+        """The lines in blocks of consecutive lines: (number of the first, lines, cut); a cut line comes
+        as a block of its own, so that a reader of whole blocks needs no test per line."""
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="preservation.mark")
         buffer = ""
         head = ""
@@ -147,17 +158,21 @@ class LineReader:
                 complete = complete.replace("\r\n", "\n").replace("\r", "\n")
             pieces = complete.split("\n")
             buffer = pieces.pop() + hold
-            # One search per chunk; only a chunk holding an undecodable byte is searched line by line.
-            marked = _BAD in complete
-            for piece in pieces:
-                number += 1
-                if skipping:
-                    skipping = False
-                    yield number, self._checked(number, head), True
-                elif len(piece) > self.max_line:  # ended in the chunk that made it too long
-                    yield number, self._checked(number, piece[: self.max_line]), True
-                else:
-                    yield number, self._checked(number, piece) if marked else piece, False
+            # One search per chunk; only a chunk holding an undecodable byte or a long line goes line by
+            # line (each line's problems come in its turn).
+            if pieces and not skipping and _BAD not in complete and max(map(len, pieces)) <= self.max_line:
+                yield number + 1, pieces, False
+                number += len(pieces)
+            else:
+                for piece in pieces:
+                    number += 1
+                    if skipping:
+                        skipping = False
+                        yield number, [self._checked(number, head)], True
+                    elif len(piece) > self.max_line:  # ended in the chunk that made it too long
+                        yield number, [self._checked(number, piece[: self.max_line])], True
+                    else:
+                        yield number, [self._checked(number, piece)], False
             if len(buffer) > self.max_line:
                 if not skipping:
                     head = buffer[: self.max_line]
@@ -167,10 +182,10 @@ class LineReader:
                 break
         if skipping:
             number += 1
-            yield number, self._checked(number, head), True
+            yield number, [self._checked(number, head)], True
         elif buffer:
             number += 1
-            yield number, self._checked(number, buffer), False
+            yield number, [self._checked(number, buffer)], False
 
     def _checked(self, number: int, text: str) -> str:
         if _BAD in text:
@@ -188,27 +203,41 @@ def _lines(
 ) -> Iterator[tuple[int, str]]:
     """Each line; one longer than `max_line` is skipped as an error, or with `cut` (a bag-info value, which
     RFC 8493 does not bound) given as its first `max_line` characters with a warning."""
+    for first, lines in _line_blocks(data, encoding, problems, max_line, cut=cut):
+        yield from enumerate(lines, first)
+
+
+def _line_blocks(
+    data: bytes | BinaryIO,
+    encoding: str,
+    problems: list[Problem],
+    max_line: int = MAX_LINE,
+    *,
+    cut: bool = False,
+) -> Iterator[tuple[int, list[str]]]:
+    """`_lines` in blocks of consecutive lines: (number of the first, lines)."""
     if isinstance(data, bytes):
-        lines: Iterator[tuple[int, str, bool]] = _lines_in_memory(data, encoding, problems, max_line)
+        blocks = _blocks_in_memory(data, encoding, problems, max_line)
     else:
-        lines = iter(LineReader(data, encoding, max_line, problems))
-    for number, text, long in lines:
+        blocks = LineReader(data, encoding, max_line, problems).blocks()
+    for first, lines, long in blocks:
         if not long:
-            yield number, text
+            yield first, lines
         elif cut:
-            problems.append(problem("tagfile.line-cut", number, limit=max_line))
-            yield number, text
+            problems.append(problem("tagfile.line-cut", first, limit=max_line))
+            yield first, lines
         else:
-            problems.append(problem("tagfile.line-too-long", number, limit=max_line))
+            problems.append(problem("tagfile.line-too-long", first, limit=max_line))
 
 
-def _lines_in_memory(
+def _blocks_in_memory(
     data: bytes, encoding: str, problems: list[Problem], max_line: int
-) -> Iterator[tuple[int, str, bool]]:
-    """`LineReader`'s results for bytes already in memory, decoded and split in C rather than per chunk.
+) -> Iterator[tuple[int, list[str], bool]]:
+    """`LineReader.blocks` for bytes already in memory, decoded and split in C rather than per chunk.
 
     Same rules: CR, LF and CRLF only; a BOM reported for UTF-8; undecodable lines reported; over-long
-    lines cut. Tag files are capped when read, so decoding them whole is bounded.
+    lines cut; a text holding either comes one line a block. Tag files are capped when read, so decoding
+    them whole is bounded.
     """
     text = data.decode(encoding, errors="preservation.mark")
     if text.startswith("\ufeff"):  # the utf-8 codec keeps a BOM; utf-16 consumes its own
@@ -220,14 +249,17 @@ def _lines_in_memory(
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
-    suspicious = _BAD in text
-    for number, line in enumerate(lines, 1):
+    if _BAD not in text and (not lines or max(map(len, lines)) <= max_line):
+        for start in range(0, len(lines), BLOCK):
+            yield start + 1, lines[start : start + BLOCK], False
+        return
+    for number, line in enumerate(lines, 1):  # each line's problems in its turn
         long = len(line) > max_line
         if long:
             line = line[:max_line]
-        if suspicious and _BAD in line:
+        if _BAD in line:
             problems.append(problem("encoding.invalid", number, encoding=encoding))
-        yield number, line, long
+        yield number, [line], long
 
 
 # --------------------------------------------------------------------------- bagit.txt
@@ -401,16 +433,77 @@ def manifest_digests(
 ) -> Iterator[tuple[int, str, bytes]]:
     """`manifest_lines` with raw digests (b"" for an algorithm not in `DIGEST_LENGTHS`): half the memory
     of hex and compared as they are, for the validator that keeps one per listed file."""
-    for number, path, _, value in _manifest_entries(data, algorithm, encoding, problems):
-        yield number, path, value
+    return map(_WITHOUT_TEXT, _manifest_entries(data, algorithm, encoding, problems))
+
+
+_WITHOUT_TEXT = operator.itemgetter(0, 1, 3)
+"""(number, path, raw digest) of an entry, in C: no generator frame per line."""
 
 
 def _manifest_entries(
     data: bytes | BinaryIO, algorithm: str, encoding: str, problems: list[Problem]
 ) -> Iterator[tuple[int, str, str, bytes]]:
-    """(line number, path, digest as written, raw digest or b"" when the algorithm is unknown)."""
-    expected_length = DIGEST_LENGTHS.get(algorithm)
-    for number, line in _lines(data, encoding, problems):
+    """(line number, path, digest as written, raw digest or b"" when the algorithm is unknown).
+
+    A block of lines is read whole, with a few operations in C, when every line in it is a plain
+    ``digest  path`` line (`_plain_lines`); any other block line by line (`_careful_entries`), which gives
+    the same for plain lines."""
+    length = DIGEST_LENGTHS.get(algorithm)
+    for first, lines in _line_blocks(data, encoding, problems):
+        plain = _plain_lines(lines, length) if length else None
+        if plain is None:
+            yield from _careful_entries(first, lines, algorithm, length, problems)
+        else:
+            yield from zip(itertools.count(first), *plain)
+
+
+_CAREFUL = ("%", "\\", "\x00", "/..")
+"""A block holding any of these is read line by line: escapes, backslashes, NUL bytes and ".." segments
+(one that is not first follows a slash; a path starting with "." is never plain)."""
+
+
+def _plain_lines(lines: list[str], length: int) -> tuple[list[str], list[str], list[bytes]] | None:
+    """The paths, digests as written and raw digests of `lines` when every line is a digest of `length`
+    hex digits, one or two spaces (as many on every line) and a path that `_careful_entries` takes as it
+    is; else None."""
+    text = "\n".join(lines)
+    if any(mark in text for mark in _CAREFUL):
+        return None
+    digests = [line[:length] for line in lines]
+    try:
+        raw = bytes.fromhex("".join(digests))
+    except ValueError:
+        return None
+    size = length // 2
+    if len(raw) != size * len(lines):  # a short line, or blank space in a digest (fromhex skips it)
+        return None
+    widths = {_separator(head) for head in {line[length : length + 4] for line in lines}}
+    width = widths.pop() if len(widths) == 1 else None
+    if width is None:
+        return None
+    paths = [line[length + width :] for line in lines]
+    return paths, digests, [raw[start : start + size] for start in range(0, len(raw), size)]
+
+
+def _separator(head: str) -> int | None:
+    """How many spaces part digest and path, from the four characters after the digest; None unless one
+    or two, followed by a path's first character that needs no care (no blank space, md5sum star, "./",
+    "/", "~" or drive letter's colon)."""
+    width = len(head) - len(head.lstrip(" "))
+    if not 1 <= width <= 2 or width == len(head):
+        return None
+    start = head[width]
+    if start.isspace() or start in "*./~" or head[width + 1 : width + 2] == ":":
+        return None
+    return width
+
+
+def _careful_entries(
+    first: int, lines: list[str], algorithm: str, expected_length: int | None, problems: list[Problem]
+) -> Iterator[tuple[int, str, str, bytes]]:
+    """`_manifest_entries` of a block line by line: blank lines, tabs, bad digests and paths that need
+    decoding or checking."""
+    for number, line in enumerate(lines, first):
         if not line.strip():
             continue
         # Split at the first run of blanks: str.partition is several times faster than re.split.

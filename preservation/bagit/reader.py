@@ -100,6 +100,10 @@ def _open_file(path: str) -> BinaryIO:
 class DirectoryBag(BagReader):
     """A bag folder, walked without following links."""
 
+    root_names: tuple[str, ...] | None = None
+    """The names in the bag's folder as `walk` listed them, once it has begun (every tag manifest it will
+    yield is among them)."""
+
     def entries(self) -> Iterator[Entry]:
         for rel, item in self.walk():
             yield self._entry(rel, item.path)
@@ -129,6 +133,8 @@ class DirectoryBag(BagReader):
                     problem("payload.unreadable", path=rel_prefix or ".", reason=exc.strerror)
                 )
                 continue
+            if deferred_data is not None and not rel_prefix:
+                self.root_names = tuple(item.name for item in items)
             subfolders = []
             for item in items:
                 rel = rel_prefix + item.name

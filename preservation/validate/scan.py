@@ -11,6 +11,7 @@ then work on `BagContext` (`validate/context.py`), which `build_context` makes o
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO, Literal, NamedTuple, cast
@@ -66,6 +67,23 @@ class TagFile(NamedTuple):
     """Larger than the tag-file limit of the run, and so not parsed (only ever for a file a check reads)."""
 
 
+ALWAYS_TAG_DIGESTS = ("sha256", "sha512")
+"""What every tag file is hashed with, whatever its bag's tag manifests: the fixity anchor's algorithm
+(`fixity.anchor.ANCHOR_ALGORITHM`) and the one export admission compares tag files with
+(`export.admission.TAG_DIGEST`)."""
+
+
+def tag_algorithms(names: Iterable[str]) -> tuple[str, ...]:
+    """The algorithms a bag folder's tag files are hashed with, from the names in its folder: those of its
+    tag manifests that we compute, and `ALWAYS_TAG_DIGESTS`."""
+    wanted = set(ALWAYS_TAG_DIGESTS)
+    for name in names:
+        found = manifest_algorithm(name)
+        if found is not None and found[0]:
+            wanted.add(found[1])
+    return tuple(name for name in ALGORITHMS if name in wanted)
+
+
 _DEFERRED = TagFile(None, None, "not read yet")
 """A payload manifest's place in `Scan.tags` (the walk's order) until it is read (`EARLY_FILES`)."""
 
@@ -113,11 +131,12 @@ class Scan:
 class _HashingReader:
     """Hands a manifest's bytes to the parser while hashing them; feeds the parser no more than `limit`."""
 
-    def __init__(self, stream: BinaryIO, limit: int) -> None:
+    def __init__(self, stream: BinaryIO, limit: int, algorithms: tuple[str, ...]) -> None:
         self.stream = stream
         self.limit = limit
         self.size = 0
-        self.hashers = [hashlib.new(name) for name in ALGORITHMS]
+        self.algorithms = algorithms
+        self.hashers = [hashlib.new(name) for name in algorithms]
         self.error: str | None = None
         """Why reading failed: the parser saw an early end; the file is reported unreadable."""
 
@@ -145,15 +164,15 @@ class _HashingReader:
         if self.error is not None:
             return TagFile(None, None, self.error)
         digests = Digests(
-            self.size, {n: h.hexdigest() for n, h in zip(ALGORITHMS, self.hashers, strict=True)}
+            self.size, {n: h.hexdigest() for n, h in zip(self.algorithms, self.hashers, strict=True)}
         )
         return TagFile(None, digests, oversize=self.size > self.limit)
 
 
-def _read_tag(stream: BinaryIO, limit: int, keep: bool = True) -> TagFile:
-    """Hash the whole file with every known algorithm, streamed; with `keep`, keep it when it has no more
-    than `limit` bytes (a file only hashed has no limit: it is never held)."""
-    hashers = {name: hashlib.new(name) for name in ALGORITHMS}
+def _read_tag(stream: BinaryIO, limit: int, algorithms: tuple[str, ...], keep: bool = True) -> TagFile:
+    """Hash the whole file with `algorithms`, streamed; with `keep`, keep it when it has no more than
+    `limit` bytes (a file only hashed has no limit: it is never held)."""
+    hashers = {name: hashlib.new(name) for name in algorithms}
     kept = bytearray()
     size = 0
     while chunk := stream.read(CHUNK):
@@ -180,6 +199,9 @@ class _Scanner:
         self._hasher: LocalHasher | None = None
         self._pool: ProcessPoolExecutor | None = None
         """Started early for a large bag folder; handed to `_hasher`, which shuts it down."""
+        self.tag_algorithms: tuple[str, ...] = ALGORITHMS
+        """What tag files are hashed with: every algorithm we compute, unless the bag folder's names are
+        known before its first tag file (`tag_algorithms`); an archive's tag manifests may come last."""
         self._deferred: list[tuple[Entry, str]] = []
         """Payload manifests of a bag folder with a pool started early, and their algorithms: read once
         `EARLY_FILES` payload files are with the pool."""
@@ -189,7 +211,9 @@ class _Scanner:
         found = manifest_algorithm(path)
         if found is not None and found[1] not in DIGEST_LENGTHS:
             self.result.unknown[path] = found[1]
-            self.result.tags[path] = _guarded(entry, lambda s: _read_tag(s, self.limit, keep=False))
+            self.result.tags[path] = _guarded(
+                entry, lambda s: _read_tag(s, self.limit, self.tag_algorithms, keep=False)
+            )
             return
         declaration = self.result.declaration
         # Before bagit.txt (a folder lists bag-info.txt first) it waits for the encoding in a folder; an
@@ -211,7 +235,7 @@ class _Scanner:
             self._manifest(entry, found[1])
             return
         kept = path in READ_TAG_FILES or found is not None
-        tag = _guarded(entry, lambda s: _read_tag(s, self.limit, kept))
+        tag = _guarded(entry, lambda s: _read_tag(s, self.limit, self.tag_algorithms, kept))
         self.result.tags[path] = tag
         if path == "bagit.txt" and tag.data is not None:
             self.result.declaration = parse_bagit_txt(tag.data)
@@ -236,7 +260,7 @@ class _Scanner:
         """bag-info.txt parsed and hashed in one read; what is parsed past the limit is dropped."""
 
         def read(stream: BinaryIO) -> TagFile:
-            reader = _HashingReader(stream, self.limit)
+            reader = _HashingReader(stream, self.limit, self.tag_algorithms)
             encoding, version_1_0 = self._reading()
             info = parse_tag_values(cast(BinaryIO, reader), encoding, version_1_0=version_1_0)
             tag = reader.finish()
@@ -267,7 +291,7 @@ class _Scanner:
         return (declaration.encoding if declaration else None) or "utf-8", rules_1_0(declaration)
 
     def _stream_manifest(self, path: str, algorithm: str, stream: BinaryIO) -> TagFile:
-        reader = _HashingReader(stream, self.limit)
+        reader = _HashingReader(stream, self.limit, self.tag_algorithms)
         # Past the limit or a read error the parser sees an early end: what it read stays merged.
         self.result.listing.add(path, cast(BinaryIO, reader), algorithm, *self._reading())
         return reader.finish()
@@ -304,8 +328,8 @@ class _Scanner:
             except OSError:
                 return False
             with other_stream:
-                reader = _HashingReader(stream, self.limit)
-                other_reader = _HashingReader(other_stream, self.limit)
+                reader = _HashingReader(stream, self.limit, self.tag_algorithms)
+                other_reader = _HashingReader(other_stream, self.limit, self.tag_algorithms)
                 self.result.listing.add_pair(
                     (entry.path, cast(BinaryIO, reader), algorithm),
                     (other.path, cast(BinaryIO, other_reader), other_algorithm),
@@ -385,7 +409,11 @@ def scan(reader: BagReader, mode: Mode, jobs: int = 1, limit: int = TAG_FILE_LIM
     if isinstance(reader, DirectoryBag):
         # The listing gives each entry's kind without a syscall; a payload file's size comes from fstat
         # when it is hashed (in the workers), from lstat when it is not.
-        for rel, item in reader.walk():
+        walk = reader.walk()
+        first = next(walk, None)
+        if reader.root_names is not None:  # listed before the first entry came
+            scanner.tag_algorithms = tag_algorithms(reader.root_names)
+        for rel, item in itertools.chain([first] if first else [], walk):
             if rel.startswith("data/") and item.is_file(follow_symlinks=False):
                 size = -1 if mode == "full" else item.stat(follow_symlinks=False).st_size
                 scanner.payload(rel, size, item.path, None)
