@@ -29,8 +29,7 @@ time: it is what two cores share, and it is less disturbed by other work on the 
 --scale builds N releases (default 10,000) through the command line, as a user would, and prints the
 time per release beside a 400-release build of the same sitting, the peaks of the summed RSS and
 PSS of the command and its processes (sampled every 50 ms), and the RSS of each process at that peak
-(the command, its workers, the identifying process, and the forkserver and resource tracker where the
-workers come from the forkserver).
+(the command, its workers, and the forkserver and resource tracker they come from).
 """
 
 from __future__ import annotations
@@ -393,9 +392,8 @@ def _role(process: Any, root: Any) -> str:
     command = " ".join(process.cmdline())
     if process.pid == root.pid:
         return "command"
-    for part, role in (("serve_identification", "identifying"), ("resource_tracker", "tracker")):
-        if part in command:
-            return role
+    if "resource_tracker" in command:
+        return "tracker"
     # The forkserver's workers carry its command line: the forkserver is the one the command started.
     return "forkserver" if "forkserver" in command and process.ppid() == root.pid else "worker"
 

@@ -9,7 +9,6 @@ twice is a duplicate, and different releases that would share a derived identifi
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -32,13 +31,7 @@ from preservation.bagit.writer import (
 from preservation.clock import build_time, clamp, source_date_epoch
 from preservation.durable import exclusive_output
 from preservation.errors import PreservationError
-from preservation.formats import (
-    ask_identifier,
-    go_loaded,
-    identify_known,
-    identifying_processes,
-    rendition_format,
-)
+from preservation.formats import identify_known, identifying_workers, rendition_format
 from preservation.hashing import hash_bytes, hash_stream
 from preservation.metadata import build_dc, build_mets
 from preservation.package.existing import (
@@ -267,10 +260,7 @@ class _Stager:
 
     Releases go to the workers RELEASES_PER_TASK at a time, which amortises pickling the profile and the
     round trip. The caller starts the pool once it has read a task's worth, so that the workers start up
-    (the first pool of a process is slow to start, benchmarks/README.md) while it reads the rest. The
-    workers ask identifying processes for formats (`formats.identifying_processes`, one per two workers):
-    Siegfried's signatures are held once per two workers, not once per worker, and the workers, free of
-    Go, are forked from this process.
+    (the first pool of a process is slow to start, benchmarks/README.md) while it reads the rest.
     """
 
     def __init__(self, staging: Staging, jobs: int) -> None:
@@ -279,25 +269,21 @@ class _Stager:
         self._chunk: list[Release] = []
         self._pool: ProcessPoolExecutor | None = None
         self._futures: dict[Future[list[StagedBag | BuildOutcome]], list[Release]] = {}
-        self._identifier = contextlib.ExitStack()
 
     def __enter__(self) -> _Stager:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        with self._identifier:  # ended once the workers are
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
     def start(self) -> None:
         """Start the workers now, if there are to be any: one idle task each makes the pool spawn them."""
         if self._jobs > 1 and self._pool is None:
-            addresses = self._identifier.enter_context(identifying_processes(self._jobs))
-            self._pool = process_pool(
-                self._jobs, forkable=not go_loaded(), initializer=ask_identifier, initargs=(addresses,)
-            )
-            for _ in range(self._jobs):
-                self._pool.submit(os.getpid)
+            with identifying_workers():
+                self._pool = process_pool(self._jobs)
+                for _ in range(self._jobs):
+                    self._pool.submit(os.getpid)
 
     def add(self, release: Release) -> None:
         self._chunk.append(release)

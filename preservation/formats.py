@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import codecs
-import contextlib
-import itertools
 import os
-import shutil
-import socket
-import sys
-import tempfile
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from preservation import SOFTWARE_NAME, __version__
-from preservation.errors import BagError, PreservationError
+from preservation.errors import BagError
 from preservation.package.model import FileFormat
-from preservation.validate.findings import finding
-
-if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
 
 OCTET_STREAM = "application/octet-stream"
 PLAIN_TEXT_PUID = "x-fmt/111"
@@ -38,122 +27,28 @@ _DECODE_CHUNK = 1 << 20
 
 
 GO_MEMORY_LIMIT = "100MiB"
-"""Go's soft memory limit (GOMEMLIMIT) for the process that identifies formats for a build's workers.
-Siegfried's signatures keep ~70 MiB of Go heap alive, and with Go's default (collect at twice the live
-heap) the process grows to ~165 MiB; at this limit it stays at ~125 MiB, as fast. It is soft: a file that
-needs more memory only means more collecting."""
-
-
-WORKERS_PER_IDENTIFIER = 2
-"""Identification is about half of a release's CPU, so one identifying process keeps pace with two
-workers (benchmarks/README.md); more workers get more identifying processes, or they would wait for one."""
+"""Go's soft memory limit (GOMEMLIMIT) for the workers that identify formats. Siegfried's signatures keep
+~70 MiB of Go heap alive, and with Go's default (collect at twice the live heap) each worker of a
+2,000-release build grew to ~165 MiB; at this limit they stay at ~127 MiB, as fast. It is soft: a file
+that needs more memory only means more collecting."""
 
 
 @contextmanager
-def identifying_processes(workers: int) -> Iterator[tuple[str, ...]]:
-    """Processes that identify formats for a pool of `workers` (`ask_identifier`), one per
-    `WORKERS_PER_IDENTIFIER`; yields their addresses.
+def identifying_workers() -> Iterator[None]:
+    """Processes started inside get GO_MEMORY_LIMIT, unless the environment names a limit of its own.
 
-    Siegfried's signatures are ~70 MiB of Go heap in every process that loads them, and no two processes
-    can share it: workers that ask these processes keep one copy per two workers instead of one each, and
-    stay free of Go's runtime (so they may be forked). Each starts with GO_MEMORY_LIMIT unless the
-    environment names a limit of its own; workers connect over Unix sockets in a folder of this user's
-    alone. BagError when the sockets cannot be made (e.g. a TMPDIR too long for a socket's address).
+    Go reads the environment the process was started with, never later changes (os.environ set just
+    before loading pygfried does nothing), so the limit is set around starting the workers (and the
+    forkserver they come from), not where pygfried is loaded.
     """
-    from preservation.workers import helper
-
-    count = max(1, -(-workers // WORKERS_PER_IDENTIFIER))
-    environ = {"GOMEMLIMIT": GO_MEMORY_LIMIT, **os.environ}
-    with contextlib.ExitStack() as stack:
-        try:
-            folder = tempfile.mkdtemp(prefix="preservation-identify-")
-        except OSError as exc:
-            raise BagError(
-                Path(tempfile.gettempdir()), f"cannot make the identification's folder: {exc}"
-            ) from None
-        stack.callback(shutil.rmtree, folder, ignore_errors=True)
-        addresses = tuple(os.path.join(folder, f"socket-{n}") for n in range(count))
-        for address in addresses:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-                try:
-                    listener.bind(address)
-                except OSError as exc:
-                    raise BagError(Path(folder), f"cannot make the identification's socket: {exc}") from None
-                listener.listen()  # workers may connect before the process accepts: the backlog holds them
-                process = helper(f"{__name__}:serve_identification", listener.fileno(), environ)
-            stack.callback(process.wait)
-            stack.callback(process.kill)
-        yield addresses
-
-
-def serve_identification(listening: int, owner: int) -> None:
-    """The identifying process: `identify_format` for every path a connection sends, until `owner` ends."""
-    from multiprocessing.connection import Connection
-
-    from preservation.workers import tie_to_owner
-
-    tie_to_owner(owner)
-    with socket.socket(fileno=listening) as listener:
-        while True:
-            accepted, _ = listener.accept()
-            connection = Connection(accepted.detach())
-            threading.Thread(target=_answer, args=(connection,), daemon=True).start()
-
-
-def _answer(connection: Connection) -> None:
-    """Answer one worker: its paths' formats, or the (source, message, code) of the error instead."""
-    with connection:
-        while True:
-            try:
-                path = connection.recv()
-            except EOFError:  # the worker is done
-                return
-            answer: FileFormat | tuple[str | None, str, str | None]
-            try:
-                answer = identify_format(path)
-            except PreservationError as error:
-                answer = (error.source, error.message, error.code)
-            except Exception as error:  # pygfried's own (GoError): that file fails, the worker asks on
-                answer = (path, f"cannot identify the format: {error}", None)
-            connection.send(answer)
-
-
-_identifiers: list[Connection] = []
-"""In a worker that asks identifying processes: a connection to each, asked in turn."""
-_asked = itertools.count()
-
-
-def ask_identifier(addresses: tuple[str, ...]) -> None:
-    """Have this process (a pool's worker) identify formats through the identifying processes at
-    `addresses`, each file the next one's: every worker spreads its files over all of them alike, whatever
-    the order the pool started the workers in."""
-    from multiprocessing.connection import Client
-
-    _identifiers[:] = [Client(address, "AF_UNIX") for address in addresses]
-
-
-def _identify(path: Path) -> FileFormat:
-    """`identify_format` here, or by an identifying process if this process asks them."""
-    if not _identifiers:
-        return identify_format(path)
-    identifier = _identifiers[next(_asked) % len(_identifiers)]
+    if "GOMEMLIMIT" in os.environ:
+        yield
+        return
+    os.environ["GOMEMLIMIT"] = GO_MEMORY_LIMIT
     try:
-        identifier.send(str(path))
-        answer = identifier.recv()
-    except (OSError, EOFError) as error:  # it was killed or failed: this release fails, not the build
-        code = "release.identification-stopped"
-        problem = finding(code, path=path, reason=repr(error))
-        raise BagError(path, problem.message, code=code) from None
-    if isinstance(answer, FileFormat):
-        return answer
-    source, message, code = answer
-    raise BagError(source, message, code=code)
-
-
-def go_loaded() -> bool:
-    """Whether Go's runtime runs in this process: its threads do not survive a fork (a forked child that
-    calls into it, or gets one of its signals, hangs), and Python's threading does not see them."""
-    return "pygfried" in sys.modules
+        yield
+    finally:
+        os.environ.pop("GOMEMLIMIT", None)
 
 
 def _pygfried() -> ModuleType:
@@ -222,7 +117,7 @@ def identify_known(path: Path, size: int, digests: Mapping[str, str]) -> FileFor
     if found is None:
         if len(_known) >= _KNOWN_LIMIT:
             _known.clear()  # bounded memory on long runs of unique files, which never hit anyway
-        found = _known[key] = _identify(path)
+        found = _known[key] = identify_format(path)
     return found
 
 

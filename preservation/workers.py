@@ -29,11 +29,10 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
-    import subprocess
     from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 T = TypeVar("T")
@@ -137,32 +136,9 @@ def map_ahead(
             future.cancel()
 
 
-def helper(call: str, keep_fd: int, environ: Mapping[str, str]) -> subprocess.Popen[bytes]:
-    """A fresh interpreter beside a pool that runs `call` (``module:function``) with two arguments: the
-    descriptor `keep_fd`, which it inherits, and this process's pid, to `tie_to_owner` it.
-
-    Fresh rather than forked or from the forkserver: it starts with `environ` (a Go runtime reads only the
-    environment its process started with) and holds only what `call` imports."""
-    import subprocess
-
-    module, _, function = call.partition(":")
-    # The package is found where this process found it, whatever its sys.path or working folder.
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    path = os.pathsep.join(p for p in (package_root, environ.get("PYTHONPATH")) if p)
-    code = f"from {module} import {function}; {function}({keep_fd}, {os.getpid()})"
-    return subprocess.Popen(
-        [sys.executable, "-c", code], pass_fds=(keep_fd,), env={**environ, "PYTHONPATH": path}
-    )
-
-
-def tie_to_owner(owner: int) -> None:
-    """End this process when process `owner` ends (see above): a worker's or a helper's first step."""
+def _start_worker(owner: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
     die_with_parent()
     threading.Thread(target=_exit_when_gone, args=(owner,), name="owner-watch", daemon=True).start()
-
-
-def _start_worker(owner: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
-    tie_to_owner(owner)
     if initializer is not None:
         initializer(*initargs)
 

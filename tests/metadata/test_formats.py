@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import multiprocessing
-import os
-import socket
+import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -19,7 +14,6 @@ from preservation import formats
 from preservation.errors import BagError
 from preservation.formats import OCTET_STREAM, identify_format, identify_known, rendition_format
 from preservation.package.model import FileFormat
-from preservation.workers import process_pool
 from tests.metadata.helpers import HTML, itxt_chunk, png_bytes, srgb_chunk
 
 # A one-page PDF 1.4 written by hand; siegfried keys on the header and the %%EOF trailer.
@@ -175,124 +169,18 @@ def test_identify_known_scans_each_name_and_content_once(
     assert found[3] == identify_format(other_name) != found[0]
 
 
-def _identifying_processes() -> list[Path]:
-    """/proc of the identifying processes this process started (Linux)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            ppid = int(stat.read_text().rpartition(")")[2].split()[1])
-            if ppid == os.getpid() and b"serve_identification" in (stat.parent / "cmdline").read_bytes():
-                found.append(stat.parent)
-    return found
+def _started_with() -> str:
+    command = [sys.executable, "-c", "import os; print(os.environ.get('GOMEMLIMIT'))"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _identifying_process() -> Path:
-    (process,) = _identifying_processes()
-    return process
-
-
-def _environ(process: Path) -> dict[str, str]:
-    pairs = (entry.partition(b"=") for entry in (process / "environ").read_bytes().split(b"\0") if entry)
-    return {name.decode(): value.decode() for name, _, value in pairs}
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_the_identifying_process_starts_with_a_go_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identifying_workers_start_with_a_go_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     # Go reads GOMEMLIMIT only from the environment a process starts with: it must be there at the start.
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
-    with formats.identifying_processes(2):
-        assert _environ(_identifying_process())["GOMEMLIMIT"] == formats.GO_MEMORY_LIMIT
+    with formats.identifying_workers():
+        assert _started_with() == formats.GO_MEMORY_LIMIT
+    assert _started_with() == "None"
     monkeypatch.setenv("GOMEMLIMIT", "1GiB")  # the user's own limit is kept
-    with formats.identifying_processes(2):
-        assert _environ(_identifying_process())["GOMEMLIMIT"] == "1GiB"
-
-
-def _identified_in_worker(path: Path) -> tuple[FileFormat | str, bool]:
-    """What a worker asking the identifying process gets for `path`, and whether it loaded Go itself."""
-    try:
-        found: FileFormat | str = identify_known(path, path.stat().st_size if path.exists() else 0, {})
-    except BagError as error:
-        found = str(error)
-    return found, formats.go_loaded()
-
-
-def test_workers_asking_one_identifying_process_get_its_answers_without_loading_go(tmp_path: Path) -> None:
-    paths = [
-        write(tmp_path, "bild.png", png_bytes(srgb_chunk())),
-        write(tmp_path, "mitteilung.txt", "Grüße aus Kaiserslautern\n".encode()),
-        write(tmp_path, "flyer.pdf", PDF),
-        tmp_path / "fehlt.png",
-    ]
-    with formats.identifying_processes(2) as addresses:
-        pool = process_pool(2, initializer=formats.ask_identifier, initargs=(addresses,))
-        with pool:
-            answers = list(pool.map(_identified_in_worker, paths))
-    with pytest.raises(BagError) as missing:
-        identify_format(paths[3])
-    assert [found for found, _ in answers] == [*map(identify_format, paths[:3]), str(missing.value)]
-    assert not any(go for _, go in answers)
-
-
-def test_a_file_is_not_identified_when_the_identifying_process_is_gone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    asking, answering = multiprocessing.Pipe()
-    answering.close()
-    monkeypatch.setattr(formats, "_identifiers", [asking])
-    with pytest.raises(BagError) as gone:
-        identify_known(write(tmp_path, "bild.png", png_bytes()), 1, {})
-    assert gone.value.code == "release.identification-stopped"
-    assert "bild.png" in str(gone.value)
-
-
-def test_a_file_siegfried_fails_on_fails_alone_and_the_identifying_process_answers_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def failing(path: str) -> FileFormat:  # the workers send the path as text
-        if Path(path).name == "kaputt.png":
-            raise RuntimeError("siegfried: unexpected EOF")
-        return rendition_format()
-
-    monkeypatch.setattr(formats, "identify_format", failing)
-    asking, answering = multiprocessing.Pipe()
-    server = threading.Thread(target=formats._answer, args=(answering,))
-    server.start()
-    monkeypatch.setattr(formats, "_identifiers", [asking])
-    with pytest.raises(BagError, match="kaputt.png: cannot identify the format: siegfried: unexpected EOF"):
-        formats._identify(tmp_path / "kaputt.png")
-    assert formats._identify(tmp_path / "heil.txt") == rendition_format()
-    asking.close()
-    server.join()
-
-
-def _identifiers_asked(path: Path) -> tuple[str, ...]:
-    """Which identifying processes this worker asked (their sockets' names) for two identifications."""
-    identify_known(path, path.stat().st_size, {})
-    identify_known(path, path.stat().st_size, {"sha256": "another file's"})
-    return tuple(
-        os.path.basename(socket.socket(fileno=os.dup(c.fileno())).getpeername()) for c in formats._identifiers
-    )
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_four_workers_ask_two_identifying_processes_so_identification_keeps_pace(tmp_path: Path) -> None:
-    photo = write(tmp_path, "bild.png", png_bytes(srgb_chunk()))
-    with formats.identifying_processes(4) as addresses:
-        assert len(addresses) == len(_identifying_processes()) == 2
-        pool = process_pool(4, initializer=formats.ask_identifier, initargs=(addresses,))
-        with pool:
-            asked = set(pool.map(_identifiers_asked, [photo] * 16, chunksize=1))
-    assert asked == {("socket-0", "socket-1")}  # every worker asks both
-    assert not _identifying_processes()  # ended with the block
-
-
-def test_a_temporary_folder_too_long_for_a_socket_is_a_one_line_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    deep = tmp_path / ("x" * 120)
-    deep.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(deep))
-    too_long = pytest.raises(BagError, match="cannot make the identification's socket")
-    with too_long, formats.identifying_processes(2):
-        pass
-    assert not list(deep.iterdir())  # its folder is gone again
+    with formats.identifying_workers():
+        assert _started_with() == "1GiB"
+    assert _started_with() == "1GiB"
