@@ -13,6 +13,7 @@ import itertools
 import operator
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import BinaryIO, NamedTuple
 
 from preservation.bagit.paths import decode_path, unsafe_reason
@@ -105,8 +106,11 @@ def codec_for(declared: str) -> str | None:
     return info.name
 
 
+@lru_cache(maxsize=256)
 def manifest_algorithm(name: str) -> tuple[bool, str] | None:
-    """``manifest-sha256.txt`` → (False, "sha256"); ``tagmanifest-md5.txt`` → (True, "md5"); else None."""
+    """``manifest-sha256.txt`` → (False, "sha256"); ``tagmanifest-md5.txt`` → (True, "md5"); else None.
+
+    Cached: a check asks it of the same few tag-file names dozens of times per bag."""
     match = _MANIFEST_NAME.match(name)
     return (bool(match.group(1)), match.group(2).lower()) if match else None
 
