@@ -453,6 +453,20 @@ def _publish(batch: list[_Staged], out_dir: Path, writer: JournalWriter) -> None
     fsync_dir(out_dir)
 
 
+def write_closing_files(out_dir: Path, contents: Mapping[str, bytes]) -> None:
+    """Write the transfer's own files in the order of `contents` (the manifest last: its presence marks
+    the folder complete), then make the folder durable. A file a killed earlier run already wrote is kept
+    when byte-identical; other content is refused (ExportError), never replaced."""
+    for name, data in contents.items():
+        target = out_dir / name
+        if target.exists():
+            if target.read_bytes() != data:
+                raise ExportError(target, "exists with other content; choose a new transfer folder")
+            continue
+        write_file(out_dir, name, data)
+    fsync_dir(out_dir)
+
+
 def _finish(out_dir: Path, items: list[TransferItem], chosen: Serialization) -> None:
     """README, transfer list, then the manifest — its presence marks the folder complete — then the
     journal goes. A file a killed earlier run already wrote is kept when it is byte-identical."""
@@ -462,14 +476,7 @@ def _finish(out_dir: Path, items: list[TransferItem], chosen: Serialization) -> 
         TRANSFER_LIST: render_transfer_list(ordered),
         MANIFEST: render_transfer_manifest(ordered),
     }
-    for name in FIXED_FILES:
-        target = out_dir / name
-        if target.exists():
-            if target.read_bytes() != contents[name]:
-                raise ExportError(target, "exists with other content; choose a new transfer folder")
-            continue
-        write_file(out_dir, name, contents[name])
-    fsync_dir(out_dir)
+    write_closing_files(out_dir, {name: contents[name] for name in FIXED_FILES})
     (out_dir / JOURNAL).unlink(missing_ok=True)
     fsync_dir(out_dir)
 

@@ -34,6 +34,7 @@ from preservation.export.api import (
     admitted,
     check_resumable,
     named_bags,
+    write_closing_files,
 )
 from preservation.export.eark.mapping import (
     Sip,
@@ -268,12 +269,4 @@ def _finish(out_dir: Path, items: list[TransferItem]) -> None:
         TRANSFER_LIST: render_transfer_list(ordered),
         MANIFEST: render_transfer_manifest(ordered),
     }
-    for name in FIXED:
-        target = out_dir / name
-        if target.exists():
-            if target.read_bytes() != contents[name]:
-                raise ExportError(target, "exists with other content; choose a new transfer folder")
-            continue
-        temp, _ = stage_file(out_dir, name, [contents[name]])
-        place(temp, target)
-    fsync_dir(out_dir)
+    write_closing_files(out_dir, {name: contents[name] for name in FIXED})

@@ -35,6 +35,7 @@ from preservation.export.api import (
     admitted,
     check_resumable,
     named_bags,
+    write_closing_files,
 )
 from preservation.export.files import make_durable, place, stage_file
 from preservation.export.serialize import Member, ZipEntry, read_member, zip_entries
@@ -332,15 +333,7 @@ def _finish(out_dir: Path, items: list[TransferItem], rows: list[DocumentRow], v
     }
     listed = [*items, _documents_item(documents)]
     contents[MANIFEST] = render_transfer_manifest(sorted(listed, key=lambda i: i.file.encode()))
-    for name in FIXED:
-        target = out_dir / name
-        if target.exists():
-            if target.read_bytes() != contents[name]:
-                raise ExportError(target, "exists with other content; choose a new transfer folder")
-            continue
-        temp, _ = stage_file(out_dir, name, [contents[name]])
-        place(temp, target)
-    fsync_dir(out_dir)
+    write_closing_files(out_dir, {name: contents[name] for name in FIXED})
 
 
 def _documents_item(data: bytes) -> TransferItem:
