@@ -349,11 +349,9 @@ def _stage_one(
         temp.unlink()
         return Rejected(bag, reasons)
     facts = witness.facts()
-    item = TransferItem(
-        file=file,
-        size=digests.size,
-        sha256=digests.values["sha256"],
-        sha512=digests.values["sha512"],
+    item = TransferItem.written(
+        file,
+        digests,
         identifier=facts.identifier,
         title=facts.title,
         issued=facts.issued,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from preservation.bagit.render import render_manifest
+from preservation.hashing import Digests
 from preservation.spreadsheet import read_csv, render_csv
 
 MANIFEST = "manifest-sha512.txt"
@@ -36,6 +37,16 @@ class TransferItem:
     title: str
     issued: str
     payload_files: int
+
+    @classmethod
+    def written(
+        cls, file: str, digests: Digests, *, identifier: str, title: str, issued: str, payload_files: int
+    ) -> TransferItem:
+        """The item of `file` as written: its size and digests (`files.ALGORITHMS`) from `digests`."""
+        values = digests.values
+        return cls(
+            file, digests.size, values["sha256"], values["sha512"], identifier, title, issued, payload_files
+        )
 
     def row(self) -> tuple[str, ...]:
         values = (self.identifier, self.title, self.issued, self.file, self.size)

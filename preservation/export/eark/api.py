@@ -201,11 +201,9 @@ def _stage(
         temp.unlink()
         report(Rejected(admission.bag, witness.reasons()))
         return None
-    item = TransferItem(
-        file=name,
-        size=digests.size,
-        sha256=digests.values["sha256"],
-        sha512=digests.values["sha512"],
+    item = TransferItem.written(
+        name,
+        digests,
         identifier=sip.identifier,
         title=sip.label,
         issued=sip.issued,

@@ -284,11 +284,9 @@ def _record(
 ) -> None:
     """The written container's row of the transfer list, its primary documents' rows and its bags."""
     vorgang = message.vorgang
-    item = TransferItem(
-        file=message.container_name,
-        size=digests.size,
-        sha256=digests.values["sha256"],
-        sha512=digests.values["sha512"],
+    item = TransferItem.written(
+        message.container_name,
+        digests,
         identifier=message.header.process_id,
         title=vorgang.subject,
         issued="/".join(d.isoformat() for d in (vorgang.begin, vorgang.end) if d is not None),
